@@ -1,5 +1,39 @@
 package dev.foundry.backend;
 
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import dev.foundry.backend.config.FoundryConfig;
+import dev.foundry.backend.config.FoundrySettings;
+import dev.foundry.backend.config.InvalidSettingException;
+import dev.foundry.backend.config.MissingSettingException;
+
+/**
+ * {@code java -jar foundry-backend.jar}: reads configuration, refuses to start on a missing or bad
+ * setting with one line naming it (exit code 2), otherwise runs until SIGTERM.
+ */
 public final class Main {
-  public static void main(String[] args) {}
+  private Main() {}
+
+  public static void main(String[] args) {
+    Config config;
+    FoundrySettings settings;
+    try {
+      config = FoundryConfig.load();
+      settings = FoundrySettings.from(config);
+    } catch (MissingSettingException | InvalidSettingException | ConfigException e) {
+      System.err.println("foundry: cannot start: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    // Logback reads LOG_FORMAT when it starts, which is on the first logger lookup below.
+    System.setProperty("LOG_FORMAT", settings.logFormat().name().toLowerCase());
+    System.setProperty("LOG_LEVEL", config.getString("foundry.log-level"));
+    try {
+      FoundryApp.start(config, settings);
+    } catch (RuntimeException e) {
+      org.slf4j.LoggerFactory.getLogger(Main.class).error("Foundry failed to start", e);
+      System.err.println("foundry: failed to start: " + e.getMessage());
+      System.exit(1);
+    }
+  }
 }

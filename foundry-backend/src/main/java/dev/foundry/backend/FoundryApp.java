@@ -1,0 +1,78 @@
+package dev.foundry.backend;
+
+import com.typesafe.config.Config;
+import dev.foundry.backend.config.FoundrySettings;
+import dev.foundry.backend.http.HttpServer;
+import dev.foundry.backend.http.Readiness;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** One running backend: its actor system, storage and HTTP server, wired together. */
+public final class FoundryApp {
+  private static final Logger log = LoggerFactory.getLogger(FoundryApp.class);
+
+  private final ActorSystem<Void> system;
+  private final ServerBinding binding;
+  private final Readiness readiness;
+
+  private FoundryApp(ActorSystem<Void> system, ServerBinding binding, Readiness readiness) {
+    this.system = system;
+    this.binding = binding;
+    this.readiness = readiness;
+  }
+
+  /** Opens storage, starts the actor system and binds HTTP; returns once it serves. */
+  public static FoundryApp start(Config config, FoundrySettings settings) {
+    try {
+      Files.createDirectories(settings.dataDir());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create data directory " + settings.dataDir(), e);
+    }
+    Readiness readiness = new Readiness();
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "foundry", config);
+    try {
+      HttpServer server = new HttpServer(system, settings, readiness, List.of());
+      ServerBinding binding = server.start().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      readiness.ready();
+      log.info("Foundry ready; data in {}", settings.dataDir());
+      return new FoundryApp(system, binding, readiness);
+    } catch (Exception e) {
+      system.terminate();
+      throw new IllegalStateException("cannot start the HTTP server: " + e.getMessage(), e);
+    }
+  }
+
+  public int port() {
+    return binding.localAddress().getPort();
+  }
+
+  public ActorSystem<Void> system() {
+    return system;
+  }
+
+  public Readiness readiness() {
+    return readiness;
+  }
+
+  /** Runs the same coordinated shutdown as SIGTERM and waits for it. */
+  public void stop(Duration timeout) {
+    system.terminate();
+    try {
+      system
+          .getWhenTerminated()
+          .toCompletableFuture()
+          .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException("actor system did not stop within " + timeout, e);
+    }
+  }
+}

@@ -1,0 +1,248 @@
+package dev.foundry.backend.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+
+/**
+ * The typed, validated settings of one backend process. Built once at start: every problem is
+ * reported here, naming the environment variable, before the server listens.
+ */
+public record FoundrySettings(
+    Path dataDir,
+    String appUrl,
+    String apiUrl,
+    LogFormat logFormat,
+    Http http,
+    Auth auth,
+    Github github,
+    Stripe stripe,
+    Runtime runtime) {
+
+  /** The secret used for session cookies when a loopback-only dev server has none configured. */
+  public static final String DEV_AUTH_SECRET = "sandbox-agent-foundry-development-only-change-me";
+
+  public enum LogFormat {
+    READABLE,
+    JSON
+  }
+
+  public record Http(String host, int port, long maxBodyBytes, Duration shutdownDeadline) {
+    /** True when only this machine can reach the server: dev defaults are then acceptable. */
+    public boolean loopbackOnly() {
+      try {
+        return InetAddress.getByName(host).isLoopbackAddress();
+      } catch (UnknownHostException e) {
+        return false;
+      }
+    }
+  }
+
+  public record Auth(String secret, boolean devAuth, byte[] credentialsKey, Duration sessionTtl) {}
+
+  public record Github(
+      String clientId,
+      String clientSecret,
+      String redirectUri,
+      String appId,
+      String appPrivateKey,
+      String webhookSecret,
+      String apiUrl) {
+    public boolean oauthConfigured() {
+      return !clientId.isEmpty();
+    }
+
+    public boolean appConfigured() {
+      return !appId.isEmpty();
+    }
+  }
+
+  public record Stripe(
+      String secretKey, String publishableKey, String webhookSecret, String priceTeam) {
+    public boolean configured() {
+      return !secretKey.isEmpty();
+    }
+  }
+
+  public record Runtime(Duration passivateAfter, Duration commandTimeout, int snapshotEvery) {}
+
+  /**
+   * Reads and validates the {@code foundry} section.
+   *
+   * @throws MissingSettingException when a required secret is absent
+   * @throws InvalidSettingException when a value cannot be used
+   */
+  public static FoundrySettings from(Config config) {
+    Config f = config.getConfig("foundry");
+    Http http =
+        new Http(
+            string(f, "http.host", "HOST"),
+            port(f),
+            f.getBytes("http.max-body-size"),
+            f.getDuration("http.shutdown-deadline"));
+    boolean loopback = http.loopbackOnly();
+
+    Github github =
+        new Github(
+            f.getString("github.client-id"),
+            f.getString("github.client-secret"),
+            f.getString("github.redirect-uri"),
+            f.getString("github.app-id"),
+            f.getString("github.app-private-key").replace("\\n", "\n"),
+            f.getString("github.webhook-secret"),
+            f.getString("github.api-url"));
+    if (github.oauthConfigured() && github.clientSecret().isEmpty()) {
+      throw new MissingSettingException(
+          "GITHUB_CLIENT_SECRET",
+          "foundry.github.client-secret",
+          "GITHUB_CLIENT_ID is set, so GitHub sign-in needs its client secret");
+    }
+    if (github.appConfigured() && github.appPrivateKey().isEmpty()) {
+      throw new MissingSettingException(
+          "GITHUB_APP_PRIVATE_KEY",
+          "foundry.github.app-private-key",
+          "GITHUB_APP_ID is set, so the GitHub App needs its private key (PEM)");
+    }
+
+    Stripe stripe =
+        new Stripe(
+            f.getString("stripe.secret-key"),
+            f.getString("stripe.publishable-key"),
+            f.getString("stripe.webhook-secret"),
+            f.getString("stripe.price-team"));
+    if (stripe.configured() && stripe.webhookSecret().isEmpty()) {
+      throw new MissingSettingException(
+          "STRIPE_WEBHOOK_SECRET",
+          "foundry.stripe.webhook-secret",
+          "STRIPE_SECRET_KEY is set, so Stripe webhooks must be verified with their secret");
+    }
+
+    return new FoundrySettings(
+        Path.of(f.getString("data-dir")).toAbsolutePath().normalize(),
+        f.getString("app-url"),
+        f.getString("api-url"),
+        logFormat(f),
+        http,
+        auth(f, loopback, github),
+        github,
+        stripe,
+        new Runtime(
+            positive(f, "runtime.passivate-after", "FOUNDRY_PASSIVATE_AFTER"),
+            positive(f, "runtime.command-timeout", "FOUNDRY_COMMAND_TIMEOUT"),
+            snapshotEvery(f)));
+  }
+
+  private static Auth auth(Config f, boolean loopback, Github github) {
+    String secret = f.getString("auth.secret");
+    if (secret.isEmpty()) {
+      if (!loopback) {
+        throw new MissingSettingException(
+            "BETTER_AUTH_SECRET",
+            "foundry.auth.secret",
+            "the server binds a non-loopback address, so session cookies need a real secret");
+      }
+      secret = DEV_AUTH_SECRET;
+    }
+    String devAuthValue = f.getString("auth.dev-auth").trim().toLowerCase();
+    boolean devAuth =
+        switch (devAuthValue) {
+          case "auto" -> loopback && !github.oauthConfigured();
+          case "true" -> true;
+          case "false" -> false;
+          default ->
+              throw new InvalidSettingException(
+                  "FOUNDRY_DEV_AUTH", "foundry.auth.dev-auth", devAuthValue, "auto, true or false");
+        };
+    String keyText = f.getString("auth.credentials-key");
+    byte[] key;
+    if (keyText.isEmpty()) {
+      if (!loopback) {
+        throw new MissingSettingException(
+            "FOUNDRY_CREDENTIALS_KEY",
+            "foundry.auth.credentials-key",
+            "the server binds a non-loopback address, so stored provider credentials need an"
+                + " encryption key (base64 of 32 random bytes)");
+      }
+      // Loopback dev server: a fixed key derived from the dev secret keeps data readable across
+      // restarts; it protects nothing, which is acceptable only on a machine-local server.
+      key = java.util.Arrays.copyOf(DEV_AUTH_SECRET.getBytes(), 32);
+    } else {
+      try {
+        key = Base64.getDecoder().decode(keyText);
+      } catch (IllegalArgumentException e) {
+        key = new byte[0];
+      }
+      if (key.length != 32) {
+        throw new InvalidSettingException(
+            "FOUNDRY_CREDENTIALS_KEY",
+            "foundry.auth.credentials-key",
+            "<hidden>",
+            "base64 of exactly 32 bytes");
+      }
+    }
+    return new Auth(secret, devAuth, key, f.getDuration("auth.session-ttl"));
+  }
+
+  private static int port(Config f) {
+    String raw = f.getValue("http.port").unwrapped().toString();
+    try {
+      int port = Integer.parseInt(raw.trim());
+      if (port >= 0 && port <= 65535) {
+        return port;
+      }
+    } catch (NumberFormatException ignored) {
+      // reported below
+    }
+    throw new InvalidSettingException("PORT", "foundry.http.port", raw, "a port number 0-65535");
+  }
+
+  private static LogFormat logFormat(Config f) {
+    String raw = f.getString("log-format").trim().toLowerCase();
+    return switch (raw) {
+      case "readable", "text", "" -> LogFormat.READABLE;
+      case "json" -> LogFormat.JSON;
+      default ->
+          throw new InvalidSettingException(
+              "LOG_FORMAT", "foundry.log-format", raw, "readable or json");
+    };
+  }
+
+  private static Duration positive(Config f, String path, String env) {
+    String raw = f.getValue(path).unwrapped().toString();
+    try {
+      Duration d = f.getDuration(path);
+      if (!d.isNegative() && !d.isZero()) {
+        return d;
+      }
+    } catch (ConfigException.BadValue e) {
+      // reported below
+    }
+    throw new InvalidSettingException(env, "foundry." + path, raw, "a positive duration like 30s");
+  }
+
+  private static int snapshotEvery(Config f) {
+    String raw = f.getValue("runtime.snapshot-every").unwrapped().toString();
+    try {
+      int n = Integer.parseInt(raw.trim());
+      if (n >= 10) {
+        return n;
+      }
+    } catch (NumberFormatException ignored) {
+      // reported below
+    }
+    throw new InvalidSettingException(
+        "FOUNDRY_SNAPSHOT_EVERY", "foundry.runtime.snapshot-every", raw, "an integer >= 10");
+  }
+
+  private static String string(Config f, String path, String env) {
+    String value = f.getString(path).trim();
+    if (value.isEmpty()) {
+      throw new InvalidSettingException(env, "foundry." + path, value, "a non-empty value");
+    }
+    return value;
+  }
+}
