@@ -1,0 +1,84 @@
+package dev.foundry.backend.persistence;
+
+import com.typesafe.config.Config;
+import dev.foundry.migrations.MigrationSet;
+import dev.foundry.migrations.Migrator;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Locale;
+
+/**
+ * Creates and migrates the journal's SQLite file. Call {@link #prepare(Config)} before the {@code
+ * ActorSystem} starts: pekko-persistence-jdbc expects its tables to exist. Idempotent; on an
+ * up-to-date file it costs one open and one {@code PRAGMA user_version} read.
+ */
+public final class JournalDatabase {
+  /** The migration set (db-migrations: {@code db/migrations/journal/}). */
+  public static final String MIGRATION_KIND = "journal";
+
+  /** Where {@code persistence.conf} puts the journal file. */
+  public static final String FILE_SETTING = "foundry.persistence.journal-file";
+
+  private JournalDatabase() {}
+
+  /** What {@link #prepare} found and did. */
+  public record Prepared(Path file, int fromVersion, int toVersion) {
+    public boolean migrated() {
+      return fromVersion != toVersion;
+    }
+  }
+
+  /**
+   * Creates the directory of the journal file, opens it, switches it to WAL, applies pending
+   * migrations and closes it.
+   *
+   * @throws IllegalStateException naming the file when any step fails
+   */
+  public static Prepared prepare(Config config) {
+    return prepare(journalFile(config));
+  }
+
+  /** The journal file the configuration names, as an absolute path. */
+  public static Path journalFile(Config config) {
+    return Path.of(config.getString(FILE_SETTING)).toAbsolutePath().normalize();
+  }
+
+  static Prepared prepare(Path file) {
+    try {
+      Path dir = file.getParent();
+      if (dir != null) {
+        Files.createDirectories(dir);
+      }
+    } catch (IOException | RuntimeException e) {
+      throw new IllegalStateException(
+          "cannot create the directory of the journal database " + file + ": " + e, e);
+    }
+    try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + file)) {
+      try (Statement statement = connection.createStatement()) {
+        statement.execute("PRAGMA busy_timeout = 10000");
+        String mode = pragma(statement, "PRAGMA journal_mode = WAL");
+        if (!"wal".equals(mode.toLowerCase(Locale.ROOT))) {
+          throw new SQLException("journal_mode stays '" + mode + "' instead of 'wal'");
+        }
+        statement.execute("PRAGMA synchronous = FULL");
+      }
+      Migrator.Result result = Migrator.migrate(connection, MigrationSet.load(MIGRATION_KIND));
+      return new Prepared(file, result.fromVersion(), result.toVersion());
+    } catch (SQLException | RuntimeException e) {
+      throw new IllegalStateException(
+          "cannot prepare the journal database " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static String pragma(Statement statement, String sql) throws SQLException {
+    try (ResultSet rs = statement.executeQuery(sql)) {
+      return rs.next() ? String.valueOf(rs.getString(1)) : "";
+    }
+  }
+}
