@@ -23,6 +23,17 @@ public final class Migrator {
   }
 
   public static Result migrate(Connection connection, MigrationSet set) throws SQLException {
+    return migrate(connection, set, null);
+  }
+
+  /**
+   * Like {@link #migrate(Connection, MigrationSet)}, running {@code prelude} first in the same
+   * transaction whenever anything is migrated. The prelude holds tables that every file of every
+   * kind has (the actor runtime's own); its statements must be idempotent ({@code IF NOT EXISTS})
+   * because it has no version of its own.
+   */
+  public static Result migrate(Connection connection, MigrationSet set, MigrationSet prelude)
+      throws SQLException {
     int current = userVersion(connection);
     int latest = set.latestVersion();
     if (current == latest) {
@@ -41,19 +52,16 @@ public final class Migrator {
     boolean autoCommit = connection.getAutoCommit();
     connection.setAutoCommit(false);
     try (Statement statement = connection.createStatement()) {
+      if (prelude != null) {
+        for (MigrationSet.Migration migration : prelude.migrations()) {
+          run(statement, prelude, migration);
+        }
+      }
       for (MigrationSet.Migration migration : set.migrations()) {
         if (migration.version() <= current) {
           continue;
         }
-        for (String sql : migration.statements()) {
-          try {
-            statement.execute(sql);
-          } catch (SQLException e) {
-            throw new SQLException(
-                "migration " + set.kind() + "/" + migration.name() + " failed: " + e.getMessage(),
-                e);
-          }
-        }
+        run(statement, set, migration);
       }
       // PRAGMA does not take bind parameters; the value is an int we computed.
       statement.execute("PRAGMA user_version = " + latest);
@@ -65,6 +73,18 @@ public final class Migrator {
       connection.setAutoCommit(autoCommit);
     }
     return new Result(current, latest);
+  }
+
+  private static void run(Statement statement, MigrationSet set, MigrationSet.Migration migration)
+      throws SQLException {
+    for (String sql : migration.statements()) {
+      try {
+        statement.execute(sql);
+      } catch (SQLException e) {
+        throw new SQLException(
+            "migration " + set.kind() + "/" + migration.name() + " failed: " + e.getMessage(), e);
+      }
+    }
   }
 
   public static int userVersion(Connection connection) throws SQLException {

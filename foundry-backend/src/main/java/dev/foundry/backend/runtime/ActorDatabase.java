@@ -1,0 +1,256 @@
+package dev.foundry.backend.runtime;
+
+import dev.foundry.migrations.MigrationSet;
+import dev.foundry.migrations.Migrator;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import org.sqlite.SQLiteConfig;
+
+/**
+ * One actor's SQLite file and the runtime's own tables in it ({@code _runtime_*}).
+ *
+ * <p>The file runs {@code synchronous=NORMAL} in WAL mode: the journal (FULL) is the source of
+ * truth and replay restores whatever a power loss takes from this file.
+ */
+final class ActorDatabase implements AutoCloseable {
+  private static final MigrationSet RUNTIME_TABLES = MigrationSet.load("actor-runtime");
+
+  private final Path file;
+  private final Connection connection;
+  private long appliedSeqNr;
+  private long stagedFrom = -1;
+
+  private ActorDatabase(Path file, Connection connection, long appliedSeqNr) {
+    this.file = file;
+    this.connection = connection;
+    this.appliedSeqNr = appliedSeqNr;
+  }
+
+  static ActorDatabase open(Path file, MigrationSet migrations) {
+    try {
+      Files.createDirectories(file.getParent());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create " + file.getParent(), e);
+    }
+    SQLiteConfig config = new SQLiteConfig();
+    config.setJournalMode(SQLiteConfig.JournalMode.WAL);
+    config.setSynchronous(SQLiteConfig.SynchronousMode.NORMAL);
+    config.setBusyTimeout(5_000);
+    config.enforceForeignKeys(true);
+    Connection connection = null;
+    try {
+      connection = DriverManager.getConnection("jdbc:sqlite:" + file, config.toProperties());
+      Migrator.migrate(connection, migrations, RUNTIME_TABLES);
+      return new ActorDatabase(file, connection, readAppliedSeqNr(connection));
+    } catch (SQLException e) {
+      closeQuietly(connection);
+      throw new IllegalStateException(
+          "cannot open actor database " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  Connection connection() {
+    return connection;
+  }
+
+  Path file() {
+    return file;
+  }
+
+  /** The sequence number of the last journal event applied to this file. */
+  long appliedSeqNr() {
+    return appliedSeqNr;
+  }
+
+  /**
+   * Applies the events of the journal event at {@code seqNr} in one transaction with the new
+   * sequence number, unless this file has already seen it (replay after a crash).
+   */
+  <E extends DurableEvent> void applyAt(
+      long seqNr, List<? extends DurableEvent> events, ActorTables<E> tables, FailedCommand failure)
+      throws SQLException {
+    if (seqNr <= appliedSeqNr) {
+      return;
+    }
+    stage(seqNr, events, tables, failure);
+    commit();
+  }
+
+  /**
+   * Writes the events of the journal event at {@code seqNr} in a transaction left open: the actor
+   * stages before persisting to the journal (so a bad event fails its command instead of wedging
+   * every future replay) and commits once the journal write succeeded. Nothing else uses the
+   * connection in between: Pekko stashes the actor's messages while it persists.
+   */
+  <E extends DurableEvent> void stage(
+      long seqNr, List<? extends DurableEvent> events, ActorTables<E> tables, FailedCommand failure)
+      throws SQLException {
+    connection.setAutoCommit(false);
+    try {
+      for (DurableEvent event : events) {
+        @SuppressWarnings("unchecked")
+        E typed = (E) event;
+        tables.apply(typed);
+      }
+      if (failure != null) {
+        try (PreparedStatement insert =
+            connection.prepareStatement(
+                "INSERT OR REPLACE INTO _runtime_failed_commands"
+                    + " (command_id, command_type, command_json, error_code, error_message,"
+                    + " failed_at) VALUES (?, ?, ?, ?, ?, ?)")) {
+          insert.setString(1, failure.commandId());
+          insert.setString(2, failure.commandType());
+          insert.setString(3, failure.commandJson());
+          insert.setString(4, failure.error().code());
+          insert.setString(5, failure.error().message());
+          insert.setLong(6, failure.failedAtMillis());
+          insert.executeUpdate();
+        }
+      }
+      try (PreparedStatement update =
+          connection.prepareStatement("UPDATE _runtime_applied SET seq_nr = ? WHERE id = 1")) {
+        update.setLong(1, seqNr);
+        update.executeUpdate();
+      }
+      stagedFrom = appliedSeqNr;
+      appliedSeqNr = seqNr;
+    } catch (SQLException | RuntimeException e) {
+      rollbackQuietly();
+      throw e;
+    }
+  }
+
+  void commit() throws SQLException {
+    try {
+      connection.commit();
+      connection.setAutoCommit(true);
+      stagedFrom = -1;
+    } catch (SQLException e) {
+      rollback();
+      throw e;
+    }
+  }
+
+  /** Undoes a staged transaction, e.g. when the journal write failed. */
+  void rollback() {
+    if (stagedFrom >= 0) {
+      appliedSeqNr = stagedFrom;
+      stagedFrom = -1;
+    }
+    rollbackQuietly();
+  }
+
+  private void rollbackQuietly() {
+    try {
+      if (!connection.getAutoCommit()) {
+        connection.rollback();
+        connection.setAutoCommit(true);
+      }
+    } catch (SQLException ignored) {
+      // the connection is unusable; closing it discards the transaction anyway
+    }
+  }
+
+  /** A command whose handler threw, as kept for inspection. */
+  record FailedCommand(
+      String commandId,
+      String commandType,
+      String commandJson,
+      CommandError error,
+      long failedAtMillis) {}
+
+  List<FailedCommand> failedCommands() throws SQLException {
+    try (Statement s = connection.createStatement();
+        ResultSet rs =
+            s.executeQuery(
+                "SELECT command_id, command_type, command_json, error_code, error_message,"
+                    + " failed_at FROM _runtime_failed_commands ORDER BY failed_at, command_id")) {
+      List<FailedCommand> out = new java.util.ArrayList<>();
+      while (rs.next()) {
+        out.add(
+            new FailedCommand(
+                rs.getString(1),
+                rs.getString(2),
+                rs.getString(3),
+                CommandError.failed(rs.getString(4), rs.getString(5)),
+                rs.getLong(6)));
+      }
+      return out;
+    }
+  }
+
+  /** A consistent copy of the whole file (online backup), for a snapshot. */
+  byte[] backup() {
+    Path copy = file.resolveSibling(file.getFileName() + ".snapshot-" + System.nanoTime());
+    try (Statement s = connection.createStatement()) {
+      // VACUUM INTO writes a compact, consistent copy while the connection stays usable.
+      s.execute("VACUUM INTO '" + copy.toString().replace("'", "''") + "'");
+      return Files.readAllBytes(copy);
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot back up " + file + ": " + e.getMessage(), e);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read backup of " + file, e);
+    } finally {
+      try {
+        Files.deleteIfExists(copy);
+      } catch (IOException ignored) {
+        // a leftover copy is harmless and replaced next time
+      }
+    }
+  }
+
+  /** Replaces the file's content by a snapshot's copy, then migrates it if it is older. */
+  void restore(byte[] image, MigrationSet migrations) {
+    Path copy = file.resolveSibling(file.getFileName() + ".restore-" + System.nanoTime());
+    try {
+      Files.write(copy, image);
+      try (Statement s = connection.createStatement()) {
+        s.executeUpdate("restore from " + copy);
+      }
+      Migrator.migrate(connection, migrations, RUNTIME_TABLES);
+      appliedSeqNr = readAppliedSeqNr(connection);
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot restore " + file + ": " + e.getMessage(), e);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write snapshot image for " + file, e);
+    } finally {
+      try {
+        Files.deleteIfExists(copy);
+      } catch (IOException ignored) {
+        // harmless leftover
+      }
+    }
+  }
+
+  private static long readAppliedSeqNr(Connection connection) throws SQLException {
+    try (Statement s = connection.createStatement();
+        ResultSet rs = s.executeQuery("SELECT seq_nr FROM _runtime_applied WHERE id = 1")) {
+      return rs.next() ? rs.getLong(1) : 0;
+    }
+  }
+
+  @Override
+  public void close() {
+    rollback();
+    closeQuietly(connection);
+  }
+
+  private static void closeQuietly(Connection c) {
+    if (c != null) {
+      try {
+        c.close();
+      } catch (SQLException ignored) {
+        // closing; nothing to do
+      }
+    }
+  }
+}

@@ -1,0 +1,97 @@
+package dev.foundry.backend.runtime;
+
+import dev.foundry.migrations.MigrationSet;
+import java.sql.Connection;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+
+/**
+ * What the runtime needs to know about one kind of actor: its name (also the folder of its
+ * migrations), its command and event hierarchies (sealed interfaces whose records carry stable
+ * {@code @JsonTypeName}s), how to open its tables and how to build its handlers.
+ */
+public final class ActorKind<
+    C extends DurableCommand<?>, E extends DurableEvent, T extends ActorTables<E>> {
+  private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9-]{0,39}");
+
+  private final String name;
+  private final Class<C> commandType;
+  private final Class<E> eventType;
+  private final Function<Connection, T> tables;
+  private final Function<ActorSetup<T>, DurableActor<C, E, T>> factory;
+  private volatile MigrationSet migrations;
+
+  private ActorKind(
+      String name,
+      Class<C> commandType,
+      Class<E> eventType,
+      Function<Connection, T> tables,
+      Function<ActorSetup<T>, DurableActor<C, E, T>> factory) {
+    this.name = requireValidName(name);
+    this.commandType = commandType;
+    this.eventType = eventType;
+    this.tables = tables;
+    this.factory = factory;
+  }
+
+  /**
+   * Defines a kind. {@code name} is persisted (journal ids, file paths): never rename it.
+   *
+   * @param name lowercase, digits and dashes, e.g. {@code "task"}, {@code "audit-log"}
+   */
+  public static <C extends DurableCommand<?>, E extends DurableEvent, T extends ActorTables<E>>
+      ActorKind<C, E, T> define(
+          String name,
+          Class<C> commandType,
+          Class<E> eventType,
+          Function<Connection, T> tables,
+          Function<ActorSetup<T>, DurableActor<C, E, T>> factory) {
+    return new ActorKind<>(name, commandType, eventType, tables, factory);
+  }
+
+  static String requireValidName(String name) {
+    if (name == null || !NAME.matcher(name).matches()) {
+      throw new IllegalArgumentException(
+          "actor kind name must match " + NAME.pattern() + ", got: " + name);
+    }
+    return name;
+  }
+
+  public String name() {
+    return name;
+  }
+
+  public Class<C> commandType() {
+    return commandType;
+  }
+
+  public Class<E> eventType() {
+    return eventType;
+  }
+
+  T openTables(Connection connection) {
+    return tables.apply(connection);
+  }
+
+  DurableActor<C, E, T> create(ActorSetup<T> setup) {
+    return factory.apply(setup);
+  }
+
+  MigrationSet migrations() {
+    MigrationSet set = migrations;
+    if (set == null) {
+      set = MigrationSet.load(name, commandType.getClassLoader());
+      migrations = set;
+    }
+    return set;
+  }
+
+  String persistenceId(ActorKey key) {
+    return name + "|" + key.canonical();
+  }
+
+  @Override
+  public String toString() {
+    return "ActorKind[" + name + "]";
+  }
+}

@@ -1,0 +1,54 @@
+package dev.foundry.backend.runtime;
+
+import java.time.Duration;
+import org.apache.pekko.actor.typed.ActorRef;
+
+/** The protocol of a durable actor as the runtime speaks it. In-process only; never persisted. */
+sealed interface ActorMessage {
+
+  /** A command for the queue. {@code create} is false for {@code get}: never create the actor. */
+  record Submit(
+      String commandId,
+      DurableCommand<?> command,
+      boolean awaitResult,
+      boolean create,
+      Duration timeout,
+      ActorRef<Reply> replyTo)
+      implements ActorMessage {}
+
+  record Query(ActorQuery<?> query, boolean create, ActorRef<Reply> replyTo)
+      implements ActorMessage {}
+
+  /** Lists the commands whose handler threw, for inspection. */
+  record InspectFailures(ActorRef<Reply> replyTo) implements ActorMessage {}
+
+  /** Work on the head of the queue, if any. Sent to self after each completion. */
+  enum Drain implements ActorMessage {
+    INSTANCE
+  }
+
+  /** The I/O of the head command finished (either way). */
+  record IoFinished(String commandId, Object value, Throwable failure, Decision decision)
+      implements ActorMessage {}
+
+  record WaitExpired(String commandId, Duration after) implements ActorMessage {}
+
+  /** Nothing happened for the passivation timeout. */
+  enum Idle implements ActorMessage {
+    INSTANCE
+  }
+
+  /** From the registry: stop now if idle. */
+  enum Stop implements ActorMessage {
+    INSTANCE
+  }
+
+  /** The answers a caller can receive. */
+  sealed interface Reply {}
+
+  record Accepted(String commandId) implements Reply {}
+
+  record Succeeded(String commandId, Object value) implements Reply {}
+
+  record Failed(String commandId, ActorException error) implements Reply {}
+}

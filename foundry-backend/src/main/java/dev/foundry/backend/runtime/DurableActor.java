@@ -1,0 +1,69 @@
+package dev.foundry.backend.runtime;
+
+import java.util.List;
+import java.util.concurrent.Executor;
+import org.slf4j.Logger;
+
+/**
+ * The class a product actor extends. It declares its handlers once; the runtime does the rest:
+ * persisting commands before acknowledging them, running them one at a time in order, applying
+ * their events to the tables with the journal sequence number, recovery, snapshots, passivation.
+ *
+ * <pre>{@code
+ * protected void handlers(Handlers<Command, TodoTables> on) {
+ *   on.command(AddItem.class, this::addItem)
+ *     .query(ListItems.class, (q, tables) -> tables.items());
+ * }
+ * }</pre>
+ *
+ * <p>Handlers run on the actor's thread and may read the tables. Work that waits on the outside
+ * world returns {@link Decision#after}; its I/O runs elsewhere and must not touch the tables.
+ */
+public abstract class DurableActor<
+    C extends DurableCommand<?>, E extends DurableEvent, T extends ActorTables<E>> {
+  private final ActorSetup<T> setup;
+  private String commandId;
+
+  protected DurableActor(ActorSetup<T> setup) {
+    this.setup = setup;
+  }
+
+  /** Registers this actor's command and query handlers. Called once per activation. */
+  protected abstract void handlers(Handlers<C, T> on);
+
+  /**
+   * Called after the events of one command were applied and committed (never during recovery): the
+   * place to publish realtime updates or to tell other actors. Must not throw.
+   */
+  protected void afterApply(List<E> events, T tables) {}
+
+  protected final ActorKey key() {
+    return setup.key();
+  }
+
+  protected final DurableRuntime runtime() {
+    return setup.runtime();
+  }
+
+  /** Runs I/O callbacks; never the common pool (it starves a 2-core machine). */
+  protected final Executor executor() {
+    return setup.executor();
+  }
+
+  protected final Logger log() {
+    return setup.log();
+  }
+
+  /** The id of the command being decided: an idempotency key for external calls. */
+  protected final String commandId() {
+    return commandId;
+  }
+
+  protected final void publish(Publication publication) {
+    setup.hub().publish(publication);
+  }
+
+  final void decidingCommand(String id) {
+    this.commandId = id;
+  }
+}

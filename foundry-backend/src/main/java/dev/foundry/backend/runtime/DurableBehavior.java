@@ -1,0 +1,695 @@
+package dev.foundry.backend.runtime;
+
+import dev.foundry.backend.runtime.ActorMessage.Accepted;
+import dev.foundry.backend.runtime.ActorMessage.Drain;
+import dev.foundry.backend.runtime.ActorMessage.Failed;
+import dev.foundry.backend.runtime.ActorMessage.Idle;
+import dev.foundry.backend.runtime.ActorMessage.InspectFailures;
+import dev.foundry.backend.runtime.ActorMessage.IoFinished;
+import dev.foundry.backend.runtime.ActorMessage.Query;
+import dev.foundry.backend.runtime.ActorMessage.Reply;
+import dev.foundry.backend.runtime.ActorMessage.Stop;
+import dev.foundry.backend.runtime.ActorMessage.Submit;
+import dev.foundry.backend.runtime.ActorMessage.Succeeded;
+import dev.foundry.backend.runtime.ActorMessage.WaitExpired;
+import dev.foundry.backend.runtime.RuntimeEvent.ActorCreated;
+import dev.foundry.backend.runtime.RuntimeEvent.CommandAccepted;
+import dev.foundry.backend.runtime.RuntimeEvent.CommandCompleted;
+import dev.foundry.backend.runtime.RuntimeEvent.CommandExecuted;
+import dev.foundry.backend.runtime.json.JsonTypes;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionException;
+import java.util.function.BiFunction;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.SnapshotAdapter;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandler;
+import org.apache.pekko.persistence.typed.javadsl.Effect;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
+import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
+
+/**
+ * The durable command queue of one actor instance, on Pekko Persistence (DESIGN.md §4).
+ *
+ * <p>The fast path: an idle actor decides a command before persisting anything, stages its events
+ * in an open SQLite transaction, persists acceptance + events + completion as one journal event,
+ * commits SQLite, and replies. Otherwise the command is persisted as accepted (acknowledged to a
+ * {@code wait=false} caller), queued, and decided when it reaches the head; I/O runs off the actor
+ * and its result is decided on the actor again.
+ */
+final class DurableBehavior<
+        C extends DurableCommand<?>, E extends DurableEvent, T extends ActorTables<E>>
+    extends EventSourcedBehavior<ActorMessage, RuntimeEvent, QueueState> {
+
+  private final ActorKind<C, E, T> kind;
+  private final ActorKey key;
+  private final ActorContext<ActorMessage> context;
+  private final TimerScheduler<ActorMessage> timers;
+  private final RuntimeSettings settings;
+  private final JsonTypes json;
+  private final ActorRegistry.Passivation passivation;
+  private final DurableActor<C, E, T> actor;
+  private final Handlers<C, T> handlers = new Handlers<>();
+
+  private ActorDatabase database;
+  private T tables;
+
+  /** The head command's I/O is running; the queue waits, queries do not. */
+  private boolean ioInFlight;
+
+  private final Map<String, List<ActorRef<Reply>>> waiters = new HashMap<>();
+
+  static <C extends DurableCommand<?>, E extends DurableEvent, T extends ActorTables<E>>
+      Behavior<ActorMessage> create(
+          ActorKind<C, E, T> kind,
+          ActorKey key,
+          DurableRuntime runtime,
+          RuntimeSettings settings,
+          ActorRegistry.Passivation passivation) {
+    return Behaviors.setup(
+        context ->
+            Behaviors.withTimers(
+                timers -> {
+                  context.setReceiveTimeout(settings.passivateAfter(), Idle.INSTANCE);
+                  return new DurableBehavior<>(
+                      kind, key, context, timers, runtime, settings, passivation);
+                }));
+  }
+
+  private DurableBehavior(
+      ActorKind<C, E, T> kind,
+      ActorKey key,
+      ActorContext<ActorMessage> context,
+      TimerScheduler<ActorMessage> timers,
+      DurableRuntime runtime,
+      RuntimeSettings settings,
+      ActorRegistry.Passivation passivation) {
+    super(PersistenceId.ofUniqueId(kind.persistenceId(key)));
+    this.kind = kind;
+    this.key = key;
+    this.context = context;
+    this.timers = timers;
+    this.settings = settings;
+    this.json = JsonTypes.get(context.getSystem());
+    this.passivation = passivation;
+    this.actor =
+        kind.create(
+            new ActorSetup<>(
+                kind.name(),
+                key,
+                this::tables,
+                runtime,
+                context.getExecutionContext(),
+                runtime.hub(),
+                context.getLog()));
+    actor.handlers(handlers);
+  }
+
+  // --- storage -------------------------------------------------------------------------------
+
+  private ActorDatabase database() {
+    if (database == null) {
+      database =
+          ActorDatabase.open(
+              new ActorFiles(settings.dataDir()).databaseFile(kind.name(), key), kind.migrations());
+    }
+    return database;
+  }
+
+  private T tables() {
+    if (tables == null) {
+      tables = kind.openTables(database().connection());
+    }
+    return tables;
+  }
+
+  // --- Pekko Persistence ---------------------------------------------------------------------
+
+  @Override
+  public QueueState emptyState() {
+    return new QueueState();
+  }
+
+  @Override
+  public RetentionCriteria retentionCriteria() {
+    return RetentionCriteria.snapshotEvery(settings.snapshotEvery(), 2)
+        .withDeleteEventsOnSnapshot();
+  }
+
+  @Override
+  public SnapshotAdapter<QueueState> snapshotAdapter() {
+    return new SnapshotAdapter<>() {
+      @Override
+      public Object toJournal(QueueState state) {
+        return new ActorSnapshot(
+            state.created, state.seqNr, state.pendingList(), database().backup());
+      }
+
+      @Override
+      public QueueState fromJournal(Object from) {
+        ActorSnapshot snapshot = (ActorSnapshot) from;
+        // The file may be missing, or behind because it runs synchronous=NORMAL: the snapshot's
+        // copy is then the truth, and replay continues after it.
+        if (database().appliedSeqNr() < snapshot.seqNr()) {
+          database().restore(snapshot.database(), kind.migrations());
+          tables = null;
+        }
+        return QueueState.of(snapshot.created(), snapshot.seqNr(), snapshot.pending());
+      }
+    };
+  }
+
+  @Override
+  public SignalHandler<QueueState> signalHandler() {
+    return newSignalHandlerBuilder()
+        .onSignal(
+            RecoveryCompleted.instance(),
+            state -> {
+              if (!state.pending.isEmpty()) {
+                context.getLog().debug("resuming {} accepted commands", state.pending.size());
+                context.getSelf().tell(Drain.INSTANCE);
+              }
+            })
+        .onSignal(PostStop.instance(), state -> closeDatabase())
+        .build();
+  }
+
+  private void closeDatabase() {
+    if (database != null) {
+      database.close();
+      database = null;
+      tables = null;
+    }
+  }
+
+  @Override
+  public EventHandler<QueueState, RuntimeEvent> eventHandler() {
+    return (state, event) -> {
+      state.seqNr++;
+      if (event instanceof ActorCreated) {
+        state.created = true;
+      } else if (event instanceof CommandAccepted accepted) {
+        state.pending.put(accepted.commandId(), accepted);
+      } else if (event instanceof CommandCompleted completed) {
+        CommandAccepted accepted = state.pending.remove(completed.commandId());
+        applyToTables(
+            state.seqNr,
+            completed.events(),
+            accepted == null ? null : accepted.command(),
+            completed.commandId(),
+            completed.error(),
+            completed.at());
+      } else if (event instanceof CommandExecuted executed) {
+        applyToTables(
+            state.seqNr,
+            executed.events(),
+            executed.command(),
+            executed.commandId(),
+            executed.error(),
+            executed.at());
+      }
+      return state;
+    };
+  }
+
+  /** Replay path: applies unless staged already (live path) or applied before a crash. */
+  private void applyToTables(
+      long seqNr,
+      List<DurableEvent> events,
+      DurableCommand<?> command,
+      String commandId,
+      CommandError error,
+      long at) {
+    boolean failure = error != null && error.kind() == CommandError.Kind.FAILED;
+    if (events.isEmpty() && !failure) {
+      return;
+    }
+    ActorDatabase db = database();
+    if (seqNr <= db.appliedSeqNr()) {
+      return;
+    }
+    try {
+      db.applyAt(
+          seqNr, events, tables(), failure ? failedCommand(commandId, command, error, at) : null);
+    } catch (SQLException e) {
+      throw new IllegalStateException(
+          kind.name() + " " + key + ": cannot apply journal event " + seqNr + ": " + e.getMessage(),
+          e);
+    }
+  }
+
+  // --- commands ------------------------------------------------------------------------------
+
+  @Override
+  public CommandHandler<ActorMessage, RuntimeEvent, QueueState> commandHandler() {
+    return (state, message) -> {
+      if (message instanceof Submit submit) {
+        return onSubmit(state, submit);
+      } else if (message instanceof Query query) {
+        return onQuery(state, query);
+      } else if (message == Drain.INSTANCE) {
+        return onDrain(state);
+      } else if (message instanceof IoFinished finished) {
+        return onIoFinished(state, finished);
+      } else if (message instanceof WaitExpired expired) {
+        return onWaitExpired(expired);
+      } else if (message instanceof InspectFailures inspect) {
+        return onInspectFailures(state, inspect);
+      } else if (message == Idle.INSTANCE) {
+        if (isIdle(state)) {
+          passivation.request().run();
+        }
+        return Effect().none();
+      } else if (message == Stop.INSTANCE) {
+        if (isIdle(state)) {
+          return Effect().stop();
+        }
+        // Work arrived after the passivation request: stay, and have the registry deliver what
+        // it buffered meanwhile.
+        passivation.cancel().run();
+        context.getSelf().tell(Drain.INSTANCE);
+        return Effect().none();
+      }
+      throw new IllegalArgumentException("unexpected message " + message);
+    };
+  }
+
+  private boolean isIdle(QueueState state) {
+    return state.pending.isEmpty() && !ioInFlight && waiters.isEmpty();
+  }
+
+  private Effect<RuntimeEvent, QueueState> onSubmit(QueueState state, Submit submit) {
+    if (!state.created && !submit.create()) {
+      submit
+          .replyTo()
+          .tell(new Failed(submit.commandId(), new ActorNotFoundException(kind.name(), key)));
+      passivation.request().run();
+      return Effect().none();
+    }
+    if (!kind.commandType().isInstance(submit.command())) {
+      submit
+          .replyTo()
+          .tell(
+              new Failed(
+                  submit.commandId(),
+                  new CommandRejectedException(
+                      submit.commandId(),
+                      "unsupported_command",
+                      kind.name() + " does not accept " + submit.command().getClass().getName())));
+      return Effect().none();
+    }
+    if (state.pending.containsKey(submit.commandId())) {
+      // A resubmission of a queued command (a retry): answer it like the first.
+      if (submit.awaitResult()) {
+        addWaiter(submit.commandId(), submit.replyTo(), submit.timeout());
+      } else {
+        submit.replyTo().tell(new Accepted(submit.commandId()));
+      }
+      return Effect().none();
+    }
+    List<RuntimeEvent> write = new ArrayList<>(2);
+    if (!state.created) {
+      write.add(new ActorCreated(kind.name(), key.segments(), now()));
+    }
+    if (state.pending.isEmpty() && !ioInFlight) {
+      return decideFresh(state, write, submit);
+    }
+    write.add(new CommandAccepted(submit.commandId(), submit.command(), now()));
+    return Effect().persist(write).thenRun(s -> acknowledge(submit));
+  }
+
+  /** The fast path: nothing queued, so this command is next; decide before writing anything. */
+  private Effect<RuntimeEvent, QueueState> decideFresh(
+      QueueState state, List<RuntimeEvent> write, Submit submit) {
+    String id = submit.commandId();
+    Decision decision = decide(id, submit.command());
+    switch (decision.type) {
+      case REJECT -> {
+        // Nothing changes and nothing is journaled (except the creation a getOrCreate implies).
+        Failed failed = new Failed(id, decision.error.toException(id));
+        if (write.isEmpty()) {
+          submit.replyTo().tell(failed);
+          return Effect().none();
+        }
+        return Effect().persist(write).thenRun(s -> submit.replyTo().tell(failed));
+      }
+      case AFTER -> {
+        write.add(new CommandAccepted(id, submit.command(), now()));
+        return Effect()
+            .persist(write)
+            .thenRun(
+                s -> {
+                  acknowledge(submit);
+                  startIo(id, decision);
+                });
+      }
+      default -> {
+        Staged staged = stage(state.seqNr + write.size() + 1, id, submit.command(), decision);
+        write.add(new CommandExecuted(id, submit.command(), staged.events, staged.error, now()));
+        return Effect()
+            .persist(write)
+            .thenRun(
+                s -> {
+                  Reply reply = finish(id, staged);
+                  // wait=false: acknowledged once persisted; a failure is kept for inspection.
+                  submit.replyTo().tell(submit.awaitResult() ? reply : new Accepted(id));
+                });
+      }
+    }
+  }
+
+  private void acknowledge(Submit submit) {
+    if (submit.awaitResult()) {
+      addWaiter(submit.commandId(), submit.replyTo(), submit.timeout());
+    } else {
+      submit.replyTo().tell(new Accepted(submit.commandId()));
+    }
+  }
+
+  private Effect<RuntimeEvent, QueueState> onDrain(QueueState state) {
+    CommandAccepted head = state.head();
+    if (head == null || ioInFlight) {
+      return Effect().none();
+    }
+    return complete(state, head, decide(head.commandId(), head.command()));
+  }
+
+  private Effect<RuntimeEvent, QueueState> onIoFinished(QueueState state, IoFinished finished) {
+    CommandAccepted head = state.head();
+    if (head == null || !head.commandId().equals(finished.commandId())) {
+      context
+          .getLog()
+          .warn("I/O result for {} which is not the head command; dropped", finished.commandId());
+      return Effect().none();
+    }
+    ioInFlight = false;
+    Decision next;
+    if (finished.failure() == null) {
+      next = guard(head.commandId(), () -> finished.decision().then.apply(finished.value()));
+    } else if (finished.decision().onFailure != null) {
+      next = guard(head.commandId(), () -> finished.decision().onFailure.apply(finished.failure()));
+    } else {
+      next = ioFailure(head.commandId(), finished.failure());
+    }
+    return complete(state, head, next);
+  }
+
+  /** Completes the queued head command with {@code decision} (or starts its I/O). */
+  private Effect<RuntimeEvent, QueueState> complete(
+      QueueState state, CommandAccepted head, Decision decision) {
+    String id = head.commandId();
+    if (decision.type == Decision.Type.AFTER) {
+      startIo(id, decision);
+      return Effect().none();
+    }
+    if (decision.type == Decision.Type.REJECT) {
+      return Effect()
+          .persist(new CommandCompleted(id, List.of(), decision.error, now()))
+          .thenRun(
+              s -> {
+                answerWaiters(id, new Failed(id, decision.error.toException(id)));
+                context.getSelf().tell(Drain.INSTANCE);
+              });
+    }
+    Staged staged = stage(state.seqNr + 1, id, head.command(), decision);
+    return Effect()
+        .persist(new CommandCompleted(id, staged.events, staged.error, now()))
+        .thenRun(
+            s -> {
+              answerWaiters(id, finish(id, staged));
+              context.getSelf().tell(Drain.INSTANCE);
+            });
+  }
+
+  /** The outcome of a decision, written to SQLite but not committed until the journal has it. */
+  private record Staged(
+      List<DurableEvent> events, CommandError error, java.util.function.Supplier<?> reply) {}
+
+  private Staged stage(long seqNr, String id, DurableCommand<?> command, Decision decision) {
+    if (decision.type == Decision.Type.PERSIST) {
+      List<DurableEvent> events = decision.events;
+      for (DurableEvent event : events) {
+        if (!kind.eventType().isInstance(event)) {
+          return stageFailure(
+              seqNr,
+              id,
+              command,
+              CommandError.failed(
+                  "handler_error",
+                  "handler returned "
+                      + event.getClass().getName()
+                      + ", not a "
+                      + kind.eventType().getName()));
+        }
+      }
+      if (events.isEmpty()) {
+        return new Staged(events, null, decision.reply);
+      }
+      try {
+        database().stage(seqNr, events, tables(), null);
+        return new Staged(events, null, decision.reply);
+      } catch (SQLException | RuntimeException e) {
+        context
+            .getLog()
+            .error("{} {}: events of command {} cannot be applied", kind.name(), key, id, e);
+        return stageFailure(
+            seqNr,
+            id,
+            command,
+            CommandError.failed("apply_failed", "events cannot be applied: " + e.getMessage()));
+      }
+    }
+    return stageFailure(seqNr, id, command, decision.error);
+  }
+
+  private Staged stageFailure(
+      long seqNr, String id, DurableCommand<?> command, CommandError error) {
+    try {
+      database().stage(seqNr, List.of(), tables(), failedCommand(id, command, error, now()));
+    } catch (SQLException | RuntimeException e) {
+      context.getLog().error("{} {}: cannot record failure of command {}", kind.name(), key, id, e);
+    }
+    return new Staged(List.of(), error, null);
+  }
+
+  /** After the journal write: commit SQLite, publish, and build the caller's answer. */
+  @SuppressWarnings("unchecked")
+  private Reply finish(String id, Staged staged) {
+    if (database != null) {
+      try {
+        database.commit();
+      } catch (SQLException e) {
+        // The journal has the events; replay on the next activation applies them.
+        throw new IllegalStateException(
+            kind.name() + " " + key + ": commit failed: " + e.getMessage(), e);
+      }
+    }
+    if (staged.error != null) {
+      return new Failed(id, staged.error.toException(id));
+    }
+    if (!staged.events.isEmpty()) {
+      try {
+        actor.afterApply((List<E>) (List<?>) staged.events, tables());
+      } catch (RuntimeException e) {
+        context.getLog().error("{} {}: afterApply of command {} threw", kind.name(), key, id, e);
+      }
+    }
+    try {
+      Object value = staged.reply.get();
+      return new Succeeded(id, value);
+    } catch (RuntimeException e) {
+      context.getLog().error("{} {}: reply of command {} threw", kind.name(), key, id, e);
+      return new Failed(
+          id, new CommandFailedException(id, "reply_failed", String.valueOf(e.getMessage())));
+    }
+  }
+
+  private Decision decide(String id, DurableCommand<?> command) {
+    BiFunction<Object, T, Decision> handler = handlers.commandHandler(command.getClass());
+    if (handler == Handlers.MISSING || handler == null) {
+      return failedDecision(
+          CommandError.failed(
+              "unsupported_command", "no handler for " + command.getClass().getSimpleName()));
+    }
+    return guard(id, () -> handler.apply(command, tables()));
+  }
+
+  private Decision guard(String id, java.util.function.Supplier<Decision> decide) {
+    actor.decidingCommand(id);
+    try {
+      Decision d = decide.get();
+      if (d == null) {
+        return failedDecision(CommandError.failed("handler_error", "handler returned no decision"));
+      }
+      return d;
+    } catch (ActorException e) {
+      return e instanceof CommandRejectedException
+          ? Decision.reject(e.code(), e.getMessage())
+          : failedDecision(CommandError.failed(e.code(), e.getMessage()));
+    } catch (RuntimeException e) {
+      context.getLog().error("{} {}: handler of command {} threw", kind.name(), key, id, e);
+      return failedDecision(
+          CommandError.failed(
+              "handler_error", e.getClass().getSimpleName() + ": " + e.getMessage()));
+    } finally {
+      actor.decidingCommand(null);
+    }
+  }
+
+  private Decision ioFailure(String id, Throwable failure) {
+    Throwable cause =
+        failure instanceof CompletionException && failure.getCause() != null
+            ? failure.getCause()
+            : failure;
+    if (cause instanceof CommandRejectedException rejected) {
+      return Decision.reject(rejected.code(), rejected.getMessage());
+    }
+    if (cause instanceof ActorException ae) {
+      return failedDecision(CommandError.failed(ae.code(), ae.getMessage()));
+    }
+    context
+        .getLog()
+        .warn("{} {}: I/O of command {} failed: {}", kind.name(), key, id, cause.toString());
+    return failedDecision(CommandError.failed("io_failed", String.valueOf(cause.getMessage())));
+  }
+
+  /** A decision that completes the command with a FAILED error (kept for inspection). */
+  private static Decision failedDecision(CommandError error) {
+    return Decision.failed(error);
+  }
+
+  private void startIo(String id, Decision decision) {
+    ioInFlight = true;
+    context.pipeToSelf(
+        decision.io, (value, failure) -> new IoFinished(id, value, failure, decision));
+  }
+
+  // --- waiting callers -----------------------------------------------------------------------
+
+  private void addWaiter(String id, ActorRef<Reply> replyTo, Duration timeout) {
+    waiters.computeIfAbsent(id, k -> new ArrayList<>(1)).add(replyTo);
+    timers.startSingleTimer("wait-" + id, new WaitExpired(id, timeout), timeout);
+  }
+
+  private void answerWaiters(String id, Reply reply) {
+    List<ActorRef<Reply>> refs = waiters.remove(id);
+    if (refs != null) {
+      timers.cancel("wait-" + id);
+      refs.forEach(r -> r.tell(reply));
+    }
+  }
+
+  private Effect<RuntimeEvent, QueueState> onWaitExpired(WaitExpired expired) {
+    List<ActorRef<Reply>> refs = waiters.get(expired.commandId());
+    if (refs != null) {
+      // The timer is per command; callers that came later with a longer timeout wait on.
+      waiters.remove(expired.commandId());
+      CommandTimeoutException timeout =
+          new CommandTimeoutException(expired.commandId(), expired.after());
+      refs.forEach(r -> r.tell(new Failed(expired.commandId(), timeout)));
+    }
+    return Effect().none();
+  }
+
+  // --- queries -------------------------------------------------------------------------------
+
+  private Effect<RuntimeEvent, QueueState> onQuery(QueueState state, Query query) {
+    if (!state.created && !query.create()) {
+      query.replyTo().tell(new Failed(null, new ActorNotFoundException(kind.name(), key)));
+      passivation.request().run();
+      return Effect().none();
+    }
+    BiFunction<Object, T, Object> handler = handlers.queryHandler(query.query().getClass());
+    if (handler == Handlers.MISSING || handler == null) {
+      query
+          .replyTo()
+          .tell(
+              new Failed(
+                  null,
+                  new CommandRejectedException(
+                      null,
+                      "unsupported_query",
+                      kind.name()
+                          + " has no handler for "
+                          + query.query().getClass().getSimpleName())));
+      return Effect().none();
+    }
+    try {
+      query.replyTo().tell(new Succeeded(null, handler.apply(query.query(), tables())));
+    } catch (ActorException e) {
+      query.replyTo().tell(new Failed(null, e));
+    } catch (RuntimeException e) {
+      context.getLog().error("{} {}: query {} threw", kind.name(), key, query.query(), e);
+      query
+          .replyTo()
+          .tell(
+              new Failed(
+                  null,
+                  new CommandFailedException(
+                      null, "query_failed", String.valueOf(e.getMessage()))));
+    }
+    return Effect().none();
+  }
+
+  private Effect<RuntimeEvent, QueueState> onInspectFailures(
+      QueueState state, InspectFailures inspect) {
+    try {
+      List<FailedCommandInfo> out = new ArrayList<>();
+      if (state.created) {
+        for (ActorDatabase.FailedCommand f : database().failedCommands()) {
+          out.add(
+              new FailedCommandInfo(
+                  f.commandId(),
+                  f.commandType(),
+                  f.commandJson(),
+                  f.error().code(),
+                  f.error().message(),
+                  f.failedAtMillis()));
+        }
+      }
+      inspect.replyTo().tell(new Succeeded(null, out));
+    } catch (SQLException e) {
+      inspect
+          .replyTo()
+          .tell(new Failed(null, new CommandFailedException(null, "query_failed", e.getMessage())));
+    }
+    return Effect().none();
+  }
+
+  // --- helpers -------------------------------------------------------------------------------
+
+  private ActorDatabase.FailedCommand failedCommand(
+      String id, DurableCommand<?> command, CommandError error, long at) {
+    String type = command == null ? "unknown" : typeName(command);
+    String body;
+    try {
+      body = command == null ? "null" : json.mapper().writeValueAsString(command);
+    } catch (Exception e) {
+      body = "\"<not serializable: " + e.getMessage() + ">\"";
+    }
+    return new ActorDatabase.FailedCommand(id, type, body, error, at);
+  }
+
+  private static String typeName(Object command) {
+    com.fasterxml.jackson.annotation.JsonTypeName name =
+        command.getClass().getAnnotation(com.fasterxml.jackson.annotation.JsonTypeName.class);
+    return name != null ? name.value() : command.getClass().getSimpleName();
+  }
+
+  private static long now() {
+    return System.currentTimeMillis();
+  }
+}

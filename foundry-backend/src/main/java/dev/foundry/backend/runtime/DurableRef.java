@@ -1,0 +1,151 @@
+package dev.foundry.backend.runtime;
+
+import dev.foundry.backend.runtime.ActorMessage.Accepted;
+import dev.foundry.backend.runtime.ActorMessage.Failed;
+import dev.foundry.backend.runtime.ActorMessage.Reply;
+import dev.foundry.backend.runtime.ActorMessage.Succeeded;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeoutException;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+
+/**
+ * A handle on one actor instance: cheap, immutable, safe to share. Every call returns a stage that
+ * fails with an {@link ActorException} subtype on a typed error.
+ */
+public final class DurableRef<C extends DurableCommand<?>> {
+  /** Added to a command's timeout for the reply to travel back before the ask gives up. */
+  private static final Duration GRACE = Duration.ofSeconds(5);
+
+  private final DurableRuntime runtime;
+  private final ActorKind<C, ?, ?> kind;
+  private final ActorKey key;
+  private final boolean create;
+
+  DurableRef(DurableRuntime runtime, ActorKind<C, ?, ?> kind, ActorKey key, boolean create) {
+    this.runtime = runtime;
+    this.kind = kind;
+    this.key = key;
+    this.create = create;
+  }
+
+  public ActorKey key() {
+    return key;
+  }
+
+  /** {@code wait=true}: the command's result once processed, within the default timeout. */
+  public <R> CompletionStage<R> ask(DurableCommand<R> command) {
+    return ask(command, runtime.settings().commandTimeout());
+  }
+
+  /**
+   * {@code wait=true}: the result, or {@link CommandTimeoutException} after {@code timeout} while
+   * the command keeps running.
+   */
+  @SuppressWarnings("unchecked")
+  public <R> CompletionStage<R> ask(DurableCommand<R> command, Duration timeout) {
+    String id = newCommandId();
+    return send(id, command, true, timeout)
+        .thenApply(
+            reply -> {
+              if (reply instanceof Succeeded s) {
+                return (R) s.value();
+              }
+              throw unexpected(reply);
+            });
+  }
+
+  /** {@code wait=false}: completes with the command id once the command is durably queued. */
+  public CompletionStage<String> tell(DurableCommand<?> command) {
+    String id = newCommandId();
+    return send(id, command, false, runtime.settings().commandTimeout())
+        .thenApply(
+            reply -> {
+              if (reply instanceof Accepted a) {
+                return a.commandId();
+              }
+              throw unexpected(reply);
+            });
+  }
+
+  /** A read from the actor's tables; never journaled. */
+  @SuppressWarnings("unchecked")
+  public <R> CompletionStage<R> query(ActorQuery<R> query) {
+    return this.<Reply>call(
+            replyTo -> new ActorMessage.Query(query, create, replyTo),
+            runtime.settings().commandTimeout(),
+            null)
+        .thenApply(reply -> (R) value(reply));
+  }
+
+  /** The commands of this actor whose handler threw, oldest first. */
+  @SuppressWarnings("unchecked")
+  public CompletionStage<List<FailedCommandInfo>> failedCommands() {
+    return this.<Reply>call(
+            ActorMessage.InspectFailures::new, runtime.settings().commandTimeout(), null)
+        .thenApply(reply -> (List<FailedCommandInfo>) value(reply));
+  }
+
+  private CompletionStage<Reply> send(
+      String id, DurableCommand<?> command, boolean wait, Duration timeout) {
+    if (!kind.commandType().isInstance(command)) {
+      return CompletableFuture.failedFuture(
+          new IllegalArgumentException(
+              kind.name() + " does not accept " + command.getClass().getName()));
+    }
+    return call(
+        replyTo -> new ActorMessage.Submit(id, command, wait, create, timeout, replyTo),
+        timeout,
+        id);
+  }
+
+  private <T> CompletionStage<Reply> call(
+      org.apache.pekko.japi.function.Function<ActorRef<Reply>, ActorMessage> message,
+      Duration timeout,
+      String commandId) {
+    CompletionStage<Reply> asked =
+        AskPattern.ask(
+            runtime.registryRef(),
+            (ActorRef<Reply> replyTo) -> new ActorRegistry.Route(kind, key, message.apply(replyTo)),
+            timeout.plus(GRACE),
+            runtime.system().scheduler());
+    return asked.handle(
+        (reply, failure) -> {
+          if (failure == null) {
+            return reply;
+          }
+          Throwable cause = failure.getCause() != null ? failure.getCause() : failure;
+          if (failure instanceof TimeoutException || cause instanceof TimeoutException) {
+            throw new CommandTimeoutException(commandId == null ? "query" : commandId, timeout);
+          }
+          throw new java.util.concurrent.CompletionException(cause);
+        });
+  }
+
+  private static Object value(Reply reply) {
+    if (reply instanceof Succeeded s) {
+      return s.value();
+    }
+    throw unexpected(reply);
+  }
+
+  private static RuntimeException unexpected(Reply reply) {
+    if (reply instanceof Failed f) {
+      return f.error();
+    }
+    return new IllegalStateException("unexpected reply " + reply);
+  }
+
+  private static String newCommandId() {
+    return UUID.randomUUID().toString();
+  }
+
+  @Override
+  public String toString() {
+    return kind.name() + " " + key;
+  }
+}

@@ -1,0 +1,96 @@
+package dev.foundry.backend.runtime;
+
+import dev.foundry.backend.runtime.json.JsonTypes;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+
+/**
+ * The entry point to durable actors: registers the kinds, then hands out {@link DurableRef}s by
+ * kind and key.
+ *
+ * <p>{@link #getOrCreate} addresses an actor and creates it on its first command; {@link #get}
+ * addresses one that must already exist (its calls fail with {@link ActorNotFoundException}
+ * otherwise). Existence is durable: it is the first event of the actor's journal.
+ */
+public final class DurableRuntime {
+  private final ActorSystem<?> system;
+  private final RuntimeSettings settings;
+  private final RealtimeHub hub;
+  private final Map<String, ActorKind<?, ?, ?>> kinds = new ConcurrentHashMap<>();
+  private final ActorRef<ActorRegistry.Command> registry;
+
+  private DurableRuntime(
+      ActorSystem<?> system,
+      RuntimeSettings settings,
+      RealtimeHub hub,
+      List<ActorKind<?, ?, ?>> kinds) {
+    this.system = system;
+    this.settings = settings;
+    this.hub = hub;
+    JsonTypes types = JsonTypes.get(system);
+    for (ActorKind<?, ?, ?> kind : kinds) {
+      if (this.kinds.putIfAbsent(kind.name(), kind) != null) {
+        throw new IllegalArgumentException("two actor kinds named " + kind.name());
+      }
+      types.register(kind.commandType());
+      types.register(kind.eventType());
+      kind.migrations(); // fail at start, not at first use, when a kind has no migrations
+    }
+    this.registry =
+        system.systemActorOf(ActorRegistry.create(this, settings), "durable-actors", Props.empty());
+  }
+
+  /** Starts the runtime for {@code kinds}; call once per actor system, before any command. */
+  public static DurableRuntime start(
+      ActorSystem<?> system,
+      RuntimeSettings settings,
+      RealtimeHub hub,
+      List<ActorKind<?, ?, ?>> kinds) {
+    return new DurableRuntime(system, settings, hub, kinds);
+  }
+
+  public <C extends DurableCommand<?>> DurableRef<C> getOrCreate(
+      ActorKind<C, ?, ?> kind, ActorKey key) {
+    return new DurableRef<>(this, requireRegistered(kind), key, true);
+  }
+
+  public <C extends DurableCommand<?>> DurableRef<C> get(ActorKind<C, ?, ?> kind, ActorKey key) {
+    return new DurableRef<>(this, requireRegistered(kind), key, false);
+  }
+
+  public RealtimeHub hub() {
+    return hub;
+  }
+
+  public RuntimeSettings settings() {
+    return settings;
+  }
+
+  public ActorSystem<?> system() {
+    return system;
+  }
+
+  /** How many actor instances are running now (not passivated). */
+  public CompletionStage<Integer> activeCount() {
+    return AskPattern.ask(
+        registry, ActorRegistry.CountActive::new, Duration.ofSeconds(10), system.scheduler());
+  }
+
+  ActorRef<ActorRegistry.Command> registryRef() {
+    return registry;
+  }
+
+  private <K extends ActorKind<?, ?, ?>> K requireRegistered(K kind) {
+    if (kinds.get(kind.name()) != kind) {
+      throw new IllegalArgumentException(kind + " is not registered with this runtime");
+    }
+    return kind;
+  }
+}

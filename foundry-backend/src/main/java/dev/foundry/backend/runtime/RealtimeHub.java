@@ -1,0 +1,52 @@
+package dev.foundry.backend.runtime;
+
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArraySet;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The in-process seam between actors that publish after applying events and the realtime layer that
+ * fans out to WebSocket connections. Publishing never blocks and never fails the publisher: a
+ * subscriber must hand the publication to its own bounded buffer.
+ */
+public final class RealtimeHub {
+  private static final Logger log = LoggerFactory.getLogger(RealtimeHub.class);
+
+  private final Map<String, Set<Consumer<Publication>>> subscribers = new ConcurrentHashMap<>();
+
+  /** Delivers {@code publication} to the current subscribers of its topic and id. */
+  public void publish(Publication publication) {
+    Set<Consumer<Publication>> set = subscribers.get(publication.topicKey());
+    if (set == null) {
+      return;
+    }
+    for (Consumer<Publication> s : set) {
+      try {
+        s.accept(publication);
+      } catch (RuntimeException e) {
+        log.warn("realtime subscriber failed on {}; ignoring", publication.topicKey(), e);
+      }
+    }
+  }
+
+  /** Subscribes to one topic and id; the returned handle unsubscribes. */
+  public AutoCloseable subscribe(String topic, String id, Consumer<Publication> subscriber) {
+    String key = topic + ":" + id;
+    subscribers.computeIfAbsent(key, k -> new CopyOnWriteArraySet<>()).add(subscriber);
+    return () ->
+        subscribers.computeIfPresent(
+            key,
+            (k, set) -> {
+              set.remove(subscriber);
+              return set.isEmpty() ? null : set;
+            });
+  }
+
+  public int subscriberCount() {
+    return subscribers.values().stream().mapToInt(Set::size).sum();
+  }
+}
