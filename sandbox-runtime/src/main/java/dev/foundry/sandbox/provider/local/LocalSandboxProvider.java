@@ -1,0 +1,316 @@
+package dev.foundry.sandbox.provider.local;
+
+import dev.foundry.sandbox.agent.OfflineAgentLauncher;
+import dev.foundry.sandbox.client.ConflictException;
+import dev.foundry.sandbox.client.SandboxAgentClient;
+import dev.foundry.sandbox.client.SandboxAgentEndpoint;
+import dev.foundry.sandbox.provider.Sandbox;
+import dev.foundry.sandbox.provider.SandboxNotFoundException;
+import dev.foundry.sandbox.provider.SandboxProvider;
+import dev.foundry.sandbox.provider.SandboxSpec;
+import dev.foundry.sandbox.provider.SandboxStartException;
+import dev.foundry.sandbox.provider.SandboxState;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sandboxes as local sandbox-agent server processes. Layout of one sandbox:
+ *
+ * <pre>
+ * &lt;root&gt;/&lt;sandboxId&gt;/   (0700)
+ *   sandbox.json          the record: pid, port, token, dirs (0600)
+ *   server.log            the server's log (SANDBOX_AGENT_LOG_STDOUT=1), appended across restarts
+ *   home/                 $HOME of the server, its agents and processes
+ *   work/                 the server's cwd; the repository is cloned here
+ *   data/                 XDG_DATA_HOME: installed agents, sandbox-agent state
+ *   state/                XDG_STATE_HOME, XDG_CACHE_HOME, XDG_CONFIG_HOME
+ * </pre>
+ *
+ * <p>There is no isolation beyond separate directories and a token: the server runs as the
+ * backend's user on loopback. Use the Docker or E2B provider where agents must not see the host.
+ */
+public final class LocalSandboxProvider implements SandboxProvider {
+
+  public static final String ID = "local";
+
+  private static final Logger log = LoggerFactory.getLogger(LocalSandboxProvider.class);
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private final LocalSandboxSettings settings;
+
+  /** One lock per sandbox id: create/connect/stop/destroy of one sandbox never interleave. */
+  private final Map<String, Object> locks = new ConcurrentHashMap<>();
+
+  /** Servers this JVM started; kept so their exit is reaped and a stop can wait for it. */
+  private final Map<String, Process> processes = new ConcurrentHashMap<>();
+
+  public LocalSandboxProvider(LocalSandboxSettings settings) {
+    this.settings = settings;
+    try {
+      Files.createDirectories(settings.rootDir());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create sandbox root " + settings.rootDir(), e);
+    }
+  }
+
+  @Override
+  public String id() {
+    return ID;
+  }
+
+  public LocalSandboxSettings settings() {
+    return settings;
+  }
+
+  @Override
+  public CompletableFuture<Sandbox> create(SandboxSpec spec) {
+    return locked(spec.sandboxId(), () -> createNow(spec));
+  }
+
+  @Override
+  public CompletableFuture<Sandbox> connect(String sandboxId) {
+    return locked(sandboxId, () -> connectNow(sandboxId));
+  }
+
+  @Override
+  public CompletableFuture<Void> stop(String sandboxId) {
+    return locked(
+        sandboxId,
+        () -> {
+          stopNow(sandboxId);
+          return null;
+        });
+  }
+
+  @Override
+  public CompletableFuture<Void> destroy(String sandboxId) {
+    return locked(
+        sandboxId,
+        () -> {
+          stopNow(sandboxId);
+          deleteRecursively(dir(sandboxId));
+          log.info("sandbox {} destroyed", sandboxId);
+          return null;
+        });
+  }
+
+  @Override
+  public CompletableFuture<SandboxState> state(String sandboxId) {
+    return CompletableFuture.supplyAsync(() -> stateNow(sandboxId), settings.executor());
+  }
+
+  @Override
+  public CompletableFuture<List<SandboxSummary>> list() {
+    return CompletableFuture.supplyAsync(
+        () -> {
+          List<SandboxSummary> result = new ArrayList<>();
+          try (Stream<Path> dirs = Files.list(settings.rootDir())) {
+            dirs.filter(d -> Files.isRegularFile(d.resolve(LocalSandboxRecord.FILE_NAME)))
+                .map(d -> d.getFileName().toString())
+                .sorted()
+                .forEach(id -> result.add(new SandboxSummary(id, stateNow(id))));
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+          return result;
+        },
+        settings.executor());
+  }
+
+  /** The pid of a sandbox's server while it runs (for operations and tests). */
+  public Optional<Long> serverPid(String sandboxId) {
+    return LocalSandboxRecord.read(dir(sandboxId))
+        .filter(r -> !r.stopped() && isAlive(r))
+        .map(LocalSandboxRecord::pid);
+  }
+
+  // ---- the blocking work, run on the executor under the sandbox's lock -----------------------
+
+  private Sandbox createNow(SandboxSpec spec) {
+    Path dir = dir(spec.sandboxId());
+    if (Files.exists(dir.resolve(LocalSandboxRecord.FILE_NAME))) {
+      throw new ConflictException(
+          "local sandbox '" + spec.sandboxId() + "' exists already", 409, null);
+    }
+    LocalSandboxRecord record;
+    try {
+      Files.createDirectories(dir);
+      Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+      for (String sub : List.of("home", "work", "data", "state")) {
+        Files.createDirectories(dir.resolve(sub));
+      }
+      record =
+          new LocalSandboxRecord(
+              1,
+              spec.sandboxId(),
+              settings.binary().toString(),
+              newToken(),
+              0,
+              0,
+              0,
+              dir.resolve("home").toString(),
+              dir.resolve("work").toString(),
+              dir.resolve("data").toString(),
+              spec.env(),
+              spec.offlineAgent(),
+              true,
+              System.currentTimeMillis());
+      record.write(dir);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot lay out sandbox " + dir, e);
+    }
+    try {
+      return startNow(record);
+    } catch (RuntimeException e) {
+      // A sandbox that never came up leaves nothing behind.
+      stopNow(spec.sandboxId());
+      deleteRecursively(dir);
+      throw e;
+    }
+  }
+
+  private Sandbox connectNow(String sandboxId) {
+    LocalSandboxRecord record =
+        LocalSandboxRecord.read(dir(sandboxId))
+            .orElseThrow(() -> new SandboxNotFoundException(ID, sandboxId));
+    if (!record.stopped() && isAlive(record)) {
+      SandboxAgentClient client = client(record);
+      try {
+        client.health().get(5, TimeUnit.SECONDS);
+        log.info("sandbox {} reattached: pid {} port {}", sandboxId, record.pid(), record.port());
+        return sandbox(record, client);
+      } catch (Exception e) {
+        client.close();
+        log.warn(
+            "sandbox {} server pid {} does not answer; restarting it", sandboxId, record.pid());
+        ProcessTree.terminate(record.pid(), settings.stopGrace());
+      }
+    }
+    log.info("sandbox {} resuming on its existing directories", sandboxId);
+    return startNow(record);
+  }
+
+  private Sandbox startNow(LocalSandboxRecord record) {
+    Path dir = dir(record.sandboxId());
+    SandboxAgentServer.Started started = SandboxAgentServer.start(record, dir, settings);
+    processes.put(record.sandboxId(), started.process());
+    LocalSandboxRecord running =
+        record.running(started.port(), started.pid(), started.pidStartTicks());
+    running.write(dir);
+    SandboxAgentClient client = client(running);
+    if (running.offlineAgent()) {
+      try {
+        OfflineAgentLauncher.install(client).get(30, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        client.close();
+        throw new SandboxStartException(
+            "sandbox " + record.sandboxId() + ": installing the offline agent failed", e);
+      }
+    }
+    return sandbox(running, client);
+  }
+
+  private void stopNow(String sandboxId) {
+    Optional<LocalSandboxRecord> found = LocalSandboxRecord.read(dir(sandboxId));
+    Process own = processes.remove(sandboxId);
+    if (found.isEmpty()) {
+      return;
+    }
+    LocalSandboxRecord record = found.get();
+    if (record.pid() > 0 && isAlive(record)) {
+      ProcessTree.terminate(record.pid(), settings.stopGrace());
+    }
+    if (own != null) {
+      try {
+        own.waitFor(settings.stopGrace().toMillis(), TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    if (!record.stopped()) {
+      record.asStopped().write(dir(sandboxId));
+      log.info("sandbox {} stopped", sandboxId);
+    }
+  }
+
+  private SandboxState stateNow(String sandboxId) {
+    return LocalSandboxRecord.read(dir(sandboxId))
+        .map(r -> !r.stopped() && isAlive(r) ? SandboxState.RUNNING : SandboxState.STOPPED)
+        .orElse(SandboxState.NOT_FOUND);
+  }
+
+  /** Alive, and the same process we started: a pid reused by another program does not count. */
+  private static boolean isAlive(LocalSandboxRecord record) {
+    if (record.pid() <= 0 || !ProcessTree.isAlive(record.pid())) {
+      return false;
+    }
+    return record.pidStartTicks() == 0
+        || ProcessTree.startTicks(record.pid()).map(t -> t == record.pidStartTicks()).orElse(true);
+  }
+
+  private Sandbox sandbox(LocalSandboxRecord record, SandboxAgentClient client) {
+    return new Sandbox(record.sandboxId(), ID, record.homeDir(), record.workDir(), client);
+  }
+
+  private SandboxAgentClient client(LocalSandboxRecord record) {
+    return SandboxAgentClient.builder(
+            SandboxAgentEndpoint.of("http://127.0.0.1:" + record.port(), record.token()))
+        .executor(settings.executor())
+        .build();
+  }
+
+  private Path dir(String sandboxId) {
+    // Same rule as SandboxSpec: the id becomes a directory name, so no separators or dots-only.
+    if (!sandboxId.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,127}")) {
+      throw new IllegalArgumentException("invalid sandbox id: " + sandboxId);
+    }
+    return settings.rootDir().resolve(sandboxId);
+  }
+
+  private <T> CompletableFuture<T> locked(String sandboxId, Supplier<T> work) {
+    Object lock = locks.computeIfAbsent(sandboxId, id -> new Object());
+    return CompletableFuture.supplyAsync(
+        () -> {
+          synchronized (lock) {
+            return work.get();
+          }
+        },
+        settings.executor());
+  }
+
+  private static String newToken() {
+    byte[] bytes = new byte[32];
+    RANDOM.nextBytes(bytes);
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+  }
+
+  private static void deleteRecursively(Path dir) {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> walk = Files.walk(dir)) {
+      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot delete " + dir, e);
+    }
+  }
+}

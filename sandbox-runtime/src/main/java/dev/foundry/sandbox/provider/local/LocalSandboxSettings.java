@@ -1,0 +1,51 @@
+package dev.foundry.sandbox.provider.local;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.Executor;
+
+/**
+ * Configuration of the local provider.
+ *
+ * @param rootDir where sandboxes live, one directory each ({@code <root>/<sandboxId>})
+ * @param binary the sandbox-agent executable ({@code scripts/sandbox-agent-bin} prints it)
+ * @param executor runs the blocking work (process start, health polling) and the clients' callbacks
+ * @param startTimeout how long a server may take to become healthy
+ * @param acpRequestTimeout the server's {@code SANDBOX_AGENT_ACP_REQUEST_TIMEOUT_MS}: keep it above
+ *     the longest agent turn, because 0.4.2 never answers a request that passes it
+ * @param stopGrace how long processes get between SIGTERM and SIGKILL
+ */
+public record LocalSandboxSettings(
+    Path rootDir,
+    Path binary,
+    Executor executor,
+    Duration startTimeout,
+    Duration acpRequestTimeout,
+    Duration stopGrace) {
+
+  public LocalSandboxSettings {
+    Objects.requireNonNull(rootDir, "rootDir");
+    Objects.requireNonNull(binary, "binary");
+    Objects.requireNonNull(executor, "executor");
+    rootDir = rootDir.toAbsolutePath().normalize();
+    binary = binary.toAbsolutePath();
+    startTimeout = startTimeout == null ? Duration.ofSeconds(30) : startTimeout;
+    acpRequestTimeout = acpRequestTimeout == null ? Duration.ofHours(1) : acpRequestTimeout;
+    stopGrace = stopGrace == null ? Duration.ofSeconds(3) : stopGrace;
+  }
+
+  public static LocalSandboxSettings of(Path rootDir, Path binary, Executor executor) {
+    return new LocalSandboxSettings(rootDir, binary, executor, null, null, null);
+  }
+
+  public LocalSandboxSettings withAcpRequestTimeout(Duration acpRequestTimeout) {
+    return new LocalSandboxSettings(
+        rootDir, binary, executor, startTimeout, acpRequestTimeout, stopGrace);
+  }
+
+  public LocalSandboxSettings withStartTimeout(Duration startTimeout) {
+    return new LocalSandboxSettings(
+        rootDir, binary, executor, startTimeout, acpRequestTimeout, stopGrace);
+  }
+}
