@@ -129,7 +129,11 @@ final class ActorDatabase implements AutoCloseable {
     }
   }
 
+  /** Commits what {@link #stage} wrote; nothing to do when nothing is staged. */
   void commit() throws SQLException {
+    if (stagedFrom < 0) {
+      return;
+    }
     try {
       connection.commit();
       connection.setAutoCommit(true);

@@ -15,7 +15,7 @@ public final class ActorKind<
   private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9-]{0,39}");
 
   private final String name;
-  private final Class<C> commandType;
+  private final Class<?> commandType;
   private final Class<E> eventType;
   private final Function<Connection, T> tables;
   private final Function<ActorSetup<T>, DurableActor<C, E, T>> factory;
@@ -23,7 +23,7 @@ public final class ActorKind<
 
   private ActorKind(
       String name,
-      Class<C> commandType,
+      Class<?> commandType,
       Class<E> eventType,
       Function<Connection, T> tables,
       Function<ActorSetup<T>, DurableActor<C, E, T>> factory) {
@@ -35,14 +35,16 @@ public final class ActorKind<
   }
 
   /**
-   * Defines a kind. {@code name} is persisted (journal ids, file paths): never rename it.
+   * Defines a kind. {@code commandType} is the root of its commands ({@code C} itself, written
+   * without its type argument when {@code C} is generic). {@code name} is persisted (journal ids,
+   * file paths): never rename it.
    *
    * @param name lowercase, digits and dashes, e.g. {@code "task"}, {@code "audit-log"}
    */
   public static <C extends DurableCommand<?>, E extends DurableEvent, T extends ActorTables<E>>
       ActorKind<C, E, T> define(
           String name,
-          Class<C> commandType,
+          Class<?> commandType,
           Class<E> eventType,
           Function<Connection, T> tables,
           Function<ActorSetup<T>, DurableActor<C, E, T>> factory) {
@@ -61,7 +63,8 @@ public final class ActorKind<
     return name;
   }
 
-  public Class<C> commandType() {
+  /** The root of the kind's commands (usually a sealed interface, possibly generic). */
+  public Class<?> commandType() {
     return commandType;
   }
 

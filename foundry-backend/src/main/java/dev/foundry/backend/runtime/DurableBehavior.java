@@ -154,6 +154,13 @@ final class DurableBehavior<
     return new SnapshotAdapter<>() {
       @Override
       public Object toJournal(QueueState state) {
+        // Pekko snapshots after the journal write and before our side effects run, so the
+        // events of that write are still staged: the journal has them, commit them now.
+        try {
+          database().commit();
+        } catch (SQLException e) {
+          throw new IllegalStateException(kind.name() + " " + key + ": commit failed", e);
+        }
         return new ActorSnapshot(
             state.created, state.seqNr, state.pendingList(), database().backup());
       }

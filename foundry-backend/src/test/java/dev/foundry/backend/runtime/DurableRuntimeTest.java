@@ -1,0 +1,328 @@
+package dev.foundry.backend.runtime;
+
+import static dev.foundry.backend.runtime.RuntimeFixture.await;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.foundry.backend.runtime.todo.TodoList;
+import dev.foundry.backend.runtime.todo.TodoList.AddCheckedItem;
+import dev.foundry.backend.runtime.todo.TodoList.AddItem;
+import dev.foundry.backend.runtime.todo.TodoList.CompleteItem;
+import dev.foundry.backend.runtime.todo.TodoList.Explode;
+import dev.foundry.backend.runtime.todo.TodoList.ListItems;
+import dev.foundry.backend.runtime.todo.TodoTables.Item;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DurableRuntimeTest {
+  @TempDir Path dataDir;
+  private RuntimeFixture fixture;
+
+  private RuntimeFixture start(Duration passivateAfter, int snapshotEvery) {
+    fixture = new RuntimeFixture(dataDir, passivateAfter, snapshotEvery, List.of(TodoList.KIND));
+    return fixture;
+  }
+
+  private RuntimeFixture start() {
+    return start(Duration.ofMinutes(5), 500);
+  }
+
+  @AfterEach
+  void stop() {
+    if (fixture != null) {
+      fixture.close();
+    }
+  }
+
+  private DurableRef<TodoList.Command<?>> list(String id) {
+    return fixture.runtime().getOrCreate(TodoList.KIND, TodoList.key(id));
+  }
+
+  private List<Item> items(String id) {
+    return await(list(id).query(new ListItems()));
+  }
+
+  @Test
+  void waitingCallerGetsTheResultAndStateIsVisibleToQueries() {
+    start();
+    assertThat(await(list("a").ask(new AddItem("milk")))).isEqualTo(1L);
+    assertThat(await(list("a").ask(new AddItem("eggs")))).isEqualTo(2L);
+    assertThat(await(list("a").ask(new CompleteItem(1)))).isTrue();
+    assertThat(await(list("a").ask(new CompleteItem(1)))).isFalse();
+    assertThat(items("a"))
+        .extracting(Item::text, Item::done)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("milk", true),
+            org.assertj.core.groups.Tuple.tuple("eggs", false));
+  }
+
+  @Test
+  void fireAndForgetCommandsAreAcknowledgedThenAppliedInArrivalOrder() {
+    start();
+    DurableRef<TodoList.Command<?>> ref = list("order");
+    List<CompletionStage<String>> acks = new ArrayList<>();
+    for (int i = 0; i < 300; i++) {
+      acks.add(ref.tell(new AddItem("item-" + i)));
+    }
+    List<String> ids = new ArrayList<>();
+    for (CompletionStage<String> ack : acks) {
+      ids.add(await(ack));
+    }
+    assertThat(ids).doesNotHaveDuplicates().hasSize(300);
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .untilAsserted(() -> assertThat(items("order")).hasSize(300));
+    List<Item> items = items("order");
+    for (int i = 0; i < 300; i++) {
+      assertThat(items.get(i).text()).isEqualTo("item-" + i);
+      assertThat(items.get(i).addedByCommand()).isEqualTo(ids.get(i));
+    }
+  }
+
+  @Test
+  void commandsQueuedBehindIoRunAfterItInArrivalOrder() {
+    start();
+    DurableRef<TodoList.Command<?>> ref = list("io-order");
+    CompletionStage<Long> slow = ref.ask(new AddCheckedItem("  checked  ", 400));
+    CompletionStage<Long> fast = ref.ask(new AddItem("plain"));
+    CompletionStage<String> queued = ref.tell(new AddItem("queued"));
+    assertThat(await(slow)).isEqualTo(1L);
+    assertThat(await(fast)).isEqualTo(2L);
+    await(queued);
+    await()
+        .untilAsserted(
+            () ->
+                assertThat(items("io-order"))
+                    .extracting(Item::text)
+                    .containsExactly("checked", "plain", "queued"));
+  }
+
+  @Test
+  void queriesAreAnsweredWhileACommandsIoIsInFlight() {
+    start();
+    DurableRef<TodoList.Command<?>> ref = list("busy");
+    await(ref.ask(new AddItem("before")));
+    CompletableFuture<Long> slow =
+        ref.ask(new AddCheckedItem("after", 3_000)).toCompletableFuture();
+    // The query answers from SQLite although the queue is busy with the slow command.
+    List<Item> during = items("busy");
+    assertThat(slow).isNotDone();
+    assertThat(during).extracting(Item::text).containsExactly("before");
+    assertThat(await(slow)).isEqualTo(2L);
+    assertThat(items("busy")).extracting(Item::text).containsExactly("before", "after");
+  }
+
+  @Test
+  void aTimedOutWaiterGetsATimeoutWhileTheCommandStillCompletes() {
+    start();
+    DurableRef<TodoList.Command<?>> ref = list("slow");
+    assertThatThrownBy(
+            () -> await(ref.ask(new AddCheckedItem("eventually", 1_500), Duration.ofMillis(200))))
+        .isInstanceOf(CommandTimeoutException.class)
+        .hasMessageContaining("keeps running");
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () -> assertThat(items("slow")).extracting(Item::text).containsExactly("eventually"));
+  }
+
+  @Test
+  void aThrowingHandlerFailsItsCommandKeepsTheReasonAndTheQueueMovesOn() {
+    start();
+    DurableRef<TodoList.Command<?>> ref = list("bad");
+    CompletionStage<Void> exploded = ref.ask(new Explode("disk on fire"));
+    CompletionStage<Long> next = ref.ask(new AddItem("still works"));
+    assertThatThrownBy(() -> await(exploded))
+        .isInstanceOf(CommandFailedException.class)
+        .hasMessageContaining("disk on fire");
+    assertThat(await(next)).isEqualTo(1L);
+    List<FailedCommandInfo> failed = await(ref.failedCommands());
+    assertThat(failed).hasSize(1);
+    assertThat(failed.get(0).commandType()).isEqualTo("todo.explode");
+    assertThat(failed.get(0).commandJson()).contains("disk on fire");
+    assertThat(failed.get(0).errorMessage()).contains("disk on fire");
+  }
+
+  @Test
+  void aThrowingHandlerBehindOtherCommandsDoesNotWedgeTheQueue() {
+    start();
+    DurableRef<TodoList.Command<?>> ref = list("bad-queued");
+    CompletionStage<Long> slow = ref.ask(new AddCheckedItem("first", 300));
+    ref.tell(new Explode("queued bug"));
+    CompletionStage<Long> after = ref.ask(new AddItem("after the bug"));
+    assertThat(await(slow)).isEqualTo(1L);
+    assertThat(await(after)).isEqualTo(2L);
+    assertThat(await(ref.failedCommands()))
+        .extracting(FailedCommandInfo::errorMessage)
+        .singleElement()
+        .asString()
+        .contains("queued bug");
+  }
+
+  @Test
+  void failedIoFailsTheCommandWithItsReason() {
+    start();
+    DurableRef<TodoList.Command<?>> ref = list("io-fail");
+    assertThatThrownBy(() -> await(ref.ask(new AddCheckedItem("fail-io", 0))))
+        .isInstanceOf(CommandFailedException.class)
+        .hasMessageContaining("spell checker is down");
+    assertThat(await(ref.ask(new AddItem("ok")))).isEqualTo(1L);
+  }
+
+  @Test
+  void badInputIsRejectedWithATypedErrorAndChangesNothing() {
+    start();
+    DurableRef<TodoList.Command<?>> ref = list("strict");
+    await(ref.ask(new AddItem("one")));
+    assertThatThrownBy(() -> await(ref.ask(new AddItem("  "))))
+        .isInstanceOfSatisfying(
+            CommandRejectedException.class, e -> assertThat(e.code()).isEqualTo("invalid_text"));
+    assertThatThrownBy(() -> await(ref.ask(new CompleteItem(42))))
+        .isInstanceOfSatisfying(
+            CommandRejectedException.class, e -> assertThat(e.code()).isEqualTo("item_not_found"));
+    assertThat(items("strict")).extracting(Item::text).containsExactly("one");
+    assertThat(await(ref.failedCommands())).isEmpty();
+  }
+
+  @Test
+  void getFailsClearlyForAnActorNeverCreatedAndExistenceSurvivesRestart() {
+    start();
+    DurableRef<TodoList.Command<?>> missing =
+        fixture.runtime().get(TodoList.KIND, TodoList.key("nope"));
+    assertThatThrownBy(() -> await(missing.ask(new AddItem("x"))))
+        .isInstanceOf(ActorNotFoundException.class)
+        .hasMessageContaining("todo-list")
+        .hasMessageContaining("todo/nope");
+    assertThatThrownBy(() -> await(missing.query(new ListItems())))
+        .isInstanceOf(ActorNotFoundException.class);
+    assertThat(new ActorFiles(dataDir).databaseFile("todo-list", TodoList.key("nope")))
+        .doesNotExist();
+
+    await(list("yes").ask(new AddItem("created")));
+    DurableRef<TodoList.Command<?>> existing =
+        fixture.runtime().get(TodoList.KIND, TodoList.key("yes"));
+    assertThat(await(existing.ask(new AddItem("second")))).isEqualTo(2L);
+
+    fixture.restart();
+    existing = fixture.runtime().get(TodoList.KIND, TodoList.key("yes"));
+    assertThat(await(existing.query(new ListItems()))).hasSize(2);
+    DurableRef<TodoList.Command<?>> stillMissing =
+        fixture.runtime().get(TodoList.KIND, TodoList.key("nope"));
+    assertThatThrownBy(() -> await(stillMissing.query(new ListItems())))
+        .isInstanceOf(ActorNotFoundException.class);
+  }
+
+  @Test
+  void idleActorsPassivateAndReactivateWithTheirState() {
+    start(Duration.ofMillis(300), 500);
+    for (int i = 0; i < 5; i++) {
+      await(list("p" + i).ask(new AddItem("kept " + i)));
+    }
+    assertThat(await(fixture.runtime().activeCount())).isEqualTo(5);
+    await().atMost(Duration.ofSeconds(10)).until(() -> await(fixture.runtime().activeCount()) == 0);
+    for (int i = 0; i < 5; i++) {
+      assertThat(items("p" + i)).extracting(Item::text).containsExactly("kept " + i);
+    }
+    assertThat(await(list("p0").ask(new AddItem("after")))).isEqualTo(2L);
+  }
+
+  @Test
+  void stateSurvivesARestart() {
+    start();
+    await(list("r").ask(new AddItem("one")));
+    await(list("r").tell(new AddItem("two")));
+    fixture.restart();
+    await()
+        .untilAsserted(
+            () -> assertThat(items("r")).extracting(Item::text).containsExactly("one", "two"));
+    assertThat(await(list("r").ask(new AddItem("three")))).isEqualTo(3L);
+  }
+
+  @Test
+  void aLostActorFileIsRebuiltFromTheJournal() throws Exception {
+    start();
+    for (int i = 0; i < 7; i++) {
+      await(list("lost").ask(new AddItem("i" + i)));
+    }
+    fixture.close();
+    deleteActorFile("lost");
+    fixture = new RuntimeFixture(dataDir, List.of(TodoList.KIND));
+    assertThat(items("lost")).hasSize(7);
+  }
+
+  @Test
+  void snapshotsTruncateTheJournalAndRestoreALostFile() throws Exception {
+    start(Duration.ofMinutes(5), 10);
+    for (int i = 0; i < 35; i++) {
+      await(list("snap").ask(new AddItem("s" + i)));
+    }
+    String pid = "todo-list|todo/snap";
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () -> {
+              assertThat(countRows("SELECT COUNT(*) FROM snapshot WHERE persistence_id = ?", pid))
+                  .isPositive();
+              assertThat(
+                      countRows(
+                          "SELECT COUNT(*) FROM event_journal WHERE persistence_id = ? AND deleted = 0",
+                          pid))
+                  .isLessThan(35);
+            });
+    fixture.close();
+    deleteActorFile("snap");
+    fixture = new RuntimeFixture(dataDir, Duration.ofMinutes(5), 10, List.of(TodoList.KIND));
+    assertThat(items("snap"))
+        .hasSize(35)
+        .extracting(Item::text)
+        .startsWith("s0", "s1")
+        .endsWith("s34");
+    assertThat(await(list("snap").ask(new AddItem("more")))).isEqualTo(36L);
+  }
+
+  @Test
+  void appliedEventsArePublishedToTheRealtimeHub() throws Exception {
+    start();
+    List<Publication> seen = new CopyOnWriteArrayList<>();
+    try (AutoCloseable sub = fixture.hub().subscribe("todo", "live", seen::add)) {
+      await(list("live").ask(new AddItem("hello")));
+      await(list("live").ask(new AddItem("  ")).exceptionally(e -> null));
+      await().untilAsserted(() -> assertThat(seen).hasSize(1));
+      assertThat(seen.get(0).event()).isEqualTo("todoUpdated");
+      assertThat((List<?>) seen.get(0).payload()).hasSize(1);
+    }
+  }
+
+  private void deleteActorFile(String id) throws Exception {
+    Path file = new ActorFiles(dataDir).databaseFile("todo-list", TodoList.key(id));
+    assertThat(file).exists();
+    Files.delete(file);
+    Files.deleteIfExists(file.resolveSibling(file.getFileName() + "-wal"));
+    Files.deleteIfExists(file.resolveSibling(file.getFileName() + "-shm"));
+  }
+
+  private long countRows(String sql, String pid) throws Exception {
+    try (Connection c =
+            DriverManager.getConnection("jdbc:sqlite:" + dataDir.resolve("journal/journal.db"));
+        PreparedStatement s = c.prepareStatement(sql)) {
+      s.setString(1, pid);
+      try (ResultSet rs = s.executeQuery()) {
+        return rs.next() ? rs.getLong(1) : 0;
+      }
+    }
+  }
+}

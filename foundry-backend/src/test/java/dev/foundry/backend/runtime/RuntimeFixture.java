@@ -1,0 +1,112 @@
+package dev.foundry.backend.runtime;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import dev.foundry.backend.config.FoundryConfig;
+import dev.foundry.backend.persistence.JournalDatabase;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+
+/**
+ * A real runtime on a real data directory (journal and actor files on disk), restartable on the
+ * same directory the way a process restarts. The production configuration files are used as they
+ * are; only the data directory and runtime timings are overridden.
+ */
+public final class RuntimeFixture implements AutoCloseable {
+  private final Path dataDir;
+  private final Duration passivateAfter;
+  private final int snapshotEvery;
+  private final List<ActorKind<?, ?, ?>> kinds;
+  private ActorSystem<Void> system;
+  private DurableRuntime runtime;
+  private final RealtimeHub hub = new RealtimeHub();
+
+  public RuntimeFixture(
+      Path dataDir, Duration passivateAfter, int snapshotEvery, List<ActorKind<?, ?, ?>> kinds) {
+    this.dataDir = dataDir;
+    this.passivateAfter = passivateAfter;
+    this.snapshotEvery = snapshotEvery;
+    this.kinds = kinds;
+    start();
+  }
+
+  public RuntimeFixture(Path dataDir, List<ActorKind<?, ?, ?>> kinds) {
+    this(dataDir, Duration.ofMinutes(5), 500, kinds);
+  }
+
+  public static Config config(Path dataDir, Duration passivateAfter, int snapshotEvery) {
+    return FoundryConfig.load(
+        Map.of(),
+        ConfigFactory.parseMap(
+            Map.of(
+                "foundry.data-dir",
+                dataDir.toString(),
+                "foundry.runtime.passivate-after",
+                passivateAfter.toMillis() + "ms",
+                "foundry.runtime.snapshot-every",
+                snapshotEvery,
+                "pekko.loglevel",
+                "WARNING")));
+  }
+
+  private void start() {
+    Config config = config(dataDir, passivateAfter, snapshotEvery);
+    JournalDatabase.prepare(config);
+    system = ActorSystem.create(Behaviors.empty(), "test", config);
+    runtime =
+        DurableRuntime.start(
+            system,
+            new RuntimeSettings(dataDir, passivateAfter, Duration.ofSeconds(10), snapshotEvery),
+            hub,
+            kinds);
+  }
+
+  public DurableRuntime runtime() {
+    return runtime;
+  }
+
+  public RealtimeHub hub() {
+    return hub;
+  }
+
+  public Path dataDir() {
+    return dataDir;
+  }
+
+  /** Stops the actor system and starts a new one on the same data directory. */
+  public void restart() {
+    stop();
+    start();
+  }
+
+  private void stop() {
+    system.terminate();
+    await(system.getWhenTerminated());
+  }
+
+  @Override
+  public void close() {
+    stop();
+  }
+
+  public static <T> T await(CompletionStage<T> stage) {
+    try {
+      return stage.toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      throw new IllegalStateException(e.getCause());
+    } catch (InterruptedException | TimeoutException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,124 @@
+package dev.foundry.backend.runtime.todo;
+
+import com.fasterxml.jackson.annotation.JsonTypeName;
+import dev.foundry.backend.runtime.ActorKey;
+import dev.foundry.backend.runtime.ActorKind;
+import dev.foundry.backend.runtime.ActorQuery;
+import dev.foundry.backend.runtime.ActorSetup;
+import dev.foundry.backend.runtime.Decision;
+import dev.foundry.backend.runtime.DurableActor;
+import dev.foundry.backend.runtime.DurableCommand;
+import dev.foundry.backend.runtime.DurableEvent;
+import dev.foundry.backend.runtime.Handlers;
+import dev.foundry.backend.runtime.Publication;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+
+/** A to-do list: the example of how a product actor is written on the durable runtime. */
+public final class TodoList extends DurableActor<TodoList.Command<?>, TodoList.Event, TodoTables> {
+
+  // 1. Kind and key ---------------------------------------------------------------------------
+
+  public static final ActorKind<Command<?>, Event, TodoTables> KIND =
+      ActorKind.define("todo-list", Command.class, Event.class, TodoTables::new, TodoList::new);
+
+  public static ActorKey key(String listId) {
+    return ActorKey.of("todo", listId);
+  }
+
+  // 2. Commands (imperative, each with its result type) ---------------------------------------
+
+  public sealed interface Command<R> extends DurableCommand<R> {}
+
+  @JsonTypeName("todo.add-item")
+  public record AddItem(String text) implements Command<Long> {}
+
+  @JsonTypeName("todo.complete-item")
+  public record CompleteItem(long id) implements Command<Boolean> {}
+
+  /** Asks a (slow) outside service to spell-check first: shows I/O off the actor thread. */
+  @JsonTypeName("todo.add-checked-item")
+  public record AddCheckedItem(String text, long checkMillis) implements Command<Long> {}
+
+  /** A handler bug, to prove one bad command never wedges the queue. */
+  @JsonTypeName("todo.explode")
+  public record Explode(String why) implements Command<Void> {}
+
+  // 3. Events (facts, past tense) -------------------------------------------------------------
+
+  public sealed interface Event extends DurableEvent {}
+
+  @JsonTypeName("todo.item-added")
+  public record ItemAdded(long id, String text, String commandId) implements Event {}
+
+  @JsonTypeName("todo.item-completed")
+  public record ItemCompleted(long id) implements Event {}
+
+  // 4. Queries ----------------------------------------------------------------------------------
+
+  public record ListItems() implements ActorQuery<List<TodoTables.Item>> {}
+
+  // 5. Handlers ---------------------------------------------------------------------------------
+
+  private TodoList(ActorSetup<TodoTables> setup) {
+    super(setup);
+  }
+
+  @Override
+  protected void handlers(Handlers<Command<?>, TodoTables> on) {
+    on.command(AddItem.class, this::addItem)
+        .command(CompleteItem.class, this::completeItem)
+        .command(AddCheckedItem.class, this::addCheckedItem)
+        .command(
+            Explode.class,
+            (cmd, tables) -> {
+              throw new IllegalStateException(cmd.why());
+            })
+        .query(ListItems.class, (q, tables) -> tables.items());
+  }
+
+  private Decision addItem(AddItem cmd, TodoTables tables) {
+    if (cmd.text() == null || cmd.text().isBlank()) {
+      return Decision.reject("invalid_text", "text must not be blank");
+    }
+    long id = tables.nextId();
+    return Decision.persist(new ItemAdded(id, cmd.text(), commandId())).thenReply(() -> id);
+  }
+
+  private Decision completeItem(CompleteItem cmd, TodoTables tables) {
+    if (!tables.exists(cmd.id())) {
+      return Decision.reject("item_not_found", "no item " + cmd.id());
+    }
+    if (tables.isDone(cmd.id())) {
+      return Decision.reply(false);
+    }
+    return Decision.persist(new ItemCompleted(cmd.id())).thenReply(() -> true);
+  }
+
+  private Decision addCheckedItem(AddCheckedItem cmd, TodoTables tables) {
+    CompletionStage<String> checked = spellCheck(cmd.text(), cmd.checkMillis());
+    return Decision.after(
+        checked,
+        text -> {
+          long id = tables.nextId(); // back on the actor thread: tables are safe to read
+          return Decision.persist(new ItemAdded(id, text, commandId())).thenReply(() -> id);
+        });
+  }
+
+  private CompletionStage<String> spellCheck(String text, long millis) {
+    if (text.contains("fail-io")) {
+      return CompletableFuture.failedFuture(new IllegalStateException("spell checker is down"));
+    }
+    return CompletableFuture.supplyAsync(
+        text::strip, CompletableFuture.delayedExecutor(millis, TimeUnit.MILLISECONDS, executor()));
+  }
+
+  // 6. Broadcast after apply --------------------------------------------------------------------
+
+  @Override
+  protected void afterApply(List<Event> events, TodoTables tables) {
+    publish(new Publication("todo", key().segments().get(1), "todoUpdated", tables.items()));
+  }
+}

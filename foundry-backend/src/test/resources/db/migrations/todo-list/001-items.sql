@@ -1,0 +1,6 @@
+CREATE TABLE items (
+  id INTEGER PRIMARY KEY,
+  text TEXT NOT NULL,
+  done INTEGER NOT NULL DEFAULT 0,
+  added_by_command TEXT NOT NULL
+);
