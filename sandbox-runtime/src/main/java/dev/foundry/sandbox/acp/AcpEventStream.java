@@ -6,6 +6,7 @@ import dev.foundry.sandbox.client.SandboxAgentHttp;
 import dev.foundry.sandbox.client.SandboxAgentUnreachableException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Flow;
@@ -94,26 +95,36 @@ final class AcpEventStream {
     Subscriber subscriber = new Subscriber();
     current = subscriber;
     lastActivityNanos = System.nanoTime();
-    return http.client()
-        .sendAsync(request, HttpResponse.BodyHandlers.fromLineSubscriber(subscriber))
-        .handleAsync(
+    // A body handler sees the status when the headers arrive; the response future itself would
+    // only complete when the (endless) stream ends.
+    CompletableFuture<Void> attached = new CompletableFuture<>();
+    HttpResponse.BodyHandler<Void> handler =
+        info -> {
+          if (info.statusCode() == 200) {
+            attached.complete(null);
+            return HttpResponse.BodySubscribers.fromLineSubscriber(
+                subscriber, s -> null, StandardCharsets.UTF_8, null);
+          }
+          subscriber.cancel();
+          attached.completeExceptionally(
+              info.statusCode() == 404
+                  ? new NotFoundException(
+                      "ACP event stream " + path + ": the instance no longer exists", 404, null)
+                  : new SandboxAgentException(
+                      "ACP event stream " + path + ": HTTP " + info.statusCode()));
+          return HttpResponse.BodySubscribers.replacing(null);
+        };
+    http.client()
+        .sendAsync(request, handler)
+        .whenComplete(
             (response, failure) -> {
-              if (failure != null) {
-                throw SandboxAgentHttp.mapFailure("ACP event stream " + path, request, failure);
+              if (failure != null && !attached.isDone()) {
+                attached.completeExceptionally(
+                    SandboxAgentHttp.mapFailure("ACP event stream " + path, request, failure));
               }
-              if (response.statusCode() != 200) {
-                subscriber.cancel();
-                String reason = "HTTP " + response.statusCode();
-                if (response.statusCode() == 404) {
-                  throw new NotFoundException(
-                      "ACP event stream " + path + ": the instance no longer exists", 404, null);
-                }
-                throw new SandboxAgentException("ACP event stream " + path + ": " + reason);
-              }
-              log.debug("SSE attached to {} (resume after {})", path, resumeFrom);
-              return (Void) null;
-            },
-            http.executor());
+            });
+    return attached.thenRun(
+        () -> log.debug("SSE attached to {} (resume after {})", path, resumeFrom));
   }
 
   private void streamEnded(Throwable failure) {
