@@ -273,21 +273,57 @@ public final class AcpConnection implements AutoCloseable {
             .timeout(options.deleteWait())
             .DELETE()
             .build();
-    http.send("close ACP " + options.serverId(), delete)
-        .whenComplete(
-            (response, deleteFailure) -> {
-              Throwable cause = unwrap(deleteFailure);
-              if (cause instanceof SandboxAgentTimeoutException) {
-                log.debug(
-                    "DELETE of ACP {} unanswered after {} (known 0.4.2 behaviour); closed",
-                    options.serverId(),
-                    options.deleteWait());
-              } else if (cause != null) {
-                log.warn("DELETE of ACP {} failed: {}", options.serverId(), cause.toString());
-              }
-              finishClose(previous == State.FAILED ? failure : null);
-            });
+    CompletableFuture<HttpResponse<byte[]>> deleting =
+        http.send("close ACP " + options.serverId(), delete);
+    // The server unregisters the instance at once but answers only once the agent is gone, and
+    // the agent goes only when the client gives up. So give up as soon as it is unlisted.
+    abortWhenUnregistered(deleting, System.nanoTime() + options.deleteWait().toNanos());
+    deleting.whenComplete(
+        (response, deleteFailure) -> {
+          Throwable cause = unwrap(deleteFailure);
+          if (cause instanceof java.util.concurrent.CancellationException) {
+            log.debug(
+                "ACP {} unregistered; DELETE aborted (0.4.2 never answers it)", options.serverId());
+          } else if (cause instanceof SandboxAgentTimeoutException) {
+            log.debug(
+                "DELETE of ACP {} unanswered after {} (known 0.4.2 behaviour); closed",
+                options.serverId(),
+                options.deleteWait());
+          } else if (cause != null) {
+            log.warn("DELETE of ACP {} failed: {}", options.serverId(), cause.toString());
+          }
+          finishClose(previous == State.FAILED ? failure : null);
+        });
     return closed.copy();
+  }
+
+  private void abortWhenUnregistered(
+      CompletableFuture<HttpResponse<byte[]>> deleting, long deadlineNanos) {
+    if (deleting.isDone() || System.nanoTime() > deadlineNanos) {
+      return;
+    }
+    CompletableFuture.delayedExecutor(20, TimeUnit.MILLISECONDS, http.executor())
+        .execute(
+            () ->
+                http.sendForJson(
+                        "list ACP servers",
+                        http.request("/v1/acp").timeout(Duration.ofSeconds(1)).GET().build())
+                    .whenComplete(
+                        (list, failure) -> {
+                          boolean listed = failure != null;
+                          if (list != null) {
+                            for (JsonNode server : list.path("servers")) {
+                              if (options.serverId().equals(server.path("serverId").asText())) {
+                                listed = true;
+                              }
+                            }
+                          }
+                          if (listed) {
+                            abortWhenUnregistered(deleting, deadlineNanos);
+                          } else {
+                            deleting.cancel(true);
+                          }
+                        }));
   }
 
   private void finishClose(Throwable cause) {
@@ -441,10 +477,11 @@ public final class AcpConnection implements AutoCloseable {
       state = State.FAILED;
     }
     log.info("ACP connection {} failed: {}", options.serverId(), cause.getMessage());
-    failPending(cause);
+    // Listeners first: whoever waits on a request then finds the listeners already told.
     for (AcpListener l : listeners) {
       l.onClosed(cause);
     }
+    failPending(cause);
   }
 
   private void failPending(Throwable cause) {

@@ -120,9 +120,10 @@ public final class SandboxAgentHttp {
    * with the mapped exception. {@code operation} names the call in error messages.
    */
   public CompletableFuture<HttpResponse<byte[]>> send(String operation, HttpRequest request) {
-    return client
-        .sendAsync(request, HttpResponse.BodyHandlers.ofByteArray())
-        .handleAsync(
+    CompletableFuture<HttpResponse<byte[]>> exchange =
+        client.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray());
+    CompletableFuture<HttpResponse<byte[]>> mapped =
+        exchange.handleAsync(
             (response, failure) -> {
               if (failure != null) {
                 throw mapFailure(operation, request, failure);
@@ -133,6 +134,15 @@ public final class SandboxAgentHttp {
               return response;
             },
             executor);
+    // Cancelling the returned future aborts the HTTP exchange (the connection is closed), which is
+    // what makes a hanging sandbox-agent request let go of its agent.
+    mapped.whenComplete(
+        (r, e) -> {
+          if (mapped.isCancelled()) {
+            exchange.cancel(true);
+          }
+        });
+    return mapped;
   }
 
   /** Sends and reads the body as JSON ({@code NullNode} for an empty body). */

@@ -168,10 +168,12 @@ public final class AgentSession implements AutoCloseable {
   public AgentTurn prompt(List<ContentBlock> prompt, SessionListener turnListener) {
     AgentTurn turn = new AgentTurn(this, turnListener);
     synchronized (this) {
-      if (currentTurn != null) {
-        throw new IllegalStateException("a turn is already running in session " + sessionId);
-      }
-      currentTurn = turn;
+      if (connection.isOpen()) {
+        if (currentTurn != null) {
+          throw new IllegalStateException("a turn is already running in session " + sessionId);
+        }
+        currentTurn = turn;
+      } // else the request below fails the turn with the reason the session ended
     }
     ObjectNode params = SandboxAgentHttp.JSON.createObjectNode();
     params.put("sessionId", sessionId);
@@ -280,12 +282,16 @@ public final class AgentSession implements AutoCloseable {
   }
 
   private void connectionClosed(Throwable cause) {
-    AgentTurn turn = currentTurn;
-    if (turn != null && cause != null) {
-      turn.fail(cause);
-    }
     for (SessionListener l : listeners) {
       l.onClosed(cause);
+    }
+    AgentTurn turn;
+    synchronized (this) {
+      turn = currentTurn;
+      currentTurn = null;
+    }
+    if (turn != null && cause != null) {
+      turn.fail(cause);
     }
   }
 
