@@ -4,6 +4,10 @@ import com.typesafe.config.Config;
 import dev.foundry.backend.config.FoundrySettings;
 import dev.foundry.backend.http.HttpServer;
 import dev.foundry.backend.http.Readiness;
+import dev.foundry.backend.persistence.JournalDatabase;
+import dev.foundry.backend.runtime.ActorKind;
+import dev.foundry.backend.runtime.DurableRuntime;
+import dev.foundry.backend.runtime.RealtimeHub;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -20,12 +24,21 @@ import org.slf4j.LoggerFactory;
 public final class FoundryApp {
   private static final Logger log = LoggerFactory.getLogger(FoundryApp.class);
 
+  /** Every kind of durable actor this backend runs. */
+  static final List<ActorKind<?, ?, ?>> ACTOR_KINDS = List.of();
+
   private final ActorSystem<Void> system;
+  private final DurableRuntime runtime;
   private final ServerBinding binding;
   private final Readiness readiness;
 
-  private FoundryApp(ActorSystem<Void> system, ServerBinding binding, Readiness readiness) {
+  private FoundryApp(
+      ActorSystem<Void> system,
+      DurableRuntime runtime,
+      ServerBinding binding,
+      Readiness readiness) {
     this.system = system;
+    this.runtime = runtime;
     this.binding = binding;
     this.readiness = readiness;
   }
@@ -38,13 +51,17 @@ public final class FoundryApp {
       throw new UncheckedIOException("cannot create data directory " + settings.dataDir(), e);
     }
     Readiness readiness = new Readiness();
+    JournalDatabase.Prepared journal = JournalDatabase.prepare(config);
+    log.info("journal {} at schema version {}", journal.file(), journal.toVersion());
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "foundry", config);
     try {
+      DurableRuntime runtime =
+          DurableRuntime.start(system, settings.runtimeSettings(), new RealtimeHub(), ACTOR_KINDS);
       HttpServer server = new HttpServer(system, settings, readiness, List.of());
       ServerBinding binding = server.start().toCompletableFuture().get(30, TimeUnit.SECONDS);
       readiness.ready();
       log.info("Foundry ready; data in {}", settings.dataDir());
-      return new FoundryApp(system, binding, readiness);
+      return new FoundryApp(system, runtime, binding, readiness);
     } catch (Exception e) {
       system.terminate();
       throw new IllegalStateException("cannot start the HTTP server: " + e.getMessage(), e);
@@ -57,6 +74,10 @@ public final class FoundryApp {
 
   public ActorSystem<Void> system() {
     return system;
+  }
+
+  public DurableRuntime runtime() {
+    return runtime;
   }
 
   public Readiness readiness() {

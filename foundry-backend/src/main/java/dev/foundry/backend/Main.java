@@ -27,7 +27,7 @@ public final class Main {
     }
     // Logback reads LOG_FORMAT when it starts, which is on the first logger lookup below.
     System.setProperty("LOG_FORMAT", settings.logFormat().name().toLowerCase());
-    System.setProperty("LOG_LEVEL", config.getString("foundry.log-level"));
+    System.setProperty("LOG_LEVEL", settings.logLevel());
     try {
       FoundryApp.start(config, settings);
     } catch (RuntimeException e) {

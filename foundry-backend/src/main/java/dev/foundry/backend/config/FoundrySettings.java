@@ -17,6 +17,7 @@ public record FoundrySettings(
     String appUrl,
     String apiUrl,
     LogFormat logFormat,
+    String logLevel,
     Http http,
     Auth auth,
     Github github,
@@ -68,7 +69,18 @@ public record FoundrySettings(
     }
   }
 
-  public record Runtime(Duration passivateAfter, Duration commandTimeout, int snapshotEvery) {}
+  public record Runtime(
+      Duration passivateAfter, Duration commandTimeout, int snapshotEvery, int maxActiveActors) {}
+
+  /** The durable runtime's settings for this process. */
+  public dev.foundry.backend.runtime.RuntimeSettings runtimeSettings() {
+    return new dev.foundry.backend.runtime.RuntimeSettings(
+        dataDir,
+        runtime.passivateAfter(),
+        runtime.commandTimeout(),
+        runtime.snapshotEvery(),
+        runtime.maxActiveActors());
+  }
 
   /**
    * Reads and validates the {@code foundry} section.
@@ -126,6 +138,7 @@ public record FoundrySettings(
         f.getString("app-url"),
         f.getString("api-url"),
         logFormat(f),
+        logLevel(f),
         http,
         auth(f, loopback, github),
         github,
@@ -133,7 +146,8 @@ public record FoundrySettings(
         new Runtime(
             positive(f, "runtime.passivate-after", "FOUNDRY_PASSIVATE_AFTER"),
             positive(f, "runtime.command-timeout", "FOUNDRY_COMMAND_TIMEOUT"),
-            snapshotEvery(f)));
+            snapshotEvery(f),
+            atLeast(f, "runtime.max-active-actors", "FOUNDRY_MAX_ACTIVE_ACTORS", 10)));
   }
 
   private static Auth auth(Config f, boolean loopback, Github github) {
@@ -211,6 +225,17 @@ public record FoundrySettings(
     };
   }
 
+  private static String logLevel(Config f) {
+    String raw = f.getString("log-level").trim().toUpperCase(java.util.Locale.ROOT);
+    return switch (raw) {
+      case "ERROR", "WARN", "INFO", "DEBUG", "TRACE" -> raw;
+      case "WARNING" -> "WARN";
+      default ->
+          throw new InvalidSettingException(
+              "LOG_LEVEL", "foundry.log-level", raw, "ERROR, WARN, INFO, DEBUG or TRACE");
+    };
+  }
+
   private static Duration positive(Config f, String path, String env) {
     String raw = f.getValue(path).unwrapped().toString();
     try {
@@ -222,6 +247,19 @@ public record FoundrySettings(
       // reported below
     }
     throw new InvalidSettingException(env, "foundry." + path, raw, "a positive duration like 30s");
+  }
+
+  private static int atLeast(Config f, String path, String env, int min) {
+    String raw = f.getValue(path).unwrapped().toString();
+    try {
+      int n = Integer.parseInt(raw.trim());
+      if (n >= min) {
+        return n;
+      }
+    } catch (NumberFormatException ignored) {
+      // reported below
+    }
+    throw new InvalidSettingException(env, "foundry." + path, raw, "an integer >= " + min);
   }
 
   private static int snapshotEvery(Config f) {

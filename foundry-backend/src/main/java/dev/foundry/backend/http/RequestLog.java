@@ -41,7 +41,7 @@ final class RequestLog extends AllDirectives {
                       request.method().value(),
                       request.getUri().path(),
                       response.status().intValue(),
-                      String.format("%.1f", micros / 1000.0));
+                      String.format(java.util.Locale.ROOT, "%.1f", micros / 1000.0));
                 } finally {
                   MDC.remove("requestId");
                 }

@@ -1,7 +1,8 @@
 package dev.foundry.backend.runtime;
 
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -50,7 +51,9 @@ final class ActorRegistry extends AbstractBehavior<ActorRegistry.Command> {
 
   private final DurableRuntime runtime;
   private final RuntimeSettings settings;
-  private final Map<String, Entry> entries = new HashMap<>();
+
+  /** In access order: the first entries are the least recently used (for the active cap). */
+  private final LinkedHashMap<String, Entry> entries = new LinkedHashMap<>(256, 0.75f, true);
 
   static Behavior<Command> create(DurableRuntime runtime, RuntimeSettings settings) {
     return Behaviors.setup(context -> new ActorRegistry(context, runtime, settings));
@@ -86,6 +89,7 @@ final class ActorRegistry extends AbstractBehavior<ActorRegistry.Command> {
       entry = new Entry(route.kind(), route.key());
       entries.put(id, entry);
       start(id, entry);
+      enforceActiveLimit(id);
     }
     if (entry.buffer != null) {
       entry.buffer.add(route.message());
@@ -93,6 +97,28 @@ final class ActorRegistry extends AbstractBehavior<ActorRegistry.Command> {
       entry.ref.tell(route.message());
     }
     return this;
+  }
+
+  /**
+   * Beyond {@code max-active-actors}, asks a few of the least recently used instances to stop (an
+   * instance with work refuses and stays). A few per new instance keeps the cost flat.
+   */
+  private void enforceActiveLimit(String keep) {
+    int excess = entries.size() - settings.maxActiveActors();
+    if (excess <= 0) {
+      return;
+    }
+    int asked = 0;
+    Iterator<Map.Entry<String, Entry>> it = entries.entrySet().iterator();
+    while (it.hasNext() && asked < Math.min(excess, 4)) {
+      Map.Entry<String, Entry> e = it.next();
+      Entry entry = e.getValue();
+      if (entry.buffer == null && !e.getKey().equals(keep)) {
+        entry.buffer = new ArrayList<>();
+        entry.ref.tell(ActorMessage.Stop.INSTANCE);
+        asked++;
+      }
+    }
   }
 
   private Behavior<Command> onPassivate(Passivate passivate) {

@@ -241,6 +241,20 @@ class DurableRuntimeTest {
   }
 
   @Test
+  void theActiveCapPassivatesTheLeastRecentlyUsedIdleActors() {
+    start().withMaxActiveActors(10);
+    for (int i = 0; i < 40; i++) {
+      await(list("cap" + i).ask(new AddItem("n" + i)));
+    }
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> await(fixture.runtime().activeCount()) <= 10);
+    for (int i = 0; i < 40; i++) {
+      assertThat(items("cap" + i)).extracting(Item::text).containsExactly("n" + i);
+    }
+  }
+
+  @Test
   void stateSurvivesARestart() {
     start();
     await(list("r").ask(new AddItem("one")));

@@ -25,6 +25,7 @@ public final class RuntimeFixture implements AutoCloseable {
   private final Duration passivateAfter;
   private final int snapshotEvery;
   private final List<ActorKind<?, ?, ?>> kinds;
+  private int maxActiveActors = 2000;
   private ActorSystem<Void> system;
   private DurableRuntime runtime;
   private final RealtimeHub hub = new RealtimeHub();
@@ -64,9 +65,17 @@ public final class RuntimeFixture implements AutoCloseable {
     runtime =
         DurableRuntime.start(
             system,
-            new RuntimeSettings(dataDir, passivateAfter, Duration.ofSeconds(10), snapshotEvery),
+            new RuntimeSettings(
+                dataDir, passivateAfter, Duration.ofSeconds(10), snapshotEvery, maxActiveActors),
             hub,
             kinds);
+  }
+
+  /** Restarts with at most {@code max} active actor instances. */
+  public RuntimeFixture withMaxActiveActors(int max) {
+    this.maxActiveActors = max;
+    restart();
+    return this;
   }
 
   public DurableRuntime runtime() {
