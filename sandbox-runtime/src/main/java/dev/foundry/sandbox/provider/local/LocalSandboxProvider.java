@@ -234,8 +234,10 @@ public final class LocalSandboxProvider implements SandboxProvider {
       return;
     }
     LocalSandboxRecord record = found.get();
-    if (record.pid() > 0 && isAlive(record)) {
-      ProcessTree.terminate(record.pid(), settings.stopGrace());
+    if (record.pid() > 0) {
+      // Also when the server itself is gone: its orphaned children still carry its session and
+      // group id. A recycled pid is left alone; only its session and group are searched.
+      ProcessTree.terminate(record.pid(), settings.stopGrace(), isAlive(record));
     }
     if (own != null) {
       try {

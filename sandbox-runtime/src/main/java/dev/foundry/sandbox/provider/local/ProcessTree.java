@@ -75,6 +75,14 @@ public final class ProcessTree {
    * Live processes in the session or process group led by {@code leader}, or descending from it.
    */
   public static List<ProcessStat> members(long leader) {
+    return members(leader, true);
+  }
+
+  /**
+   * As {@link #members(long)}; with {@code includeLeader} false the process now carrying the
+   * leader's pid is not included (the leader died and its pid may belong to someone else).
+   */
+  public static List<ProcessStat> members(long leader, boolean includeLeader) {
     if (!procAvailable()) {
       List<ProcessStat> fallback = new ArrayList<>();
       ProcessHandle.of(leader)
@@ -98,7 +106,8 @@ public final class ProcessTree {
     }
     Set<Long> selected = new LinkedHashSet<>();
     for (ProcessStat s : all.values()) {
-      if (s.pid() == leader || s.sid() == leader || s.pgid() == leader) {
+      boolean isLeader = s.pid() == leader;
+      if ((isLeader && includeLeader) || (!isLeader && (s.sid() == leader || s.pgid() == leader))) {
         selected.add(s.pid());
       }
     }
@@ -126,10 +135,15 @@ public final class ProcessTree {
    * rescanning so that children forked meanwhile are caught too. Returns the pids signalled.
    */
   public static Set<Long> terminate(long leader, Duration grace) {
+    return terminate(leader, grace, true);
+  }
+
+  /** As {@link #terminate(long, Duration)}; see {@link #members(long, boolean)}. */
+  public static Set<Long> terminate(long leader, Duration grace, boolean includeLeader) {
     Set<Long> signalled = new LinkedHashSet<>();
     // Snapshot first: once the server is gone its children are reparented and only their
     // session/group still ties them to it.
-    for (ProcessStat s : members(leader)) {
+    for (ProcessStat s : members(leader, includeLeader)) {
       signalled.add(s.pid());
       ProcessHandle.of(s.pid()).ifPresent(ProcessHandle::destroy);
     }
@@ -138,7 +152,7 @@ public final class ProcessTree {
       sleep(20);
     }
     for (int round = 0; round < 5; round++) {
-      List<ProcessStat> left = new ArrayList<>(members(leader));
+      List<ProcessStat> left = new ArrayList<>(members(leader, includeLeader));
       for (long pid : signalled) {
         if (isAlive(pid)) {
           stat(pid).ifPresent(left::add);
