@@ -79,6 +79,8 @@ public final class JournalBenchmark {
       double p50Ms,
       double p99Ms,
       double maxMs,
+      double cpuMicrosPerPersist,
+      double coresBusy,
       CommitCountingSqliteDriver.Counts counts) {}
 
   public static void main(String[] args) throws Exception {
@@ -127,12 +129,16 @@ public final class JournalBenchmark {
         results.put(actors, level);
         System.err.printf(
             Locale.ROOT,
-            "%4d actors: %,.0f persists/s, p50 %.2f ms, p99 %.2f ms, max %.1f ms, %s%n",
+            "%4d actors: %,.0f persists/s, p50 %.2f ms, p99 %.2f ms, max %.1f ms,"
+                + " CPU %.0f us/persist (%.2f cores), load %.1f, %s%n",
             actors,
             level.perSec(),
             level.p50Ms(),
             level.p99Ms(),
             level.maxMs(),
+            level.cpuMicrosPerPersist(),
+            level.coresBusy(),
+            loadAverage(),
             level.counts());
       } finally {
         deleteTree(dataDir);
@@ -167,6 +173,7 @@ public final class JournalBenchmark {
       }
 
       CommitCountingSqliteDriver.reset();
+      long cpuStart = processCpuNanos();
       long start = System.nanoTime();
       long end = start + TimeUnit.SECONDS.toNanos(seconds);
       List<CompletableFuture<Loop>> loops = new ArrayList<>();
@@ -178,6 +185,7 @@ public final class JournalBenchmark {
         done.add(f.get(120, TimeUnit.SECONDS));
       }
       long elapsed = System.nanoTime() - start;
+      long cpu = processCpuNanos() - cpuStart;
       CommitCountingSqliteDriver.Counts counts = CommitCountingSqliteDriver.counts();
 
       int total = done.stream().mapToInt(l -> l.count).sum();
@@ -195,6 +203,8 @@ public final class JournalBenchmark {
           percentile(all, 0.50),
           percentile(all, 0.99),
           all.length == 0 ? 0 : all[all.length - 1] / 1e6,
+          total == 0 ? 0 : cpu / 1e3 / total,
+          (double) cpu / elapsed,
           counts);
     } finally {
       system.terminate();
@@ -258,6 +268,17 @@ public final class JournalBenchmark {
     }
   }
 
+  private static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean)
+            java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
+  }
+
+  /** The 1-minute load average: other processes on this machine skew every number. */
+  private static double loadAverage() {
+    return java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+  }
+
   private static double percentile(long[] sorted, double p) {
     if (sorted.length == 0) {
       return 0;
@@ -288,6 +309,8 @@ public final class JournalBenchmark {
     out.append(",\"eventBytes\":").append(EVENT_BYTES);
     out.append(",\"seconds\":").append(seconds);
     out.append(",\"countedCommits\":").append(hooks);
+    out.append(String.format(Locale.ROOT, ",\"loadAverageAtEnd\":%.1f", loadAverage()));
+    out.append(",\"cpus\":").append(Runtime.getRuntime().availableProcessors());
     out.append(",\"throughput\":{");
     boolean first = true;
     for (Level l : results.values()) {
@@ -298,13 +321,16 @@ public final class JournalBenchmark {
       out.append(
           String.format(
               Locale.ROOT,
-              "\"%d\":{\"perSec\":%.0f,\"p50Ms\":%.2f,\"p99Ms\":%.2f,\"maxMs\":%.1f,\"persists\":%d",
+              "\"%d\":{\"perSec\":%.0f,\"p50Ms\":%.2f,\"p99Ms\":%.2f,\"maxMs\":%.1f,\"persists\":%d"
+                  + ",\"cpuMicrosPerPersist\":%.0f,\"coresBusy\":%.2f",
               l.actors(),
               l.perSec(),
               l.p50Ms(),
               l.p99Ms(),
               l.maxMs(),
-              l.persists()));
+              l.persists(),
+              l.cpuMicrosPerPersist(),
+              l.coresBusy()));
       if (hooks) {
         out.append(
             String.format(
