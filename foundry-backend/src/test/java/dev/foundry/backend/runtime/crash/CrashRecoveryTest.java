@@ -105,7 +105,7 @@ class CrashRecoveryTest {
       List<Long> log = e.getValue();
       for (int i = 0; i < log.size(); i++) {
         long s = log.get(i);
-        assertThat(s % ACTORS).as("command routed to its actor").isEqualTo(e.getKey());
+        assertThat(s % ACTORS).as("command routed to its actor").isEqualTo((long) e.getKey());
         assertThat(applied.add(s)).as("seq %d applied once", s).isTrue();
         if (i > 0) {
           assertThat(s).as("applied in arrival order").isGreaterThan(log.get(i - 1));
@@ -116,6 +116,9 @@ class CrashRecoveryTest {
     Set<Long> lost = new HashSet<>(acked);
     lost.removeAll(applied);
     assertThat(lost).as("acknowledged but not applied").isEmpty();
+    System.out.printf(
+        "crash test: %d kills, %d commands sent, %d acknowledged, %d applied%n",
+        KILLS, seq, acked.size(), applied.size());
   }
 
   private ChildJvm startNode() throws Exception {
