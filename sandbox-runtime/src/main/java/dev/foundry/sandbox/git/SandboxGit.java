@@ -93,16 +93,16 @@ public final class SandboxGit {
                         "store --file=" + credentialFile)))
         .thenApply(r -> r.orThrow("git config credential.helper"))
         .thenCompose(
-            r ->
-                git(
-                    directory,
-                    COMMAND_TIMEOUT,
-                    List.of("rev-parse", "--abbrev-ref", "HEAD", "HEAD")))
-        .thenApply(
-            r -> {
-              String[] lines = r.orThrow("git rev-parse").stdout().strip().split("\n");
-              return new CloneResult(directory, lines[0].strip(), lines[1].strip());
-            });
+            r -> git(directory, COMMAND_TIMEOUT, List.of("rev-parse", "--abbrev-ref", "HEAD")))
+        .thenCompose(
+            abbrev ->
+                git(directory, COMMAND_TIMEOUT, List.of("rev-parse", "HEAD"))
+                    .thenApply(
+                        head ->
+                            new CloneResult(
+                                directory,
+                                abbrev.orThrow("git rev-parse --abbrev-ref").stdout().strip(),
+                                head.orThrow("git rev-parse").stdout().strip())));
   }
 
   /** {@code git <args>} in {@code cwd}, non-interactive, with the credential store. */
