@@ -17,8 +17,8 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Comparator;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -300,7 +300,8 @@ public final class LocalSandboxProvider implements SandboxProvider {
   private static String newToken() {
     byte[] bytes = new byte[32];
     RANDOM.nextBytes(bytes);
-    return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    // Hex, not base64url: a token starting with '-' would be read as an option by the server's CLI.
+    return HexFormat.of().formatHex(bytes);
   }
 
   private static void deleteRecursively(Path dir) {
