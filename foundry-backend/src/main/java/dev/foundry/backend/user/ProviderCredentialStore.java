@@ -1,0 +1,57 @@
+package dev.foundry.backend.user;
+
+import dev.foundry.backend.runtime.DurableRuntime;
+import dev.foundry.shared.app.FoundryAppSnapshot.ProviderCredentials;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Stores and reads a user's agent credentials through their user actor, sealing on the way in and
+ * opening on the way out: the clear text exists only in the caller's memory.
+ */
+public final class ProviderCredentialStore {
+  private final DurableRuntime runtime;
+  private final CredentialCipher cipher;
+
+  public ProviderCredentialStore(DurableRuntime runtime, CredentialCipher cipher) {
+    this.runtime = runtime;
+    this.cipher = cipher;
+  }
+
+  /** A credential in clear; its {@code toString} never prints the content. */
+  public record ProviderCredential(String provider, String credentialFileJson, String filePath) {
+    @Override
+    public String toString() {
+      return "ProviderCredential[" + provider + ", " + filePath + ", <redacted>]";
+    }
+  }
+
+  public CompletionStage<ProviderCredentials> store(
+      String userId, String provider, String credentialFileJson, String filePath) {
+    SealedCredential sealed = cipher.seal(userId, provider, credentialFileJson);
+    return runtime
+        .getOrCreate(UserActor.KIND, UserActor.key(userId))
+        .ask(new UserActor.StoreProviderCredential(provider, sealed, filePath));
+  }
+
+  /** The user's credentials in clear, by provider. */
+  public CompletionStage<Map<String, ProviderCredential>> load(String userId) {
+    return runtime
+        .getOrCreate(UserActor.KIND, UserActor.key(userId))
+        .query(new UserActor.GetSealedCredentials())
+        .thenApply(
+            stored -> {
+              Map<String, ProviderCredential> out = new LinkedHashMap<>();
+              for (StoredCredential s : stored) {
+                out.put(
+                    s.provider(),
+                    new ProviderCredential(
+                        s.provider(),
+                        cipher.open(userId, s.provider(), s.credential()),
+                        s.filePath()));
+              }
+              return out;
+            });
+  }
+}

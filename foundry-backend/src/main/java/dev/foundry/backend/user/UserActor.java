@@ -1,0 +1,388 @@
+package dev.foundry.backend.user;
+
+import com.fasterxml.jackson.annotation.JsonTypeName;
+import dev.foundry.backend.runtime.ActorKey;
+import dev.foundry.backend.runtime.ActorKind;
+import dev.foundry.backend.runtime.ActorQuery;
+import dev.foundry.backend.runtime.ActorSetup;
+import dev.foundry.backend.runtime.Decision;
+import dev.foundry.backend.runtime.DurableActor;
+import dev.foundry.backend.runtime.DurableCommand;
+import dev.foundry.backend.runtime.DurableEvent;
+import dev.foundry.backend.runtime.Handlers;
+import dev.foundry.backend.runtime.Publication;
+import dev.foundry.shared.app.FoundryAppSnapshot.ProviderCredentials;
+import dev.foundry.shared.app.FoundryUser;
+import dev.foundry.shared.inbox.UserInbox;
+import dev.foundry.shared.realtime.UserFeedUpdated;
+import dev.foundry.shared.workspace.WorkspaceLineAttachment;
+import dev.foundry.shared.workspace.WorkspaceModels;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * One user's Foundry state. Every operation is a single-row change with no outside work, so all
+ * mutations are commands decided on the fast path: they never wait behind slow work (spec §6.0).
+ */
+public final class UserActor
+    extends DurableActor<UserActor.Command<?>, UserActor.Event, UserTables> {
+
+  public static final Set<String> PROVIDERS = Set.of("anthropic", "openai");
+  public static final int INBOX_LIMIT = 50;
+
+  // 1. Kind and key ---------------------------------------------------------------------------
+
+  public static final ActorKind<Command<?>, Event, UserTables> KIND =
+      ActorKind.define("user", Command.class, Event.class, UserTables::new, UserActor::new);
+
+  public static ActorKey key(String userId) {
+    return ActorKey.of("org", "app", "user", userId);
+  }
+
+  // 2. Commands -------------------------------------------------------------------------------
+
+  public sealed interface Command<R> extends DurableCommand<R> {}
+
+  /**
+   * Creates the profile or changes the given fields (null keeps the current value; on creation null
+   * name/email become "" and the role label "GitHub user").
+   */
+  @JsonTypeName("user.upsert-profile")
+  public record UpsertProfile(
+      String name,
+      String email,
+      String image,
+      String githubAccountId,
+      String githubLogin,
+      String roleLabel,
+      List<String> eligibleOrganizationIds)
+      implements Command<FoundryUser> {}
+
+  @JsonTypeName("user.set-default-model")
+  public record SetDefaultModel(String model) implements Command<FoundryUser> {}
+
+  /**
+   * Changes this user's state of one session of one task; null fields keep their value. {@code
+   * activeSessionId} is written to every row of the task.
+   */
+  @JsonTypeName("user.upsert-task-state")
+  public record UpsertTaskState(
+      String taskId,
+      String sessionId,
+      String activeSessionId,
+      Boolean unread,
+      String draftText,
+      List<WorkspaceLineAttachment> draftAttachments)
+      implements Command<UserTaskState> {}
+
+  /** Forgets this user's state of one session of a task, or of the whole task without one. */
+  @JsonTypeName("user.delete-task-state")
+  public record DeleteTaskState(String taskId, String sessionId) implements Command<Boolean> {}
+
+  /** Stores an agent credential already sealed by {@link CredentialCipher}. */
+  @JsonTypeName("user.store-provider-credential")
+  public record StoreProviderCredential(
+      String provider, SealedCredential credential, String filePath)
+      implements Command<ProviderCredentials> {}
+
+  @JsonTypeName("user.remove-provider-credential")
+  public record RemoveProviderCredential(String provider) implements Command<ProviderCredentials> {}
+
+  /** Moves a task to the top of the user's feed and marks it unread there. */
+  @JsonTypeName("user.bump-task")
+  public record BumpTask(
+      String organizationId, String repoId, String taskId, String title, String reason)
+      implements Command<UserInbox> {}
+
+  /** Adds a notification; answers its id. */
+  @JsonTypeName("user.notify")
+  public record Notify(String organizationId, String taskId, String kind, String message)
+      implements Command<Long> {}
+
+  @JsonTypeName("user.mark-task-read")
+  public record MarkTaskRead(String taskId) implements Command<UserInbox> {}
+
+  @JsonTypeName("user.mark-notification-read")
+  public record MarkNotificationRead(long notificationId) implements Command<UserInbox> {}
+
+  // 3. Events ---------------------------------------------------------------------------------
+
+  public sealed interface Event extends DurableEvent {}
+
+  @JsonTypeName("user.profile-upserted")
+  public record ProfileUpserted(
+      String userId,
+      String name,
+      String email,
+      String image,
+      String githubAccountId,
+      String githubLogin,
+      String roleLabel,
+      List<String> eligibleOrganizationIds,
+      long at)
+      implements Event {}
+
+  @JsonTypeName("user.default-model-changed")
+  public record DefaultModelChanged(String model, long at) implements Event {}
+
+  /** The full new state of one (task, session) row, merged by the handler. */
+  @JsonTypeName("user.task-state-upserted")
+  public record TaskStateUpserted(
+      String taskId,
+      String sessionId,
+      String activeSessionId,
+      boolean activeSessionChanged,
+      boolean unread,
+      String draftText,
+      List<WorkspaceLineAttachment> draftAttachments,
+      Long draftUpdatedAt,
+      long at)
+      implements Event {}
+
+  @JsonTypeName("user.task-state-deleted")
+  public record TaskStateDeleted(String taskId, String sessionId) implements Event {}
+
+  @JsonTypeName("user.provider-credential-stored")
+  public record ProviderCredentialStored(
+      String provider, SealedCredential credential, String filePath, long at) implements Event {}
+
+  @JsonTypeName("user.provider-credential-removed")
+  public record ProviderCredentialRemoved(String provider) implements Event {}
+
+  @JsonTypeName("user.task-bumped")
+  public record TaskBumped(
+      String organizationId, String repoId, String taskId, String title, String reason, long at)
+      implements Event {}
+
+  @JsonTypeName("user.notification-added")
+  public record NotificationAdded(
+      long id, String organizationId, String taskId, String kind, String message, long at)
+      implements Event {}
+
+  @JsonTypeName("user.task-feed-read")
+  public record TaskFeedRead(String taskId) implements Event {}
+
+  @JsonTypeName("user.notification-read")
+  public record NotificationRead(long id, long at) implements Event {}
+
+  // 4. Queries --------------------------------------------------------------------------------
+
+  /** The profile as the app shows it, or null when the user has none yet. */
+  public record GetProfile() implements ActorQuery<FoundryUser> {}
+
+  public record GetTaskState(String taskId) implements ActorQuery<UserTaskState> {}
+
+  /** Which providers have a stored credential; never the credentials. */
+  public record GetProviderCredentialStatus() implements ActorQuery<ProviderCredentials> {}
+
+  /** The sealed credentials, for {@link ProviderCredentialStore} to open. */
+  public record GetSealedCredentials() implements ActorQuery<List<StoredCredential>> {}
+
+  public record GetInbox() implements ActorQuery<UserInbox> {}
+
+  // 5. Handlers -------------------------------------------------------------------------------
+
+  private UserActor(ActorSetup<UserTables> setup) {
+    super(setup);
+  }
+
+  private String userId() {
+    return key().segments().get(3);
+  }
+
+  @Override
+  protected void handlers(Handlers<Command<?>, UserTables> on) {
+    on.command(UpsertProfile.class, this::upsertProfile)
+        .command(SetDefaultModel.class, this::setDefaultModel)
+        .command(UpsertTaskState.class, this::upsertTaskState)
+        .command(DeleteTaskState.class, this::deleteTaskState)
+        .command(StoreProviderCredential.class, this::storeCredential)
+        .command(RemoveProviderCredential.class, this::removeCredential)
+        .command(BumpTask.class, this::bumpTask)
+        .command(Notify.class, this::notify)
+        .command(MarkTaskRead.class, this::markTaskRead)
+        .command(MarkNotificationRead.class, this::markNotificationRead)
+        .query(GetProfile.class, (q, t) -> t.profile())
+        .query(GetTaskState.class, (q, t) -> t.taskState(q.taskId()))
+        .query(GetProviderCredentialStatus.class, (q, t) -> t.credentialStatus())
+        .query(GetSealedCredentials.class, (q, t) -> t.sealedCredentials())
+        .query(GetInbox.class, (q, t) -> t.inbox(INBOX_LIMIT));
+  }
+
+  private Decision upsertProfile(UpsertProfile cmd, UserTables tables) {
+    FoundryUser current = tables.profile();
+    UserTables.ProfileExtras extras = tables.profileExtras();
+    ProfileUpserted event =
+        new ProfileUpserted(
+            userId(),
+            pick(cmd.name(), current == null ? "" : current.name()),
+            pick(cmd.email(), current == null ? "" : current.email()),
+            pick(cmd.image(), extras == null ? null : extras.image()),
+            pick(cmd.githubAccountId(), extras == null ? null : extras.githubAccountId()),
+            pick(cmd.githubLogin(), current == null ? null : current.githubLogin()),
+            pick(cmd.roleLabel(), current == null ? "GitHub user" : current.roleLabel()),
+            cmd.eligibleOrganizationIds() != null
+                ? List.copyOf(cmd.eligibleOrganizationIds())
+                : current == null ? List.of() : current.eligibleOrganizationIds(),
+            now());
+    return Decision.persist(event).thenReply(tables::profile);
+  }
+
+  private Decision setDefaultModel(SetDefaultModel cmd, UserTables tables) {
+    if (cmd.model() == null || cmd.model().isBlank()) {
+      return Decision.reject("invalid_model", "a model id must not be blank");
+    }
+    if (tables.profile() == null) {
+      return Decision.reject("user_not_found", "user " + userId() + " has no profile yet");
+    }
+    return Decision.persist(new DefaultModelChanged(cmd.model().strip(), now()))
+        .thenReply(tables::profile);
+  }
+
+  private Decision upsertTaskState(UpsertTaskState cmd, UserTables tables) {
+    if (blank(cmd.taskId()) || blank(cmd.sessionId())) {
+      return Decision.reject("invalid_task_state", "taskId and sessionId are required");
+    }
+    UserTaskState.SessionState current = tables.sessionState(cmd.taskId(), cmd.sessionId());
+    boolean draftChanged = cmd.draftText() != null || cmd.draftAttachments() != null;
+    long now = now();
+    String active = tables.taskState(cmd.taskId()).activeSessionId();
+    TaskStateUpserted event =
+        new TaskStateUpserted(
+            cmd.taskId(),
+            cmd.sessionId(),
+            cmd.activeSessionId() != null ? cmd.activeSessionId() : active,
+            cmd.activeSessionId() != null,
+            cmd.unread() != null ? cmd.unread() : current != null && current.unread(),
+            cmd.draftText() != null
+                ? cmd.draftText()
+                : current == null ? "" : current.draft().text(),
+            cmd.draftAttachments() != null
+                ? List.copyOf(cmd.draftAttachments())
+                : current == null ? List.of() : current.draft().attachments(),
+            draftChanged
+                ? Long.valueOf(now)
+                : current == null ? null : current.draft().updatedAtMs(),
+            now);
+    return Decision.persist(event).thenReply(() -> tables.taskState(cmd.taskId()));
+  }
+
+  private Decision deleteTaskState(DeleteTaskState cmd, UserTables tables) {
+    if (blank(cmd.taskId())) {
+      return Decision.reject("invalid_task_state", "taskId is required");
+    }
+    if (tables.taskState(cmd.taskId()).sessions().isEmpty()) {
+      return Decision.reply(false);
+    }
+    return Decision.persist(new TaskStateDeleted(cmd.taskId(), cmd.sessionId()))
+        .thenReply(() -> true);
+  }
+
+  private Decision storeCredential(StoreProviderCredential cmd, UserTables tables) {
+    if (!PROVIDERS.contains(cmd.provider())) {
+      return Decision.reject(
+          "invalid_provider", "provider must be one of " + PROVIDERS + ", got " + cmd.provider());
+    }
+    if (cmd.credential() == null || blank(cmd.filePath())) {
+      return Decision.reject("invalid_credential", "a sealed credential and its file path");
+    }
+    return Decision.persist(
+            new ProviderCredentialStored(cmd.provider(), cmd.credential(), cmd.filePath(), now()))
+        .thenReply(tables::credentialStatus);
+  }
+
+  private Decision removeCredential(RemoveProviderCredential cmd, UserTables tables) {
+    if (!PROVIDERS.contains(cmd.provider())) {
+      return Decision.reject(
+          "invalid_provider", "provider must be one of " + PROVIDERS + ", got " + cmd.provider());
+    }
+    return Decision.persist(new ProviderCredentialRemoved(cmd.provider()))
+        .thenReply(tables::credentialStatus);
+  }
+
+  private Decision bumpTask(BumpTask cmd, UserTables tables) {
+    if (blank(cmd.organizationId()) || blank(cmd.taskId()) || blank(cmd.reason())) {
+      return Decision.reject("invalid_bump", "organizationId, taskId and reason are required");
+    }
+    // Strictly increasing, so two bumps within one millisecond still order.
+    long at = Math.max(now(), tables.latestBump() + 1);
+    return Decision.persist(
+            new TaskBumped(
+                cmd.organizationId(),
+                cmd.repoId(),
+                cmd.taskId(),
+                cmd.title() == null ? "" : cmd.title(),
+                cmd.reason(),
+                at))
+        .thenReply(() -> tables.inbox(INBOX_LIMIT));
+  }
+
+  private Decision notify(Notify cmd, UserTables tables) {
+    if (blank(cmd.organizationId()) || blank(cmd.kind()) || blank(cmd.message())) {
+      return Decision.reject(
+          "invalid_notification", "organizationId, kind and message are required");
+    }
+    long id = tables.nextNotificationId();
+    return Decision.persist(
+            new NotificationAdded(
+                id, cmd.organizationId(), cmd.taskId(), cmd.kind(), cmd.message(), now()))
+        .thenReply(() -> id);
+  }
+
+  private Decision markTaskRead(MarkTaskRead cmd, UserTables tables) {
+    if (!tables.inFeed(cmd.taskId())) {
+      return Decision.reject("task_not_in_feed", "task " + cmd.taskId() + " is not in the feed");
+    }
+    return Decision.persist(new TaskFeedRead(cmd.taskId()))
+        .thenReply(() -> tables.inbox(INBOX_LIMIT));
+  }
+
+  private Decision markNotificationRead(MarkNotificationRead cmd, UserTables tables) {
+    if (!tables.notificationExists(cmd.notificationId())) {
+      return Decision.reject("notification_not_found", "no notification " + cmd.notificationId());
+    }
+    return Decision.persist(new NotificationRead(cmd.notificationId(), now()))
+        .thenReply(() -> tables.inbox(INBOX_LIMIT));
+  }
+
+  // 6. Broadcast after apply ------------------------------------------------------------------
+
+  @Override
+  protected void afterApply(List<Event> events, UserTables tables) {
+    boolean inboxChanged =
+        events.stream()
+            .anyMatch(
+                e ->
+                    e instanceof TaskBumped
+                        || e instanceof NotificationAdded
+                        || e instanceof TaskFeedRead
+                        || e instanceof NotificationRead);
+    if (inboxChanged) {
+      publish(
+          new Publication(
+              "user",
+              userId(),
+              UserFeedUpdated.TYPE,
+              new UserFeedUpdated(tables.inbox(INBOX_LIMIT)),
+              userId()));
+    }
+  }
+
+  // helpers -----------------------------------------------------------------------------------
+
+  static String defaultModel() {
+    return WorkspaceModels.DEFAULT_MODEL_ID;
+  }
+
+  private static <V> V pick(V given, V current) {
+    return given != null ? given : current;
+  }
+
+  private static boolean blank(String s) {
+    return s == null || s.isBlank();
+  }
+
+  private static long now() {
+    return System.currentTimeMillis();
+  }
+}

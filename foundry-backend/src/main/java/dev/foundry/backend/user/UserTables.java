@@ -1,0 +1,326 @@
+package dev.foundry.backend.user;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.foundry.backend.runtime.ActorTables;
+import dev.foundry.shared.app.FoundryAppSnapshot.ProviderCredentials;
+import dev.foundry.shared.app.FoundryUser;
+import dev.foundry.shared.inbox.UserInbox;
+import dev.foundry.shared.inbox.UserNotification;
+import dev.foundry.shared.inbox.UserTaskFeedEntry;
+import dev.foundry.shared.workspace.WorkspaceComposerDraft;
+import dev.foundry.shared.workspace.WorkspaceLineAttachment;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The user actor's tables: profile, task state, sealed credentials, feed and notifications. */
+public final class UserTables extends ActorTables<UserActor.Event> {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  UserTables(Connection db) {
+    super(db);
+  }
+
+  record ProfileExtras(String image, String githubAccountId) {}
+
+  @Override
+  protected void apply(UserActor.Event event) throws SQLException {
+    if (event instanceof UserActor.ProfileUpserted e) {
+      exec(
+          "INSERT INTO user_profile (id, user_id, name, email, image, github_account_id,"
+              + " github_login, role_label, default_model, eligible_organization_ids_json,"
+              + " starter_repo_status, created_at, updated_at)"
+              + " VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)"
+              + " ON CONFLICT (id) DO UPDATE SET name = excluded.name, email = excluded.email,"
+              + " image = excluded.image, github_account_id = excluded.github_account_id,"
+              + " github_login = excluded.github_login, role_label = excluded.role_label,"
+              + " eligible_organization_ids_json = excluded.eligible_organization_ids_json,"
+              + " updated_at = excluded.updated_at",
+          e.userId(),
+          e.name(),
+          e.email(),
+          e.image(),
+          e.githubAccountId(),
+          e.githubLogin(),
+          e.roleLabel(),
+          UserActor.defaultModel(),
+          json(e.eligibleOrganizationIds()),
+          e.at(),
+          e.at());
+    } else if (event instanceof UserActor.DefaultModelChanged e) {
+      exec(
+          "UPDATE user_profile SET default_model = ?, updated_at = ? WHERE id = 1",
+          e.model(),
+          e.at());
+    } else if (event instanceof UserActor.TaskStateUpserted e) {
+      exec(
+          "INSERT INTO user_task_state (task_id, session_id, active_session_id, unread,"
+              + " draft_text, draft_attachments_json, draft_updated_at, updated_at)"
+              + " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (task_id, session_id) DO UPDATE"
+              + " SET active_session_id = excluded.active_session_id, unread = excluded.unread,"
+              + " draft_text = excluded.draft_text,"
+              + " draft_attachments_json = excluded.draft_attachments_json,"
+              + " draft_updated_at = excluded.draft_updated_at, updated_at = excluded.updated_at",
+          e.taskId(),
+          e.sessionId(),
+          e.activeSessionId(),
+          e.unread() ? 1 : 0,
+          e.draftText(),
+          json(e.draftAttachments()),
+          e.draftUpdatedAt(),
+          e.at());
+      if (e.activeSessionChanged()) {
+        exec(
+            "UPDATE user_task_state SET active_session_id = ? WHERE task_id = ?",
+            e.activeSessionId(),
+            e.taskId());
+      }
+    } else if (event instanceof UserActor.TaskStateDeleted e) {
+      if (e.sessionId() == null) {
+        exec("DELETE FROM user_task_state WHERE task_id = ?", e.taskId());
+      } else {
+        exec(
+            "DELETE FROM user_task_state WHERE task_id = ? AND session_id = ?",
+            e.taskId(),
+            e.sessionId());
+      }
+    } else if (event instanceof UserActor.ProviderCredentialStored e) {
+      exec(
+          "INSERT INTO user_provider_credentials (provider, nonce, ciphertext, file_path,"
+              + " updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (provider) DO UPDATE SET"
+              + " nonce = excluded.nonce, ciphertext = excluded.ciphertext,"
+              + " file_path = excluded.file_path, updated_at = excluded.updated_at",
+          e.provider(),
+          e.credential().nonce(),
+          e.credential().ciphertext(),
+          e.filePath(),
+          e.at());
+    } else if (event instanceof UserActor.ProviderCredentialRemoved e) {
+      exec("DELETE FROM user_provider_credentials WHERE provider = ?", e.provider());
+    } else if (event instanceof UserActor.TaskBumped e) {
+      exec(
+          "INSERT INTO user_task_feed (task_id, organization_id, repo_id, title, reason,"
+              + " bumped_at, unread) VALUES (?, ?, ?, ?, ?, ?, 1) ON CONFLICT (task_id) DO"
+              + " UPDATE SET title = CASE WHEN excluded.title = '' THEN title ELSE"
+              + " excluded.title END, reason = excluded.reason,"
+              + " bumped_at = excluded.bumped_at, unread = 1",
+          e.taskId(),
+          e.organizationId(),
+          e.repoId(),
+          e.title(),
+          e.reason(),
+          e.at());
+    } else if (event instanceof UserActor.NotificationAdded e) {
+      exec(
+          "INSERT INTO user_notifications (id, organization_id, task_id, kind, message,"
+              + " created_at) VALUES (?, ?, ?, ?, ?, ?)",
+          e.id(),
+          e.organizationId(),
+          e.taskId(),
+          e.kind(),
+          e.message(),
+          e.at());
+    } else if (event instanceof UserActor.TaskFeedRead e) {
+      exec("UPDATE user_task_feed SET unread = 0 WHERE task_id = ?", e.taskId());
+    } else if (event instanceof UserActor.NotificationRead e) {
+      exec(
+          "UPDATE user_notifications SET read_at = ? WHERE id = ? AND read_at IS NULL",
+          e.at(),
+          e.id());
+    }
+  }
+
+  // --- reads ---------------------------------------------------------------------------------
+
+  FoundryUser profile() {
+    List<FoundryUser> rows =
+        rows(
+            "SELECT user_id, name, email, github_login, role_label,"
+                + " eligible_organization_ids_json, default_model FROM user_profile",
+            rs ->
+                new FoundryUser(
+                    rs.getString(1),
+                    rs.getString(2),
+                    rs.getString(3),
+                    rs.getString(4),
+                    rs.getString(5),
+                    strings(rs.getString(6)),
+                    rs.getString(7)));
+    return rows.isEmpty() ? null : rows.get(0);
+  }
+
+  ProfileExtras profileExtras() {
+    List<ProfileExtras> rows =
+        rows(
+            "SELECT image, github_account_id FROM user_profile",
+            rs -> new ProfileExtras(rs.getString(1), rs.getString(2)));
+    return rows.isEmpty() ? null : rows.get(0);
+  }
+
+  UserTaskState taskState(String taskId) {
+    List<String> active = new ArrayList<>();
+    List<UserTaskState.SessionState> sessions =
+        rows(
+            "SELECT session_id, unread, draft_text, draft_attachments_json, draft_updated_at,"
+                + " updated_at, active_session_id FROM user_task_state WHERE task_id = ?"
+                + " ORDER BY session_id",
+            rs -> {
+              if (rs.getString(7) != null && !rs.getString(7).isEmpty()) {
+                active.add(rs.getString(7));
+              }
+              long draftAt = rs.getLong(5);
+              Long draftUpdatedAt = rs.wasNull() ? null : draftAt;
+              return new UserTaskState.SessionState(
+                  rs.getString(1),
+                  rs.getInt(2) == 1,
+                  new WorkspaceComposerDraft(
+                      rs.getString(3), attachments(rs.getString(4)), draftUpdatedAt),
+                  rs.getLong(6));
+            },
+            taskId);
+    return new UserTaskState(taskId, active.isEmpty() ? null : active.get(0), sessions);
+  }
+
+  UserTaskState.SessionState sessionState(String taskId, String sessionId) {
+    return taskState(taskId).session(sessionId);
+  }
+
+  ProviderCredentials credentialStatus() {
+    List<String> providers =
+        rows("SELECT provider FROM user_provider_credentials", rs -> rs.getString(1));
+    return new ProviderCredentials(providers.contains("anthropic"), providers.contains("openai"));
+  }
+
+  List<StoredCredential> sealedCredentials() {
+    return rows(
+        "SELECT provider, nonce, ciphertext, file_path, updated_at FROM user_provider_credentials"
+            + " ORDER BY provider",
+        rs ->
+            new StoredCredential(
+                rs.getString(1),
+                new SealedCredential(rs.getString(2), rs.getString(3)),
+                rs.getString(4),
+                rs.getLong(5)));
+  }
+
+  UserInbox inbox(int limit) {
+    List<UserTaskFeedEntry> feed =
+        rows(
+            "SELECT organization_id, repo_id, task_id, title, reason, bumped_at, unread"
+                + " FROM user_task_feed ORDER BY bumped_at DESC LIMIT ?",
+            rs ->
+                new UserTaskFeedEntry(
+                    rs.getString(1),
+                    rs.getString(2),
+                    rs.getString(3),
+                    rs.getString(4),
+                    rs.getString(5),
+                    rs.getLong(6),
+                    rs.getInt(7) == 1),
+            limit);
+    List<UserNotification> notifications =
+        rows(
+            "SELECT id, organization_id, task_id, kind, message, created_at, read_at"
+                + " FROM user_notifications ORDER BY id DESC LIMIT ?",
+            rs -> {
+              long readAt = rs.getLong(7);
+              Long read = rs.wasNull() ? null : readAt;
+              return new UserNotification(
+                  rs.getLong(1),
+                  rs.getString(2),
+                  rs.getString(3),
+                  rs.getString(4),
+                  rs.getString(5),
+                  rs.getLong(6),
+                  read);
+            },
+            limit);
+    long unread =
+        one("SELECT COUNT(*) FROM user_task_feed WHERE unread = 1")
+            + one("SELECT COUNT(*) FROM user_notifications WHERE read_at IS NULL");
+    return new UserInbox(feed, notifications, (int) unread);
+  }
+
+  long latestBump() {
+    return one("SELECT COALESCE(MAX(bumped_at), 0) FROM user_task_feed");
+  }
+
+  boolean inFeed(String taskId) {
+    return !rows("SELECT 1 FROM user_task_feed WHERE task_id = ?", rs -> 1, taskId).isEmpty();
+  }
+
+  long nextNotificationId() {
+    return one("SELECT COALESCE(MAX(id), 0) + 1 FROM user_notifications");
+  }
+
+  boolean notificationExists(long id) {
+    return !rows("SELECT 1 FROM user_notifications WHERE id = ?", rs -> 1, id).isEmpty();
+  }
+
+  // --- SQL plumbing --------------------------------------------------------------------------
+
+  private interface Row<V> {
+    V read(ResultSet rs) throws SQLException;
+  }
+
+  private void exec(String sql, Object... args) throws SQLException {
+    try (PreparedStatement s = db.prepareStatement(sql)) {
+      bind(s, args);
+      s.executeUpdate();
+    }
+  }
+
+  private <V> List<V> rows(String sql, Row<V> row, Object... args) {
+    try (PreparedStatement s = db.prepareStatement(sql)) {
+      bind(s, args);
+      List<V> out = new ArrayList<>();
+      try (ResultSet rs = s.executeQuery()) {
+        while (rs.next()) {
+          out.add(row.read(rs));
+        }
+      }
+      return out;
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private long one(String sql, Object... args) {
+    return rows(sql, rs -> rs.getLong(1), args).get(0);
+  }
+
+  private static void bind(PreparedStatement s, Object[] args) throws SQLException {
+    for (int i = 0; i < args.length; i++) {
+      s.setObject(i + 1, args[i]);
+    }
+  }
+
+  private static String json(Object value) {
+    try {
+      return JSON.writeValueAsString(value);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException(e);
+    }
+  }
+
+  private static List<String> strings(String json) {
+    try {
+      return JSON.readValue(json, new TypeReference<List<String>>() {});
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static List<WorkspaceLineAttachment> attachments(String json) {
+    try {
+      return JSON.readValue(json, new TypeReference<List<WorkspaceLineAttachment>>() {});
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,2 @@
+/** The full-replacement realtime payloads of {@code realtime-events.ts}. */
+package dev.foundry.shared.realtime;
