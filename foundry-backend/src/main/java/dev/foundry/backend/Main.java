@@ -15,6 +15,13 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
+    // On a 2-core machine the common pool has parallelism 1, and CompletableFuture then starts a
+    // thread per async task (DESIGN.md §7). Libraries use it; give it real workers.
+    if (System.getProperty("java.util.concurrent.ForkJoinPool.common.parallelism") == null) {
+      System.setProperty(
+          "java.util.concurrent.ForkJoinPool.common.parallelism",
+          String.valueOf(Math.max(4, Runtime.getRuntime().availableProcessors())));
+    }
     Config config;
     FoundrySettings settings;
     try {

@@ -63,6 +63,12 @@ public abstract class DurableActor<
     setup.hub().publish(publication);
   }
 
+  /** Publishes a full-replacement payload, built only if anyone subscribes to the topic. */
+  protected final void publish(
+      String topic, String id, String event, java.util.function.Supplier<?> payload) {
+    setup.hub().publish(topic, id, event, payload);
+  }
+
   final void decidingCommand(String id) {
     this.commandId = id;
   }

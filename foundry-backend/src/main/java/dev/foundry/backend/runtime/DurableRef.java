@@ -113,17 +113,26 @@ public final class DurableRef<C extends DurableCommand<?>> {
             (ActorRef<Reply> replyTo) -> new ActorRegistry.Route(kind, key, message.apply(replyTo)),
             timeout.plus(GRACE),
             runtime.system().scheduler());
-    return asked.handle(
+    // Pekko's Java ask returns Scala's CompletableFuture, whose non-async callbacks run on the
+    // common pool; on 2 cores that pool is a thread per task (DESIGN.md §7). Complete a plain
+    // future on the actor system's dispatcher instead, so callers' chains stay cheap.
+    CompletableFuture<Reply> result = new CompletableFuture<>();
+    asked.whenCompleteAsync(
         (reply, failure) -> {
           if (failure == null) {
-            return reply;
+            result.complete(reply);
+            return;
           }
           Throwable cause = failure.getCause() != null ? failure.getCause() : failure;
           if (failure instanceof TimeoutException || cause instanceof TimeoutException) {
-            throw new CommandTimeoutException(commandId == null ? "query" : commandId, timeout);
+            result.completeExceptionally(
+                new CommandTimeoutException(commandId == null ? "query" : commandId, timeout));
+          } else {
+            result.completeExceptionally(cause);
           }
-          throw new java.util.concurrent.CompletionException(cause);
-        });
+        },
+        runtime.system().executionContext());
+    return result;
   }
 
   private static Object value(Reply reply) {

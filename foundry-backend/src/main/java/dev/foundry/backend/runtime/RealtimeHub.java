@@ -33,6 +33,23 @@ public final class RealtimeHub {
     }
   }
 
+  /**
+   * Publishes the payload that {@code payload} builds, building it only when someone listens:
+   * full-replacement payloads are costly to assemble and most actors have no subscriber.
+   */
+  public void publish(
+      String topic, String id, String event, java.util.function.Supplier<?> payload) {
+    if (!hasSubscribers(topic, id)) {
+      return;
+    }
+    publish(new Publication(topic, id, event, payload.get()));
+  }
+
+  public boolean hasSubscribers(String topic, String id) {
+    Set<Consumer<Publication>> set = subscribers.get(topic + ":" + id);
+    return set != null && !set.isEmpty();
+  }
+
   /** Subscribes to one topic and id; the returned handle unsubscribes. */
   public AutoCloseable subscribe(String topic, String id, Consumer<Publication> subscriber) {
     String key = topic + ":" + id;

@@ -10,7 +10,6 @@ import dev.foundry.backend.runtime.DurableActor;
 import dev.foundry.backend.runtime.DurableCommand;
 import dev.foundry.backend.runtime.DurableEvent;
 import dev.foundry.backend.runtime.Handlers;
-import dev.foundry.backend.runtime.Publication;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -119,6 +118,7 @@ public final class TodoList extends DurableActor<TodoList.Command<?>, TodoList.E
 
   @Override
   protected void afterApply(List<Event> events, TodoTables tables) {
-    publish(new Publication("todo", key().segments().get(1), "todoUpdated", tables.items()));
+    // The payload is built only when someone subscribes to this list.
+    publish("todo", key().segments().get(1), "todoUpdated", tables::items);
   }
 }
