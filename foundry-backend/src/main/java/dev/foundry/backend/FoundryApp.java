@@ -1,13 +1,17 @@
 package dev.foundry.backend;
 
 import com.typesafe.config.Config;
+import dev.foundry.backend.auditlog.AuditLog;
 import dev.foundry.backend.config.FoundrySettings;
 import dev.foundry.backend.http.HttpServer;
 import dev.foundry.backend.http.Readiness;
+import dev.foundry.backend.organization.OrganizationActor;
 import dev.foundry.backend.persistence.JournalDatabase;
 import dev.foundry.backend.runtime.ActorKind;
 import dev.foundry.backend.runtime.DurableRuntime;
 import dev.foundry.backend.runtime.RealtimeHub;
+import dev.foundry.backend.task.TaskActor;
+import dev.foundry.backend.user.UserActor;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -25,7 +29,8 @@ public final class FoundryApp {
   private static final Logger log = LoggerFactory.getLogger(FoundryApp.class);
 
   /** Every kind of durable actor this backend runs. */
-  static final List<ActorKind<?, ?, ?>> ACTOR_KINDS = List.of();
+  static final List<ActorKind<?, ?, ?>> ACTOR_KINDS =
+      List.of(OrganizationActor.KIND, UserActor.KIND, TaskActor.KIND, AuditLog.KIND);
 
   private final ActorSystem<Void> system;
   private final DurableRuntime runtime;

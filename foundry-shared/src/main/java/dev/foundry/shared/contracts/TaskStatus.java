@@ -30,8 +30,12 @@ public enum TaskStatus {
     return valueOf(value.toUpperCase(Locale.ROOT));
   }
 
+  /**
+   * Still being set up ({@code init_*} before {@code init_complete}): shown as stored, never
+   * derived from sessions.
+   */
   public boolean initializing() {
-    return wire().startsWith("init_");
+    return this == INIT_BOOTSTRAP_DB || this == INIT_ENQUEUE_PROVISION;
   }
 
   /** Archived or killed: the task accepts no more work. */

@@ -1,0 +1,81 @@
+package dev.foundry.backend.organization;
+
+import dev.foundry.backend.organization.OrganizationActor.FindSession;
+import dev.foundry.backend.organization.OrganizationActor.GetOrganization;
+import dev.foundry.backend.runtime.DurableRuntime;
+import dev.foundry.backend.user.UserActor;
+import dev.foundry.shared.app.FoundryAppSnapshot;
+import dev.foundry.shared.app.FoundryAppSnapshot.ProviderCredentials;
+import dev.foundry.shared.app.FoundryOrganization;
+import dev.foundry.shared.app.FoundryUser;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Builds the per-user app snapshot ({@code buildAppSnapshot}, spec §11.2) from the app instance's
+ * session index, the user actor and the user's eligible organizations. Reads only: it never creates
+ * an organization or a user.
+ */
+public final class AppShell {
+  private AppShell() {}
+
+  /** The snapshot for the session's user, or a signed-out one for an unknown session. */
+  public static CompletionStage<FoundryAppSnapshot> snapshot(
+      DurableRuntime runtime, String sessionId) {
+    return runtime
+        .getOrCreate(OrganizationActor.KIND, OrganizationActor.key(OrganizationIds.APP))
+        .query(new FindSession(sessionId))
+        .thenCompose(
+            session ->
+                session == null
+                    ? CompletableFuture.completedFuture(FoundryAppSnapshot.signedOut())
+                    : snapshotForUser(runtime, session.userId(), session.activeOrganizationId()));
+  }
+
+  /**
+   * The snapshot of {@code userId}: the active organization is {@code activeOrganizationId} if it
+   * is one of theirs, else their only organization, else none.
+   */
+  public static CompletionStage<FoundryAppSnapshot> snapshotForUser(
+      DurableRuntime runtime, String userId, String activeOrganizationId) {
+    var user = runtime.getOrCreate(UserActor.KIND, UserActor.key(userId));
+    CompletionStage<FoundryUser> profile = user.query(new UserActor.GetProfile());
+    CompletionStage<ProviderCredentials> credentials =
+        user.query(new UserActor.GetProviderCredentialStatus());
+    return profile.thenCompose(
+        p -> {
+          if (p == null) {
+            return CompletableFuture.completedFuture(FoundryAppSnapshot.signedOut());
+          }
+          List<CompletableFuture<FoundryOrganization>> orgs = new ArrayList<>();
+          for (String id : p.eligibleOrganizationIds()) {
+            orgs.add(
+                runtime
+                    .getOrCreate(OrganizationActor.KIND, OrganizationActor.key(id))
+                    .query(new GetOrganization())
+                    .toCompletableFuture());
+          }
+          return CompletableFuture.allOf(orgs.toArray(CompletableFuture[]::new))
+              .thenCombine(
+                  credentials,
+                  (ignored, creds) -> {
+                    List<FoundryOrganization> initialized =
+                        orgs.stream().map(CompletableFuture::join).filter(o -> o != null).toList();
+                    String active =
+                        initialized.stream().anyMatch(o -> o.id().equals(activeOrganizationId))
+                            ? activeOrganizationId
+                            : initialized.size() == 1 ? initialized.get(0).id() : null;
+                    FoundryAppSnapshot out = FoundryAppSnapshot.signedOut();
+                    return new FoundryAppSnapshot(
+                        new FoundryAppSnapshot.Auth("signed_in", userId),
+                        active,
+                        out.onboarding(),
+                        creds,
+                        List.of(p),
+                        initialized);
+                  });
+        });
+  }
+}

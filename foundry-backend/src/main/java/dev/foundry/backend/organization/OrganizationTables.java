@@ -1,0 +1,523 @@
+package dev.foundry.backend.organization;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.foundry.backend.organization.OrganizationActor.SessionEntry;
+import dev.foundry.backend.organization.OrganizationActor.TaskIndexEntry;
+import dev.foundry.backend.runtime.ActorTables;
+import dev.foundry.shared.app.FoundryBillingState;
+import dev.foundry.shared.app.FoundryGithubState;
+import dev.foundry.shared.app.FoundryOrganization;
+import dev.foundry.shared.app.FoundryOrganizationMember;
+import dev.foundry.shared.app.FoundryOrganizationSettings;
+import dev.foundry.shared.contracts.RepoRecord;
+import dev.foundry.shared.contracts.TaskStatus;
+import dev.foundry.shared.workspace.OrganizationGithubSummary;
+import dev.foundry.shared.workspace.OrganizationSummarySnapshot;
+import dev.foundry.shared.workspace.WorkspacePullRequestSummary;
+import dev.foundry.shared.workspace.WorkspaceRepositorySummary;
+import dev.foundry.shared.workspace.WorkspaceSessionSummary;
+import dev.foundry.shared.workspace.WorkspaceTaskSummary;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/** Both roles' tables of the organization actor; each role writes only its own. */
+public final class OrganizationTables extends ActorTables<OrganizationActor.Event> {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String LIVE = " status NOT IN ('archived', 'killed') ";
+
+  OrganizationTables(Connection db) {
+    super(db);
+  }
+
+  @Override
+  protected void apply(OrganizationActor.Event event) throws SQLException {
+    if (event instanceof OrganizationActor.ProfileCreated e) {
+      boolean personal = "personal".equals(e.kind());
+      exec(
+          "INSERT INTO organization_profile (id, kind, github_login, display_name, slug,"
+              + " primary_domain, auto_import_repos, github_connected_account,"
+              + " github_installation_status, github_sync_status, github_last_sync_label,"
+              + " billing_plan_id, billing_status, billing_seats_included,"
+              + " billing_payment_method_label, created_at, updated_at)"
+              + " VALUES (1, ?, ?, ?, ?, ?, 1, ?, ?, 'pending', 'Waiting for first import',"
+              + " 'free', 'active', 1, 'No card required', ?, ?)",
+          e.kind(),
+          e.githubLogin(),
+          e.displayName(),
+          e.slug(),
+          e.primaryDomain(),
+          e.githubLogin(),
+          personal ? "connected" : "install_required",
+          e.at(),
+          e.at());
+    } else if (event instanceof OrganizationActor.ProfileUpdated e) {
+      exec(
+          "UPDATE organization_profile SET display_name = COALESCE(?, display_name),"
+              + " slug = COALESCE(?, slug), primary_domain = COALESCE(?, primary_domain),"
+              + " updated_at = ? WHERE id = 1",
+          e.displayName(),
+          e.slug(),
+          e.primaryDomain(),
+          e.at());
+    } else if (event instanceof OrganizationActor.MemberUpserted e) {
+      FoundryOrganizationMember m = e.member();
+      exec(
+          "INSERT INTO organization_members (id, name, email, role, state, updated_at)"
+              + " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET name = excluded.name,"
+              + " email = excluded.email, role = excluded.role, state = excluded.state,"
+              + " updated_at = excluded.updated_at",
+          m.id(),
+          m.name() == null ? "" : m.name(),
+          m.email() == null ? "" : m.email(),
+          m.role(),
+          m.state(),
+          e.at());
+    } else if (event instanceof OrganizationActor.MemberRemoved e) {
+      exec("DELETE FROM organization_members WHERE id = ?", e.memberId());
+    } else if (event instanceof OrganizationActor.RepositoryAdded e) {
+      exec(
+          "INSERT INTO repositories (repo_id, remote_url, label, default_branch, created_at,"
+              + " updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+          e.repoId(),
+          e.remoteUrl(),
+          e.label(),
+          e.defaultBranch(),
+          e.at(),
+          e.at());
+    } else if (event instanceof OrganizationActor.TaskIndexed e) {
+      exec(
+          "INSERT INTO task_index (task_id, repo_id, branch_name, actor_created, created_at,"
+              + " updated_at) VALUES (?, ?, ?, 1, ?, ?) ON CONFLICT (task_id) DO NOTHING",
+          e.taskId(),
+          e.repoId(),
+          e.branchName(),
+          e.at(),
+          e.at());
+    } else if (event instanceof OrganizationActor.TaskMaterialized e) {
+      exec(
+          "UPDATE task_index SET actor_created = 1, updated_at = ? WHERE task_id = ?",
+          e.at(),
+          e.taskId());
+    } else if (event instanceof OrganizationActor.TaskSummaryApplied e) {
+      upsertSummary(e.summary());
+    } else if (event instanceof OrganizationActor.TaskSummaryRemoved e) {
+      exec("DELETE FROM task_summaries WHERE task_id = ?", e.taskId());
+    } else if (event instanceof OrganizationActor.VirtualTaskAdded e) {
+      exec(
+          "INSERT INTO task_index (task_id, repo_id, branch_name, actor_created, created_at,"
+              + " updated_at) VALUES (?, ?, ?, 0, ?, ?)",
+          e.taskId(),
+          e.repoId(),
+          e.branchName(),
+          e.updatedAtMs(),
+          e.updatedAtMs());
+      upsertSummary(
+          new WorkspaceTaskSummary(
+              e.taskId(),
+              e.repoId(),
+              e.title(),
+              TaskStatus.INIT_COMPLETE,
+              e.repoName(),
+              e.updatedAtMs(),
+              e.branchName(),
+              e.pullRequest(),
+              null,
+              List.of(),
+              null,
+              null));
+    } else if (event instanceof OrganizationActor.TaskPullRequestRefreshed e) {
+      exec(
+          "UPDATE task_summaries SET pull_request_json = ?, updated_at_ms = ? WHERE task_id = ?",
+          json(e.pullRequest()),
+          e.updatedAtMs(),
+          e.taskId());
+    } else if (event instanceof OrganizationActor.SessionIndexed e) {
+      exec(
+          "INSERT INTO auth_session_index (session_id, user_id, created_at, updated_at)"
+              + " VALUES (?, ?, ?, ?) ON CONFLICT (session_id) DO UPDATE SET"
+              + " user_id = excluded.user_id, updated_at = excluded.updated_at",
+          e.sessionId(),
+          e.userId(),
+          e.at(),
+          e.at());
+    } else if (event instanceof OrganizationActor.SessionRemoved e) {
+      exec("DELETE FROM auth_session_index WHERE session_id = ?", e.sessionId());
+    } else if (event instanceof OrganizationActor.EmailIndexed e) {
+      exec(
+          "INSERT INTO auth_email_index (email, user_id, updated_at) VALUES (?, ?, ?)"
+              + " ON CONFLICT (email) DO UPDATE SET user_id = excluded.user_id,"
+              + " updated_at = excluded.updated_at",
+          e.email(),
+          e.userId(),
+          e.at());
+    } else if (event instanceof OrganizationActor.AccountIndexed e) {
+      exec(
+          "INSERT INTO auth_account_index (provider_id, account_id, user_id, updated_at)"
+              + " VALUES (?, ?, ?, ?) ON CONFLICT (provider_id, account_id) DO UPDATE SET"
+              + " user_id = excluded.user_id, updated_at = excluded.updated_at",
+          e.providerId(),
+          e.accountId(),
+          e.userId(),
+          e.at());
+    } else if (event instanceof OrganizationActor.ActiveOrganizationSelected e) {
+      exec(
+          "UPDATE auth_session_index SET active_organization_id = ?, updated_at = ?"
+              + " WHERE session_id = ?",
+          e.organizationId(),
+          e.at(),
+          e.sessionId());
+    }
+  }
+
+  private void upsertSummary(WorkspaceTaskSummary s) throws SQLException {
+    exec(
+        "INSERT INTO task_summaries (task_id, repo_id, title, status, repo_name, updated_at_ms,"
+            + " branch, pull_request_json, sessions_summary_json, primary_user_login,"
+            + " primary_user_avatar_url) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            + " ON CONFLICT (task_id) DO UPDATE SET repo_id = excluded.repo_id,"
+            + " title = excluded.title, status = excluded.status, repo_name = excluded.repo_name,"
+            + " updated_at_ms = excluded.updated_at_ms, branch = excluded.branch,"
+            + " pull_request_json = excluded.pull_request_json,"
+            + " sessions_summary_json = excluded.sessions_summary_json,"
+            + " primary_user_login = excluded.primary_user_login,"
+            + " primary_user_avatar_url = excluded.primary_user_avatar_url",
+        s.id(),
+        s.repoId(),
+        s.title(),
+        s.status().wire(),
+        s.repoName(),
+        s.updatedAtMs(),
+        s.branch(),
+        json(s.pullRequest()),
+        json(s.sessionsSummary() == null ? List.of() : s.sessionsSummary()),
+        s.primaryUserLogin(),
+        s.primaryUserAvatarUrl());
+  }
+
+  // --- reads: real organization --------------------------------------------------------------
+
+  boolean initialized() {
+    return !rows("SELECT 1 FROM organization_profile WHERE id = 1", rs -> 1).isEmpty();
+  }
+
+  FoundryOrganization organization(String organizationId) {
+    List<FoundryOrganization> orgs =
+        rows(
+            "SELECT kind, display_name, slug, primary_domain, auto_import_repos,"
+                + " github_connected_account, github_installation_status, github_sync_status,"
+                + " github_last_sync_label, github_last_sync_at, github_sync_generation,"
+                + " billing_plan_id, billing_status, billing_seats_included,"
+                + " billing_payment_method_label FROM organization_profile WHERE id = 1",
+            rs -> {
+              long lastSync = rs.getLong(10);
+              Long lastSyncAt = rs.wasNull() ? null : lastSync;
+              return new FoundryOrganization(
+                  organizationId,
+                  organizationId,
+                  rs.getString(1),
+                  new FoundryOrganizationSettings(
+                      rs.getString(2),
+                      rs.getString(3),
+                      rs.getString(4),
+                      "first_prompt",
+                      rs.getInt(5) == 1),
+                  new FoundryGithubState(
+                      rs.getString(6),
+                      rs.getString(7),
+                      rs.getString(8),
+                      repositoryCount(),
+                      rs.getString(9),
+                      lastSyncAt,
+                      null,
+                      null,
+                      rs.getLong(11),
+                      null,
+                      0,
+                      0),
+                  new FoundryBillingState(
+                      rs.getString(12),
+                      rs.getString(13),
+                      rs.getInt(14),
+                      null,
+                      null,
+                      null,
+                      rs.getString(15),
+                      List.of()),
+                  members(),
+                  List.of(),
+                  rows("SELECT label FROM repositories ORDER BY label", r -> r.getString(1)));
+            });
+    return orgs.isEmpty() ? null : orgs.get(0);
+  }
+
+  OrganizationSummarySnapshot summary(String organizationId) {
+    FoundryOrganization org = organization(organizationId);
+    OrganizationGithubSummary github =
+        org == null
+            ? new OrganizationGithubSummary(
+                "",
+                "install_required",
+                "pending",
+                0,
+                "Waiting for first import",
+                null,
+                null,
+                null,
+                0,
+                null,
+                0,
+                0)
+            : new OrganizationGithubSummary(
+                org.github().connectedAccount(),
+                org.github().installationStatus(),
+                org.github().syncStatus(),
+                org.github().importedRepoCount(),
+                org.github().lastSyncLabel(),
+                org.github().lastSyncAt(),
+                org.github().lastWebhookAt(),
+                org.github().lastWebhookEvent(),
+                org.github().syncGeneration(),
+                org.github().syncPhase(),
+                org.github().processedRepositoryCount(),
+                org.github().totalRepositoryCount());
+    List<WorkspaceRepositorySummary> repos =
+        rows(
+            "SELECT r.repo_id, r.label, COUNT(s.task_id),"
+                + " COALESCE(MAX(s.updated_at_ms), r.updated_at) AS activity"
+                + " FROM repositories r LEFT JOIN task_summaries s ON s.repo_id = r.repo_id"
+                + " GROUP BY r.repo_id ORDER BY activity DESC, r.label",
+            rs ->
+                new WorkspaceRepositorySummary(
+                    rs.getString(1), rs.getString(2), rs.getInt(3), rs.getLong(4)));
+    return new OrganizationSummarySnapshot(
+        organizationId, github, repos, taskSummaries(null), List.of());
+  }
+
+  List<RepoRecord> repositories(String organizationId) {
+    return rows(
+        "SELECT repo_id, remote_url, label, default_branch, created_at, updated_at FROM repositories"
+            + " ORDER BY label",
+        rs -> repo(organizationId, rs));
+  }
+
+  RepoRecord repository(String organizationId, String repoId) {
+    List<RepoRecord> r =
+        rows(
+            "SELECT repo_id, remote_url, label, default_branch, created_at, updated_at"
+                + " FROM repositories WHERE repo_id = ?",
+            rs -> repo(organizationId, rs),
+            repoId);
+    return r.isEmpty() ? null : r.get(0);
+  }
+
+  private static RepoRecord repo(String organizationId, ResultSet rs) throws SQLException {
+    return new RepoRecord(
+        organizationId,
+        rs.getString(1),
+        rs.getString(2),
+        rs.getString(3),
+        rs.getString(4),
+        rs.getLong(5),
+        rs.getLong(6));
+  }
+
+  private int repositoryCount() {
+    return rows("SELECT COUNT(*) FROM repositories", rs -> rs.getInt(1)).get(0);
+  }
+
+  boolean memberExists(String id) {
+    return !rows("SELECT 1 FROM organization_members WHERE id = ?", rs -> 1, id).isEmpty();
+  }
+
+  private List<FoundryOrganizationMember> members() {
+    return rows(
+        "SELECT id, name, email, role, state FROM organization_members ORDER BY name, id",
+        rs ->
+            new FoundryOrganizationMember(
+                rs.getString(1),
+                rs.getString(2),
+                rs.getString(3),
+                rs.getString(4),
+                rs.getString(5)));
+  }
+
+  List<WorkspaceTaskSummary> taskSummaries(String repoId) {
+    return rows(
+        "SELECT task_id, repo_id, title, status, repo_name, updated_at_ms, branch,"
+            + " pull_request_json, sessions_summary_json, primary_user_login,"
+            + " primary_user_avatar_url FROM task_summaries"
+            + (repoId == null ? "" : " WHERE repo_id = ?")
+            + " ORDER BY updated_at_ms DESC, task_id",
+        OrganizationTables::summary,
+        repoId == null ? new Object[0] : new Object[] {repoId});
+  }
+
+  WorkspaceTaskSummary taskSummary(String taskId) {
+    List<WorkspaceTaskSummary> s =
+        rows(
+            "SELECT task_id, repo_id, title, status, repo_name, updated_at_ms, branch,"
+                + " pull_request_json, sessions_summary_json, primary_user_login,"
+                + " primary_user_avatar_url FROM task_summaries WHERE task_id = ?",
+            OrganizationTables::summary,
+            taskId);
+    return s.isEmpty() ? null : s.get(0);
+  }
+
+  private static WorkspaceTaskSummary summary(ResultSet rs) throws SQLException {
+    return new WorkspaceTaskSummary(
+        rs.getString(1),
+        rs.getString(2),
+        rs.getString(3),
+        TaskStatus.fromWire(rs.getString(4)),
+        rs.getString(5),
+        rs.getLong(6),
+        rs.getString(7),
+        read(rs.getString(8), new TypeReference<WorkspacePullRequestSummary>() {}),
+        null,
+        read(rs.getString(9), new TypeReference<List<WorkspaceSessionSummary>>() {}),
+        rs.getString(10),
+        rs.getString(11));
+  }
+
+  TaskIndexEntry indexEntry(String taskId) {
+    List<TaskIndexEntry> e =
+        rows(
+            "SELECT i.task_id, i.repo_id, i.branch_name, s.title, i.actor_created FROM task_index i"
+                + " LEFT JOIN task_summaries s ON s.task_id = i.task_id WHERE i.task_id = ?",
+            rs ->
+                new TaskIndexEntry(
+                    rs.getString(1),
+                    rs.getString(2),
+                    rs.getString(3),
+                    rs.getString(4),
+                    rs.getInt(5) == 1),
+            taskId);
+    return e.isEmpty() ? null : e.get(0);
+  }
+
+  /** Branches of the repository's tasks that are neither archived nor killed. */
+  Set<String> liveBranches(String repoId) {
+    return new LinkedHashSet<>(
+        rows(
+            "SELECT i.branch_name FROM task_index i LEFT JOIN task_summaries s"
+                + " ON s.task_id = i.task_id WHERE i.repo_id = ? AND i.branch_name IS NOT NULL"
+                + " AND (s.status IS NULL OR s."
+                + LIVE.strip()
+                + ")",
+            rs -> rs.getString(1),
+            repoId));
+  }
+
+  String liveTaskOnBranch(String repoId, String branchName) {
+    List<String> ids =
+        rows(
+            "SELECT task_id FROM task_summaries WHERE repo_id = ? AND branch = ? AND"
+                + LIVE
+                + "ORDER BY updated_at_ms DESC",
+            rs -> rs.getString(1),
+            repoId,
+            branchName);
+    return ids.isEmpty() ? null : ids.get(0);
+  }
+
+  List<String> taskIdsOnBranch(String repoId, String branchName) {
+    return rows(
+        "SELECT task_id FROM task_summaries WHERE repo_id = ? AND branch = ? ORDER BY task_id",
+        rs -> rs.getString(1),
+        repoId,
+        branchName);
+  }
+
+  // --- reads: app instance -------------------------------------------------------------------
+
+  SessionEntry session(String sessionId) {
+    List<SessionEntry> s =
+        rows(
+            "SELECT session_id, user_id, active_organization_id FROM auth_session_index"
+                + " WHERE session_id = ?",
+            rs -> new SessionEntry(rs.getString(1), rs.getString(2), rs.getString(3)),
+            sessionId);
+    return s.isEmpty() ? null : s.get(0);
+  }
+
+  String userByEmail(String email) {
+    List<String> u =
+        rows(
+            "SELECT user_id FROM auth_email_index WHERE email = ?",
+            rs -> rs.getString(1),
+            email == null ? null : email.strip().toLowerCase(java.util.Locale.ROOT));
+    return u.isEmpty() ? null : u.get(0);
+  }
+
+  String userByAccount(String providerId, String accountId) {
+    List<String> u =
+        rows(
+            "SELECT user_id FROM auth_account_index WHERE provider_id = ? AND account_id = ?",
+            rs -> rs.getString(1),
+            providerId,
+            accountId);
+    return u.isEmpty() ? null : u.get(0);
+  }
+
+  // --- SQL plumbing --------------------------------------------------------------------------
+
+  private interface Reader<V> {
+    V read(ResultSet rs) throws SQLException;
+  }
+
+  private void exec(String sql, Object... args) throws SQLException {
+    try (PreparedStatement s = db.prepareStatement(sql)) {
+      for (int i = 0; i < args.length; i++) {
+        s.setObject(i + 1, args[i]);
+      }
+      s.executeUpdate();
+    }
+  }
+
+  private <V> List<V> rows(String sql, Reader<V> reader, Object... args) {
+    try (PreparedStatement s = db.prepareStatement(sql)) {
+      for (int i = 0; i < args.length; i++) {
+        s.setObject(i + 1, args[i]);
+      }
+      List<V> out = new ArrayList<>();
+      try (ResultSet rs = s.executeQuery()) {
+        while (rs.next()) {
+          out.add(reader.read(rs));
+        }
+      }
+      return out;
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static String json(Object value) {
+    if (value == null) {
+      return null;
+    }
+    try {
+      return JSON.writeValueAsString(value);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException(e);
+    }
+  }
+
+  private static <V> V read(String json, TypeReference<V> type) {
+    if (json == null) {
+      return null;
+    }
+    try {
+      return JSON.readValue(json, type);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,11 @@
+/**
+ * The {@code organization} actor (spec §4) in both of its roles: the {@code app} instance (auth
+ * routing indexes, the active organization of each session, dev sign-in) and real organizations
+ * (profile, members, repository catalog, task index and task summaries, virtual tasks). It is the
+ * only code that creates task actors, and only on a user's action: bulk paths write virtual task
+ * summaries instead (spec §2, "Lazy Task Actor Creation").
+ *
+ * <p>May depend on {@code runtime}, {@code foundry-shared} and the {@code task}, {@code user} and
+ * {@code auditlog} actors it coordinates.
+ */
+package dev.foundry.backend.organization;

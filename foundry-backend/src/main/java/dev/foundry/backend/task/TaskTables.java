@@ -1,0 +1,475 @@
+package dev.foundry.backend.task;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.foundry.backend.runtime.ActorTables;
+import dev.foundry.backend.runtime.CommandRejectedException;
+import dev.foundry.shared.contracts.TaskRecord;
+import dev.foundry.shared.contracts.TaskSandboxRecord;
+import dev.foundry.shared.contracts.TaskStatus;
+import dev.foundry.shared.workspace.WorkspaceComposerDraft;
+import dev.foundry.shared.workspace.WorkspaceModels;
+import dev.foundry.shared.workspace.WorkspacePullRequestSummary;
+import dev.foundry.shared.workspace.WorkspaceSandboxSummary;
+import dev.foundry.shared.workspace.WorkspaceSessionDetail;
+import dev.foundry.shared.workspace.WorkspaceSessionStatus;
+import dev.foundry.shared.workspace.WorkspaceSessionSummary;
+import dev.foundry.shared.workspace.WorkspaceTaskDetail;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** The task actor's tables: the task row, its runtime, sandboxes, sessions and owner. */
+public final class TaskTables extends ActorTables<TaskActor.Event> {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  TaskTables(Connection db) {
+    super(db);
+  }
+
+  /** One row of {@code task}, read as a whole. */
+  private record Row(
+      String repoRemote,
+      String repoName,
+      String branchName,
+      String title,
+      String task,
+      String sandboxProviderId,
+      TaskStatus status,
+      WorkspacePullRequestSummary pullRequest,
+      long createdAt,
+      long updatedAt) {}
+
+  private record Session(
+      String id,
+      String sandboxSessionId,
+      String name,
+      String model,
+      WorkspaceSessionStatus status,
+      String errorMessage,
+      boolean created,
+      Long thinkingSinceMs) {}
+
+  @Override
+  protected void apply(TaskActor.Event event) throws SQLException {
+    if (event instanceof TaskActor.TaskInitialized e) {
+      exec(
+          "INSERT INTO task (id, repo_remote, repo_name, branch_name, title, task,"
+              + " sandbox_provider_id, status, pull_request_json, created_at, updated_at)"
+              + " VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+          e.repoRemote(),
+          e.repoName(),
+          e.branchName(),
+          e.title(),
+          e.task(),
+          e.sandboxProviderId(),
+          e.status().wire(),
+          json(e.pullRequest()),
+          e.at(),
+          e.at());
+      exec("INSERT INTO task_runtime (id, updated_at) VALUES (1, ?)", e.at());
+      if (e.owner() != null) {
+        writeOwner(e.owner(), e.at());
+      }
+    } else if (event instanceof TaskActor.StatusChanged e) {
+      exec("UPDATE task SET status = ?, updated_at = ? WHERE id = 1", e.status().wire(), e.at());
+    } else if (event instanceof TaskActor.TitleChanged e) {
+      exec("UPDATE task SET title = ?, updated_at = ? WHERE id = 1", e.title(), e.at());
+    } else if (event instanceof TaskActor.OwnerChanged e) {
+      writeOwner(e.owner(), e.at());
+      touch(e.at());
+    } else if (event instanceof TaskActor.PullRequestSynced e) {
+      long at =
+          e.pullRequest() != null && e.pullRequest().updatedAtMs() != null
+              ? e.pullRequest().updatedAtMs()
+              : e.at();
+      exec(
+          "UPDATE task SET pull_request_json = ?, updated_at = ? WHERE id = 1",
+          json(e.pullRequest()),
+          at);
+    } else if (event instanceof TaskActor.SessionCreated e) {
+      exec(
+          "INSERT INTO task_workspace_sessions (session_id, ordinal, session_name, model, status,"
+              + " created_at, updated_at) VALUES (?, (SELECT COUNT(*) + 1 FROM"
+              + " task_workspace_sessions), ?, ?, ?, ?, ?)",
+          e.sessionId(),
+          e.sessionName(),
+          e.model(),
+          e.status().wire(),
+          e.at(),
+          e.at());
+      touch(e.at());
+    } else if (event instanceof TaskActor.SessionRenamed e) {
+      exec(
+          "UPDATE task_workspace_sessions SET session_name = ?, updated_at = ? WHERE session_id = ?",
+          e.sessionName(),
+          e.at(),
+          e.sessionId());
+      touch(e.at());
+    } else if (event instanceof TaskActor.SessionModelChanged e) {
+      exec(
+          "UPDATE task_workspace_sessions SET model = ?, updated_at = ? WHERE session_id = ?",
+          e.model(),
+          e.at(),
+          e.sessionId());
+      touch(e.at());
+    } else if (event instanceof TaskActor.SessionClosed e) {
+      exec(
+          "UPDATE task_workspace_sessions SET closed = 1, updated_at = ? WHERE session_id = ?",
+          e.at(),
+          e.sessionId());
+      touch(e.at());
+    } else if (event instanceof TaskActor.SessionStatusSynced e) {
+      exec(
+          "UPDATE task_workspace_sessions SET thinking_since_ms = ?, status = ?,"
+              + " error_message = ?, created = CASE WHEN ? IS NOT NULL THEN 1 ELSE created END,"
+              + " updated_at = ? WHERE session_id = ?",
+          e.thinkingSinceMs(),
+          e.status().wire(),
+          e.errorMessage(),
+          e.thinkingSinceMs(),
+          e.at(),
+          e.sessionId());
+      touch(e.at());
+    }
+    // LifecycleRecorded changes no table: it exists for the audit log.
+  }
+
+  private void writeOwner(TaskOwner owner, long at) throws SQLException {
+    exec(
+        "INSERT INTO task_owner (id, primary_user_id, primary_github_login, primary_github_email,"
+            + " primary_github_avatar_url, updated_at) VALUES (1, ?, ?, ?, ?, ?)"
+            + " ON CONFLICT (id) DO UPDATE SET primary_user_id = excluded.primary_user_id,"
+            + " primary_github_login = excluded.primary_github_login,"
+            + " primary_github_email = excluded.primary_github_email,"
+            + " primary_github_avatar_url = excluded.primary_github_avatar_url,"
+            + " updated_at = excluded.updated_at",
+        owner.userId(),
+        owner.login(),
+        owner.email(),
+        owner.avatarUrl(),
+        at);
+  }
+
+  private void touch(long at) throws SQLException {
+    exec("UPDATE task SET updated_at = MAX(updated_at, ?) WHERE id = 1", at);
+  }
+
+  // --- reads ---------------------------------------------------------------------------------
+
+  boolean initialized() {
+    return row() != null;
+  }
+
+  TaskStatus status() {
+    return row().status();
+  }
+
+  String sandboxProviderId() {
+    return row().sandboxProviderId();
+  }
+
+  String branchName() {
+    Row r = row();
+    return r == null ? null : r.branchName();
+  }
+
+  String switchTarget() {
+    List<String> t =
+        rows("SELECT active_switch_target FROM task_runtime WHERE id = 1", rs -> rs.getString(1));
+    return t.isEmpty() ? null : t.get(0);
+  }
+
+  int sessionCount() {
+    return rows("SELECT COUNT(*) FROM task_workspace_sessions", rs -> rs.getInt(1)).get(0);
+  }
+
+  List<String> openSessionIds() {
+    return rows(
+        "SELECT session_id FROM task_workspace_sessions WHERE closed = 0 ORDER BY ordinal",
+        rs -> rs.getString(1));
+  }
+
+  String latestOpenSessionId() {
+    List<String> open = openSessionIds();
+    return open.isEmpty() ? null : open.get(open.size() - 1);
+  }
+
+  boolean sessionOpen(String sessionId) {
+    return openSessionIds().contains(sessionId);
+  }
+
+  WorkspaceSessionSummary sessionSummary(String sessionId) {
+    return sessions(false).stream()
+        .filter(s -> s.id().equals(sessionId))
+        .map(TaskTables::summaryOf)
+        .findFirst()
+        .orElse(null);
+  }
+
+  /** The task status if {@code sessionId} had these values (spec §5.1 derivation). */
+  TaskStatus deriveStatusWith(String sessionId, boolean thinking, WorkspaceSessionStatus status) {
+    List<Session> open = new ArrayList<>();
+    for (Session s : sessions(true)) {
+      open.add(
+          s.id().equals(sessionId)
+              ? new Session(
+                  s.id(),
+                  s.sandboxSessionId(),
+                  s.name(),
+                  s.model(),
+                  status,
+                  null,
+                  s.created(),
+                  thinking ? 1L : null)
+              : s);
+    }
+    return derive(row().status(), open);
+  }
+
+  static TaskStatus derive(TaskStatus stored, List<Session> openSessions) {
+    if (stored.initializing() || stored.finished()) {
+      return stored;
+    }
+    if (openSessions.stream().anyMatch(s -> s.thinkingSinceMs() != null)) {
+      return TaskStatus.RUNNING;
+    }
+    if (openSessions.stream().anyMatch(s -> s.status() == WorkspaceSessionStatus.ERROR)) {
+      return TaskStatus.ERROR;
+    }
+    return TaskStatus.IDLE;
+  }
+
+  TaskRecord requireRecord(String organizationId, String repoId, String taskId) {
+    Row r = requireRow(taskId);
+    List<TaskSandboxRecord> sandboxes =
+        rows(
+            "SELECT sandbox_id, sandbox_provider_id, switch_target, cwd, created_at, updated_at"
+                + " FROM task_sandboxes ORDER BY created_at",
+            rs ->
+                new TaskSandboxRecord(
+                    rs.getString(1),
+                    rs.getString(2),
+                    null,
+                    rs.getString(3),
+                    rs.getString(4),
+                    rs.getLong(5),
+                    rs.getLong(6)));
+    return new TaskRecord(
+        organizationId,
+        repoId,
+        r.repoRemote(),
+        taskId,
+        r.branchName(),
+        r.title(),
+        r.task(),
+        r.sandboxProviderId(),
+        r.status(),
+        activeSandboxId(),
+        r.pullRequest(),
+        sandboxes,
+        r.createdAt(),
+        r.updatedAt());
+  }
+
+  dev.foundry.shared.workspace.WorkspaceTaskSummary requireSummary(String taskId, String repoId) {
+    return TaskViews.summaryOf(requireDetail(taskId, repoId));
+  }
+
+  WorkspaceTaskDetail requireDetail(String taskId, String repoId) {
+    Row r = requireRow(taskId);
+    List<Session> open = sessions(true);
+    List<String> owner =
+        rows(
+            "SELECT primary_github_login, primary_github_avatar_url FROM task_owner WHERE id = 1",
+            rs -> rs.getString(1) + "\n" + (rs.getString(2) == null ? "" : rs.getString(2)));
+    String ownerLogin = owner.isEmpty() ? null : owner.get(0).split("\n", -1)[0];
+    String ownerAvatar = owner.isEmpty() ? null : owner.get(0).split("\n", -1)[1];
+    List<WorkspaceSandboxSummary> sandboxes =
+        rows(
+            "SELECT sandbox_provider_id, sandbox_id, cwd FROM task_sandboxes ORDER BY created_at",
+            rs ->
+                new WorkspaceSandboxSummary(
+                    rs.getString(1), rs.getString(2), rs.getString(3), null));
+    return new WorkspaceTaskDetail(
+        taskId,
+        repoId,
+        r.title() == null ? "New Task" : r.title(),
+        derive(r.status(), open),
+        r.repoName(),
+        r.updatedAt(),
+        r.branchName(),
+        r.pullRequest(),
+        null,
+        open.stream().map(TaskTables::summaryOf).toList(),
+        ownerLogin,
+        ownerAvatar == null || ownerAvatar.isEmpty() ? null : ownerAvatar,
+        r.task(),
+        List.of(),
+        Map.of(),
+        List.of(),
+        0,
+        sandboxes,
+        activeSandboxId());
+  }
+
+  WorkspaceSessionDetail requireSessionDetail(String sessionId) {
+    Session s =
+        sessions(true).stream()
+            .filter(x -> x.id().equals(sessionId))
+            .findFirst()
+            .orElseThrow(
+                () ->
+                    new CommandRejectedException(
+                        null, "session_not_found", "no open session " + sessionId));
+    WorkspaceSessionSummary summary = summaryOf(s);
+    return new WorkspaceSessionDetail(
+        summary.sessionId(),
+        summary.sandboxSessionId(),
+        summary.sessionName(),
+        summary.agent(),
+        summary.model(),
+        summary.status(),
+        summary.thinkingSinceMs(),
+        false,
+        summary.created(),
+        summary.errorMessage(),
+        WorkspaceComposerDraft.EMPTY,
+        List.of());
+  }
+
+  private static WorkspaceSessionSummary summaryOf(Session s) {
+    WorkspaceSessionStatus shown =
+        s.thinkingSinceMs() != null
+            ? WorkspaceSessionStatus.RUNNING
+            : s.status() == WorkspaceSessionStatus.READY && s.sandboxSessionId() != null
+                ? WorkspaceSessionStatus.IDLE
+                : s.status();
+    return new WorkspaceSessionSummary(
+        s.id(),
+        s.id(),
+        s.status() == WorkspaceSessionStatus.READY ? s.sandboxSessionId() : null,
+        s.name(),
+        WorkspaceModels.agentForModel(s.model()),
+        s.model(),
+        shown,
+        s.thinkingSinceMs(),
+        false,
+        s.created(),
+        s.errorMessage());
+  }
+
+  private String activeSandboxId() {
+    List<String> t =
+        rows("SELECT active_sandbox_id FROM task_runtime WHERE id = 1", rs -> rs.getString(1));
+    return t.isEmpty() ? null : t.get(0);
+  }
+
+  private List<Session> sessions(boolean openOnly) {
+    return rows(
+        "SELECT session_id, sandbox_session_id, session_name, model, status, error_message,"
+            + " created, thinking_since_ms FROM task_workspace_sessions"
+            + (openOnly ? " WHERE closed = 0" : "")
+            + " ORDER BY ordinal",
+        rs -> {
+          long thinking = rs.getLong(8);
+          Long thinkingSince = rs.wasNull() ? null : thinking;
+          return new Session(
+              rs.getString(1),
+              rs.getString(2),
+              rs.getString(3),
+              rs.getString(4),
+              WorkspaceSessionStatus.fromWire(rs.getString(5)),
+              rs.getString(6),
+              rs.getInt(7) == 1,
+              thinkingSince);
+        });
+  }
+
+  private Row requireRow(String taskId) {
+    Row r = row();
+    if (r == null) {
+      throw new CommandRejectedException(
+          null, "task_not_found", "task " + taskId + " does not exist");
+    }
+    return r;
+  }
+
+  private Row row() {
+    List<Row> r =
+        rows(
+            "SELECT repo_remote, repo_name, branch_name, title, task, sandbox_provider_id, status,"
+                + " pull_request_json, created_at, updated_at FROM task WHERE id = 1",
+            rs ->
+                new Row(
+                    rs.getString(1),
+                    rs.getString(2),
+                    rs.getString(3),
+                    rs.getString(4),
+                    rs.getString(5),
+                    rs.getString(6),
+                    TaskStatus.fromWire(rs.getString(7)),
+                    pullRequest(rs.getString(8)),
+                    rs.getLong(9),
+                    rs.getLong(10)));
+    return r.isEmpty() ? null : r.get(0);
+  }
+
+  // --- SQL plumbing --------------------------------------------------------------------------
+
+  private interface Reader<V> {
+    V read(ResultSet rs) throws SQLException;
+  }
+
+  private void exec(String sql, Object... args) throws SQLException {
+    try (PreparedStatement s = db.prepareStatement(sql)) {
+      for (int i = 0; i < args.length; i++) {
+        s.setObject(i + 1, args[i]);
+      }
+      s.executeUpdate();
+    }
+  }
+
+  private <V> List<V> rows(String sql, Reader<V> reader, Object... args) {
+    try (PreparedStatement s = db.prepareStatement(sql)) {
+      for (int i = 0; i < args.length; i++) {
+        s.setObject(i + 1, args[i]);
+      }
+      List<V> out = new ArrayList<>();
+      try (ResultSet rs = s.executeQuery()) {
+        while (rs.next()) {
+          out.add(reader.read(rs));
+        }
+      }
+      return out;
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static String json(Object value) {
+    if (value == null) {
+      return null;
+    }
+    try {
+      return JSON.writeValueAsString(value);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException(e);
+    }
+  }
+
+  private static WorkspacePullRequestSummary pullRequest(String json) {
+    if (json == null) {
+      return null;
+    }
+    try {
+      return JSON.readValue(json, WorkspacePullRequestSummary.class);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

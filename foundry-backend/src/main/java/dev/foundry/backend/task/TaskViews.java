@@ -1,0 +1,94 @@
+package dev.foundry.backend.task;
+
+import dev.foundry.backend.user.UserTaskState;
+import dev.foundry.shared.workspace.WorkspaceComposerDraft;
+import dev.foundry.shared.workspace.WorkspaceSessionDetail;
+import dev.foundry.shared.workspace.WorkspaceSessionSummary;
+import dev.foundry.shared.workspace.WorkspaceTaskDetail;
+import dev.foundry.shared.workspace.WorkspaceTaskSummary;
+import java.util.List;
+
+/** Projections of a task's detail: its summary, and one user's view of it. */
+final class TaskViews {
+  private TaskViews() {}
+
+  static WorkspaceTaskSummary summaryOf(WorkspaceTaskDetail d) {
+    return new WorkspaceTaskSummary(
+        d.id(),
+        d.repoId(),
+        d.title(),
+        d.status(),
+        d.repoName(),
+        d.updatedAtMs(),
+        d.branch(),
+        d.pullRequest(),
+        d.activeSessionId(),
+        d.sessionsSummary(),
+        d.primaryUserLogin(),
+        d.primaryUserAvatarUrl());
+  }
+
+  static WorkspaceTaskDetail forUser(WorkspaceTaskDetail d, UserTaskState state) {
+    List<WorkspaceSessionSummary> sessions =
+        d.sessionsSummary().stream().map(s -> withUnread(s, state)).toList();
+    String selected = state.activeSessionId();
+    String active =
+        selected != null && sessions.stream().anyMatch(s -> s.id().equals(selected))
+            ? selected
+            : sessions.isEmpty() ? null : sessions.get(sessions.size() - 1).id();
+    return new WorkspaceTaskDetail(
+        d.id(),
+        d.repoId(),
+        d.title(),
+        d.status(),
+        d.repoName(),
+        d.updatedAtMs(),
+        d.branch(),
+        d.pullRequest(),
+        active,
+        sessions,
+        d.primaryUserLogin(),
+        d.primaryUserAvatarUrl(),
+        d.task(),
+        d.fileChanges(),
+        d.diffs(),
+        d.fileTree(),
+        d.minutesUsed(),
+        d.sandboxes(),
+        d.activeSandboxId());
+  }
+
+  static WorkspaceSessionDetail forUser(WorkspaceSessionDetail d, UserTaskState state) {
+    UserTaskState.SessionState mine = state.session(d.sessionId());
+    return new WorkspaceSessionDetail(
+        d.sessionId(),
+        d.sandboxSessionId(),
+        d.sessionName(),
+        d.agent(),
+        d.model(),
+        d.status(),
+        d.thinkingSinceMs(),
+        mine != null && mine.unread(),
+        d.created(),
+        d.errorMessage(),
+        mine == null ? WorkspaceComposerDraft.EMPTY : mine.draft(),
+        d.transcript());
+  }
+
+  private static WorkspaceSessionSummary withUnread(
+      WorkspaceSessionSummary s, UserTaskState state) {
+    UserTaskState.SessionState mine = state.session(s.id());
+    return new WorkspaceSessionSummary(
+        s.id(),
+        s.sessionId(),
+        s.sandboxSessionId(),
+        s.sessionName(),
+        s.agent(),
+        s.model(),
+        s.status(),
+        s.thinkingSinceMs(),
+        mine != null && mine.unread(),
+        s.created(),
+        s.errorMessage());
+  }
+}

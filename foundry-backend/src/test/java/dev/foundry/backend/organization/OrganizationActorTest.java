@@ -1,0 +1,394 @@
+package dev.foundry.backend.organization;
+
+import static dev.foundry.backend.runtime.RuntimeFixture.await;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.groups.Tuple.tuple;
+import static org.awaitility.Awaitility.await;
+
+import dev.foundry.backend.organization.OrganizationActor.AddRepository;
+import dev.foundry.backend.organization.OrganizationActor.CreateTask;
+import dev.foundry.backend.organization.OrganizationActor.GetOrganization;
+import dev.foundry.backend.organization.OrganizationActor.GetOrganizationSummary;
+import dev.foundry.backend.organization.OrganizationActor.GetTaskIndexEntry;
+import dev.foundry.backend.organization.OrganizationActor.IndexSession;
+import dev.foundry.backend.organization.OrganizationActor.InitializeOrganization;
+import dev.foundry.backend.organization.OrganizationActor.ListRepos;
+import dev.foundry.backend.organization.OrganizationActor.MaterializeTask;
+import dev.foundry.backend.organization.OrganizationActor.RefreshTaskSummaryForBranch;
+import dev.foundry.backend.organization.OrganizationActor.RemoveMember;
+import dev.foundry.backend.organization.OrganizationActor.TaskIndexEntry;
+import dev.foundry.backend.organization.OrganizationActor.UpdateProfile;
+import dev.foundry.backend.organization.OrganizationActor.UpsertMember;
+import dev.foundry.backend.runtime.ActorNotFoundException;
+import dev.foundry.backend.runtime.CommandRejectedException;
+import dev.foundry.backend.runtime.Publication;
+import dev.foundry.backend.task.TaskActor;
+import dev.foundry.shared.app.FoundryOrganization;
+import dev.foundry.shared.app.FoundryOrganizationMember;
+import dev.foundry.shared.contracts.AuditLogEvent;
+import dev.foundry.shared.contracts.RepoRecord;
+import dev.foundry.shared.contracts.TaskRecord;
+import dev.foundry.shared.contracts.TaskStatus;
+import dev.foundry.shared.realtime.OrganizationUpdated;
+import dev.foundry.shared.workspace.OrganizationSummarySnapshot;
+import dev.foundry.shared.workspace.WorkspacePullRequestSummary;
+import dev.foundry.shared.workspace.WorkspaceTaskSummary;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class OrganizationActorTest {
+  @TempDir static Path dataDir;
+  private static ProductFixture product;
+  private String org;
+
+  @BeforeAll
+  static void start() {
+    product = new ProductFixture(dataDir);
+  }
+
+  @AfterAll
+  static void stop() {
+    product.close();
+  }
+
+  @BeforeEach
+  void newOrganization() {
+    org = product.newPersonalOrganization("owner-1");
+  }
+
+  private static WorkspacePullRequestSummary pr(int number, String title, String branch, long at) {
+    return new WorkspacePullRequestSummary(
+        number,
+        "ready",
+        title,
+        "OPEN",
+        "https://example.test/pr/" + number,
+        branch,
+        "main",
+        "acme/widgets",
+        "bob",
+        false,
+        at);
+  }
+
+  @Test
+  void aPersonalOrganizationHasItsProfileAndItsOwner() {
+    FoundryOrganization o = await(product.org(org).query(new GetOrganization()));
+    assertThat(o.kind()).isEqualTo("personal");
+    assertThat(o.settings().primaryDomain()).isEqualTo("personal");
+    assertThat(o.billing().planId()).isEqualTo("free");
+    assertThat(o.members())
+        .extracting(FoundryOrganizationMember::id, FoundryOrganizationMember::role)
+        .containsExactly(tuple("owner-1", "owner"));
+  }
+
+  @Test
+  void aLoginThatDoesNotDeriveTheOrganizationIdIsRejected() {
+    assertThatThrownBy(
+            () ->
+                await(
+                    product
+                        .org("personal-someone-else")
+                        .ask(new InitializeOrganization("personal", "bob", "Bob", null))))
+        .isInstanceOf(CommandRejectedException.class)
+        .hasFieldOrPropertyWithValue("code", "organization_id_mismatch");
+    assertThat(await(product.org("personal-someone-else").query(new GetOrganization()))).isNull();
+  }
+
+  @Test
+  void anUnknownOrganizationIsATypedError() {
+    assertThatThrownBy(
+            () ->
+                await(
+                    product
+                        .runtime()
+                        .get(OrganizationActor.KIND, OrganizationActor.key("never-made"))
+                        .ask(new AddRepository("acme/widgets", null))))
+        .isInstanceOf(ActorNotFoundException.class);
+    assertThatThrownBy(
+            () -> await(product.org("made-but-empty").ask(new AddRepository("acme/widgets", null))))
+        .isInstanceOf(CommandRejectedException.class)
+        .hasFieldOrPropertyWithValue("code", "organization_not_found");
+  }
+
+  @Test
+  void theProfileChangesItsNonBlankFieldsAndRefusesABadSlug() {
+    FoundryOrganization o = await(product.org(org).ask(new UpdateProfile("Acme Inc", " ", null)));
+    assertThat(o.settings().displayName()).isEqualTo("Acme Inc");
+    assertThat(o.settings().slug()).isNotBlank();
+    assertThatThrownBy(
+            () -> await(product.org(org).ask(new UpdateProfile("X", "Not A Slug", null))))
+        .isInstanceOf(CommandRejectedException.class)
+        .hasFieldOrPropertyWithValue("code", "invalid_slug");
+    assertThat(await(product.org(org).query(new GetOrganization())).settings().displayName())
+        .isEqualTo("Acme Inc");
+  }
+
+  @Test
+  void membersAreAddedAndRemovedAndUnknownOnesRejected() {
+    FoundryOrganizationMember bob =
+        new FoundryOrganizationMember("bob", "Bob", "bob@example.com", "member", "invited");
+    assertThat(await(product.org(org).ask(new UpsertMember(bob))).members()).hasSize(2);
+    assertThatThrownBy(
+            () ->
+                await(
+                    product
+                        .org(org)
+                        .ask(
+                            new UpsertMember(
+                                new FoundryOrganizationMember("x", "X", "", "king", "active")))))
+        .isInstanceOf(CommandRejectedException.class)
+        .hasFieldOrPropertyWithValue("code", "invalid_member");
+    assertThat(await(product.org(org).ask(new RemoveMember("bob"))).members()).hasSize(1);
+    assertThatThrownBy(() -> await(product.org(org).ask(new RemoveMember("bob"))))
+        .isInstanceOf(CommandRejectedException.class)
+        .hasFieldOrPropertyWithValue("code", "member_not_found");
+  }
+
+  @Test
+  void repositoriesAreAddedByRemoteUrlOnceAndListedInTheCatalog() {
+    RepoRecord repo = product.addRepository(org, "file:///srv/git/acme/widgets.git");
+    assertThat(repo.repoId())
+        .isEqualTo(RepositoryRemote.parse("file:///srv/git/acme/widgets.git").repoId());
+    assertThat(repo.defaultBranch()).isEqualTo("main");
+    assertThat(product.addRepository(org, "file:///srv/git/acme/widgets.git/")).isEqualTo(repo);
+    product.addRepository(org, "rivet-dev/sandbox-agent");
+    assertThat(await(product.org(org).query(new ListRepos()))).hasSize(2);
+    assertThat(await(product.org(org).query(new GetOrganization())).repoCatalog())
+        .containsExactly("acme/widgets", "rivet-dev/sandbox-agent");
+
+    assertThatThrownBy(() -> product.addRepository(org, "not a url"))
+        .isInstanceOf(CommandRejectedException.class)
+        .hasFieldOrPropertyWithValue("code", "invalid_remote_url");
+    assertThat(await(product.org(org).query(new ListRepos()))).hasSize(2);
+  }
+
+  @Test
+  void aCreatedTaskPushesItsSummaryUpAndIsAudited() {
+    List<Publication> published = new CopyOnWriteArrayList<>();
+    product.fixture().hub().subscribe("organization", org, published::add);
+    RepoRecord repo = product.addRepository(org, "file:///srv/git/acme/widgets.git");
+    TaskRecord task = product.createTask(org, repo.repoId(), "Fix the flaky login test", null);
+    assertThat(task.title()).isEqualTo("fix: Fix the flaky login test");
+    assertThat(task.branchName()).matches("[a-z]+-[a-z0-9]{4}");
+    assertThat(task.repoRemote()).isEqualTo("file:///srv/git/acme/widgets.git");
+
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () -> {
+              WorkspaceTaskSummary s = product.summary(org, task.taskId());
+              assertThat(s.status()).isEqualTo(TaskStatus.IDLE); // provisioned, no session running
+              assertThat(s.repoName()).isEqualTo("acme/widgets");
+              assertThat(product.audit(org, task.taskId()))
+                  .extracting(AuditLogEvent::kind)
+                  .contains("task.created", "task.initialized");
+            });
+    TaskIndexEntry entry = await(product.org(org).query(new GetTaskIndexEntry(task.taskId())));
+    assertThat(entry.actorCreated()).isTrue();
+    assertThat(entry.branchName()).isEqualTo(task.branchName());
+    OrganizationSummarySnapshot summary =
+        await(product.org(org).query(new GetOrganizationSummary()));
+    assertThat(summary.repos())
+        .singleElement()
+        .satisfies(r -> assertThat(r.taskCount()).isEqualTo(1));
+    assertThat(published).isNotEmpty();
+    assertThat(published.get(published.size() - 1).payload())
+        .isInstanceOf(OrganizationUpdated.class);
+  }
+
+  @Test
+  void badTaskInputIsRejectedAndCreatesNothing() {
+    RepoRecord repo = product.addRepository(org, "acme/widgets");
+    assertThatThrownBy(() -> product.createTask(org, "no-such-repo", "do it", null))
+        .isInstanceOf(CommandRejectedException.class)
+        .hasFieldOrPropertyWithValue("code", "repository_not_found");
+    assertThatThrownBy(() -> product.createTask(org, repo.repoId(), "  ", null))
+        .isInstanceOf(CommandRejectedException.class)
+        .hasFieldOrPropertyWithValue("code", "invalid_task");
+    assertThatThrownBy(
+            () ->
+                await(
+                    product
+                        .org(org)
+                        .ask(
+                            new CreateTask(
+                                repo.repoId(), "x", null, "bad..name", null, null, null))))
+        .isInstanceOf(CommandRejectedException.class)
+        .hasFieldOrPropertyWithValue("code", "invalid_branch_name");
+    assertThat(product.tasks(org)).isEmpty();
+  }
+
+  @Test
+  void aBranchBelongsToOneLiveTaskOfItsRepository() {
+    RepoRecord repo = product.addRepository(org, "acme/widgets");
+    TaskRecord first =
+        await(
+            product
+                .org(org)
+                .ask(
+                    new CreateTask(
+                        repo.repoId(), "x", "feat: one", "feature/one", null, null, null)));
+    assertThat(first.branchName()).isEqualTo("feature/one");
+    assertThat(first.title()).isEqualTo("feat: one");
+    assertThatThrownBy(
+            () ->
+                await(
+                    product
+                        .org(org)
+                        .ask(
+                            new CreateTask(
+                                repo.repoId(), "y", null, "feature/one", null, null, null))))
+        .isInstanceOf(CommandRejectedException.class)
+        .hasFieldOrPropertyWithValue("code", "branch_in_use");
+    assertThatThrownBy(
+            () ->
+                await(
+                    product
+                        .org(org)
+                        .ask(
+                            new CreateTask(
+                                repo.repoId(), "y", null, null, "feature/one", null, null))))
+        .isInstanceOf(CommandRejectedException.class)
+        .hasFieldOrPropertyWithValue("code", "branch_in_use");
+
+    await(product.task(first).ask(new TaskActor.Archive("done")));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> product.summary(org, first.taskId()).status() == TaskStatus.ARCHIVED);
+    TaskRecord adopted =
+        await(
+            product
+                .org(org)
+                .ask(
+                    new CreateTask(repo.repoId(), "again", null, null, "feature/one", null, null)));
+    assertThat(adopted.branchName()).isEqualTo("feature/one");
+  }
+
+  @Test
+  void aPullRequestOnANewBranchMakesAVirtualTaskWithoutAnActor() {
+    RepoRecord repo = product.addRepository(org, "acme/widgets");
+    await(
+        product
+            .org(org)
+            .ask(
+                new RefreshTaskSummaryForBranch(
+                    repo.repoId(),
+                    "pr-branch",
+                    pr(7, "Add widgets", "pr-branch", 1000),
+                    "acme/widgets")));
+    await(
+        product
+            .org(org)
+            .ask(
+                new RefreshTaskSummaryForBranch(
+                    repo.repoId(),
+                    "pr-branch",
+                    pr(7, "Add more widgets", "pr-branch", 2000),
+                    "acme/widgets")));
+
+    List<WorkspaceTaskSummary> tasks = product.tasks(org);
+    assertThat(tasks)
+        .singleElement()
+        .satisfies(
+            s -> {
+              assertThat(s.title()).isEqualTo("Add widgets");
+              assertThat(s.status()).isEqualTo(TaskStatus.INIT_COMPLETE);
+              assertThat(s.pullRequest().title()).isEqualTo("Add more widgets");
+              assertThat(s.updatedAtMs()).isEqualTo(2000);
+            });
+    String taskId = tasks.get(0).id();
+    assertThat(await(product.org(org).query(new GetTaskIndexEntry(taskId))).actorCreated())
+        .isFalse();
+    assertThatThrownBy(
+            () -> await(product.task(org, repo.repoId(), taskId).query(new TaskActor.GetRecord())))
+        .isInstanceOf(ActorNotFoundException.class);
+
+    // A pull request that went away on a branch without a task changes nothing.
+    assertThat(
+            await(
+                product
+                    .org(org)
+                    .ask(new RefreshTaskSummaryForBranch(repo.repoId(), "other", null, null))))
+        .isFalse();
+    assertThat(product.tasks(org)).hasSize(1);
+  }
+
+  @Test
+  void aVirtualTaskBecomesRealOnlyWhenAUserOpensIt() {
+    RepoRecord repo = product.addRepository(org, "acme/widgets");
+    await(
+        product
+            .org(org)
+            .ask(
+                new RefreshTaskSummaryForBranch(
+                    repo.repoId(), "pr-branch", pr(8, "Fix nav", "pr-branch", 1000), null)));
+    String taskId = product.tasks(org).get(0).id();
+
+    TaskRecord record = await(product.org(org).ask(new MaterializeTask(taskId)));
+    assertThat(record.taskId()).isEqualTo(taskId);
+    assertThat(record.branchName()).isEqualTo("pr-branch");
+    assertThat(record.title()).isEqualTo("Fix nav");
+    assertThat(record.pullRequest().number()).isEqualTo(8);
+    assertThat(await(product.org(org).query(new GetTaskIndexEntry(taskId))).actorCreated())
+        .isTrue();
+    assertThat(await(product.org(org).ask(new MaterializeTask(taskId))).taskId()).isEqualTo(taskId);
+
+    // Now that it has an actor, the bulk path tells it about its pull request.
+    await(
+        product
+            .org(org)
+            .ask(
+                new RefreshTaskSummaryForBranch(
+                    repo.repoId(), "pr-branch", pr(8, "Fix nav (v2)", "pr-branch", 3000), null)));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () ->
+                assertThat(
+                        await(product.task(record).query(new TaskActor.GetRecord()))
+                            .pullRequest()
+                            .title())
+                    .isEqualTo("Fix nav (v2)"));
+    assertThatThrownBy(() -> await(product.org(org).ask(new MaterializeTask("no-such-task"))))
+        .isInstanceOf(CommandRejectedException.class)
+        .hasFieldOrPropertyWithValue("code", "task_not_found");
+  }
+
+  @Test
+  void eachRoleRefusesTheOthersCommands() {
+    assertThatThrownBy(() -> await(product.app().ask(new AddRepository("acme/widgets", null))))
+        .isInstanceOf(CommandRejectedException.class)
+        .hasFieldOrPropertyWithValue("code", "organization_only");
+    assertThatThrownBy(() -> await(product.org(org).ask(new IndexSession("s", "u"))))
+        .isInstanceOf(CommandRejectedException.class)
+        .hasFieldOrPropertyWithValue("code", "app_only");
+  }
+
+  @Test
+  void theCatalogTasksAndIndexSurviveARestart() {
+    RepoRecord repo = product.addRepository(org, "acme/widgets");
+    TaskRecord task = product.createTask(org, repo.repoId(), "Add a feature", null);
+    await(
+        product
+            .org(org)
+            .ask(new RefreshTaskSummaryForBranch(repo.repoId(), "pr", pr(1, "PR", "pr", 5), null)));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> product.summary(org, task.taskId()).status() == TaskStatus.IDLE);
+    product.restart();
+    assertThat(await(product.org(org).query(new ListRepos()))).containsExactly(repo);
+    assertThat(product.tasks(org)).hasSize(2);
+    assertThat(product.summary(org, task.taskId()).status()).isEqualTo(TaskStatus.IDLE);
+    assertThat(await(product.task(task).query(new TaskActor.GetRecord())).branchName())
+        .isEqualTo(task.branchName());
+  }
+}

@@ -1,0 +1,118 @@
+package dev.foundry.backend.organization;
+
+import static dev.foundry.backend.runtime.RuntimeFixture.await;
+
+import dev.foundry.backend.auditlog.AuditLog;
+import dev.foundry.backend.runtime.ActorKind;
+import dev.foundry.backend.runtime.DurableRef;
+import dev.foundry.backend.runtime.DurableRuntime;
+import dev.foundry.backend.runtime.RuntimeFixture;
+import dev.foundry.backend.task.TaskActor;
+import dev.foundry.backend.task.TaskOwner;
+import dev.foundry.backend.user.UserActor;
+import dev.foundry.shared.app.FoundryOrganizationMember;
+import dev.foundry.shared.contracts.AuditLogEvent;
+import dev.foundry.shared.contracts.RepoRecord;
+import dev.foundry.shared.contracts.TaskRecord;
+import dev.foundry.shared.workspace.WorkspaceTaskSummary;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * The four product actors on a real runtime, with the steps most tests start from: a personal
+ * organization, a repository added by a {@code file://} URL, a task created by a user.
+ */
+public final class ProductFixture implements AutoCloseable {
+  public static final List<ActorKind<?, ?, ?>> KINDS =
+      List.of(OrganizationActor.KIND, UserActor.KIND, TaskActor.KIND, AuditLog.KIND);
+
+  private final RuntimeFixture runtime;
+
+  public ProductFixture(Path dataDir) {
+    this.runtime = new RuntimeFixture(dataDir, KINDS);
+  }
+
+  public RuntimeFixture fixture() {
+    return runtime;
+  }
+
+  public DurableRuntime runtime() {
+    return runtime.runtime();
+  }
+
+  public void restart() {
+    runtime.restart();
+  }
+
+  @Override
+  public void close() {
+    runtime.close();
+  }
+
+  public DurableRef<OrganizationActor.Command<?>> org(String organizationId) {
+    return runtime().getOrCreate(OrganizationActor.KIND, OrganizationActor.key(organizationId));
+  }
+
+  public DurableRef<OrganizationActor.Command<?>> app() {
+    return org(OrganizationIds.APP);
+  }
+
+  public DurableRef<UserActor.Command<?>> user(String userId) {
+    return runtime().getOrCreate(UserActor.KIND, UserActor.key(userId));
+  }
+
+  public DurableRef<TaskActor.Command<?>> task(
+      String organizationId, String repoId, String taskId) {
+    return runtime().get(TaskActor.KIND, TaskActor.key(organizationId, repoId, taskId));
+  }
+
+  public DurableRef<TaskActor.Command<?>> task(TaskRecord record) {
+    return task(record.organizationId(), record.repoId(), record.taskId());
+  }
+
+  /** A fresh personal organization owned by a fresh user; answers its id. */
+  public String newPersonalOrganization(String ownerId) {
+    String login = "user-" + UUID.randomUUID().toString().substring(0, 8);
+    String orgId = OrganizationIds.personal(login);
+    await(
+        org(orgId)
+            .ask(
+                new OrganizationActor.InitializeOrganization(
+                    "personal",
+                    login,
+                    "Personal " + login,
+                    new FoundryOrganizationMember(
+                        ownerId, "Owner", "owner@example.com", "owner", "active"))));
+    return orgId;
+  }
+
+  public RepoRecord addRepository(String organizationId, String remoteUrl) {
+    return await(org(organizationId).ask(new OrganizationActor.AddRepository(remoteUrl, null)));
+  }
+
+  public TaskRecord createTask(
+      String organizationId, String repoId, String prompt, TaskOwner owner) {
+    return await(
+        org(organizationId)
+            .ask(new OrganizationActor.CreateTask(repoId, prompt, null, null, null, null, owner)));
+  }
+
+  public List<WorkspaceTaskSummary> tasks(String organizationId) {
+    return await(org(organizationId).query(new OrganizationActor.ListTasks(null)));
+  }
+
+  public WorkspaceTaskSummary summary(String organizationId, String taskId) {
+    return tasks(organizationId).stream()
+        .filter(s -> s.id().equals(taskId))
+        .findFirst()
+        .orElse(null);
+  }
+
+  public List<AuditLogEvent> audit(String organizationId, String taskId) {
+    return await(
+        runtime()
+            .getOrCreate(AuditLog.KIND, AuditLog.key(organizationId))
+            .query(AuditLog.ListEntries.ofTask(taskId)));
+  }
+}
