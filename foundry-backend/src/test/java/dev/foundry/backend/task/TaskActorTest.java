@@ -1,0 +1,375 @@
+package dev.foundry.backend.task;
+
+import static dev.foundry.backend.runtime.RuntimeFixture.await;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.foundry.backend.organization.ProductFixture;
+import dev.foundry.backend.runtime.CommandRejectedException;
+import dev.foundry.backend.runtime.DurableRef;
+import dev.foundry.backend.runtime.Publication;
+import dev.foundry.backend.task.TaskActor.Archive;
+import dev.foundry.backend.task.TaskActor.Attach;
+import dev.foundry.backend.task.TaskActor.ChangeModel;
+import dev.foundry.backend.task.TaskActor.ChangeOwner;
+import dev.foundry.backend.task.TaskActor.CloseSession;
+import dev.foundry.backend.task.TaskActor.CreateSession;
+import dev.foundry.backend.task.TaskActor.GetRecord;
+import dev.foundry.backend.task.TaskActor.GetSessionDetail;
+import dev.foundry.backend.task.TaskActor.Kill;
+import dev.foundry.backend.task.TaskActor.MarkUnread;
+import dev.foundry.backend.task.TaskActor.Merge;
+import dev.foundry.backend.task.TaskActor.PublishPr;
+import dev.foundry.backend.task.TaskActor.Push;
+import dev.foundry.backend.task.TaskActor.Rename;
+import dev.foundry.backend.task.TaskActor.RenameSession;
+import dev.foundry.backend.task.TaskActor.SelectSession;
+import dev.foundry.backend.task.TaskActor.SetSessionUnread;
+import dev.foundry.backend.task.TaskActor.Switch;
+import dev.foundry.backend.task.TaskActor.Sync;
+import dev.foundry.backend.task.TaskActor.SyncSessionStatus;
+import dev.foundry.backend.task.TaskActor.UpdateDraft;
+import dev.foundry.backend.user.UserActor;
+import dev.foundry.shared.contracts.AttachResult;
+import dev.foundry.shared.contracts.AuditLogEvent;
+import dev.foundry.shared.contracts.RepoRecord;
+import dev.foundry.shared.contracts.SwitchResult;
+import dev.foundry.shared.contracts.TaskRecord;
+import dev.foundry.shared.contracts.TaskStatus;
+import dev.foundry.shared.realtime.SessionUpdated;
+import dev.foundry.shared.realtime.TaskUpdated;
+import dev.foundry.shared.workspace.WorkspaceLineAttachment;
+import dev.foundry.shared.workspace.WorkspaceModels;
+import dev.foundry.shared.workspace.WorkspaceSessionDetail;
+import dev.foundry.shared.workspace.WorkspaceSessionStatus;
+import dev.foundry.shared.workspace.WorkspaceSessionSummary;
+import dev.foundry.shared.workspace.WorkspaceTaskDetail;
+import dev.foundry.shared.workspace.WorkspaceTaskSummary;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TaskActorTest {
+  @TempDir static Path dataDir;
+  private static ProductFixture product;
+  private String org;
+  private TaskRecord record;
+  private DurableRef<TaskActor.Command<?>> task;
+
+  @BeforeAll
+  static void start() {
+    product = new ProductFixture(dataDir);
+  }
+
+  @AfterAll
+  static void stop() {
+    product.close();
+  }
+
+  @BeforeEach
+  void newTask() {
+    org = product.newPersonalOrganization("alice");
+    RepoRecord repo = product.addRepository(org, "file:///srv/git/acme/widgets.git");
+    record =
+        product.createTask(
+            org,
+            repo.repoId(),
+            "Add a dark mode",
+            new TaskOwner("alice", "alice", "alice@example.com", null));
+    task = product.task(record);
+    awaitOrgSummary(s -> s.status() == TaskStatus.IDLE);
+  }
+
+  private void awaitOrgSummary(java.util.function.Predicate<WorkspaceTaskSummary> condition) {
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () -> {
+              WorkspaceTaskSummary s = product.summary(org, record.taskId());
+              return s != null && condition.test(s);
+            });
+  }
+
+  private List<String> auditKinds() {
+    return product.audit(org, record.taskId()).stream().map(AuditLogEvent::kind).toList();
+  }
+
+  private static void assertRejected(Runnable call, String code) {
+    assertThatThrownBy(call::run)
+        .isInstanceOf(CommandRejectedException.class)
+        .hasFieldOrPropertyWithValue("code", code);
+  }
+
+  @Test
+  void aNewTaskIsInitializedThenProvisionedWithItsOwner() {
+    assertThat(record.status()).isEqualTo(TaskStatus.INIT_ENQUEUE_PROVISION);
+    TaskRecord now = await(task.query(new GetRecord()));
+    assertThat(now.status()).isEqualTo(TaskStatus.INIT_COMPLETE);
+    assertThat(now.sandboxProviderId()).isEqualTo("local");
+    assertThat(product.summary(org, record.taskId()).primaryUserLogin()).isEqualTo("alice");
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> auditKinds().containsAll(List.of("task.created", "task.initialized")));
+  }
+
+  @Test
+  void attachSwitchSyncAndMergeAnswerAndAreAudited() {
+    assertThat(await(task.ask(new Attach("look")))).isEqualTo(new AttachResult("", null));
+    assertThat(await(task.ask(new Switch())))
+        .isEqualTo(new SwitchResult(org, record.taskId(), "local", ""));
+    assertThat(await(task.ask(new Sync("s")))).isTrue();
+    assertThat(await(task.ask(new Merge("m")))).isTrue();
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> auditKinds().containsAll(List.of("task.attach", "task.sync", "task.merge")));
+    AuditLogEvent attach =
+        product.audit(org, record.taskId()).stream()
+            .filter(e -> e.kind().equals("task.attach"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(attach.payloadJson()).isEqualTo("{\"reason\":\"look\"}");
+    assertThat(attach.branchName()).isEqualTo(record.branchName());
+  }
+
+  @Test
+  void pushAndPullRequestNeedASandboxAndSaySo() {
+    assertRejected(() -> await(task.ask(new Push("p"))), "no_active_sandbox");
+    assertRejected(() -> await(task.ask(new PublishPr())), "no_active_sandbox");
+  }
+
+  @Test
+  void anArchivedTaskRefusesFurtherWorkAndItsOrganizationSeesIt() {
+    assertThat(await(task.ask(new Archive("done")))).isTrue();
+    awaitOrgSummary(s -> s.status() == TaskStatus.ARCHIVED);
+    assertRejected(() -> await(task.ask(new Rename("new title"))), "task_archived");
+    assertRejected(() -> await(task.ask(new CreateSession(null, null))), "task_archived");
+    assertRejected(() -> await(task.ask(new Kill("x"))), "task_archived");
+    assertThat(await(task.query(new GetRecord())).title()).isEqualTo(record.title());
+    await().atMost(Duration.ofSeconds(10)).until(() -> auditKinds().contains("task.archive"));
+  }
+
+  @Test
+  void aKilledTaskIsKilled() {
+    assertThat(await(task.ask(new Kill("stop")))).isTrue();
+    awaitOrgSummary(s -> s.status() == TaskStatus.KILLED);
+    assertRejected(() -> await(task.ask(new Archive("x"))), "task_killed");
+    await().atMost(Duration.ofSeconds(10)).until(() -> auditKinds().contains("task.kill"));
+  }
+
+  @Test
+  void renamingChangesTheTitleEverywhereAndABlankTitleIsRefused() {
+    assertThat(await(task.ask(new Rename("  Dark mode  "))).title()).isEqualTo("Dark mode");
+    awaitOrgSummary(s -> s.title().equals("Dark mode"));
+    assertRejected(() -> await(task.ask(new Rename(" "))), "invalid_title");
+    assertThat(await(task.query(new GetRecord())).title()).isEqualTo("Dark mode");
+  }
+
+  @Test
+  void theOwnerCanBeChanged() {
+    WorkspaceTaskSummary s =
+        await(
+            task.ask(
+                new ChangeOwner(
+                    new TaskOwner("bob", "bob", "bob@example.com", "https://a/b.png"))));
+    assertThat(s.primaryUserLogin()).isEqualTo("bob");
+    awaitOrgSummary(
+        x ->
+            "bob".equals(x.primaryUserLogin())
+                && "https://a/b.png".equals(x.primaryUserAvatarUrl()));
+    assertRejected(
+        () -> await(task.ask(new ChangeOwner(new TaskOwner(" ", null, null, null)))),
+        "invalid_owner");
+  }
+
+  @Test
+  void sessionsAreCreatedWithTheUsersDefaultModelRenamedAndReModelled() {
+    await(
+        product
+            .user("alice")
+            .ask(
+                new UserActor.UpsertProfile(
+                    "Alice", "a@x", null, null, "alice", null, List.of(org))));
+    await(product.user("alice").ask(new UserActor.SetDefaultModel("claude-sonnet-4")));
+    String s1 = await(task.ask(new CreateSession(null, "alice")));
+    String s2 = await(task.ask(new CreateSession("gpt-5.4", null)));
+    String s3 = await(task.ask(new CreateSession(null, null)));
+
+    WorkspaceSessionDetail d1 = await(task.query(new GetSessionDetail(s1)));
+    assertThat(d1.sessionName()).isEqualTo("Session 1");
+    assertThat(d1.model()).isEqualTo("claude-sonnet-4");
+    assertThat(d1.agent()).isEqualTo("Claude");
+    assertThat(d1.status()).isEqualTo(WorkspaceSessionStatus.PENDING_PROVISION);
+    assertThat(await(task.query(new GetSessionDetail(s2))).model()).isEqualTo("gpt-5.4");
+    assertThat(await(task.query(new GetSessionDetail(s3))).model())
+        .isEqualTo(WorkspaceModels.DEFAULT_MODEL_ID);
+
+    assertThat(await(task.ask(new RenameSession(s1, "Design"))).sessionName()).isEqualTo("Design");
+    assertThat(await(task.ask(new ChangeModel(s1, "gpt-5.4"))).model()).isEqualTo("gpt-5.4");
+    assertRejected(() -> await(task.ask(new RenameSession(s1, ""))), "invalid_session_name");
+    assertRejected(
+        () -> await(task.ask(new RenameSession("session-nope", "x"))), "session_not_found");
+    assertRejected(() -> await(task.ask(new ChangeModel(s1, " "))), "invalid_model");
+    awaitOrgSummary(
+        s ->
+            s.sessionsSummary().size() == 3
+                && s.sessionsSummary().get(0).sessionName().equals("Design"));
+
+    // The creator's selected session is the one they created.
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                s1.equals(
+                    await(product.user("alice").query(new UserActor.GetTaskState(record.taskId())))
+                        .activeSessionId()));
+  }
+
+  @Test
+  void closingASessionKeepsTheLastOneAndMovesTheUsersSelection() {
+    String s1 = await(task.ask(new CreateSession(null, "carol")));
+    assertThat(await(task.ask(new CloseSession(s1, "carol")))).isFalse();
+    String s2 = await(task.ask(new CreateSession(null, "carol")));
+    assertThat(await(task.ask(new CloseSession(s2, "carol")))).isTrue();
+    assertRejected(() -> await(task.query(new GetSessionDetail(s2))), "session_not_found");
+    assertRejected(() -> await(task.ask(new RenameSession(s2, "x"))), "session_not_found");
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () -> {
+              var state =
+                  await(product.user("carol").query(new UserActor.GetTaskState(record.taskId())));
+              assertThat(state.activeSessionId()).isEqualTo(s1);
+              assertThat(state.session(s2)).isNull();
+            });
+  }
+
+  @Test
+  void unreadDraftsAndSelectionAreIndependentBetweenTwoUsers() {
+    String s1 = await(task.ask(new CreateSession(null, null)));
+    String s2 = await(task.ask(new CreateSession(null, null)));
+    WorkspaceLineAttachment line = new WorkspaceLineAttachment("l1", "README.md", 1, "# Widgets");
+    await(task.ask(new SelectSession(s1, "alice")));
+    await(task.ask(new UpdateDraft(s1, "alice's draft", List.of(line), "alice")));
+    await(task.ask(new SetSessionUnread(s2, true, "alice")));
+    await(task.ask(new SelectSession(s2, "bob")));
+    await(task.ask(new UpdateDraft(s1, "bob's draft", null, "bob")));
+    await(task.ask(new MarkUnread("bob"))); // the latest session, s2
+
+    WorkspaceTaskDetail alice =
+        await(TaskActor.detailForUser(product.runtime(), task.key(), "alice"));
+    WorkspaceTaskDetail bob = await(TaskActor.detailForUser(product.runtime(), task.key(), "bob"));
+    assertThat(alice.activeSessionId()).isEqualTo(s1);
+    assertThat(bob.activeSessionId()).isEqualTo(s2);
+    assertThat(alice.sessionsSummary())
+        .extracting(WorkspaceSessionSummary::unread)
+        .containsExactly(false, true);
+    assertThat(bob.sessionsSummary())
+        .extracting(WorkspaceSessionSummary::unread)
+        .containsExactly(false, true);
+    await(task.ask(new SetSessionUnread(s2, false, "alice")));
+    assertThat(
+            await(TaskActor.detailForUser(product.runtime(), task.key(), "alice"))
+                .sessionsSummary())
+        .extracting(WorkspaceSessionSummary::unread)
+        .containsExactly(false, false);
+    assertThat(
+            await(TaskActor.detailForUser(product.runtime(), task.key(), "bob")).sessionsSummary())
+        .extracting(WorkspaceSessionSummary::unread)
+        .containsExactly(false, true);
+
+    WorkspaceSessionDetail aliceS1 =
+        await(TaskActor.sessionDetailForUser(product.runtime(), task.key(), s1, "alice"));
+    WorkspaceSessionDetail bobS1 =
+        await(TaskActor.sessionDetailForUser(product.runtime(), task.key(), s1, "bob"));
+    assertThat(aliceS1.draft().text()).isEqualTo("alice's draft");
+    assertThat(aliceS1.draft().attachments()).containsExactly(line);
+    assertThat(bobS1.draft().text()).isEqualTo("bob's draft");
+    // The shared view carries no one's per-user state.
+    assertThat(await(task.query(new GetSessionDetail(s1))).draft().text()).isEmpty();
+
+    assertRejected(
+        () -> await(task.ask(new SelectSession("session-nope", "alice"))), "session_not_found");
+    assertRejected(() -> await(task.ask(new SelectSession(s1, " "))), "invalid_user");
+  }
+
+  @Test
+  void theTaskStatusIsDerivedFromItsSessions() {
+    String s1 = await(task.ask(new CreateSession(null, null)));
+    assertThat(await(task.ask(new SyncSessionStatus(s1, "running", null))).status())
+        .isEqualTo(WorkspaceSessionStatus.RUNNING);
+    awaitOrgSummary(s -> s.status() == TaskStatus.RUNNING);
+    assertThat(await(task.query(new GetRecord())).status()).isEqualTo(TaskStatus.RUNNING);
+    await(task.ask(new SyncSessionStatus(s1, "error", "agent crashed")));
+    awaitOrgSummary(s -> s.status() == TaskStatus.ERROR);
+    assertThat(await(task.query(new GetSessionDetail(s1))).errorMessage())
+        .isEqualTo("agent crashed");
+    await(task.ask(new SyncSessionStatus(s1, "idle", null)));
+    awaitOrgSummary(s -> s.status() == TaskStatus.IDLE);
+    assertRejected(
+        () -> await(task.ask(new SyncSessionStatus(s1, "dancing", null))),
+        "invalid_session_status");
+  }
+
+  @Test
+  void subscribersGetFullTaskAndSessionDetails() {
+    List<Publication> seen = new CopyOnWriteArrayList<>();
+    String topic = org + ":" + record.taskId();
+    product.fixture().hub().subscribe("task", topic, seen::add);
+    String s1 = await(task.ask(new CreateSession(null, null)));
+    product.fixture().hub().subscribe("session", topic + ":" + s1, seen::add);
+    await(task.ask(new RenameSession(s1, "Named")));
+    assertThat(seen).anySatisfy(p -> assertThat(p.payload()).isInstanceOf(TaskUpdated.class));
+    assertThat(seen)
+        .anySatisfy(
+            p -> {
+              assertThat(p.payload()).isInstanceOf(SessionUpdated.class);
+              assertThat(((SessionUpdated) p.payload()).session().sessionName()).isEqualTo("Named");
+            });
+    TaskUpdated last =
+        (TaskUpdated)
+            seen.stream()
+                .filter(p -> p.payload() instanceof TaskUpdated)
+                .reduce((a, b) -> b)
+                .orElseThrow()
+                .payload();
+    assertThat(last.detail().sessionsSummary())
+        .singleElement()
+        .satisfies(s -> assertThat(s.sessionName()).isEqualTo("Named"));
+  }
+
+  @Test
+  void aTaskIsInitializedOnceAndANeverInitializedOneRefusesWork() {
+    assertRejected(
+        () ->
+            await(
+                task.ask(
+                    new TaskActor.Initialize(
+                        "file:///x", "x", "b", "t", "task", null, null, null))),
+        "task_already_initialized");
+    DurableRef<TaskActor.Command<?>> stray =
+        product.runtime().getOrCreate(TaskActor.KIND, TaskActor.key(org, record.repoId(), "stray"));
+    assertRejected(() -> await(stray.ask(new Rename("x"))), "task_not_found");
+    assertRejected(() -> await(stray.query(new GetRecord())), "task_not_found");
+  }
+
+  @Test
+  void aTaskAndItsSessionsSurviveARestart() {
+    String s1 = await(task.ask(new CreateSession("gpt-5.4", null)));
+    await(task.ask(new Rename("Persisted")));
+    await(task.ask(new Archive("done")));
+    product.restart();
+    DurableRef<TaskActor.Command<?>> again = product.task(record);
+    TaskRecord r = await(again.query(new GetRecord()));
+    assertThat(r.title()).isEqualTo("Persisted");
+    assertThat(r.status()).isEqualTo(TaskStatus.ARCHIVED);
+    assertThat(await(again.query(new GetSessionDetail(s1))).model()).isEqualTo("gpt-5.4");
+    assertRejected(() -> await(again.ask(new Rename("x"))), "task_archived");
+  }
+}
