@@ -779,12 +779,12 @@ public final class OrganizationActor
         }
       }
     }
+    // The full summary is built only when someone subscribes (it grows with the task count).
     publish(
-        new Publication(
-            "organization",
-            organizationId(),
-            OrganizationUpdated.TYPE,
-            new OrganizationUpdated(tables.summary(organizationId()))));
+        "organization",
+        organizationId(),
+        OrganizationUpdated.TYPE,
+        () -> new OrganizationUpdated(tables.summary(organizationId())));
   }
 
   private void publishAppSnapshots(List<Event> events) {
@@ -795,7 +795,7 @@ public final class OrganizationActor
       } else if (event instanceof SessionRemoved e) {
         userId = e.userId();
       }
-      if (userId != null) {
+      if (userId != null && runtime().hub().hasSubscribers("app", OrganizationIds.APP)) {
         String audience = userId;
         AppShell.snapshotForUser(
                 runtime(),

@@ -702,11 +702,10 @@ public final class TaskActor
     publish(new Publication("task", topicId, TaskUpdated.TYPE, new TaskUpdated(detail)));
     for (String sessionId : sessionsNamed(events)) {
       publish(
-          new Publication(
-              "session",
-              topicId + ":" + sessionId,
-              SessionUpdated.TYPE,
-              new SessionUpdated(tables.requireSessionDetail(sessionId))));
+          "session",
+          topicId + ":" + sessionId,
+          SessionUpdated.TYPE,
+          () -> new SessionUpdated(tables.requireSessionDetail(sessionId)));
     }
   }
 
