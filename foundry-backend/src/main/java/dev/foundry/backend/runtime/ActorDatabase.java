@@ -29,11 +29,24 @@ final class ActorDatabase implements AutoCloseable {
   private long appliedSeqNr;
   private long stagedFrom = -1;
 
-  private ActorDatabase(Path file, Connection connection, long appliedSeqNr) {
+  private final PreparedStatement begin;
+  private final PreparedStatement commit;
+  private final PreparedStatement rollback;
+  private final PreparedStatement updateApplied;
+
+  private ActorDatabase(Path file, Connection connection, long appliedSeqNr) throws SQLException {
     this.file = file;
     this.connection = connection;
     this.appliedSeqNr = appliedSeqNr;
+    this.begin = connection.prepareStatement("BEGIN");
+    this.commit = connection.prepareStatement("COMMIT");
+    this.rollback = connection.prepareStatement("ROLLBACK");
+    this.updateApplied =
+        connection.prepareStatement("UPDATE _runtime_applied SET seq_nr = ? WHERE id = 1");
   }
+
+  /** A BEGIN without its COMMIT or ROLLBACK yet. */
+  private boolean transactionOpen;
 
   static ActorDatabase open(Path file, MigrationSet migrations) {
     try {
@@ -94,7 +107,10 @@ final class ActorDatabase implements AutoCloseable {
   <E extends DurableEvent> void stage(
       long seqNr, List<? extends DurableEvent> events, ActorTables<E> tables, FailedCommand failure)
       throws SQLException {
-    connection.setAutoCommit(false);
+    // Explicit BEGIN/COMMIT with cached statements: sqlite-jdbc's setAutoCommit/commit pair
+    // runs an extra empty transaction per call, and this runs once per command.
+    begin.executeUpdate();
+    transactionOpen = true;
     try {
       for (DurableEvent event : events) {
         @SuppressWarnings("unchecked")
@@ -116,11 +132,8 @@ final class ActorDatabase implements AutoCloseable {
           insert.executeUpdate();
         }
       }
-      try (PreparedStatement update =
-          connection.prepareStatement("UPDATE _runtime_applied SET seq_nr = ? WHERE id = 1")) {
-        update.setLong(1, seqNr);
-        update.executeUpdate();
-      }
+      updateApplied.setLong(1, seqNr);
+      updateApplied.executeUpdate();
       stagedFrom = appliedSeqNr;
       appliedSeqNr = seqNr;
     } catch (SQLException | RuntimeException e) {
@@ -131,12 +144,12 @@ final class ActorDatabase implements AutoCloseable {
 
   /** Commits what {@link #stage} wrote; nothing to do when nothing is staged. */
   void commit() throws SQLException {
-    if (stagedFrom < 0) {
+    if (!transactionOpen) {
       return;
     }
     try {
-      connection.commit();
-      connection.setAutoCommit(true);
+      commit.executeUpdate();
+      transactionOpen = false;
       stagedFrom = -1;
     } catch (SQLException e) {
       rollback();
@@ -146,18 +159,18 @@ final class ActorDatabase implements AutoCloseable {
 
   /** Undoes a staged transaction, e.g. when the journal write failed. */
   void rollback() {
+    rollbackQuietly();
     if (stagedFrom >= 0) {
       appliedSeqNr = stagedFrom;
       stagedFrom = -1;
     }
-    rollbackQuietly();
   }
 
   private void rollbackQuietly() {
     try {
-      if (!connection.getAutoCommit()) {
-        connection.rollback();
-        connection.setAutoCommit(true);
+      if (transactionOpen) {
+        transactionOpen = false;
+        rollback.executeUpdate();
       }
     } catch (SQLException ignored) {
       // the connection is unusable; closing it discards the transaction anyway

@@ -71,6 +71,7 @@ final class DurableBehavior<
   private boolean ioInFlight;
 
   private final Map<String, List<ActorRef<Reply>>> waiters = new HashMap<>();
+  private long lastActivityNanos = System.nanoTime();
 
   static <C extends DurableCommand<?>, E extends DurableEvent, T extends ActorTables<E>>
       Behavior<ActorMessage> create(
@@ -83,7 +84,13 @@ final class DurableBehavior<
         context ->
             Behaviors.withTimers(
                 timers -> {
-                  context.setReceiveTimeout(settings.passivateAfter(), Idle.INSTANCE);
+                  // A periodic check instead of a receive timeout: a receive timeout reschedules
+                  // a scheduler task on every message, which costs more than the check.
+                  Duration every = settings.passivateAfter().dividedBy(4);
+                  timers.startTimerWithFixedDelay(
+                      "passivation-check",
+                      Idle.INSTANCE,
+                      every.isZero() ? Duration.ofMillis(1) : every);
                   return new DurableBehavior<>(
                       kind, key, context, timers, runtime, settings, passivation);
                 }));
@@ -263,6 +270,9 @@ final class DurableBehavior<
   @Override
   public CommandHandler<ActorMessage, RuntimeEvent, QueueState> commandHandler() {
     return (state, message) -> {
+      if (message != Idle.INSTANCE) {
+        lastActivityNanos = System.nanoTime();
+      }
       if (message instanceof Submit submit) {
         return onSubmit(state, submit);
       } else if (message instanceof Query query) {
@@ -276,7 +286,8 @@ final class DurableBehavior<
       } else if (message instanceof InspectFailures inspect) {
         return onInspectFailures(state, inspect);
       } else if (message == Idle.INSTANCE) {
-        if (isIdle(state)) {
+        long idleFor = System.nanoTime() - lastActivityNanos;
+        if (idleFor >= settings.passivateAfter().toNanos() && isIdle(state)) {
           passivation.request().run();
         }
         return Effect().none();
