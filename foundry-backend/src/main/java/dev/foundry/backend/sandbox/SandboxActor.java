@@ -1,0 +1,867 @@
+package dev.foundry.backend.sandbox;
+
+import com.fasterxml.jackson.annotation.JsonTypeName;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.foundry.backend.runtime.ActorKey;
+import dev.foundry.backend.runtime.ActorKind;
+import dev.foundry.backend.runtime.ActorQuery;
+import dev.foundry.backend.runtime.ActorSetup;
+import dev.foundry.backend.runtime.Decision;
+import dev.foundry.backend.runtime.DurableActor;
+import dev.foundry.backend.runtime.DurableCommand;
+import dev.foundry.backend.runtime.DurableEvent;
+import dev.foundry.backend.runtime.DurableRef;
+import dev.foundry.backend.runtime.Handlers;
+import dev.foundry.backend.sandbox.SandboxHost.RunningTurn;
+import dev.foundry.backend.sandbox.SandboxTables.GitState;
+import dev.foundry.backend.sandbox.SandboxTables.SandboxRow;
+import dev.foundry.backend.sandbox.SandboxTables.SessionRow;
+import dev.foundry.sandbox.git.GitCredentials;
+import dev.foundry.sandbox.git.SandboxGit;
+import dev.foundry.sandbox.process.ProcessInfo;
+import dev.foundry.sandbox.process.ProcessLogEntry;
+import dev.foundry.sandbox.process.ProcessRequest;
+import dev.foundry.sandbox.provider.Sandbox;
+import dev.foundry.sandbox.provider.SandboxProvider;
+import dev.foundry.sandbox.provider.SandboxSpec;
+import dev.foundry.sandbox.provider.SandboxState;
+import dev.foundry.sandbox.session.AgentSession;
+import dev.foundry.sandbox.session.AgentSessionOptions;
+import dev.foundry.sandbox.session.AgentTurn;
+import dev.foundry.sandbox.session.PermissionHandler;
+import dev.foundry.sandbox.session.SessionListener;
+import dev.foundry.sandbox.session.SessionUpdate;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+
+/**
+ * One task's sandbox (spec §8). Provisioning, cloning, credentials, sessions and processes are
+ * commands whose I/O runs off the actor thread. An agent turn never holds the queue: {@link
+ * SendMessage} starts the turn and completes at once; the turn's updates and its end come back as
+ * {@link RecordSessionUpdate} and {@link FinishTurn}, sent to this actor by the session's listener.
+ */
+public final class SandboxActor
+    extends DurableActor<SandboxActor.Command<?>, SandboxActor.Event, SandboxTables> {
+
+  // 1. Kind and key ---------------------------------------------------------------------------
+
+  public static final ActorKind<Command<?>, Event, SandboxTables> KIND =
+      ActorKind.define(
+          "sandbox", Command.class, Event.class, SandboxTables::new, SandboxActor::new);
+
+  /** As upstream: one sandbox per task, the sandbox id being the task id. */
+  public static ActorKey key(String organizationId, String taskId) {
+    return ActorKey.of("org", organizationId, "sandbox", taskId);
+  }
+
+  /** The agent sessions use when none is named: the offline agent in the {@code mock} slot. */
+  public static final String DEFAULT_AGENT = "mock";
+
+  static final String BACKEND_RESTARTED = "backend restarted during the turn";
+
+  // 2. Commands --------------------------------------------------------------------------------
+
+  public sealed interface Command<R> extends DurableCommand<R> {}
+
+  /** Creates the sandbox, or finds it again (it survives restarts). */
+  @JsonTypeName("sandbox.provision")
+  public record Provision() implements Command<SandboxTables.SandboxView> {}
+
+  /**
+   * Sent by the actor to itself on its first activation in a process: rebuild what a restart lost.
+   */
+  @JsonTypeName("sandbox.reattach")
+  public record Reattach() implements Command<Void> {}
+
+  /** Clones the task's repository into the work dir and checks out {@code branch} (may be new). */
+  @JsonTypeName("sandbox.clone-repository")
+  public record CloneRepository(String remoteUrl, String branch)
+      implements Command<SandboxTables.RepositoryView> {}
+
+  /**
+   * (Re)writes the credential store with {@code ownerUserId}'s credentials (asked from the {@link
+   * SandboxHost.GitCredentialSource}, never carried here) and sets git's author identity.
+   */
+  @JsonTypeName("sandbox.store-git-credentials")
+  public record StoreGitCredentials(String ownerUserId, String login, String email)
+      implements Command<Void> {}
+
+  /** Opens an agent session in the work dir; {@code agent} null means {@value #DEFAULT_AGENT}. */
+  @JsonTypeName("sandbox.create-session")
+  public record CreateSession(String sessionId, String agent, String model)
+      implements Command<SandboxTables.SessionView> {}
+
+  /** Records the message and starts the turn; completes at once with the turn id. */
+  @JsonTypeName("sandbox.send-message")
+  public record SendMessage(String sessionId, String text) implements Command<String> {}
+
+  /** One streamed update of a running turn (sent by the session's listener). */
+  @JsonTypeName("sandbox.record-session-update")
+  public record RecordSessionUpdate(
+      String sessionId, String turnId, String kind, String payloadJson) implements Command<Void> {}
+
+  /** A turn ended (sent by the turn's completion): its stop reason, or why it failed. */
+  @JsonTypeName("sandbox.finish-turn")
+  public record FinishTurn(String sessionId, String turnId, String stopReason, String errorMessage)
+      implements Command<Void> {}
+
+  /** The agent process of a session died (sent by the session's listener). */
+  @JsonTypeName("sandbox.record-session-ended")
+  public record RecordSessionEnded(String sessionId, String reason) implements Command<Void> {}
+
+  /** Asks the agent to cancel the running turn; the turn then ends as {@code cancelled}. */
+  @JsonTypeName("sandbox.stop-turn")
+  public record StopTurn(String sessionId) implements Command<Boolean> {}
+
+  @JsonTypeName("sandbox.close-session")
+  public record CloseSession(String sessionId) implements Command<Void> {}
+
+  /** Starts a background process; {@code cwd} null means the work dir. */
+  @JsonTypeName("sandbox.start-process")
+  public record StartProcess(String command, List<String> args, String cwd)
+      implements Command<ProcessInfo> {}
+
+  @JsonTypeName("sandbox.stop-process")
+  public record StopProcess(String processId) implements Command<ProcessInfo> {}
+
+  @JsonTypeName("sandbox.refresh-git-state")
+  public record RefreshGitState() implements Command<GitState> {}
+
+  /** Ends every session and process and deletes the sandbox; later commands are refused. */
+  @JsonTypeName("sandbox.destroy")
+  public record Destroy() implements Command<Void> {}
+
+  // 3. Events ----------------------------------------------------------------------------------
+
+  public sealed interface Event extends DurableEvent {}
+
+  @JsonTypeName("sandbox.provisioned")
+  public record SandboxProvisioned(
+      String providerId, String sandboxId, String baseUrl, String homeDir, String workDir, long at)
+      implements Event {}
+
+  @JsonTypeName("sandbox.reattached")
+  public record SandboxReattached(String baseUrl, long at) implements Event {}
+
+  @JsonTypeName("sandbox.repository-cloned")
+  public record RepositoryCloned(
+      String remoteUrl, String branch, String headCommit, String dir, long at) implements Event {}
+
+  @JsonTypeName("sandbox.git-credentials-stored")
+  public record GitCredentialsStored(
+      String ownerUserId, String login, String email, List<String> hosts, long at)
+      implements Event {}
+
+  @JsonTypeName("sandbox.session-created")
+  public record SessionCreated(String sessionId, String agent, String model, String cwd, long at)
+      implements Event {}
+
+  /** {@code sender}: client (the user's message), agent (an update), system (turn end). */
+  @JsonTypeName("sandbox.transcript-entry-appended")
+  public record TranscriptEntryAppended(
+      String sessionId, String turnId, String sender, String kind, String payloadJson, long at)
+      implements Event {}
+
+  /** {@code status}: idle, running, error, closed. */
+  @JsonTypeName("sandbox.session-status-changed")
+  public record SessionStatusChanged(
+      String sessionId, String status, String turnId, String errorMessage, long at)
+      implements Event {}
+
+  @JsonTypeName("sandbox.git-state-refreshed")
+  public record GitStateRefreshed(GitState state, long at) implements Event {}
+
+  @JsonTypeName("sandbox.process-started")
+  public record ProcessStarted(
+      String processId, String command, List<String> args, String cwd, long at) implements Event {}
+
+  @JsonTypeName("sandbox.process-stopped")
+  public record ProcessStopped(String processId, long at) implements Event {}
+
+  @JsonTypeName("sandbox.destroyed")
+  public record SandboxDestroyed(long at) implements Event {}
+
+  // 4. Queries ---------------------------------------------------------------------------------
+
+  /** The sandbox, its repository, owner and git state; null before {@link Provision}. */
+  public record GetSandbox() implements ActorQuery<SandboxTables.SandboxView> {}
+
+  public record ListSessions() implements ActorQuery<List<SandboxTables.SessionView>> {}
+
+  /** One session with its transcript; null if there is no such session. */
+  public record GetSession(String sessionId) implements ActorQuery<SandboxTables.SessionDetail> {}
+
+  public record GetGitState() implements ActorQuery<GitState> {}
+
+  /** Live from the sandbox's server; fails if the sandbox is not attached in this process. */
+  public record ListProcesses() implements ActorQuery<CompletionStage<List<ProcessInfo>>> {}
+
+  public record ProcessLogs(String processId)
+      implements ActorQuery<CompletionStage<List<ProcessLogEntry>>> {}
+
+  // Realtime payloads --------------------------------------------------------------------------
+
+  public static final String SESSION_TOPIC = "sandboxSession";
+  public static final String PROCESSES_TOPIC = "sandboxProcesses";
+
+  public record SessionUpdated(String type, SandboxTables.SessionDetail session) {}
+
+  public record ProcessesUpdated(String type, List<SandboxTables.ProcessRecord> processes) {}
+
+  // 5. Handlers --------------------------------------------------------------------------------
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final SandboxHost host;
+  private final SandboxHost.Live live;
+  private final DurableRef<Command<?>> self;
+
+  private SandboxActor(ActorSetup<SandboxTables> setup) {
+    super(setup);
+    this.host = SandboxHost.get(setup.runtime().system());
+    this.live = host.live(setup.key());
+    this.self = setup.runtime().get(KIND, setup.key());
+    if (live.firstActivation()) {
+      // After a restart, sessions that were mid-turn are not running any more and the sandbox's
+      // handle is gone: find out, and say so, before anyone has to ask.
+      self.tell(new Reattach())
+          .whenComplete(
+              (id, failure) -> {
+                if (failure != null) {
+                  log().debug("reattach of {} not queued: {}", setup.key(), failure.toString());
+                }
+              });
+    }
+  }
+
+  @Override
+  protected void handlers(Handlers<Command<?>, SandboxTables> on) {
+    on.command(Provision.class, this::provision)
+        .command(Reattach.class, this::reattach)
+        .command(CloneRepository.class, this::cloneRepository)
+        .command(StoreGitCredentials.class, this::storeGitCredentials)
+        .command(CreateSession.class, this::createSession)
+        .command(SendMessage.class, this::sendMessage)
+        .command(RecordSessionUpdate.class, this::recordSessionUpdate)
+        .command(FinishTurn.class, this::finishTurn)
+        .command(RecordSessionEnded.class, this::recordSessionEnded)
+        .command(StopTurn.class, this::stopTurn)
+        .command(CloseSession.class, this::closeSession)
+        .command(StartProcess.class, this::startProcess)
+        .command(StopProcess.class, this::stopProcess)
+        .command(RefreshGitState.class, this::refreshGitState)
+        .command(Destroy.class, this::destroy)
+        .query(GetSandbox.class, (q, t) -> t.view())
+        .query(ListSessions.class, (q, t) -> t.sessionViews())
+        .query(GetSession.class, (q, t) -> t.sessionDetail(q.sessionId()))
+        .query(GetGitState.class, (q, t) -> t.gitState())
+        .query(
+            ListProcesses.class,
+            (q, t) -> attached().thenCompose(sb -> sb.client().processes().list()))
+        .query(
+            ProcessLogs.class,
+            (q, t) ->
+                attached().thenCompose(sb -> sb.client().processes().logs(q.processId(), null, 0)));
+  }
+
+  // --- lifecycle
+
+  private Decision provision(Provision cmd, SandboxTables t) {
+    SandboxRow row = t.sandbox();
+    if (row != null) {
+      return row.destroyed()
+          ? destroyedRejection()
+          : withSandbox(t, sb -> Decision.reply(t.view()));
+    }
+    String sandboxId = taskId();
+    SandboxSpec spec;
+    try {
+      spec = SandboxSpec.of(sandboxId);
+    } catch (IllegalArgumentException e) {
+      return Decision.reject("invalid_sandbox_id", e.getMessage());
+    }
+    SandboxProvider provider = host.provider();
+    // At least once: a provision repeated after a crash finds the sandbox it already made.
+    CompletionStage<Sandbox> io =
+        provider
+            .state(sandboxId)
+            .thenCompose(
+                state ->
+                    state == SandboxState.NOT_FOUND
+                        ? provider.create(spec)
+                        : provider.connect(sandboxId));
+    return Decision.after(
+        io,
+        sb -> {
+          attach(sb);
+          live.provisionedHere = true;
+          return Decision.persist(
+                  new SandboxProvisioned(
+                      provider.id(),
+                      sandboxId,
+                      sb.endpoint().baseUri().toString(),
+                      sb.homeDir(),
+                      sb.workDir(),
+                      now()))
+              .thenReply(t::view);
+        });
+  }
+
+  private Decision reattach(Reattach cmd, SandboxTables t) {
+    SandboxRow row = t.sandbox();
+    if (row == null || row.destroyed() || live.provisionedHere) {
+      return Decision.reply(null);
+    }
+    CompletionStage<Sandbox> io =
+        live.sandbox != null
+            ? CompletableFuture.completedFuture(live.sandbox)
+            : host.provider().connect(row.sandboxId());
+    return Decision.after(
+        io,
+        sb -> {
+          attach(sb);
+          List<Event> events = new ArrayList<>();
+          events.add(new SandboxReattached(sb.endpoint().baseUri().toString(), now()));
+          events.addAll(interruptedTurns(t));
+          return Decision.persist(events);
+        },
+        failure -> {
+          // The sandbox is gone (and cannot be recreated): the sessions still have to end
+          // truthfully.
+          log().warn("sandbox {} cannot be reattached: {}", key(), cause(failure).toString());
+          List<Event> events = interruptedTurns(t);
+          return events.isEmpty() ? Decision.reply(null) : Decision.persist(events);
+        });
+  }
+
+  /** Sessions the tables say are running whose turn is not live in this process. */
+  private List<Event> interruptedTurns(SandboxTables t) {
+    List<Event> events = new ArrayList<>();
+    for (SessionRow s : t.sessions()) {
+      if ("running".equals(s.status()) && !live.turns.containsKey(s.sessionId())) {
+        events.add(interrupted(s));
+      }
+    }
+    return events;
+  }
+
+  private Event interrupted(SessionRow s) {
+    return new SessionStatusChanged(s.sessionId(), "error", s.turnId(), BACKEND_RESTARTED, now());
+  }
+
+  private Decision destroy(Destroy cmd, SandboxTables t) {
+    SandboxRow row = t.sandbox();
+    if (row == null || row.destroyed()) {
+      return Decision.reply(null);
+    }
+    List<CompletableFuture<Void>> closing = new ArrayList<>();
+    live.sessions.values().forEach(s -> closing.add(s.closeAsync()));
+    CompletionStage<Void> io =
+        CompletableFuture.allOf(closing.toArray(CompletableFuture[]::new))
+            .thenCompose(v -> host.provider().destroy(row.sandboxId()));
+    return Decision.after(
+        io,
+        v -> {
+          live.sessions.clear();
+          live.turns.clear();
+          Sandbox sb = live.sandbox;
+          live.sandbox = null;
+          if (sb != null) {
+            sb.close();
+          }
+          List<Event> events = new ArrayList<>();
+          for (SessionRow s : t.sessions()) {
+            if (!"closed".equals(s.status())) {
+              events.add(
+                  new SessionStatusChanged(s.sessionId(), "closed", s.turnId(), null, now()));
+            }
+          }
+          events.add(new SandboxDestroyed(now()));
+          return Decision.persist(events);
+        });
+  }
+
+  // --- repository and credentials
+
+  private Decision cloneRepository(CloneRepository cmd, SandboxTables t) {
+    if (blank(cmd.remoteUrl())) {
+      return Decision.reject("invalid_remote", "remoteUrl is required");
+    }
+    SandboxTables.RepositoryView repo = t.repository();
+    if (repo != null) {
+      return repo.remoteUrl().equals(cmd.remoteUrl())
+          ? Decision.reply(repo)
+          : Decision.reject(
+              "repository_already_cloned", "the sandbox already holds " + repo.remoteUrl());
+    }
+    return withSandbox(
+        t,
+        sb -> {
+          SandboxGit git = new SandboxGit(sb.client(), sb.homeDir());
+          String dir = sb.workDir();
+          CompletionStage<SandboxTables.RepositoryView> io =
+              git.git(dir, "rev-parse", "--show-toplevel")
+                  .thenCompose(
+                      top ->
+                          top.succeeded() && top.stdout().strip().equals(dir)
+                              ? CompletableFuture.completedFuture(null) // cloned before a crash
+                              : git.cloneInto(cmd.remoteUrl(), dir, null).thenApply(r -> null))
+                  .thenCompose(v -> checkout(git, dir, cmd.branch()))
+                  .thenCompose(v -> git.git(dir, "rev-parse", "--abbrev-ref", "HEAD"))
+                  .thenCompose(
+                      branch ->
+                          git.git(dir, "rev-parse", "HEAD")
+                              .thenApply(
+                                  head ->
+                                      new SandboxTables.RepositoryView(
+                                          cmd.remoteUrl(),
+                                          branch.orThrow("git rev-parse").stdout().strip(),
+                                          head.orThrow("git rev-parse").stdout().strip(),
+                                          dir)));
+          return Decision.after(
+              io,
+              r ->
+                  Decision.persist(
+                          new RepositoryCloned(
+                              r.remoteUrl(), r.branch(), r.headCommit(), r.dir(), now()))
+                      .thenReply(t::repository));
+        });
+  }
+
+  /** {@code checkout -B branch}, from {@code origin/branch} when the remote has it. */
+  private static CompletionStage<Void> checkout(SandboxGit git, String dir, String branch) {
+    if (blank(branch)) {
+      return CompletableFuture.completedFuture(null);
+    }
+    return git.git(dir, "rev-parse", "--verify", "--quiet", "refs/remotes/origin/" + branch)
+        .thenCompose(
+            remote ->
+                remote.succeeded()
+                    ? git.git(dir, "checkout", "-B", branch, "origin/" + branch)
+                    : git.git(dir, "checkout", "-B", branch))
+        .thenAccept(r -> r.orThrow("git checkout -B " + branch));
+  }
+
+  private Decision storeGitCredentials(StoreGitCredentials cmd, SandboxTables t) {
+    if (blank(cmd.ownerUserId())) {
+      return Decision.reject("invalid_owner", "ownerUserId is required");
+    }
+    return withSandbox(
+        t,
+        sb -> {
+          SandboxGit git = new SandboxGit(sb.client(), sb.homeDir());
+          CompletionStage<List<GitCredentials>> io =
+              host.credentials()
+                  .credentialsFor(organizationId(), cmd.ownerUserId())
+                  .thenCompose(
+                      creds ->
+                          git.storeCredentials(creds)
+                              .thenCompose(v -> identity(git, "user.name", cmd.login()))
+                              .thenCompose(v -> identity(git, "user.email", cmd.email()))
+                              .thenApply(v -> creds));
+          return Decision.after(
+              io,
+              creds -> {
+                List<String> hosts = new ArrayList<>();
+                creds.forEach(c -> hosts.add(c.url().toString()));
+                return Decision.persist(
+                    new GitCredentialsStored(
+                        cmd.ownerUserId(), cmd.login(), cmd.email(), hosts, now()));
+              });
+        });
+  }
+
+  private static CompletionStage<Void> identity(SandboxGit git, String key, String value) {
+    if (blank(value)) {
+      return CompletableFuture.completedFuture(null);
+    }
+    return git.git(null, "config", "--global", key, value).thenAccept(r -> r.orThrow(key));
+  }
+
+  // --- sessions
+
+  private Decision createSession(CreateSession cmd, SandboxTables t) {
+    if (blank(cmd.sessionId())) {
+      return Decision.reject("invalid_session", "sessionId is required");
+    }
+    SessionRow existing = t.session(cmd.sessionId());
+    if (existing != null) {
+      return Decision.reply(t.sessionView(cmd.sessionId()));
+    }
+    String agent = blank(cmd.agent()) ? DEFAULT_AGENT : cmd.agent();
+    return withSandbox(
+        t,
+        sb ->
+            Decision.after(
+                openSession(sb, cmd.sessionId(), agent, cmd.model()),
+                session -> {
+                  live.sessions.put(cmd.sessionId(), session);
+                  return Decision.persist(
+                          new SessionCreated(
+                              cmd.sessionId(), agent, cmd.model(), session.cwd(), now()))
+                      .thenReply(() -> t.sessionView(cmd.sessionId()));
+                }));
+  }
+
+  private CompletionStage<AgentSession> openSession(
+      Sandbox sb, String sessionId, String agent, String model) {
+    SessionListener onEnd =
+        new SessionListener() {
+          @Override
+          public void onUpdate(SessionUpdate update) {}
+
+          @Override
+          public void onClosed(Throwable cause) {
+            if (cause != null) {
+              send(new RecordSessionEnded(sessionId, "agent exited: " + message(cause)));
+            }
+          }
+        };
+    CompletionStage<AgentSession> opened =
+        AgentSession.open(
+            sb.client(),
+            AgentSessionOptions.of(agent, sb.workDir())
+                .withPermissions(PermissionHandler.allowOnce())
+                .withListener(onEnd));
+    if (blank(model)) {
+      return opened;
+    }
+    // Best effort, like upstream: an agent without the option keeps its default model.
+    return opened.thenCompose(s -> s.setModel(model).handle((r, failure) -> s));
+  }
+
+  private Decision sendMessage(SendMessage cmd, SandboxTables t) {
+    SessionRow s = t.session(cmd.sessionId());
+    if (s == null) {
+      return Decision.reject("session_not_found", "no session " + cmd.sessionId());
+    }
+    if ("closed".equals(s.status())) {
+      return Decision.reject("session_closed", "session " + cmd.sessionId() + " is closed");
+    }
+    if (blank(cmd.text())) {
+      return Decision.reject("invalid_message", "message text is required");
+    }
+    if (live.turns.containsKey(cmd.sessionId())) {
+      return Decision.reject(
+          "session_busy", "session " + cmd.sessionId() + " is running a turn; stop it first");
+    }
+    return withSandbox(t, sb -> withAgentSession(sb, s, session -> startTurn(cmd, session, t)));
+  }
+
+  private Decision withAgentSession(
+      Sandbox sb, SessionRow s, Function<AgentSession, Decision> then) {
+    AgentSession session = live.sessions.get(s.sessionId());
+    if (session != null && session.isOpen()) {
+      return then.apply(session);
+    }
+    // A new agent process for a session whose agent died or whose backend restarted.
+    return Decision.after(
+        openSession(sb, s.sessionId(), s.agent(), s.model()),
+        opened -> {
+          live.sessions.put(s.sessionId(), opened);
+          return then.apply(opened);
+        });
+  }
+
+  private Decision startTurn(SendMessage cmd, AgentSession session, SandboxTables t) {
+    String sessionId = cmd.sessionId();
+    String turnId = "turn-" + commandId();
+    List<Event> events = new ArrayList<>();
+    SessionRow s = t.session(sessionId);
+    if ("running".equals(s.status())) {
+      events.add(interrupted(s)); // stale: its turn did not survive a restart
+    }
+    AgentTurn turn =
+        session.prompt(
+            cmd.text(),
+            update ->
+                send(new RecordSessionUpdate(sessionId, turnId, update.kind(), toJson(update))));
+    live.turns.put(sessionId, new RunningTurn(turnId, turn));
+    turn.result()
+        .whenComplete(
+            (result, failure) ->
+                send(
+                    failure == null
+                        ? new FinishTurn(sessionId, turnId, result.rawStopReason(), null)
+                        : new FinishTurn(sessionId, turnId, null, message(failure))));
+    ObjectNode message = JSON.createObjectNode().put("text", cmd.text());
+    events.add(
+        new TranscriptEntryAppended(
+            sessionId, turnId, "client", "user_message", message.toString(), now()));
+    events.add(new SessionStatusChanged(sessionId, "running", turnId, null, now()));
+    return Decision.persist(events).thenReply(() -> turnId);
+  }
+
+  private Decision recordSessionUpdate(RecordSessionUpdate cmd, SandboxTables t) {
+    SessionRow s = t.session(cmd.sessionId());
+    if (s == null || "closed".equals(s.status())) {
+      return Decision.reply(null);
+    }
+    return Decision.persist(
+        new TranscriptEntryAppended(
+            cmd.sessionId(), cmd.turnId(), "agent", cmd.kind(), cmd.payloadJson(), now()));
+  }
+
+  private Decision finishTurn(FinishTurn cmd, SandboxTables t) {
+    live.turns.computeIfPresent(
+        cmd.sessionId(), (id, running) -> running.turnId().equals(cmd.turnId()) ? null : running);
+    SessionRow s = t.session(cmd.sessionId());
+    if (s == null || !cmd.turnId().equals(s.turnId()) || "closed".equals(s.status())) {
+      return Decision.reply(null);
+    }
+    ObjectNode end = JSON.createObjectNode();
+    end.put("stopReason", cmd.stopReason());
+    end.put("error", cmd.errorMessage());
+    List<Event> events = new ArrayList<>();
+    events.add(
+        new TranscriptEntryAppended(
+            cmd.sessionId(), cmd.turnId(), "system", "turn_ended", end.toString(), now()));
+    if ("running".equals(s.status())) {
+      boolean failed = cmd.errorMessage() != null;
+      events.add(
+          new SessionStatusChanged(
+              cmd.sessionId(),
+              failed ? "error" : "idle",
+              cmd.turnId(),
+              failed ? cmd.errorMessage() : null,
+              now()));
+    }
+    Sandbox sb = live.sandbox;
+    if (sb == null || t.repository() == null) {
+      return Decision.persist(events);
+    }
+    // The turn may have changed files: refresh the derived git state with its end.
+    return Decision.after(
+        SandboxGitState.collect(new SandboxGit(sb.client(), sb.homeDir()), t.repository().dir()),
+        state -> {
+          events.add(new GitStateRefreshed(state, now()));
+          return Decision.persist(events);
+        },
+        failure -> {
+          log().warn("git state of {} after a turn: {}", key(), cause(failure).toString());
+          return Decision.persist(events);
+        });
+  }
+
+  private Decision recordSessionEnded(RecordSessionEnded cmd, SandboxTables t) {
+    live.sessions.remove(cmd.sessionId());
+    SessionRow s = t.session(cmd.sessionId());
+    if (s == null || "closed".equals(s.status()) || "error".equals(s.status())) {
+      return Decision.reply(null);
+    }
+    return Decision.persist(
+        new SessionStatusChanged(cmd.sessionId(), "error", s.turnId(), cmd.reason(), now()));
+  }
+
+  private Decision stopTurn(StopTurn cmd, SandboxTables t) {
+    RunningTurn running = live.turns.get(cmd.sessionId());
+    if (running == null) {
+      return Decision.reply(false);
+    }
+    return Decision.after(running.turn().cancel(), v -> Decision.reply(true));
+  }
+
+  private Decision closeSession(CloseSession cmd, SandboxTables t) {
+    SessionRow s = t.session(cmd.sessionId());
+    if (s == null) {
+      return Decision.reject("session_not_found", "no session " + cmd.sessionId());
+    }
+    if ("closed".equals(s.status())) {
+      return Decision.reply(null);
+    }
+    live.turns.remove(cmd.sessionId());
+    AgentSession session = live.sessions.remove(cmd.sessionId());
+    CompletionStage<Void> io =
+        session == null ? CompletableFuture.completedFuture(null) : session.closeAsync();
+    return Decision.after(
+        io,
+        v ->
+            Decision.persist(
+                new SessionStatusChanged(cmd.sessionId(), "closed", s.turnId(), null, now())));
+  }
+
+  // --- processes and git state
+
+  private Decision startProcess(StartProcess cmd, SandboxTables t) {
+    if (blank(cmd.command())) {
+      return Decision.reject("invalid_process", "command is required");
+    }
+    List<String> args = cmd.args() == null ? List.of() : cmd.args();
+    return withSandbox(
+        t,
+        sb -> {
+          String cwd = blank(cmd.cwd()) ? sb.workDir() : cmd.cwd();
+          return Decision.after(
+              sb.client().processes().start(ProcessRequest.of(cmd.command(), args).withCwd(cwd)),
+              info ->
+                  Decision.persist(new ProcessStarted(info.id(), cmd.command(), args, cwd, now()))
+                      .thenReply(() -> info));
+        });
+  }
+
+  private Decision stopProcess(StopProcess cmd, SandboxTables t) {
+    return withSandbox(
+        t,
+        sb ->
+            Decision.after(
+                sb.client().processes().stop(cmd.processId(), Duration.ofSeconds(5)),
+                info ->
+                    Decision.persist(new ProcessStopped(cmd.processId(), now()))
+                        .thenReply(() -> info)));
+  }
+
+  private Decision refreshGitState(RefreshGitState cmd, SandboxTables t) {
+    SandboxTables.RepositoryView repo = t.repository();
+    if (repo == null) {
+      return Decision.reject("no_repository", "nothing is cloned into the sandbox yet");
+    }
+    return withSandbox(
+        t,
+        sb ->
+            Decision.after(
+                SandboxGitState.collect(new SandboxGit(sb.client(), sb.homeDir()), repo.dir()),
+                state ->
+                    Decision.persist(new GitStateRefreshed(state, now())).thenReply(() -> state)));
+  }
+
+  // --- the live sandbox
+
+  /**
+   * Runs {@code then} with the live sandbox, reattaching first when this process has no handle on
+   * it (after a restart, the provider restarts a dead server on the same directories).
+   */
+  private Decision withSandbox(SandboxTables t, Function<Sandbox, Decision> then) {
+    SandboxRow row = t.sandbox();
+    if (row == null) {
+      return Decision.reject(
+          "no_sandbox", "the sandbox of task " + taskId() + " is not provisioned");
+    }
+    if (row.destroyed()) {
+      return destroyedRejection();
+    }
+    Sandbox sb = live.sandbox;
+    if (sb != null) {
+      return then.apply(sb);
+    }
+    return Decision.after(
+        host.provider().connect(row.sandboxId()),
+        connected -> {
+          attach(connected);
+          return then.apply(connected);
+        });
+  }
+
+  private void attach(Sandbox sb) {
+    Sandbox old = live.sandbox;
+    live.sandbox = sb;
+    if (old != null && old != sb) {
+      old.close();
+    }
+  }
+
+  private CompletionStage<Sandbox> attached() {
+    Sandbox sb = live.sandbox;
+    return sb != null
+        ? CompletableFuture.completedFuture(sb)
+        : CompletableFuture.failedFuture(
+            new IllegalStateException("the sandbox of task " + taskId() + " is not attached"));
+  }
+
+  private Decision destroyedRejection() {
+    return Decision.reject(
+        "sandbox_destroyed", "the sandbox of task " + taskId() + " is destroyed");
+  }
+
+  /** From a listener thread: a later command to this actor. */
+  private void send(Command<?> command) {
+    self.tell(command)
+        .whenComplete(
+            (id, failure) -> {
+              if (failure != null) {
+                log().warn("{} to {} not delivered: {}", command, key(), failure.toString());
+              }
+            });
+  }
+
+  // 6. Broadcast after apply ----------------------------------------------------------------------
+
+  @Override
+  protected void afterApply(List<Event> events, SandboxTables tables) {
+    Set<String> sessions = new LinkedHashSet<>();
+    boolean processes = false;
+    for (Event e : events) {
+      if (e instanceof SessionCreated c) {
+        sessions.add(c.sessionId());
+      } else if (e instanceof TranscriptEntryAppended a) {
+        sessions.add(a.sessionId());
+      } else if (e instanceof SessionStatusChanged c) {
+        sessions.add(c.sessionId());
+      } else if (e instanceof ProcessStarted
+          || e instanceof ProcessStopped
+          || e instanceof SandboxDestroyed) {
+        processes = true;
+      }
+    }
+    for (String sessionId : sessions) {
+      publish(
+          SESSION_TOPIC,
+          organizationId() + ":" + taskId() + ":" + sessionId,
+          "sessionUpdated",
+          () -> new SessionUpdated("sessionUpdated", tables.sessionDetail(sessionId)));
+    }
+    SandboxRow row = tables.sandbox();
+    if (processes && row != null) {
+      publish(
+          PROCESSES_TOPIC,
+          organizationId() + ":" + row.providerId() + ":" + row.sandboxId(),
+          "processesUpdated",
+          () -> new ProcessesUpdated("processesUpdated", tables.processes()));
+    }
+  }
+
+  // helpers
+  // ----------------------------------------------------------------------------------------
+
+  private String organizationId() {
+    return key().segments().get(1);
+  }
+
+  private String taskId() {
+    return key().segments().get(3);
+  }
+
+  private static String toJson(SessionUpdate update) {
+    try {
+      ObjectNode node = JSON.valueToTree(update);
+      node.put("sessionUpdate", update.kind());
+      return node.toString();
+    } catch (IllegalArgumentException e) {
+      return JSON.createObjectNode().put("sessionUpdate", update.kind()).toString();
+    }
+  }
+
+  private static Throwable cause(Throwable t) {
+    return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+  }
+
+  private static String message(Throwable t) {
+    Throwable c = cause(t);
+    return c.getMessage() != null ? c.getMessage() : c.getClass().getSimpleName();
+  }
+
+  private static boolean blank(String s) {
+    return s == null || s.isBlank();
+  }
+
+  private static long now() {
+    return System.currentTimeMillis();
+  }
+}

@@ -1,0 +1,339 @@
+package dev.foundry.backend.sandbox;
+
+import static dev.foundry.backend.runtime.RuntimeFixture.await;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.foundry.backend.runtime.CommandRejectedException;
+import dev.foundry.backend.runtime.DurableRef;
+import dev.foundry.backend.runtime.Publication;
+import dev.foundry.backend.runtime.RuntimeFixture;
+import dev.foundry.backend.sandbox.SandboxActor.CloneRepository;
+import dev.foundry.backend.sandbox.SandboxActor.CloseSession;
+import dev.foundry.backend.sandbox.SandboxActor.Command;
+import dev.foundry.backend.sandbox.SandboxActor.CreateSession;
+import dev.foundry.backend.sandbox.SandboxActor.Destroy;
+import dev.foundry.backend.sandbox.SandboxActor.GetSandbox;
+import dev.foundry.backend.sandbox.SandboxActor.GetSession;
+import dev.foundry.backend.sandbox.SandboxActor.ListProcesses;
+import dev.foundry.backend.sandbox.SandboxActor.ProcessLogs;
+import dev.foundry.backend.sandbox.SandboxActor.Provision;
+import dev.foundry.backend.sandbox.SandboxActor.SendMessage;
+import dev.foundry.backend.sandbox.SandboxActor.StartProcess;
+import dev.foundry.backend.sandbox.SandboxActor.StopTurn;
+import dev.foundry.backend.sandbox.SandboxActor.StoreGitCredentials;
+import dev.foundry.backend.sandbox.SandboxTables.SandboxView;
+import dev.foundry.backend.sandbox.SandboxTables.SessionDetail;
+import dev.foundry.sandbox.git.GitCredentials;
+import dev.foundry.sandbox.process.ProcessInfo;
+import dev.foundry.sandbox.process.ProcessLogEntry;
+import dev.foundry.sandbox.provider.SandboxProvider.SandboxSummary;
+import dev.foundry.sandbox.provider.local.LocalSandboxProvider;
+import dev.foundry.sandbox.provider.local.LocalSandboxSettings;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The sandbox actor end to end: the real runtime on disk, the real sandbox-agent binary on
+ * loopback, the offline agent in the {@code mock} slot, and a {@code file://} bare repository.
+ */
+class SandboxActorTest {
+  private static final String ORG = "acme";
+
+  @TempDir Path tmp;
+
+  private ExecutorService io;
+  private LocalSandboxProvider provider;
+  private RuntimeFixture fixture;
+  private String remoteUrl;
+  private final Map<String, List<GitCredentials>> tokens = new ConcurrentHashMap<>();
+
+  @BeforeEach
+  void start() throws Exception {
+    io =
+        Executors.newCachedThreadPool(
+            r -> {
+              Thread t = new Thread(r, "sandbox-test-io");
+              t.setDaemon(true);
+              return t;
+            });
+    provider =
+        new LocalSandboxProvider(
+            LocalSandboxSettings.of(tmp.resolve("sandboxes"), SandboxAgentBin.path(), io));
+    remoteUrl = seedRemote();
+    fixture = new RuntimeFixture(tmp.resolve("data"), List.of(SandboxActor.KIND));
+    configureHost();
+  }
+
+  /** A restarted backend configures its host again: the new actor system starts with none. */
+  private void configureHost() {
+    SandboxHost.get(fixture.runtime().system())
+        .configure(
+            provider,
+            (org, user) -> CompletableFuture.completedFuture(tokens.getOrDefault(user, List.of())));
+  }
+
+  @AfterEach
+  void cleanUp() {
+    // Never leave a server or an agent behind, also when a test failed half-way.
+    try {
+      fixture.close();
+    } finally {
+      for (SandboxSummary s : provider.list().join()) {
+        provider.destroy(s.sandboxId()).orTimeout(20, TimeUnit.SECONDS).join();
+      }
+      io.shutdownNow();
+    }
+  }
+
+  private DurableRef<Command<?>> sandbox(String taskId) {
+    return fixture.runtime().getOrCreate(SandboxActor.KIND, SandboxActor.key(ORG, taskId));
+  }
+
+  /** Provisioned, cloned on {@code branch}, one session: where most stories start. */
+  private DurableRef<Command<?>> readySandbox(String taskId, String sessionId) {
+    DurableRef<Command<?>> ref = sandbox(taskId);
+    SandboxView view = await(ref.ask(new Provision(), Duration.ofSeconds(30)));
+    assertThat(view.state()).isEqualTo("running");
+    await(ref.ask(new CloneRepository(remoteUrl, "feature-" + taskId), Duration.ofSeconds(30)));
+    await(ref.ask(new CreateSession(sessionId, null, null), Duration.ofSeconds(30)));
+    return ref;
+  }
+
+  private SessionDetail session(DurableRef<Command<?>> ref, String sessionId) {
+    return await(ref.query(new GetSession(sessionId)));
+  }
+
+  private SessionDetail awaitStatus(DurableRef<Command<?>> ref, String sessionId, String status) {
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .pollInterval(Duration.ofMillis(50))
+        .until(() -> session(ref, sessionId).session().status(), status::equals);
+    return session(ref, sessionId);
+  }
+
+  @Test
+  void aPromptStreamsIntoTheTranscriptAndTheSessionReturnsToIdle() {
+    List<Publication> published = new CopyOnWriteArrayList<>();
+    fixture.hub().subscribe(SandboxActor.SESSION_TOPIC, ORG + ":t1:s1", published::add);
+    DurableRef<Command<?>> ref = readySandbox("t1", "s1");
+
+    SandboxView view = await(ref.query(new GetSandbox()));
+    assertThat(view.repository().branch()).isEqualTo("feature-t1");
+    assertThat(view.repository().remoteUrl()).isEqualTo(remoteUrl);
+    assertThat(session(ref, "s1").session().status()).isEqualTo("idle");
+
+    String turn = await(ref.ask(new SendMessage("s1", "hello there")));
+    SessionDetail done = awaitStatus(ref, "s1", "idle");
+
+    assertThat(done.agentText(turn)).isEqualTo("You said: hello there");
+    assertThat(done.transcript().get(0).sender()).isEqualTo("client");
+    assertThat(done.transcript().get(0).payload().path("text").asText()).isEqualTo("hello there");
+    assertThat(done.transcript()).extracting(e -> e.kind()).contains("agent_message_chunk");
+    assertThat(done.transcript().get(done.transcript().size() - 1).kind()).isEqualTo("turn_ended");
+    assertThat(published).extracting(Publication::event).contains("sessionUpdated");
+
+    // A second message in the same session.
+    String second = await(ref.ask(new SendMessage("s1", "and again")));
+    assertThat(awaitStatus(ref, "s1", "idle").agentText(second)).isEqualTo("You said: and again");
+  }
+
+  @Test
+  void queriesAreAnsweredWhileATurnRunsAndTheTurnCanBeStopped() {
+    DurableRef<Command<?>> ref = readySandbox("t2", "s1");
+
+    long before = System.nanoTime();
+    await(ref.ask(new SendMessage("s1", "/slow 100")));
+    long sendMillis = (System.nanoTime() - before) / 1_000_000;
+    // The command completed at once although the turn takes ten seconds.
+    assertThat(sendMillis).isLessThan(3000);
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> session(ref, "s1").transcript().size() > 3);
+    long q = System.nanoTime();
+    SessionDetail running = session(ref, "s1");
+    assertThat((System.nanoTime() - q) / 1_000_000).isLessThan(1000);
+    assertThat(running.session().status()).isEqualTo("running");
+    assertThatThrownBy(() -> await(ref.ask(new SendMessage("s1", "too soon"))))
+        .isInstanceOf(CommandRejectedException.class)
+        .hasMessageContaining("running a turn");
+
+    assertThat((Boolean) await(ref.ask(new StopTurn("s1")))).isTrue();
+    SessionDetail stopped = awaitStatus(ref, "s1", "idle");
+    assertThat(
+            stopped
+                .transcript()
+                .get(stopped.transcript().size() - 1)
+                .payload()
+                .path("stopReason")
+                .asText())
+        .isEqualTo("cancelled");
+  }
+
+  @Test
+  void theAgentEditsAFileAndTheGitStateShowsIt() {
+    DurableRef<Command<?>> ref = readySandbox("t3", "s1");
+
+    await(ref.ask(new SendMessage("s1", "/write notes/todo.txt buy milk")));
+    awaitStatus(ref, "s1", "idle");
+
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> await(ref.query(new SandboxActor.GetGitState())) != null);
+    SandboxTables.GitState git = await(ref.query(new SandboxActor.GetGitState()));
+    assertThat(git.branch()).isEqualTo("feature-t3");
+    assertThat(git.files())
+        .extracting(SandboxTables.FileChange::path, SandboxTables.FileChange::type)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("notes/todo.txt", "A"));
+    assertThat(git.added()).isEqualTo(1);
+    assertThat(git.ahead()).isZero();
+  }
+
+  @Test
+  void ownerCredentialsAreWrittenPrivatelyRewrittenOnOwnerChangeAndNeverJournaled()
+      throws IOException {
+    tokens.put("u1", List.of(GitCredentials.of("https://github.com", "alice", "token-of-alice")));
+    tokens.put("u2", List.of(GitCredentials.of("https://github.com", "bob", "token-of-bob")));
+    DurableRef<Command<?>> ref = sandbox("t4");
+    SandboxView view = await(ref.ask(new Provision(), Duration.ofSeconds(30)));
+    Path store = Path.of(view.homeDir(), ".foundry", "git-credentials");
+
+    await(ref.ask(new StoreGitCredentials("u1", "alice", "alice@example.com")));
+    assertThat(Files.readString(store)).contains("alice:token-of-alice@github.com");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(store)))
+        .isEqualTo("rw-------");
+
+    await(ref.ask(new StoreGitCredentials("u2", "bob", "bob@example.com")));
+    assertThat(Files.readString(store))
+        .contains("bob:token-of-bob@github.com")
+        .doesNotContain("alice");
+    assertThat(await(ref.query(new GetSandbox())).gitOwner().login()).isEqualTo("bob");
+    assertThat(Files.readString(Path.of(view.homeDir(), ".gitconfig"))).contains("bob@example.com");
+
+    for (Path f : Files.walk(fixture.dataDir()).filter(Files::isRegularFile).toList()) {
+      assertThat(new String(Files.readAllBytes(f), StandardCharsets.ISO_8859_1))
+          .as("%s", f)
+          .doesNotContain("token-of-");
+    }
+  }
+
+  @Test
+  void aRestartMidTurnEndsTheTurnTruthfullyAndReattachesTheSandbox() {
+    DurableRef<Command<?>> ref = readySandbox("t5", "s1");
+    long serverPid = provider.serverPid("t5").orElseThrow();
+    await(ref.ask(new SendMessage("s1", "/slow 100")));
+    await().atMost(Duration.ofSeconds(10)).until(() -> session(ref, "s1").transcript().size() > 2);
+
+    fixture.restart();
+    configureHost();
+
+    DurableRef<Command<?>> after = sandbox("t5");
+    SessionDetail ended = awaitStatus(after, "s1", "error");
+    assertThat(ended.session().errorMessage()).isEqualTo(SandboxActor.BACKEND_RESTARTED);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> await(after.query(new GetSandbox())).reattachedAt() != null);
+    // The server outlived the backend, so reattaching found the same one.
+    assertThat(provider.serverPid("t5")).contains(serverPid);
+
+    String turn = await(after.ask(new SendMessage("s1", "still there?"), Duration.ofSeconds(30)));
+    assertThat(awaitStatus(after, "s1", "idle").agentText(turn))
+        .isEqualTo("You said: still there?");
+  }
+
+  @Test
+  void processesStartLogAndAreGoneWithTheDestroyedSandbox() throws Exception {
+    List<Publication> processes = new CopyOnWriteArrayList<>();
+    fixture.hub().subscribe(SandboxActor.PROCESSES_TOPIC, ORG + ":local:t6", processes::add);
+    DurableRef<Command<?>> ref = readySandbox("t6", "s1");
+    await(ref.ask(new SendMessage("s1", "/slow 100")));
+
+    ProcessInfo sleeper =
+        await(ref.ask(new StartProcess("sh", List.of("-c", "echo started; exec sleep 600"), null)));
+    assertThat(processes).extracting(Publication::event).containsExactly("processesUpdated");
+    CompletionStage<List<ProcessInfo>> listed = await(ref.query(new ListProcesses()));
+    assertThat(await(listed)).extracting(ProcessInfo::id).contains(sleeper.id());
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(
+            () -> {
+              CompletionStage<List<ProcessLogEntry>> logs =
+                  await(ref.query(new ProcessLogs(sleeper.id())));
+              return await(logs).stream()
+                  .map(ProcessLogEntry::text)
+                  .anyMatch(t -> t.contains("started"));
+            });
+
+    long serverPid = provider.serverPid("t6").orElseThrow();
+    List<Long> tree = new ArrayList<>();
+    tree.add(serverPid);
+    ProcessHandle.of(serverPid).orElseThrow().descendants().forEach(p -> tree.add(p.pid()));
+    assertThat(tree).contains(sleeper.pid());
+    assertThat(tree.size()).isGreaterThanOrEqualTo(3); // server, agent, sleeper
+
+    await(ref.ask(new Destroy(), Duration.ofSeconds(30)));
+
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> tree.stream().noneMatch(pid -> Files.exists(Path.of("/proc/" + pid))));
+    assertThat(await(ref.query(new GetSandbox())).state()).isEqualTo("destroyed");
+    assertThat(session(ref, "s1").session().status()).isEqualTo("closed");
+    assertThat(provider.list().join()).isEmpty();
+    assertThatThrownBy(() -> await(ref.ask(new SendMessage("s1", "hello"))))
+        .isInstanceOf(CommandRejectedException.class);
+    assertThat(processes.size()).isGreaterThanOrEqualTo(2);
+  }
+
+  @Test
+  void aClosedSessionRefusesMessages() {
+    DurableRef<Command<?>> ref = readySandbox("t7", "s1");
+    await(ref.ask(new CloseSession("s1")));
+    assertThat(session(ref, "s1").session().status()).isEqualTo("closed");
+    assertThatThrownBy(() -> await(ref.ask(new SendMessage("s1", "hello"))))
+        .isInstanceOf(CommandRejectedException.class)
+        .hasMessageContaining("closed");
+  }
+
+  // --- a file:// remote with one commit on main
+
+  private String seedRemote() throws Exception {
+    Path remote = tmp.resolve("remote.git");
+    Path seed = tmp.resolve("seed");
+    git(tmp, "init", "--bare", "-b", "main", remote.toString());
+    git(tmp, "init", "-b", "main", seed.toString());
+    Files.writeString(seed.resolve("README.md"), "# demo\n");
+    git(seed, "add", "README.md");
+    git(seed, "-c", "user.name=Seed", "-c", "user.email=seed@example.com", "commit", "-m", "seed");
+    String url = "file://" + remote;
+    git(seed, "push", url, "main");
+    return url;
+  }
+
+  private static void git(Path dir, String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of("git"));
+    cmd.addAll(List.of(args));
+    Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
+      throw new IllegalStateException("git " + List.of(args) + " failed: " + out);
+    }
+  }
+}
