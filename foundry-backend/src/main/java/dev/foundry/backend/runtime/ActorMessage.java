@@ -38,6 +38,13 @@ sealed interface ActorMessage {
     INSTANCE
   }
 
+  /**
+   * Activates the actor (recovery resumes its queue); sent at start to actors with pending work.
+   */
+  enum Wake implements ActorMessage {
+    INSTANCE
+  }
+
   /** From the registry: stop now if idle. */
   enum Stop implements ActorMessage {
     INSTANCE

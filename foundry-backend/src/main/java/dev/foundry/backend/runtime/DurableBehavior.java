@@ -62,6 +62,8 @@ final class DurableBehavior<
   private final JsonTypes json;
   private final ActorRegistry.Passivation passivation;
   private final DurableActor<C, E, T> actor;
+  private final PendingWork pendingWork;
+  private final String persistenceId;
   private final Handlers<C, T> handlers = new Handlers<>();
 
   private ActorDatabase database;
@@ -112,6 +114,8 @@ final class DurableBehavior<
     this.settings = settings;
     this.json = JsonTypes.get(context.getSystem());
     this.passivation = passivation;
+    this.pendingWork = runtime.pendingWork();
+    this.persistenceId = kind.persistenceId(key);
     this.actor =
         kind.create(
             new ActorSetup<>(
@@ -291,6 +295,11 @@ final class DurableBehavior<
           passivation.request().run();
         }
         return Effect().none();
+      } else if (message == ActorMessage.Wake.INSTANCE) {
+        if (!state.created) {
+          passivation.request().run();
+        }
+        return Effect().none();
       } else if (message == Stop.INSTANCE) {
         if (isIdle(state)) {
           return Effect().stop();
@@ -345,6 +354,7 @@ final class DurableBehavior<
     if (state.pending.isEmpty() && !ioInFlight) {
       return decideFresh(state, write, submit);
     }
+    markPendingIfFirst(state);
     write.add(new CommandAccepted(submit.commandId(), submit.command(), now()));
     return Effect().persist(write).thenRun(s -> acknowledge(submit));
   }
@@ -365,6 +375,7 @@ final class DurableBehavior<
         return Effect().persist(write).thenRun(s -> submit.replyTo().tell(failed));
       }
       case AFTER -> {
+        markPendingIfFirst(state);
         write.add(new CommandAccepted(id, submit.command(), now()));
         return Effect()
             .persist(write)
@@ -386,6 +397,21 @@ final class DurableBehavior<
                   submit.replyTo().tell(submit.awaitResult() ? reply : new Accepted(id));
                 });
       }
+    }
+  }
+
+  /** Before the first queued command is written, the actor is listed for waking at start. */
+  private void markPendingIfFirst(QueueState state) {
+    if (state.pending.isEmpty()) {
+      pendingWork.mark(persistenceId, kind.name(), key);
+    }
+  }
+
+  private void afterCompletion(QueueState state) {
+    if (state.pending.isEmpty()) {
+      pendingWork.clear(persistenceId);
+    } else {
+      context.getSelf().tell(Drain.INSTANCE);
     }
   }
 
@@ -439,7 +465,7 @@ final class DurableBehavior<
           .thenRun(
               s -> {
                 answerWaiters(id, new Failed(id, decision.error.toException(id)));
-                context.getSelf().tell(Drain.INSTANCE);
+                afterCompletion(s);
               });
     }
     Staged staged = stage(state.seqNr + 1, id, head.command(), decision);
@@ -448,7 +474,7 @@ final class DurableBehavior<
         .thenRun(
             s -> {
               answerWaiters(id, finish(id, staged));
-              context.getSelf().tell(Drain.INSTANCE);
+              afterCompletion(s);
             });
   }
 

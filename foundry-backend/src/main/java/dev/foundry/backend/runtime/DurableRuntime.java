@@ -25,6 +25,7 @@ public final class DurableRuntime {
   private final RealtimeHub hub;
   private final Map<String, ActorKind<?, ?, ?>> kinds = new ConcurrentHashMap<>();
   private final ActorRef<ActorRegistry.Command> registry;
+  private final PendingWork pendingWork;
 
   private DurableRuntime(
       ActorSystem<?> system,
@@ -43,8 +44,25 @@ public final class DurableRuntime {
       types.register(kind.eventType());
       kind.migrations(); // fail at start, not at first use, when a kind has no migrations
     }
+    this.pendingWork = new PendingWork(settings.dataDir());
+    system.getWhenTerminated().thenRun(pendingWork::close);
     this.registry =
         system.systemActorOf(ActorRegistry.create(this, settings), "durable-actors", Props.empty());
+    wakeActorsWithPendingWork();
+  }
+
+  /** Accepted commands resume at start, not when someone next addresses their actor. */
+  private void wakeActorsWithPendingWork() {
+    for (PendingWork.Entry entry : pendingWork.all()) {
+      ActorKind<?, ?, ?> kind = kinds.get(entry.kind());
+      if (kind != null) {
+        registry.tell(new ActorRegistry.Route(kind, entry.key(), ActorMessage.Wake.INSTANCE));
+      }
+    }
+  }
+
+  PendingWork pendingWork() {
+    return pendingWork;
   }
 
   /** Starts the runtime for {@code kinds}; call once per actor system, before any command. */

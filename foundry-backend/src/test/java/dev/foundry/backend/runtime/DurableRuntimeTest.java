@@ -255,6 +255,29 @@ class DurableRuntimeTest {
   }
 
   @Test
+  void acceptedCommandsResumeAfterARestartWithoutAnyoneAddressingTheActor() throws Exception {
+    start();
+    DurableRef<TodoList.Command<?>> ref = list("resume");
+    await(ref.tell(new AddCheckedItem("resumed", 2_000)));
+    await(ref.tell(new AddItem("queued behind it")));
+    fixture.restart(); // the I/O in flight is lost with the old actor system
+    List<Publication> seen = new CopyOnWriteArrayList<>();
+    try (AutoCloseable sub = fixture.hub().subscribe("todo", "resume", seen::add)) {
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .untilAsserted(
+              () ->
+                  assertThat(seen)
+                      .last()
+                      .extracting(p -> ((List<?>) p.payload()).size())
+                      .isEqualTo(2));
+    }
+    assertThat(items("resume"))
+        .extracting(Item::text)
+        .containsExactly("resumed", "queued behind it");
+  }
+
+  @Test
   void stateSurvivesARestart() {
     start();
     await(list("r").ask(new AddItem("one")));
