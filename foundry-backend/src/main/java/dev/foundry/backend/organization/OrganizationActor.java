@@ -53,6 +53,7 @@ public final class OrganizationActor
         OrganizationActor.Command<?>, OrganizationActor.Event, OrganizationTables> {
 
   private static final SecureRandom RANDOM = new SecureRandom();
+  public static final int MAX_BRANCHES_PER_REFRESH = 500;
 
   // 1. Kind and key ---------------------------------------------------------------------------
 
@@ -143,6 +144,14 @@ public final class OrganizationActor
   @JsonTypeName("organization.refresh-task-summary-for-branch")
   public record RefreshTaskSummaryForBranch(
       String repoId, String branchName, WorkspacePullRequestSummary pullRequest, String repoName)
+      implements OrganizationCommand<Boolean> {}
+
+  /**
+   * The bulk path for many branches in one command (one journal write): what a repository sync
+   * sends instead of one command per pull request. At most 500 branches.
+   */
+  @JsonTypeName("organization.refresh-task-summaries-for-branches")
+  public record RefreshTaskSummariesForBranches(List<RefreshTaskSummaryForBranch> branches)
       implements OrganizationCommand<Boolean> {}
 
   // 2b. Commands: app instance ----------------------------------------------------------------
@@ -309,6 +318,7 @@ public final class OrganizationActor
         .command(ApplyTaskSummaryUpdate.class, org(this::applyTaskSummaryUpdate))
         .command(RemoveTaskSummary.class, org(this::removeTaskSummary))
         .command(RefreshTaskSummaryForBranch.class, org(this::refreshTaskSummaryForBranch))
+        .command(RefreshTaskSummariesForBranches.class, org(this::refreshTaskSummariesForBranches))
         .command(IndexSession.class, app(this::indexSession))
         .command(RemoveSession.class, app(this::removeSession))
         .command(IndexEmail.class, app(this::indexEmail))
@@ -580,43 +590,66 @@ public final class OrganizationActor
 
   private Decision refreshTaskSummaryForBranch(
       RefreshTaskSummaryForBranch cmd, OrganizationTables tables) {
+    return refreshBranches(List.of(cmd), tables);
+  }
+
+  private Decision refreshTaskSummariesForBranches(
+      RefreshTaskSummariesForBranches cmd, OrganizationTables tables) {
+    if (cmd.branches() == null || cmd.branches().size() > MAX_BRANCHES_PER_REFRESH) {
+      return Decision.reject(
+          "invalid_branch", "1.." + MAX_BRANCHES_PER_REFRESH + " branches per refresh");
+    }
+    return refreshBranches(cmd.branches(), tables);
+  }
+
+  /** The bulk path: virtual tasks for new branches with a PR, PR updates for known ones. */
+  private Decision refreshBranches(
+      List<RefreshTaskSummaryForBranch> branches, OrganizationTables tables) {
     Decision missing = requireInitialized(tables);
     if (missing != null) {
       return missing;
     }
-    if (blank(cmd.repoId()) || blank(cmd.branchName())) {
-      return Decision.reject("invalid_branch", "repoId and branchName are required");
-    }
-    List<String> taskIds = tables.taskIdsOnBranch(cmd.repoId(), cmd.branchName());
-    long at =
-        cmd.pullRequest() != null && cmd.pullRequest().updatedAtMs() != null
-            ? cmd.pullRequest().updatedAtMs()
-            : now();
-    if (taskIds.isEmpty()) {
-      if (cmd.pullRequest() == null) {
-        return Decision.reply(false);
+    for (RefreshTaskSummaryForBranch b : branches) {
+      if (b == null || blank(b.repoId()) || blank(b.branchName())) {
+        return Decision.reject("invalid_branch", "repoId and branchName are required");
       }
-      RepoRecord repo = tables.repository(organizationId(), cmd.repoId());
-      String repoName =
-          !blank(cmd.repoName())
-              ? cmd.repoName()
-              : repo != null ? repo.label() : organizationId() + "/" + cmd.repoId();
-      String title =
-          blank(cmd.pullRequest().title()) ? cmd.branchName() : cmd.pullRequest().title();
-      return Decision.persist(
-              new VirtualTaskAdded(
-                  UUID.randomUUID().toString(),
-                  cmd.repoId(),
-                  cmd.branchName(),
-                  title,
-                  repoName,
-                  cmd.pullRequest(),
-                  at))
-          .thenReply(() -> true);
     }
     List<Event> events = new ArrayList<>();
-    for (String taskId : taskIds) {
-      events.add(new TaskPullRequestRefreshed(taskId, cmd.pullRequest(), at));
+    // Branches that got a virtual task earlier in this batch, by repo and branch.
+    Map<String, String> created = new java.util.HashMap<>();
+    for (RefreshTaskSummaryForBranch b : branches) {
+      List<String> taskIds = new ArrayList<>(tables.taskIdsOnBranch(b.repoId(), b.branchName()));
+      String earlier = created.get(b.repoId() + "\n" + b.branchName());
+      if (earlier != null) {
+        taskIds.add(earlier);
+      }
+      long at =
+          b.pullRequest() != null && b.pullRequest().updatedAtMs() != null
+              ? b.pullRequest().updatedAtMs()
+              : now();
+      if (taskIds.isEmpty()) {
+        if (b.pullRequest() == null) {
+          continue;
+        }
+        RepoRecord repo = tables.repository(organizationId(), b.repoId());
+        String repoName =
+            !blank(b.repoName())
+                ? b.repoName()
+                : repo != null ? repo.label() : organizationId() + "/" + b.repoId();
+        String title = blank(b.pullRequest().title()) ? b.branchName() : b.pullRequest().title();
+        String taskId = UUID.randomUUID().toString();
+        created.put(b.repoId() + "\n" + b.branchName(), taskId);
+        events.add(
+            new VirtualTaskAdded(
+                taskId, b.repoId(), b.branchName(), title, repoName, b.pullRequest(), at));
+      } else {
+        for (String taskId : taskIds) {
+          events.add(new TaskPullRequestRefreshed(taskId, b.pullRequest(), at));
+        }
+      }
+    }
+    if (events.isEmpty()) {
+      return Decision.reply(false);
     }
     return Decision.persist(events).thenReply(() -> true);
   }

@@ -15,6 +15,7 @@ import dev.foundry.backend.organization.OrganizationActor.IndexSession;
 import dev.foundry.backend.organization.OrganizationActor.InitializeOrganization;
 import dev.foundry.backend.organization.OrganizationActor.ListRepos;
 import dev.foundry.backend.organization.OrganizationActor.MaterializeTask;
+import dev.foundry.backend.organization.OrganizationActor.RefreshTaskSummariesForBranches;
 import dev.foundry.backend.organization.OrganizationActor.RefreshTaskSummaryForBranch;
 import dev.foundry.backend.organization.OrganizationActor.RemoveMember;
 import dev.foundry.backend.organization.OrganizationActor.TaskIndexEntry;
@@ -320,6 +321,31 @@ class OrganizationActorTest {
                     .ask(new RefreshTaskSummaryForBranch(repo.repoId(), "other", null, null))))
         .isFalse();
     assertThat(product.tasks(org)).hasSize(1);
+  }
+
+  @Test
+  void aBatchRefreshWritesManyBranchesAtOnceAndOneBranchGetsOneVirtualTask() {
+    RepoRecord repo = product.addRepository(org, "acme/widgets");
+    List<RefreshTaskSummaryForBranch> batch = new java.util.ArrayList<>();
+    for (int i = 0; i < 50; i++) {
+      batch.add(
+          new RefreshTaskSummaryForBranch(
+              repo.repoId(), "b" + i, pr(i, "PR " + i, "b" + i, 10 + i), null));
+    }
+    batch.add(
+        new RefreshTaskSummaryForBranch(repo.repoId(), "b0", pr(0, "PR 0 again", "b0", 100), null));
+    assertThat(await(product.org(org).ask(new RefreshTaskSummariesForBranches(batch)))).isTrue();
+    List<WorkspaceTaskSummary> tasks = product.tasks(org);
+    assertThat(tasks).hasSize(50);
+    assertThat(tasks.get(0).branch()).isEqualTo("b0");
+    assertThat(tasks.get(0).pullRequest().title()).isEqualTo("PR 0 again");
+
+    List<RefreshTaskSummaryForBranch> tooMany = java.util.Collections.nCopies(501, batch.get(0));
+    assertThatThrownBy(
+            () -> await(product.org(org).ask(new RefreshTaskSummariesForBranches(tooMany))))
+        .isInstanceOf(CommandRejectedException.class)
+        .hasFieldOrPropertyWithValue("code", "invalid_branch");
+    assertThat(product.tasks(org)).hasSize(50);
   }
 
   @Test
