@@ -656,6 +656,18 @@ final class DurableBehavior<
       passivation.request().run();
       return Effect().none();
     }
+    if (!state.created) {
+      // getOrCreate creates on any call: make the existence durable before the file appears, so
+      // a file never exists for an actor the journal does not know.
+      return Effect()
+          .persist(new ActorCreated(kind.name(), key.segments(), now()))
+          .thenRun(s -> answer(query));
+    }
+    answer(query);
+    return Effect().none();
+  }
+
+  private void answer(Query query) {
     BiFunction<Object, T, Object> handler = handlers.queryHandler(query.query().getClass());
     if (handler == Handlers.MISSING || handler == null) {
       query
@@ -669,7 +681,7 @@ final class DurableBehavior<
                       kind.name()
                           + " has no handler for "
                           + query.query().getClass().getSimpleName())));
-      return Effect().none();
+      return;
     }
     try {
       query.replyTo().tell(new Succeeded(null, handler.apply(query.query(), tables())));
@@ -685,7 +697,6 @@ final class DurableBehavior<
                   new CommandFailedException(
                       null, "query_failed", String.valueOf(e.getMessage()))));
     }
-    return Effect().none();
   }
 
   private Effect<RuntimeEvent, QueueState> onInspectFailures(

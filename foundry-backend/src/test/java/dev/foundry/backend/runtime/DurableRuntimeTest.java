@@ -217,7 +217,16 @@ class DurableRuntimeTest {
         fixture.runtime().get(TodoList.KIND, TodoList.key("yes"));
     assertThat(await(existing.ask(new AddItem("second")))).isEqualTo(2L);
 
+    // getOrCreate creates on a query too, durably: the actor then exists for get.
+    assertThat(items("by-query")).isEmpty();
     fixture.restart();
+    assertThat(
+            await(
+                fixture
+                    .runtime()
+                    .get(TodoList.KIND, TodoList.key("by-query"))
+                    .query(new ListItems())))
+        .isEmpty();
     existing = fixture.runtime().get(TodoList.KIND, TodoList.key("yes"));
     assertThat(await(existing.query(new ListItems()))).hasSize(2);
     DurableRef<TodoList.Command<?>> stillMissing =
