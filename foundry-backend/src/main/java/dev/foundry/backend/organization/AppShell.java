@@ -40,10 +40,11 @@ public final class AppShell {
    */
   public static CompletionStage<FoundryAppSnapshot> snapshotForUser(
       DurableRuntime runtime, String userId, String activeOrganizationId) {
-    var user = runtime.getOrCreate(UserActor.KIND, UserActor.key(userId));
-    CompletionStage<FoundryUser> profile = user.query(new UserActor.GetProfile());
+    // Reads use get: building a snapshot never creates a user or an organization.
+    var user = runtime.get(UserActor.KIND, UserActor.key(userId));
+    CompletionStage<FoundryUser> profile = ifExists(user.query(new UserActor.GetProfile()));
     CompletionStage<ProviderCredentials> credentials =
-        user.query(new UserActor.GetProviderCredentialStatus());
+        ifExists(user.query(new UserActor.GetProviderCredentialStatus()));
     return profile.thenCompose(
         p -> {
           if (p == null) {
@@ -52,9 +53,10 @@ public final class AppShell {
           List<CompletableFuture<FoundryOrganization>> orgs = new ArrayList<>();
           for (String id : p.eligibleOrganizationIds()) {
             orgs.add(
-                runtime
-                    .getOrCreate(OrganizationActor.KIND, OrganizationActor.key(id))
-                    .query(new GetOrganization())
+                ifExists(
+                        runtime
+                            .get(OrganizationActor.KIND, OrganizationActor.key(id))
+                            .query(new GetOrganization()))
                     .toCompletableFuture());
           }
           return CompletableFuture.allOf(orgs.toArray(CompletableFuture[]::new))
@@ -72,10 +74,31 @@ public final class AppShell {
                         new FoundryAppSnapshot.Auth("signed_in", userId),
                         active,
                         out.onboarding(),
-                        creds,
+                        creds == null ? out.providerCredentials() : creds,
                         List.of(p),
                         initialized);
                   });
+        });
+  }
+
+  /** {@code stage}'s value, or null when the addressed actor was never created. */
+  static <V> CompletionStage<V> ifExists(CompletionStage<V> stage) {
+    return stage.handle(
+        (value, failure) -> {
+          if (failure == null) {
+            return value;
+          }
+          Throwable cause =
+              failure instanceof java.util.concurrent.CompletionException
+                      && failure.getCause() != null
+                  ? failure.getCause()
+                  : failure;
+          if (cause instanceof dev.foundry.backend.runtime.ActorNotFoundException) {
+            return null;
+          }
+          throw failure instanceof java.util.concurrent.CompletionException c
+              ? c
+              : new java.util.concurrent.CompletionException(cause);
         });
   }
 }

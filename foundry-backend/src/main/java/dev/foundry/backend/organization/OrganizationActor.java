@@ -721,9 +721,10 @@ public final class OrganizationActor
       return Decision.reject("not_signed_in", "session " + cmd.sessionId() + " is not signed in");
     }
     CompletionStage<FoundryUser> profile =
-        runtime()
-            .getOrCreate(UserActor.KIND, UserActor.key(session.userId()))
-            .query(new UserActor.GetProfile());
+        AppShell.ifExists(
+            runtime()
+                .get(UserActor.KIND, UserActor.key(session.userId()))
+                .query(new UserActor.GetProfile()));
     return Decision.after(
         profile,
         user -> {

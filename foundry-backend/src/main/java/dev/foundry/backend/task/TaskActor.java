@@ -235,10 +235,7 @@ public final class TaskActor
       DurableRuntime runtime, ActorKey taskKey, String userId) {
     String taskId = taskKey.segments().get(4);
     CompletionStage<WorkspaceTaskDetail> detail = runtime.get(KIND, taskKey).query(new GetDetail());
-    CompletionStage<UserTaskState> state =
-        runtime
-            .getOrCreate(UserActor.KIND, UserActor.key(userId))
-            .query(new UserActor.GetTaskState(taskId));
+    CompletionStage<UserTaskState> state = userState(runtime, userId, taskId);
     return detail.thenCombine(state, TaskViews::forUser);
   }
 
@@ -248,11 +245,45 @@ public final class TaskActor
     String taskId = taskKey.segments().get(4);
     CompletionStage<WorkspaceSessionDetail> detail =
         runtime.get(KIND, taskKey).query(new GetSessionDetail(sessionId));
-    CompletionStage<UserTaskState> state =
-        runtime
-            .getOrCreate(UserActor.KIND, UserActor.key(userId))
-            .query(new UserActor.GetTaskState(taskId));
+    CompletionStage<UserTaskState> state = userState(runtime, userId, taskId);
     return detail.thenCombine(state, TaskViews::forUser);
+  }
+
+  /** The user's state of this task; empty for a user who never touched it (or does not exist). */
+  private static CompletionStage<UserTaskState> userState(
+      DurableRuntime runtime, String userId, String taskId) {
+    return ifExists(
+            runtime
+                .get(UserActor.KIND, UserActor.key(userId))
+                .query(new UserActor.GetTaskState(taskId)))
+        .thenApply(s -> s != null ? s : new UserTaskState(taskId, null, List.of()));
+  }
+
+  private static CompletionStage<dev.foundry.shared.app.FoundryUser> userProfile(
+      DurableRuntime runtime, String userId) {
+    return ifExists(
+        runtime.get(UserActor.KIND, UserActor.key(userId)).query(new UserActor.GetProfile()));
+  }
+
+  /** {@code stage}'s value, or null when the addressed actor was never created. */
+  static <V> CompletionStage<V> ifExists(CompletionStage<V> stage) {
+    return stage.handle(
+        (value, failure) -> {
+          if (failure == null) {
+            return value;
+          }
+          Throwable cause =
+              failure instanceof java.util.concurrent.CompletionException
+                      && failure.getCause() != null
+                  ? failure.getCause()
+                  : failure;
+          if (cause instanceof dev.foundry.backend.runtime.ActorNotFoundException) {
+            return null;
+          }
+          throw failure instanceof java.util.concurrent.CompletionException c
+              ? c
+              : new java.util.concurrent.CompletionException(cause);
+        });
   }
 
   // 5. Handlers -------------------------------------------------------------------------------
@@ -438,10 +469,7 @@ public final class TaskActor
       return sessionCreated(tables, blank(cmd.model()) ? null : cmd.model().strip(), cmd.userId());
     }
     CompletionStage<String> userModel =
-        runtime()
-            .getOrCreate(UserActor.KIND, UserActor.key(cmd.userId()))
-            .query(new UserActor.GetProfile())
-            .thenApply(p -> p == null ? null : p.defaultModel());
+        userProfile(runtime(), cmd.userId()).thenApply(p -> p == null ? null : p.defaultModel());
     return Decision.after(userModel, model -> sessionCreated(tables, model, cmd.userId()));
   }
 

@@ -1,9 +1,12 @@
 package dev.foundry.backend.user;
 
+import dev.foundry.backend.runtime.ActorNotFoundException;
 import dev.foundry.backend.runtime.DurableRuntime;
 import dev.foundry.shared.app.FoundryAppSnapshot.ProviderCredentials;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -38,8 +41,16 @@ public final class ProviderCredentialStore {
   /** The user's credentials in clear, by provider. */
   public CompletionStage<Map<String, ProviderCredential>> load(String userId) {
     return runtime
-        .getOrCreate(UserActor.KIND, UserActor.key(userId))
+        .get(UserActor.KIND, UserActor.key(userId))
         .query(new UserActor.GetSealedCredentials())
+        .exceptionally(
+            failure -> {
+              Throwable cause = failure.getCause() != null ? failure.getCause() : failure;
+              if (cause instanceof ActorNotFoundException) {
+                return List.of(); // a user never created has no credentials
+              }
+              throw new CompletionException(cause);
+            })
         .thenApply(
             stored -> {
               Map<String, ProviderCredential> out = new LinkedHashMap<>();
