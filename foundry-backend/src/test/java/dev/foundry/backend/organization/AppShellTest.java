@@ -104,6 +104,34 @@ class AppShellTest {
   }
 
   @Test
+  void buildingASnapshotCreatesNoOrganizationAndNoUser() {
+    String session = unique("s-");
+    String missingOrg = unique("personal-missing-");
+    String userId = unique("u-");
+    await(product.app().ask(new IndexSession(session, userId)));
+    assertThat(await(AppShell.snapshot(product.runtime(), session)).auth().status())
+        .isEqualTo("signed_out");
+    await(
+        product
+            .user(userId)
+            .ask(
+                new dev.foundry.backend.user.UserActor.UpsertProfile(
+                    "U", "u@x", null, null, "u", null, List.of(missingOrg))));
+    FoundryAppSnapshot snapshot = await(AppShell.snapshot(product.runtime(), session));
+    assertThat(snapshot.auth().status()).isEqualTo("signed_in");
+    assertThat(snapshot.organizations()).isEmpty();
+    assertThat(snapshot.activeOrganizationId()).isNull();
+    assertThatThrownBy(
+            () ->
+                await(
+                    product
+                        .runtime()
+                        .get(OrganizationActor.KIND, OrganizationActor.key(missingOrg))
+                        .query(new OrganizationActor.GetOrganization())))
+        .isInstanceOf(dev.foundry.backend.runtime.ActorNotFoundException.class);
+  }
+
+  @Test
   void anUnknownSessionSeesTheSignedOutSnapshot() {
     FoundryAppSnapshot snapshot = await(AppShell.snapshot(product.runtime(), "nobody"));
     assertThat(snapshot.auth().status()).isEqualTo("signed_out");
