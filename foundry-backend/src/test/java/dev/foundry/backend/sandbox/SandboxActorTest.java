@@ -96,7 +96,9 @@ class SandboxActorTest {
   void cleanUp() {
     // Never leave a server or an agent behind, also when a test failed half-way.
     try {
-      fixture.close();
+      if (fixture != null) {
+        fixture.close();
+      }
     } finally {
       for (SandboxSummary s : provider.list().join()) {
         provider.destroy(s.sandboxId()).orTimeout(20, TimeUnit.SECONDS).join();
@@ -300,6 +302,83 @@ class SandboxActorTest {
     assertThatThrownBy(() -> await(ref.ask(new SendMessage("s1", "hello"))))
         .isInstanceOf(CommandRejectedException.class);
     assertThat(processes.size()).isGreaterThanOrEqualTo(2);
+  }
+
+  @Test
+  void anAgentCrashEndsTheTurnInErrorWithTheReasonAndTheNextMessageGetsANewAgent() {
+    DurableRef<Command<?>> ref = readySandbox("t8", "s1");
+
+    await(ref.ask(new SendMessage("s1", "/crash 3")));
+    awaitStatus(ref, "s1", "error");
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                session(ref, "s1").transcript().stream()
+                    .anyMatch(e -> e.kind().equals("turn_ended")));
+    SessionDetail crashed = session(ref, "s1");
+    assertThat(crashed.session().status()).isEqualTo("error");
+    assertThat(crashed.session().errorMessage()).isNotBlank();
+    assertThat(crashed.transcript())
+        .filteredOn(e -> e.kind().equals("turn_ended"))
+        .singleElement()
+        .satisfies(e -> assertThat(e.payload().path("error").asText()).isNotBlank());
+
+    String turn = await(ref.ask(new SendMessage("s1", "are you back?"), Duration.ofSeconds(30)));
+    SessionDetail back = awaitStatus(ref, "s1", "idle");
+    assertThat(back.agentText(turn)).isEqualTo("You said: are you back?");
+    assertThat(back.session().errorMessage()).isNull();
+  }
+
+  @Test
+  void aTurnOutlivesThePassivationOfItsActor() throws Exception {
+    fixture.close();
+    fixture =
+        new RuntimeFixture(
+            tmp.resolve("data"), Duration.ofMillis(200), 500, List.of(SandboxActor.KIND));
+    configureHost();
+    DurableRef<Command<?>> ref = readySandbox("t9", "s1");
+
+    String turn = await(ref.ask(new SendMessage("s1", "/slow 15")));
+    // Passivated while the agent works (nothing queued, no I/O in flight).
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .pollInterval(Duration.ofMillis(20))
+        .until(() -> await(fixture.runtime().activeCount()) == 0);
+
+    SessionDetail done = awaitStatus(ref, "s1", "idle");
+    assertThat(done.transcript().stream().filter(e -> turn.equals(e.turnId())).count())
+        .isGreaterThan(15);
+    assertThat(done.session().errorMessage()).isNull();
+  }
+
+  @Test
+  void aSandboxWhoseServerDiedWithTheBackendIsRestartedOnItsFiles() throws Exception {
+    DurableRef<Command<?>> ref = readySandbox("t10", "s1");
+    await(ref.ask(new SendMessage("s1", "/write kept.txt still here")));
+    awaitStatus(ref, "s1", "idle");
+    long serverPid = provider.serverPid("t10").orElseThrow();
+    List<ProcessHandle> tree = new ArrayList<>();
+    ProcessHandle server = ProcessHandle.of(serverPid).orElseThrow();
+    tree.add(server);
+    server.descendants().forEach(tree::add);
+
+    fixture.restart();
+    tree.forEach(ProcessHandle::destroyForcibly); // the machine lost the server too
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> tree.stream().noneMatch(ProcessHandle::isAlive));
+    configureHost();
+
+    DurableRef<Command<?>> after = sandbox("t10");
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> await(after.query(new GetSandbox())).reattachedAt() != null);
+    assertThat(provider.serverPid("t10")).isPresent().get().isNotEqualTo(serverPid);
+    String turn = await(after.ask(new SendMessage("s1", "hello again"), Duration.ofSeconds(30)));
+    assertThat(awaitStatus(after, "s1", "idle").agentText(turn)).isEqualTo("You said: hello again");
+    SandboxTables.GitState git = await(after.query(new SandboxActor.GetGitState()));
+    assertThat(git.files()).extracting(SandboxTables.FileChange::path).containsExactly("kept.txt");
   }
 
   @Test
