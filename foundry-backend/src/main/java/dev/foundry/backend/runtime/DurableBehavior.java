@@ -546,7 +546,13 @@ final class DurableBehavior<
     }
     if (!staged.events.isEmpty()) {
       try {
-        actor.afterApply((List<E>) (List<?>) staged.events, tables());
+        // commandId() names the command whose events these are, e.g. for dedupe keys.
+        actor.decidingCommand(id);
+        try {
+          actor.afterApply((List<E>) (List<?>) staged.events, tables());
+        } finally {
+          actor.decidingCommand(null);
+        }
       } catch (RuntimeException e) {
         context.getLog().error("{} {}: afterApply of command {} threw", kind.name(), key, id, e);
       }

@@ -26,13 +26,16 @@ public final class DurableRuntime {
   private final Map<String, ActorKind<?, ?, ?>> kinds = new ConcurrentHashMap<>();
   private final ActorRef<ActorRegistry.Command> registry;
   private final PendingWork pendingWork;
+  private final Map<Class<?>, Object> services;
 
   private DurableRuntime(
       ActorSystem<?> system,
       RuntimeSettings settings,
       RealtimeHub hub,
-      List<ActorKind<?, ?, ?>> kinds) {
+      List<ActorKind<?, ?, ?>> kinds,
+      Map<Class<?>, Object> services) {
     this.system = system;
+    this.services = Map.copyOf(services);
     this.settings = settings;
     this.hub = hub;
     JsonTypes types = JsonTypes.get(system);
@@ -71,7 +74,30 @@ public final class DurableRuntime {
       RuntimeSettings settings,
       RealtimeHub hub,
       List<ActorKind<?, ?, ?>> kinds) {
-    return new DurableRuntime(system, settings, hub, kinds);
+    return new DurableRuntime(system, settings, hub, kinds, Map.of());
+  }
+
+  /**
+   * Starts the runtime with {@code services}: process-wide collaborators actors look up by type
+   * ({@link DurableActor#service}), e.g. a sandbox provider or a credential cipher built from
+   * settings. Kinds stay constants; what they need from configuration arrives here.
+   */
+  public static DurableRuntime start(
+      ActorSystem<?> system,
+      RuntimeSettings settings,
+      RealtimeHub hub,
+      List<ActorKind<?, ?, ?>> kinds,
+      Map<Class<?>, Object> services) {
+    return new DurableRuntime(system, settings, hub, kinds, services);
+  }
+
+  /** The service registered under {@code type}. */
+  public <S> S service(Class<S> type) {
+    Object service = services.get(type);
+    if (service == null) {
+      throw new IllegalStateException("no " + type.getName() + " was given to the runtime");
+    }
+    return type.cast(service);
   }
 
   public <C extends DurableCommand<?>> DurableRef<C> getOrCreate(
