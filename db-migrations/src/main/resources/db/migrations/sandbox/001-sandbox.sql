@@ -22,7 +22,10 @@ CREATE TABLE repository (
   branch TEXT,
   head_commit TEXT,
   dir TEXT NOT NULL,
-  cloned_at INTEGER NOT NULL
+  cloned_at INTEGER NOT NULL,
+  pushed_branch TEXT,
+  pushed_commit TEXT,
+  pushed_at INTEGER
 );
 
 -- The owner whose credentials are in the sandbox's credential store; never the secret itself.

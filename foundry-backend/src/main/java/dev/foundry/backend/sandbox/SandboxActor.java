@@ -135,6 +135,17 @@ public final class SandboxActor
   @JsonTypeName("sandbox.refresh-git-state")
   public record RefreshGitState() implements Command<GitState> {}
 
+  /** Drops the changes to one file (a new file is deleted); replies the refreshed git state. */
+  @JsonTypeName("sandbox.revert-file")
+  public record RevertFile(String path) implements Command<GitState> {}
+
+  /**
+   * {@code git push -u origin <branch>} with the owner's credentials; a rejected push or missing
+   * credentials is refused with git's own message (code {@code git_push_failed}).
+   */
+  @JsonTypeName("sandbox.push-branch")
+  public record PushBranch() implements Command<GitState> {}
+
   /** Ends every session and process and deletes the sandbox; later commands are refused. */
   @JsonTypeName("sandbox.destroy")
   public record Destroy() implements Command<Void> {}
@@ -178,6 +189,12 @@ public final class SandboxActor
 
   @JsonTypeName("sandbox.git-state-refreshed")
   public record GitStateRefreshed(GitState state, long at) implements Event {}
+
+  @JsonTypeName("sandbox.file-reverted")
+  public record FileReverted(String path, long at) implements Event {}
+
+  @JsonTypeName("sandbox.branch-pushed")
+  public record BranchPushed(String branch, String headCommit, long at) implements Event {}
 
   @JsonTypeName("sandbox.process-started")
   public record ProcessStarted(
@@ -258,6 +275,8 @@ public final class SandboxActor
         .command(StartProcess.class, this::startProcess)
         .command(StopProcess.class, this::stopProcess)
         .command(RefreshGitState.class, this::refreshGitState)
+        .command(RevertFile.class, this::revertFile)
+        .command(PushBranch.class, this::pushBranch)
         .command(Destroy.class, this::destroy)
         .query(GetSandbox.class, (q, t) -> t.view())
         .query(ListSessions.class, (q, t) -> t.sessionViews())
@@ -731,6 +750,91 @@ public final class SandboxActor
                 state ->
                     Decision.persist(new GitStateRefreshed(state, now())).thenReply(() -> state)));
   }
+
+  private Decision revertFile(RevertFile cmd, SandboxTables t) {
+    String path = cmd.path();
+    if (blank(path) || path.startsWith("/") || path.startsWith("-") || path.contains("..")) {
+      return Decision.reject("invalid_path", "a path inside the repository is required: " + path);
+    }
+    SandboxTables.RepositoryView repo = t.repository();
+    if (repo == null) {
+      return Decision.reject("no_repository", "nothing is cloned into the sandbox yet");
+    }
+    return withSandbox(
+        t,
+        sb -> {
+          SandboxGit git = new SandboxGit(sb.client(), sb.homeDir());
+          String dir = repo.dir();
+          CompletionStage<GitState> io =
+              git.git(dir, "ls-files", "--error-unmatch", "--", path)
+                  .thenCompose(
+                      tracked ->
+                          tracked.succeeded()
+                              ? git.git(
+                                  dir,
+                                  "restore",
+                                  "--source=HEAD",
+                                  "--staged",
+                                  "--worktree",
+                                  "--",
+                                  path)
+                              : git.git(dir, "clean", "-f", "--", path))
+                  .thenApply(r -> r.orThrow("revert of " + path))
+                  .thenCompose(r -> SandboxGitState.collect(git, dir));
+          return Decision.after(
+              io,
+              state ->
+                  Decision.persist(
+                          new FileReverted(path, now()), new GitStateRefreshed(state, now()))
+                      .thenReply(() -> state),
+              failure -> Decision.reject("git_revert_failed", message(failure)));
+        });
+  }
+
+  private Decision pushBranch(PushBranch cmd, SandboxTables t) {
+    SandboxTables.RepositoryView repo = t.repository();
+    if (repo == null) {
+      return Decision.reject("no_repository", "nothing is cloned into the sandbox yet");
+    }
+    return withSandbox(
+        t,
+        sb -> {
+          SandboxGit git = new SandboxGit(sb.client(), sb.homeDir());
+          String dir = repo.dir();
+          CompletionStage<Pushed> io =
+              git.git(dir, "rev-parse", "--abbrev-ref", "HEAD")
+                  .thenApply(r -> r.orThrow("git rev-parse").stdout().strip())
+                  .thenCompose(
+                      branch ->
+                          git.git(
+                                  dir,
+                                  SandboxGit.CLONE_TIMEOUT,
+                                  List.of("push", "-u", "origin", branch))
+                              .thenApply(r -> r.orThrow("git push of " + branch))
+                              .thenCompose(r -> git.git(dir, "rev-parse", "HEAD"))
+                              .thenCompose(
+                                  head ->
+                                      SandboxGitState.collect(git, dir)
+                                          .thenApply(
+                                              state ->
+                                                  new Pushed(
+                                                      branch,
+                                                      head.orThrow("git rev-parse")
+                                                          .stdout()
+                                                          .strip(),
+                                                      state))));
+          return Decision.after(
+              io,
+              pushed ->
+                  Decision.persist(
+                          new BranchPushed(pushed.branch(), pushed.headCommit(), now()),
+                          new GitStateRefreshed(pushed.state(), now()))
+                      .thenReply(pushed::state),
+              failure -> Decision.reject("git_push_failed", message(failure)));
+        });
+  }
+
+  private record Pushed(String branch, String headCommit, GitState state) {}
 
   // --- the live sandbox
 

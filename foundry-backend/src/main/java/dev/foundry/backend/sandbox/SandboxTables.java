@@ -69,7 +69,18 @@ public final class SandboxTables extends ActorTables<SandboxActor.Event> {
       GitOwner gitOwner,
       GitState gitState) {}
 
-  public record RepositoryView(String remoteUrl, String branch, String headCommit, String dir) {}
+  /** {@code branch}/{@code headCommit} as cloned; {@code pushedCommit} the last one pushed. */
+  public record RepositoryView(
+      String remoteUrl,
+      String branch,
+      String headCommit,
+      String dir,
+      String pushedBranch,
+      String pushedCommit) {
+    RepositoryView(String remoteUrl, String branch, String headCommit, String dir) {
+      this(remoteUrl, branch, headCommit, dir, null, null);
+    }
+  }
 
   /** Whose credentials are in the sandbox; the secret itself is never stored. */
   public record GitOwner(String ownerUserId, String login, String email, List<String> hosts) {}
@@ -206,6 +217,12 @@ public final class SandboxTables extends ActorTables<SandboxActor.Event> {
           s.behind(),
           json(s.files()),
           e.at());
+    } else if (event instanceof SandboxActor.BranchPushed e) {
+      update(
+          "UPDATE repository SET pushed_branch = ?, pushed_commit = ?, pushed_at = ? WHERE id = 1",
+          e.branch(),
+          e.headCommit(),
+          e.at());
     } else if (event instanceof ProcessStarted e) {
       update(
           "INSERT OR REPLACE INTO processes (process_id, command, args_json, cwd, started_at)"
@@ -263,9 +280,16 @@ public final class SandboxTables extends ActorTables<SandboxActor.Event> {
 
   RepositoryView repository() {
     return one(
-        "SELECT remote_url, branch, head_commit, dir FROM repository WHERE id = 1",
+        "SELECT remote_url, branch, head_commit, dir, pushed_branch, pushed_commit FROM repository"
+            + " WHERE id = 1",
         rs ->
-            new RepositoryView(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4)));
+            new RepositoryView(
+                rs.getString(1),
+                rs.getString(2),
+                rs.getString(3),
+                rs.getString(4),
+                rs.getString(5),
+                rs.getString(6)));
   }
 
   GitOwner gitOwner() {

@@ -19,6 +19,9 @@ import dev.foundry.backend.sandbox.SandboxActor.GetSession;
 import dev.foundry.backend.sandbox.SandboxActor.ListProcesses;
 import dev.foundry.backend.sandbox.SandboxActor.ProcessLogs;
 import dev.foundry.backend.sandbox.SandboxActor.Provision;
+import dev.foundry.backend.sandbox.SandboxActor.PushBranch;
+import dev.foundry.backend.sandbox.SandboxActor.RefreshGitState;
+import dev.foundry.backend.sandbox.SandboxActor.RevertFile;
 import dev.foundry.backend.sandbox.SandboxActor.SendMessage;
 import dev.foundry.backend.sandbox.SandboxActor.StartProcess;
 import dev.foundry.backend.sandbox.SandboxActor.StopTurn;
@@ -379,6 +382,79 @@ class SandboxActorTest {
     assertThat(awaitStatus(after, "s1", "idle").agentText(turn)).isEqualTo("You said: hello again");
     SandboxTables.GitState git = await(after.query(new SandboxActor.GetGitState()));
     assertThat(git.files()).extracting(SandboxTables.FileChange::path).containsExactly("kept.txt");
+  }
+
+  @Test
+  void aFileIsRevertedAndTheBranchIsPushedToTheRemoteAndARejectedPushSaysWhy() throws Exception {
+    DurableRef<Command<?>> ref = readySandbox("t11", "s1");
+    String workDir = await(ref.query(new GetSandbox())).workDir();
+
+    await(ref.ask(new SendMessage("s1", "/write scratch.txt throw me away")));
+    awaitStatus(ref, "s1", "idle");
+    assertThat(Files.exists(Path.of(workDir, "scratch.txt"))).isTrue();
+    SandboxTables.GitState reverted = await(ref.ask(new RevertFile("scratch.txt")));
+    assertThat(reverted.files()).isEmpty();
+    assertThat(Files.exists(Path.of(workDir, "scratch.txt"))).isFalse();
+
+    await(ref.ask(new SendMessage("s1", "/write feature.txt the feature")));
+    awaitStatus(ref, "s1", "idle");
+    commitAll(Path.of(workDir), "add the feature");
+    assertThat(((SandboxTables.GitState) await(ref.ask(new RefreshGitState()))).ahead())
+        .isEqualTo(1);
+
+    SandboxTables.GitState pushed = await(ref.ask(new PushBranch(), Duration.ofSeconds(30)));
+    assertThat(pushed.ahead()).isZero();
+    assertThat(pushed.behind()).isZero();
+    String remoteHead =
+        gitOut(tmp, "--git-dir", tmp.resolve("remote.git").toString(), "rev-parse", "feature-t11");
+    assertThat(await(ref.query(new GetSandbox())).repository().pushedCommit())
+        .isEqualTo(remoteHead);
+
+    // Someone else pushes to the branch meanwhile: our next push is refused, with git's reason.
+    Path seed = tmp.resolve("seed");
+    git(
+        seed,
+        "-c",
+        "user.name=Other",
+        "-c",
+        "user.email=o@example.com",
+        "commit",
+        "--allow-empty",
+        "-m",
+        "someone else's work");
+    git(seed, "push", "--force", remoteUrl, "HEAD:refs/heads/feature-t11");
+    Files.writeString(Path.of(workDir, "feature.txt"), "the feature, improved\n");
+    commitAll(Path.of(workDir), "improve the feature");
+    assertThatThrownBy(() -> await(ref.ask(new PushBranch(), Duration.ofSeconds(30))))
+        .isInstanceOfSatisfying(
+            CommandRejectedException.class, e -> assertThat(e.code()).isEqualTo("git_push_failed"))
+        .hasMessageContaining("rejected");
+    assertThatThrownBy(() -> await(ref.ask(new RevertFile("../outside"))))
+        .isInstanceOf(CommandRejectedException.class);
+  }
+
+  private static void commitAll(Path dir, String message) throws Exception {
+    git(dir, "add", "-A");
+    git(
+        dir,
+        "-c",
+        "user.name=Agent",
+        "-c",
+        "user.email=agent@example.com",
+        "commit",
+        "-m",
+        message);
+  }
+
+  private static String gitOut(Path dir, String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of("git"));
+    cmd.addAll(List.of(args));
+    Process p = new ProcessBuilder(cmd).directory(dir.toFile()).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+    if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
+      throw new IllegalStateException("git " + List.of(args) + " failed");
+    }
+    return out;
   }
 
   @Test
