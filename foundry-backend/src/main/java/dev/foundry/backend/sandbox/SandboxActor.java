@@ -237,6 +237,10 @@ public final class SandboxActor
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  /** For callbacks off the actor thread, where the actor context's logger must not be used. */
+  private static final org.slf4j.Logger LISTENER_LOG =
+      org.slf4j.LoggerFactory.getLogger(SandboxActor.class);
+
   private final SandboxHost host;
   private final SandboxHost.Live live;
   private final DurableRef<Command<?>> self;
@@ -253,7 +257,8 @@ public final class SandboxActor
           .whenComplete(
               (id, failure) -> {
                 if (failure != null) {
-                  log().debug("reattach of {} not queued: {}", setup.key(), failure.toString());
+                  LISTENER_LOG.debug(
+                      "reattach of {} not queued: {}", setup.key(), failure.toString());
                 }
               });
     }
@@ -598,11 +603,16 @@ public final class SandboxActor
     if ("running".equals(s.status())) {
       events.add(interrupted(s)); // stale: its turn did not survive a restart
     }
-    AgentTurn turn =
-        session.prompt(
-            cmd.text(),
-            update ->
-                send(new RecordSessionUpdate(sessionId, turnId, update.kind(), toJson(update))));
+    AgentTurn turn;
+    try {
+      turn =
+          session.prompt(
+              cmd.text(),
+              update ->
+                  send(new RecordSessionUpdate(sessionId, turnId, update.kind(), toJson(update))));
+    } catch (IllegalStateException e) {
+      return Decision.reject("session_busy", e.getMessage()); // the agent still has a turn
+    }
     live.turns.put(sessionId, new RunningTurn(turnId, turn));
     turn.result()
         .whenComplete(
@@ -890,7 +900,7 @@ public final class SandboxActor
         .whenComplete(
             (id, failure) -> {
               if (failure != null) {
-                log().warn("{} to {} not delivered: {}", command, key(), failure.toString());
+                LISTENER_LOG.warn("{} to {} not delivered: {}", command, key(), failure.toString());
               }
             });
   }
