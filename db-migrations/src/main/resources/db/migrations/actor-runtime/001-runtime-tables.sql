@@ -18,3 +18,10 @@ CREATE TABLE IF NOT EXISTS _runtime_failed_commands (
   error_message TEXT NOT NULL,
   failed_at INTEGER NOT NULL
 );
+
+-- The transactional outbox: commands for other actors decided with this actor's events
+-- (Decision.andTell), kept until the target acknowledges them.
+CREATE TABLE IF NOT EXISTS _runtime_outbox (
+  id TEXT PRIMARY KEY,
+  outbound_json TEXT NOT NULL
+);

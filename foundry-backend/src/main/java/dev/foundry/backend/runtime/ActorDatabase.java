@@ -43,6 +43,32 @@ final class ActorDatabase implements AutoCloseable {
     this.rollback = connection.prepareStatement("ROLLBACK");
     this.updateApplied =
         connection.prepareStatement("UPDATE _runtime_applied SET seq_nr = ? WHERE id = 1");
+    this.insertOutbox =
+        connection.prepareStatement(
+            "INSERT OR IGNORE INTO _runtime_outbox (id, outbound_json) VALUES (?, ?)");
+  }
+
+  private final PreparedStatement insertOutbox;
+
+  List<OutboxRow> outbox() throws SQLException {
+    try (Statement s = connection.createStatement();
+        ResultSet rs =
+            s.executeQuery("SELECT id, outbound_json FROM _runtime_outbox ORDER BY id")) {
+      List<OutboxRow> rows = new java.util.ArrayList<>();
+      while (rs.next()) {
+        rows.add(new OutboxRow(rs.getString(1), rs.getString(2)));
+      }
+      return rows;
+    }
+  }
+
+  /** The target acknowledged: the row goes (autocommit; a lost delete only means a resend). */
+  void deleteOutbox(String id) throws SQLException {
+    try (PreparedStatement s =
+        connection.prepareStatement("DELETE FROM _runtime_outbox WHERE id = ?")) {
+      s.setString(1, id);
+      s.executeUpdate();
+    }
   }
 
   /** A BEGIN without its COMMIT or ROLLBACK yet. */
@@ -125,14 +151,21 @@ final class ActorDatabase implements AutoCloseable {
    * sequence number, unless this file has already seen it (replay after a crash).
    */
   <E extends DurableEvent> void applyAt(
-      long seqNr, List<? extends DurableEvent> events, ActorTables<E> tables, FailedCommand failure)
+      long seqNr,
+      List<? extends DurableEvent> events,
+      ActorTables<E> tables,
+      FailedCommand failure,
+      List<OutboxRow> outbox)
       throws SQLException {
     if (seqNr <= appliedSeqNr) {
       return;
     }
-    stage(seqNr, events, tables, failure);
+    stage(seqNr, events, tables, failure, outbox);
     commit();
   }
+
+  /** A command for another actor waiting in the outbox, as JSON ({@link Outbound}). */
+  record OutboxRow(String id, String outboundJson) {}
 
   /**
    * Writes the events of the journal event at {@code seqNr} in a transaction left open: the actor
@@ -141,7 +174,11 @@ final class ActorDatabase implements AutoCloseable {
    * connection in between: Pekko stashes the actor's messages while it persists.
    */
   <E extends DurableEvent> void stage(
-      long seqNr, List<? extends DurableEvent> events, ActorTables<E> tables, FailedCommand failure)
+      long seqNr,
+      List<? extends DurableEvent> events,
+      ActorTables<E> tables,
+      FailedCommand failure,
+      List<OutboxRow> outbox)
       throws SQLException {
     // Explicit BEGIN/COMMIT with cached statements: sqlite-jdbc's setAutoCommit/commit pair
     // runs an extra empty transaction per call, and this runs once per command.
@@ -149,9 +186,17 @@ final class ActorDatabase implements AutoCloseable {
     transactionOpen = true;
     try {
       for (DurableEvent event : events) {
+        if (event instanceof Outbound) {
+          continue; // the runtime's, written below
+        }
         @SuppressWarnings("unchecked")
         E typed = (E) event;
         tables.apply(typed);
+      }
+      for (OutboxRow row : outbox) {
+        insertOutbox.setString(1, row.id());
+        insertOutbox.setString(2, row.outboundJson());
+        insertOutbox.executeUpdate();
       }
       if (failure != null) {
         try (PreparedStatement insert =

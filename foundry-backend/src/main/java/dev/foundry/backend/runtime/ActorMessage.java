@@ -31,6 +31,13 @@ sealed interface ActorMessage {
   record IoFinished(String commandId, Object value, Throwable failure, Decision decision)
       implements ActorMessage {}
 
+  /** An outbox row's delivery finished (failure null: the target acknowledged it). */
+  record OutboxSent(String id, Throwable failure) implements ActorMessage {}
+
+  enum OutboxRetry implements ActorMessage {
+    INSTANCE
+  }
+
   record WaitExpired(String commandId, Duration after) implements ActorMessage {}
 
   /** Nothing happened for the passivation timeout. */

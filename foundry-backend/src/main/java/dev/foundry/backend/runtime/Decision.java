@@ -109,6 +109,21 @@ public final class Decision {
     return new Decision(Type.FAILED, List.of(), NO_REPLY, error, null, null, null);
   }
 
+  /**
+   * Also sends {@code command} to {@code target}, durably: it is persisted with this decision's
+   * events and delivered at least once, also across a crash (see {@link Outbound}). The target's
+   * handler should be idempotent or dedupe by a key carried in the command.
+   */
+  public Decision andTell(DurableRef<?> target, DurableCommand<?> command) {
+    if (type != Type.PERSIST) {
+      throw new IllegalStateException("only a persist decision can send commands");
+    }
+    java.util.List<DurableEvent> withOutbound = new java.util.ArrayList<>(events);
+    withOutbound.add(
+        new Outbound(target.kindName(), target.key().segments(), target.creates(), command));
+    return new Decision(type, List.copyOf(withOutbound), reply, null, null, null, null);
+  }
+
   /** The waiting caller receives what {@code reply} returns, evaluated after the events apply. */
   public Decision thenReply(Supplier<?> reply) {
     if (type != Type.PERSIST) {

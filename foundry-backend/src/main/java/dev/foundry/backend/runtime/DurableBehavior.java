@@ -6,6 +6,8 @@ import dev.foundry.backend.runtime.ActorMessage.Failed;
 import dev.foundry.backend.runtime.ActorMessage.Idle;
 import dev.foundry.backend.runtime.ActorMessage.InspectFailures;
 import dev.foundry.backend.runtime.ActorMessage.IoFinished;
+import dev.foundry.backend.runtime.ActorMessage.OutboxRetry;
+import dev.foundry.backend.runtime.ActorMessage.OutboxSent;
 import dev.foundry.backend.runtime.ActorMessage.Query;
 import dev.foundry.backend.runtime.ActorMessage.Reply;
 import dev.foundry.backend.runtime.ActorMessage.Stop;
@@ -74,6 +76,12 @@ final class DurableBehavior<
 
   private final Map<String, List<ActorRef<Reply>>> waiters = new HashMap<>();
   private long lastActivityNanos = System.nanoTime();
+  private boolean listedAsPending;
+  private final java.util.Set<String> outboxInFlight = new java.util.HashSet<>();
+  private static final Duration OUTBOX_FIRST_RETRY = Duration.ofMillis(500);
+  private static final Duration OUTBOX_MAX_RETRY = Duration.ofSeconds(30);
+  private Duration outboxRetryDelay = OUTBOX_FIRST_RETRY;
+  private final DurableRuntime runtime;
 
   static <C extends DurableCommand<?>, E extends DurableEvent, T extends ActorTables<E>>
       Behavior<ActorMessage> create(
@@ -115,6 +123,7 @@ final class DurableBehavior<
     this.json = JsonTypes.get(context.getSystem());
     this.passivation = passivation;
     this.pendingWork = runtime.pendingWork();
+    this.runtime = runtime;
     this.persistenceId = kind.persistenceId(key);
     this.actor =
         kind.create(
@@ -196,6 +205,10 @@ final class DurableBehavior<
         .onSignal(
             RecoveryCompleted.instance(),
             state -> {
+              if (state.created) {
+                listedAsPending = !state.pending.isEmpty();
+                deliverOutbox();
+              }
               if (!state.pending.isEmpty()) {
                 context.getLog().debug("resuming {} accepted commands", state.pending.size());
                 context.getSelf().tell(Drain.INSTANCE);
@@ -261,7 +274,11 @@ final class DurableBehavior<
     }
     try {
       db.applyAt(
-          seqNr, events, tables(), failure ? failedCommand(commandId, command, error, at) : null);
+          seqNr,
+          events,
+          tables(),
+          failure ? failedCommand(commandId, command, error, at) : null,
+          outboxRows(commandId, events));
     } catch (SQLException e) {
       throw new IllegalStateException(
           kind.name() + " " + key + ": cannot apply journal event " + seqNr + ": " + e.getMessage(),
@@ -295,6 +312,11 @@ final class DurableBehavior<
           passivation.request().run();
         }
         return Effect().none();
+      } else if (message instanceof OutboxSent sent) {
+        return onOutboxSent(state, sent);
+      } else if (message == OutboxRetry.INSTANCE) {
+        deliverOutbox();
+        return Effect().none();
       } else if (message == ActorMessage.Wake.INSTANCE) {
         if (!state.created) {
           passivation.request().run();
@@ -315,7 +337,7 @@ final class DurableBehavior<
   }
 
   private boolean isIdle(QueueState state) {
-    return state.pending.isEmpty() && !ioInFlight && waiters.isEmpty();
+    return state.pending.isEmpty() && !ioInFlight && waiters.isEmpty() && outboxEmpty();
   }
 
   private Effect<RuntimeEvent, QueueState> onSubmit(QueueState state, Submit submit) {
@@ -403,15 +425,27 @@ final class DurableBehavior<
   /** Before the first queued command is written, the actor is listed for waking at start. */
   private void markPendingIfFirst(QueueState state) {
     if (state.pending.isEmpty()) {
-      pendingWork.mark(persistenceId, kind.name(), key);
+      markPendingWork();
     }
   }
 
+  private void markPendingWork() {
+    if (!listedAsPending) {
+      pendingWork.mark(persistenceId, kind.name(), key);
+      listedAsPending = true;
+    }
+  }
+
+  private void clearPendingWork() {
+    pendingWork.clear(persistenceId);
+    listedAsPending = false;
+  }
+
   private void afterCompletion(QueueState state) {
-    if (state.pending.isEmpty()) {
-      pendingWork.clear(persistenceId);
-    } else {
+    if (!state.pending.isEmpty()) {
       context.getSelf().tell(Drain.INSTANCE);
+    } else if (outboxEmpty()) {
+      clearPendingWork();
     }
   }
 
@@ -486,7 +520,7 @@ final class DurableBehavior<
     if (decision.type == Decision.Type.PERSIST) {
       List<DurableEvent> events = decision.events;
       for (DurableEvent event : events) {
-        if (!kind.eventType().isInstance(event)) {
+        if (!kind.eventType().isInstance(event) && !(event instanceof Outbound)) {
           return stageFailure(
               seqNr,
               id,
@@ -503,7 +537,11 @@ final class DurableBehavior<
         return new Staged(events, null, decision.reply);
       }
       try {
-        database().stage(seqNr, events, tables(), null);
+        List<ActorDatabase.OutboxRow> outbox = outboxRows(id, events);
+        if (!outbox.isEmpty()) {
+          markPendingWork();
+        }
+        database().stage(seqNr, events, tables(), null, outbox);
         return new Staged(events, null, decision.reply);
       } catch (SQLException | RuntimeException e) {
         context
@@ -522,7 +560,8 @@ final class DurableBehavior<
   private Staged stageFailure(
       long seqNr, String id, DurableCommand<?> command, CommandError error) {
     try {
-      database().stage(seqNr, List.of(), tables(), failedCommand(id, command, error, now()));
+      database()
+          .stage(seqNr, List.of(), tables(), failedCommand(id, command, error, now()), List.of());
     } catch (SQLException | RuntimeException e) {
       context.getLog().error("{} {}: cannot record failure of command {}", kind.name(), key, id, e);
     }
@@ -549,12 +588,15 @@ final class DurableBehavior<
         // commandId() names the command whose events these are, e.g. for dedupe keys.
         actor.decidingCommand(id);
         try {
-          actor.afterApply((List<E>) (List<?>) staged.events, tables());
+          actor.afterApply((List<E>) (List<?>) domainEvents(staged.events), tables());
         } finally {
           actor.decidingCommand(null);
         }
       } catch (RuntimeException e) {
         context.getLog().error("{} {}: afterApply of command {} threw", kind.name(), key, id, e);
+      }
+      if (staged.events.stream().anyMatch(e -> e instanceof Outbound)) {
+        deliverOutbox();
       }
     }
     try {
@@ -625,6 +667,108 @@ final class DurableBehavior<
     ioInFlight = true;
     context.pipeToSelf(
         decision.io, (value, failure) -> new IoFinished(id, value, failure, decision));
+  }
+
+  // --- outbox ----------------------------------------------------------------------------------
+
+  private static List<DurableEvent> domainEvents(List<DurableEvent> events) {
+    return events.stream().filter(e -> !(e instanceof Outbound)).toList();
+  }
+
+  /** The outbox rows of a command's events; ids derive from the command id (stable on replay). */
+  private List<ActorDatabase.OutboxRow> outboxRows(String commandId, List<DurableEvent> events) {
+    List<ActorDatabase.OutboxRow> rows = new ArrayList<>();
+    int index = 0;
+    for (DurableEvent event : events) {
+      if (event instanceof Outbound outbound) {
+        try {
+          rows.add(
+              new ActorDatabase.OutboxRow(
+                  commandId + "#" + index, json.mapper().writeValueAsString(outbound)));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+          throw new IllegalStateException("cannot write outbox entry of " + commandId, e);
+        }
+      }
+      index++;
+    }
+    return rows;
+  }
+
+  /** Sends every undelivered outbox row that is not already on its way. */
+  private void deliverOutbox() {
+    List<ActorDatabase.OutboxRow> rows;
+    try {
+      rows = database().outbox();
+    } catch (SQLException e) {
+      context.getLog().error("{} {}: cannot read the outbox", kind.name(), key, e);
+      scheduleOutboxRetry();
+      return;
+    }
+    for (ActorDatabase.OutboxRow row : rows) {
+      if (!outboxInFlight.add(row.id())) {
+        continue;
+      }
+      java.util.concurrent.CompletionStage<String> sent;
+      try {
+        Outbound outbound = json.mapper().readValue(row.outboundJson(), Outbound.class);
+        sent = runtime.deliver(outbound, row.id());
+      } catch (Exception e) {
+        sent = java.util.concurrent.CompletableFuture.failedFuture(e);
+      }
+      context.pipeToSelf(sent, (id, failure) -> new OutboxSent(row.id(), failure));
+    }
+  }
+
+  private Effect<RuntimeEvent, QueueState> onOutboxSent(QueueState state, OutboxSent sent) {
+    outboxInFlight.remove(sent.id());
+    if (sent.failure() != null) {
+      context
+          .getLog()
+          .warn(
+              "{} {}: outbox {} not delivered yet: {}",
+              kind.name(),
+              key,
+              sent.id(),
+              sent.failure().toString());
+      scheduleOutboxRetry();
+      return Effect().none();
+    }
+    try {
+      database().deleteOutbox(sent.id());
+      outboxRetryDelay = OUTBOX_FIRST_RETRY;
+      if (state.pending.isEmpty() && outboxInFlight.isEmpty() && database().outbox().isEmpty()) {
+        clearPendingWork();
+      }
+    } catch (SQLException e) {
+      context
+          .getLog()
+          .warn("{} {}: cannot delete delivered outbox {}", kind.name(), key, sent.id(), e);
+    }
+    return Effect().none();
+  }
+
+  private void scheduleOutboxRetry() {
+    if (!timers.isTimerActive("outbox-retry")) {
+      timers.startSingleTimer("outbox-retry", OutboxRetry.INSTANCE, outboxRetryDelay);
+      outboxRetryDelay =
+          outboxRetryDelay.multipliedBy(2).compareTo(OUTBOX_MAX_RETRY) > 0
+              ? OUTBOX_MAX_RETRY
+              : outboxRetryDelay.multipliedBy(2);
+    }
+  }
+
+  private boolean outboxEmpty() {
+    if (!outboxInFlight.isEmpty()) {
+      return false;
+    }
+    if (database == null) {
+      return true;
+    }
+    try {
+      return database.outbox().isEmpty();
+    } catch (SQLException e) {
+      return false;
+    }
   }
 
   // --- waiting callers -----------------------------------------------------------------------

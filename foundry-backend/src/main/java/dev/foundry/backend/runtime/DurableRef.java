@@ -37,6 +37,26 @@ public final class DurableRef<C extends DurableCommand<?>> {
     return key;
   }
 
+  String kindName() {
+    return kind.name();
+  }
+
+  boolean creates() {
+    return create;
+  }
+
+  /** {@code wait=false} under a given command id: the outbox's deterministic redelivery. */
+  CompletionStage<String> tell(DurableCommand<?> command, String commandId) {
+    return send(commandId, command, false, runtime.settings().commandTimeout())
+        .thenApply(
+            reply -> {
+              if (reply instanceof Accepted a) {
+                return a.commandId();
+              }
+              throw unexpected(reply);
+            });
+  }
+
   /** {@code wait=true}: the command's result once processed, within the default timeout. */
   public <R> CompletionStage<R> ask(DurableCommand<R> command) {
     return ask(command, runtime.settings().commandTimeout());

@@ -64,6 +64,17 @@ public final class DurableRuntime {
     }
   }
 
+  /** Sends an outbox command to the actor it names. */
+  CompletionStage<String> deliver(Outbound outbound, String commandId) {
+    ActorKind<?, ?, ?> kind = kinds.get(outbound.kind());
+    if (kind == null) {
+      return java.util.concurrent.CompletableFuture.failedFuture(
+          new IllegalStateException("no actor kind " + outbound.kind() + " in this runtime"));
+    }
+    return new DurableRef<>(this, kind, new ActorKey(outbound.key()), outbound.create())
+        .tell(outbound.command(), commandId);
+  }
+
   PendingWork pendingWork() {
     return pendingWork;
   }

@@ -287,6 +287,33 @@ class DurableRuntimeTest {
   }
 
   @Test
+  void anOutboxCommandReachesAnotherActor() {
+    start();
+    await(list("to").ask(new AddItem("own")));
+    await(list("from").ask(new TodoList.ShareItem("shared", "to")));
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .untilAsserted(
+            () -> assertThat(items("to")).extracting(Item::text).containsExactly("own", "shared"));
+    assertThat(items("from")).extracting(Item::text).containsExactly("shared");
+  }
+
+  @Test
+  void anUndeliveredOutboxCommandIsRetriedAcrossARestartUntilItsTargetExists() {
+    start();
+    await(list("sender").ask(new TodoList.ShareItem("for later", "not-yet")));
+    fixture.restart(); // the sender is woken at start because its outbox is not empty
+    await(list("not-yet").ask(new AddItem("first")));
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () ->
+                assertThat(items("not-yet"))
+                    .extracting(Item::text)
+                    .containsExactly("first", "for later"));
+  }
+
+  @Test
   void stateSurvivesARestart() {
     start();
     await(list("r").ask(new AddItem("one")));

@@ -40,6 +40,7 @@ public final class JsonTypes implements Extension {
             .build();
     register(RuntimeEvent.class);
     register(ActorSnapshot.class);
+    register(dev.foundry.backend.runtime.Outbound.class);
   }
 
   public ObjectMapper mapper() {

@@ -9,6 +9,7 @@ import dev.foundry.backend.runtime.Decision;
 import dev.foundry.backend.runtime.DurableActor;
 import dev.foundry.backend.runtime.DurableCommand;
 import dev.foundry.backend.runtime.DurableEvent;
+import dev.foundry.backend.runtime.DurableRef;
 import dev.foundry.backend.runtime.Handlers;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -41,6 +42,13 @@ public final class TodoList extends DurableActor<TodoList.Command<?>, TodoList.E
   @JsonTypeName("todo.add-checked-item")
   public record AddCheckedItem(String text, long checkMillis) implements Command<Long> {}
 
+  /**
+   * Adds an item here and sends a copy to another list, durably (the outbox): shows how one actor
+   * tells another without losing the message across a crash.
+   */
+  @JsonTypeName("todo.share-item")
+  public record ShareItem(String text, String toList) implements Command<Long> {}
+
   /** A handler bug, to prove one bad command never wedges the queue. */
   @JsonTypeName("todo.explode")
   public record Explode(String why) implements Command<Void> {}
@@ -70,6 +78,7 @@ public final class TodoList extends DurableActor<TodoList.Command<?>, TodoList.E
     on.command(AddItem.class, this::addItem)
         .command(CompleteItem.class, this::completeItem)
         .command(AddCheckedItem.class, this::addCheckedItem)
+        .command(ShareItem.class, this::shareItem)
         .command(
             Explode.class,
             (cmd, tables) -> {
@@ -84,6 +93,15 @@ public final class TodoList extends DurableActor<TodoList.Command<?>, TodoList.E
     }
     long id = tables.nextId();
     return Decision.persist(new ItemAdded(id, cmd.text(), commandId())).thenReply(() -> id);
+  }
+
+  private Decision shareItem(ShareItem cmd, TodoTables tables) {
+    long id = tables.nextId();
+    // get, not getOrCreate: the other list must exist; until it does, delivery is retried.
+    DurableRef<Command<?>> other = runtime().get(KIND, key(cmd.toList()));
+    return Decision.persist(new ItemAdded(id, cmd.text(), commandId()))
+        .andTell(other, new AddItem(cmd.text()))
+        .thenReply(() -> id);
   }
 
   private Decision completeItem(CompleteItem cmd, TodoTables tables) {
