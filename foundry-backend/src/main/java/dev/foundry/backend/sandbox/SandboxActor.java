@@ -121,6 +121,14 @@ public final class SandboxActor
   @JsonTypeName("sandbox.stop-turn")
   public record StopTurn(String sessionId) implements Command<Boolean> {}
 
+  /**
+   * Switches the session's model: live through the agent's {@code model} option when it has one; an
+   * agent that refuses gets the model when its session is next opened.
+   */
+  @JsonTypeName("sandbox.change-model")
+  public record ChangeModel(String sessionId, String model)
+      implements Command<SandboxTables.SessionView> {}
+
   @JsonTypeName("sandbox.close-session")
   public record CloseSession(String sessionId) implements Command<Void> {}
 
@@ -186,6 +194,9 @@ public final class SandboxActor
   public record SessionStatusChanged(
       String sessionId, String status, String turnId, String errorMessage, long at)
       implements Event {}
+
+  @JsonTypeName("sandbox.session-model-changed")
+  public record SessionModelChanged(String sessionId, String model, long at) implements Event {}
 
   @JsonTypeName("sandbox.git-state-refreshed")
   public record GitStateRefreshed(GitState state, long at) implements Event {}
@@ -276,6 +287,7 @@ public final class SandboxActor
         .command(FinishTurn.class, this::finishTurn)
         .command(RecordSessionEnded.class, this::recordSessionEnded)
         .command(StopTurn.class, this::stopTurn)
+        .command(ChangeModel.class, this::changeModel)
         .command(CloseSession.class, this::closeSession)
         .command(StartProcess.class, this::startProcess)
         .command(StopProcess.class, this::stopProcess)
@@ -698,6 +710,41 @@ public final class SandboxActor
     return Decision.after(running.turn().cancel(), v -> Decision.reply(true));
   }
 
+  private Decision changeModel(ChangeModel cmd, SandboxTables t) {
+    SessionRow s = t.session(cmd.sessionId());
+    if (s == null) {
+      return Decision.reject("session_not_found", "no session " + cmd.sessionId());
+    }
+    if ("closed".equals(s.status())) {
+      return Decision.reject("session_closed", "session " + cmd.sessionId() + " is closed");
+    }
+    if (blank(cmd.model())) {
+      return Decision.reject("invalid_model", "model is required");
+    }
+    if (cmd.model().equals(s.model())) {
+      return Decision.reply(t.sessionView(cmd.sessionId()));
+    }
+    Decision changed =
+        Decision.persist(new SessionModelChanged(cmd.sessionId(), cmd.model(), now()))
+            .thenReply(() -> t.sessionView(cmd.sessionId()));
+    AgentSession session = live.sessions.get(cmd.sessionId());
+    if (session == null || !session.isOpen()) {
+      return changed; // the next open uses it
+    }
+    return Decision.after(
+        session.setModel(cmd.model()),
+        r -> changed,
+        failure -> {
+          // This agent cannot switch live: end its process so the next message opens the session
+          // again with the new model (upstream recreates an unused session the same way).
+          if (!live.turns.containsKey(cmd.sessionId())) {
+            live.sessions.remove(cmd.sessionId());
+            session.closeAsync();
+          }
+          return changed;
+        });
+  }
+
   private Decision closeSession(CloseSession cmd, SandboxTables t) {
     SessionRow s = t.session(cmd.sessionId());
     if (s == null) {
@@ -917,6 +964,8 @@ public final class SandboxActor
       } else if (e instanceof TranscriptEntryAppended a) {
         sessions.add(a.sessionId());
       } else if (e instanceof SessionStatusChanged c) {
+        sessions.add(c.sessionId());
+      } else if (e instanceof SessionModelChanged c) {
         sessions.add(c.sessionId());
       } else if (e instanceof ProcessStarted
           || e instanceof ProcessStopped

@@ -84,13 +84,6 @@ public final class SandboxHost implements Extension {
     return live.computeIfAbsent(key, k -> new Live());
   }
 
-  void forget(ActorKey key) {
-    Live l = live.remove(key);
-    if (l != null) {
-      l.release();
-    }
-  }
-
   /** The actor system ended: let go of every connection (the sandboxes themselves keep running). */
   private void releaseAll() {
     live.values().forEach(Live::release);

@@ -195,6 +195,12 @@ public final class SandboxTables extends ActorTables<SandboxActor.Event> {
           e.errorMessage(),
           e.at(),
           e.sessionId());
+    } else if (event instanceof SandboxActor.SessionModelChanged e) {
+      update(
+          "UPDATE sessions SET model = ?, updated_at = ? WHERE session_id = ?",
+          e.model(),
+          e.at(),
+          e.sessionId());
     } else if (event instanceof TranscriptEntryAppended e) {
       update(
           "INSERT INTO transcript (session_id, event_index, turn_id, sender, kind, payload_json,"

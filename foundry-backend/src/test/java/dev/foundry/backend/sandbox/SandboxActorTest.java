@@ -458,6 +458,19 @@ class SandboxActorTest {
   }
 
   @Test
+  void theModelOfASessionChangesLive() {
+    DurableRef<Command<?>> ref = readySandbox("t12", "s1");
+
+    SandboxTables.SessionView changed =
+        await(ref.ask(new SandboxActor.ChangeModel("s1", "offline-fast")));
+    assertThat(changed.model()).isEqualTo("offline-fast");
+    String turn = await(ref.ask(new SendMessage("s1", "fast now?")));
+    SessionDetail done = awaitStatus(ref, "s1", "idle");
+    assertThat(done.agentText(turn)).isEqualTo("You said: fast now?");
+    assertThat(done.session().model()).isEqualTo("offline-fast");
+  }
+
+  @Test
   void aClosedSessionRefusesMessages() {
     DurableRef<Command<?>> ref = readySandbox("t7", "s1");
     await(ref.ask(new CloseSession("s1")));
