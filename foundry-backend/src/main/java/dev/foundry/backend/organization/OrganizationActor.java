@@ -11,6 +11,7 @@ import dev.foundry.backend.runtime.DurableActor;
 import dev.foundry.backend.runtime.DurableCommand;
 import dev.foundry.backend.runtime.DurableEvent;
 import dev.foundry.backend.runtime.Handlers;
+import dev.foundry.backend.runtime.Outbound;
 import dev.foundry.backend.runtime.Publication;
 import dev.foundry.backend.task.TaskActor;
 import dev.foundry.backend.task.TaskOwner;
@@ -783,35 +784,52 @@ public final class OrganizationActor
         });
   }
 
-  // 6. After apply: audit, bulk fan-out to existing tasks, broadcasts ------------------------
+  // 6. After apply: audit and fan-out to existing tasks (durable), broadcasts ----------------
+
+  /**
+   * Audit entries for created tasks and pull-request updates for tasks that have an actor,
+   * persisted with the events (the runtime's outbox) so none is lost across a crash.
+   */
+  @Override
+  protected List<Outbound.Tell> durableTells(List<Event> events, OrganizationTables tables) {
+    if (isApp()) {
+      return List.of();
+    }
+    List<Outbound.Tell> tells = new java.util.ArrayList<>();
+    for (Event event : events) {
+      if (event instanceof TaskIndexed e) {
+        tells.add(
+            new Outbound.Tell(
+                runtime().getOrCreate(AuditLog.KIND, AuditLog.key(organizationId())),
+                new AuditLog.Append(
+                    "task.created",
+                    e.repoId(),
+                    e.taskId(),
+                    e.branchName(),
+                    Map.of("repoId", e.repoId()),
+                    e.taskId() + "/task.created")));
+      } else if (event instanceof TaskPullRequestRefreshed e) {
+        TaskIndexEntry entry = tables.indexEntry(e.taskId());
+        if (entry != null && entry.actorCreated()) {
+          // get, never getOrCreate: the bulk path must not create task actors.
+          tells.add(
+              new Outbound.Tell(
+                  runtime()
+                      .get(
+                          TaskActor.KIND,
+                          TaskActor.key(organizationId(), entry.repoId(), entry.taskId())),
+                  new TaskActor.SyncPullRequest(e.pullRequest())));
+        }
+      }
+    }
+    return tells;
+  }
 
   @Override
   protected void afterApply(List<Event> events, OrganizationTables tables) {
     if (isApp()) {
       publishAppSnapshots(events);
       return;
-    }
-    for (Event event : events) {
-      if (event instanceof TaskIndexed e) {
-        AuditLog.record(
-            runtime(),
-            organizationId(),
-            new AuditLog.Append(
-                "task.created",
-                e.repoId(),
-                e.taskId(),
-                e.branchName(),
-                Map.of("repoId", e.repoId()),
-                e.taskId() + "/task.created"));
-      } else if (event instanceof TaskPullRequestRefreshed e) {
-        TaskIndexEntry entry = tables.indexEntry(e.taskId());
-        if (entry != null && entry.actorCreated()) {
-          // get, never getOrCreate: the bulk path must not create task actors.
-          runtime()
-              .get(TaskActor.KIND, TaskActor.key(organizationId(), entry.repoId(), entry.taskId()))
-              .tell(new TaskActor.SyncPullRequest(e.pullRequest()));
-        }
-      }
     }
     // The full summary is built only when someone subscribes (it grows with the task count).
     publish(

@@ -160,7 +160,7 @@ final class ActorDatabase implements AutoCloseable {
     if (seqNr <= appliedSeqNr) {
       return;
     }
-    stage(seqNr, events, tables, failure, outbox);
+    stage(seqNr, events, tables, failure, () -> outbox);
     commit();
   }
 
@@ -178,7 +178,7 @@ final class ActorDatabase implements AutoCloseable {
       List<? extends DurableEvent> events,
       ActorTables<E> tables,
       FailedCommand failure,
-      List<OutboxRow> outbox)
+      java.util.function.Supplier<List<OutboxRow>> outbox)
       throws SQLException {
     // Explicit BEGIN/COMMIT with cached statements: sqlite-jdbc's setAutoCommit/commit pair
     // runs an extra empty transaction per call, and this runs once per command.
@@ -193,7 +193,8 @@ final class ActorDatabase implements AutoCloseable {
         E typed = (E) event;
         tables.apply(typed);
       }
-      for (OutboxRow row : outbox) {
+      // Computed after the events applied: an actor may derive commands from its updated tables.
+      for (OutboxRow row : outbox.get()) {
         insertOutbox.setString(1, row.id());
         insertOutbox.setString(2, row.outboundJson());
         insertOutbox.executeUpdate();

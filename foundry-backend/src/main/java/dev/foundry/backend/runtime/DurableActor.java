@@ -37,6 +37,17 @@ public abstract class DurableActor<
    */
   protected void afterApply(List<E> events, T tables) {}
 
+  /**
+   * Commands for other actors that follow from a command's events, derived from the tables as the
+   * events left them (same transaction) and persisted with them: delivered at least once, also
+   * across a crash (the transactional outbox, like {@link Decision#andTell}). Use it instead of
+   * telling from {@link #afterApply} whenever the message must not be lost (audit entries,
+   * summaries pushed up). Not called on replay; must not throw.
+   */
+  protected List<Outbound.Tell> durableTells(List<E> events, T tables) {
+    return List.of();
+  }
+
   protected final ActorKey key() {
     return setup.key();
   }

@@ -537,12 +537,24 @@ final class DurableBehavior<
         return new Staged(events, null, decision.reply);
       }
       try {
-        List<ActorDatabase.OutboxRow> outbox = outboxRows(id, events);
-        if (!outbox.isEmpty()) {
-          markPendingWork();
-        }
-        database().stage(seqNr, events, tables(), null, outbox);
-        return new Staged(events, null, decision.reply);
+        List<DurableEvent> persisted = new ArrayList<>(events);
+        database()
+            .stage(
+                seqNr,
+                events,
+                tables(),
+                null,
+                () -> {
+                  // Commands the actor derives from its updated tables join the persisted
+                  // events, so they are sent durably like Decision.andTell's.
+                  persisted.addAll(durableTells(id, events));
+                  List<ActorDatabase.OutboxRow> outbox = outboxRows(id, persisted);
+                  if (!outbox.isEmpty()) {
+                    markPendingWork();
+                  }
+                  return outbox;
+                });
+        return new Staged(List.copyOf(persisted), null, decision.reply);
       } catch (SQLException | RuntimeException e) {
         context
             .getLog()
@@ -561,7 +573,7 @@ final class DurableBehavior<
       long seqNr, String id, DurableCommand<?> command, CommandError error) {
     try {
       database()
-          .stage(seqNr, List.of(), tables(), failedCommand(id, command, error, now()), List.of());
+          .stage(seqNr, List.of(), tables(), failedCommand(id, command, error, now()), List::of);
     } catch (SQLException | RuntimeException e) {
       context.getLog().error("{} {}: cannot record failure of command {}", kind.name(), key, id, e);
     }
@@ -671,6 +683,18 @@ final class DurableBehavior<
 
   // --- outbox ----------------------------------------------------------------------------------
 
+  @SuppressWarnings("unchecked")
+  private List<Outbound> durableTells(String id, List<DurableEvent> events) {
+    actor.decidingCommand(id);
+    try {
+      return actor.durableTells((List<E>) (List<?>) domainEvents(events), tables()).stream()
+          .map(Outbound::of)
+          .toList();
+    } finally {
+      actor.decidingCommand(null);
+    }
+  }
+
   private static List<DurableEvent> domainEvents(List<DurableEvent> events) {
     return events.stream().filter(e -> !(e instanceof Outbound)).toList();
   }
@@ -721,7 +745,21 @@ final class DurableBehavior<
 
   private Effect<RuntimeEvent, QueueState> onOutboxSent(QueueState state, OutboxSent sent) {
     outboxInFlight.remove(sent.id());
-    if (sent.failure() != null) {
+    Throwable failure = sent.failure();
+    if (failure instanceof CompletionException && failure.getCause() != null) {
+      failure = failure.getCause();
+    }
+    if (failure instanceof CommandRejectedException rejected) {
+      // The target processed the command and refused it: sending it again cannot help.
+      context
+          .getLog()
+          .warn(
+              "{} {}: outbox {} refused by its target: {}",
+              kind.name(),
+              key,
+              sent.id(),
+              rejected.getMessage());
+    } else if (failure != null) {
       context
           .getLog()
           .warn(

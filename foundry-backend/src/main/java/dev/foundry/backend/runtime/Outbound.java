@@ -12,4 +12,16 @@ import java.util.List;
  */
 @JsonTypeName("runtime.outbound")
 public record Outbound(String kind, List<String> key, boolean create, DurableCommand<?> command)
-    implements DurableEvent {}
+    implements DurableEvent {
+
+  /** A command for the actor {@code target} addresses. */
+  public record Tell(DurableRef<?> target, DurableCommand<?> command) {}
+
+  static Outbound of(Tell tell) {
+    return new Outbound(
+        tell.target().kindName(),
+        tell.target().key().segments(),
+        tell.target().creates(),
+        tell.command());
+  }
+}

@@ -13,6 +13,7 @@ import dev.foundry.backend.runtime.DurableCommand;
 import dev.foundry.backend.runtime.DurableEvent;
 import dev.foundry.backend.runtime.DurableRuntime;
 import dev.foundry.backend.runtime.Handlers;
+import dev.foundry.backend.runtime.Outbound;
 import dev.foundry.backend.runtime.Publication;
 import dev.foundry.backend.user.UserActor;
 import dev.foundry.backend.user.UserTaskState;
@@ -676,56 +677,69 @@ public final class TaskActor
 
   // 6. After apply: summary up to the organization, audit, broadcasts, per-user effects -------
 
+  /**
+   * What other actors must hear about these events, persisted with them (the runtime's outbox):
+   * audit entries, the summary pushed up to the organization, per-user session state, and the
+   * provisioning step after initialization. None is lost if the process dies after the commit.
+   */
   @Override
-  protected void afterApply(List<Event> events, TaskTables tables) {
+  protected List<Outbound.Tell> durableTells(List<Event> events, TaskTables tables) {
+    List<Outbound.Tell> tells = new ArrayList<>();
     boolean summaryChanged = false;
     for (Event event : events) {
       if (event instanceof LifecycleRecorded e) {
-        AuditLog.record(
-            runtime(),
-            organizationId(),
-            new AuditLog.Append(
-                e.auditKind(),
-                repoId(),
-                taskId(),
-                tables.branchName(),
-                e.payload(),
-                e.commandId() + "/" + e.auditKind()));
+        tells.add(
+            new Outbound.Tell(
+                runtime().getOrCreate(AuditLog.KIND, AuditLog.key(organizationId())),
+                new AuditLog.Append(
+                    e.auditKind(),
+                    repoId(),
+                    taskId(),
+                    tables.branchName(),
+                    e.payload(),
+                    e.commandId() + "/" + e.auditKind())));
       } else {
         summaryChanged = true;
       }
       if (event instanceof TaskInitialized) {
-        runtime().get(KIND, key()).tell(new Provision());
+        tells.add(new Outbound.Tell(runtime().get(KIND, key()), new Provision()));
       } else if (event instanceof SessionCreated e && e.createdBy() != null) {
-        tellUser(
-            e.createdBy(),
-            new UserActor.UpsertTaskState(
-                taskId(), e.sessionId(), e.sessionId(), false, null, null));
+        tells.add(
+            userTell(
+                e.createdBy(),
+                new UserActor.UpsertTaskState(
+                    taskId(), e.sessionId(), e.sessionId(), false, null, null)));
       } else if (event instanceof SessionClosed e && e.closedBy() != null) {
-        tellUser(e.closedBy(), new UserActor.DeleteTaskState(taskId(), e.sessionId()));
-        tellUser(
-            e.closedBy(),
-            new UserActor.UpsertTaskState(
-                taskId(), e.nextSessionId(), e.nextSessionId(), null, null, null));
+        tells.add(userTell(e.closedBy(), new UserActor.DeleteTaskState(taskId(), e.sessionId())));
+        tells.add(
+            userTell(
+                e.closedBy(),
+                new UserActor.UpsertTaskState(
+                    taskId(), e.nextSessionId(), e.nextSessionId(), null, null, null)));
       }
     }
+    if (summaryChanged) {
+      WorkspaceTaskDetail detail = tables.requireDetail(taskId(), repoId());
+      tells.add(
+          new Outbound.Tell(
+              runtime().get(OrganizationActor.KIND, OrganizationActor.key(organizationId())),
+              new OrganizationActor.ApplyTaskSummaryUpdate(TaskViews.summaryOf(detail))));
+    }
+    return tells;
+  }
+
+  private Outbound.Tell userTell(String userId, UserActor.Command<?> command) {
+    return new Outbound.Tell(runtime().getOrCreate(UserActor.KIND, UserActor.key(userId)), command);
+  }
+
+  /** Realtime broadcasts: full-replacement payloads for the task and its sessions. */
+  @Override
+  protected void afterApply(List<Event> events, TaskTables tables) {
+    boolean summaryChanged = events.stream().anyMatch(e -> !(e instanceof LifecycleRecorded));
     if (!summaryChanged) {
       return;
     }
     WorkspaceTaskDetail detail = tables.requireDetail(taskId(), repoId());
-    runtime()
-        .get(OrganizationActor.KIND, OrganizationActor.key(organizationId()))
-        .tell(new OrganizationActor.ApplyTaskSummaryUpdate(TaskViews.summaryOf(detail)))
-        .whenComplete(
-            (id, failure) -> {
-              if (failure != null) {
-                log()
-                    .warn(
-                        "task summary of {} not pushed to its organization: {}",
-                        taskId(),
-                        failure.toString());
-              }
-            });
     String topicId = organizationId() + ":" + taskId();
     publish(new Publication("task", topicId, TaskUpdated.TYPE, new TaskUpdated(detail)));
     for (String sessionId : sessionsNamed(events)) {
@@ -735,23 +749,6 @@ public final class TaskActor
           SessionUpdated.TYPE,
           () -> new SessionUpdated(tables.requireSessionDetail(sessionId)));
     }
-  }
-
-  private void tellUser(String userId, UserActor.Command<?> command) {
-    runtime()
-        .getOrCreate(UserActor.KIND, UserActor.key(userId))
-        .tell(command)
-        .whenComplete(
-            (id, failure) -> {
-              if (failure != null) {
-                log()
-                    .warn(
-                        "task {}: user state of {} not updated: {}",
-                        taskId(),
-                        userId,
-                        failure.toString());
-              }
-            });
   }
 
   private static List<String> sessionsNamed(List<Event> events) {
