@@ -357,9 +357,10 @@ public final class SandboxActor
       return Decision.reply(null);
     }
     CompletionStage<Sandbox> io =
-        live.sandbox != null
-            ? CompletableFuture.completedFuture(live.sandbox)
-            : host.provider().connect(row.sandboxId());
+        (live.sandbox != null
+                ? CompletableFuture.completedFuture(live.sandbox)
+                : host.provider().connect(row.sandboxId()))
+            .thenCompose(sb -> endOrphanedAgents(sb).thenApply(n -> sb));
     return Decision.after(
         io,
         sb -> {
@@ -376,6 +377,39 @@ public final class SandboxActor
           List<Event> events = interruptedTurns(t);
           return events.isEmpty() ? Decision.reply(null) : Decision.persist(events);
         });
+  }
+
+  /**
+   * Ends the agent instances a dead backend left in the server (their turns cannot report to
+   * anyone). sandbox-agent 0.4.2 answers a DELETE of a live instance only when the client gives up,
+   * so the short deadline is expected.
+   */
+  private CompletionStage<Integer> endOrphanedAgents(Sandbox sb) {
+    Set<String> ours = new java.util.HashSet<>();
+    live.sessions.values().forEach(s -> ours.add(s.serverId()));
+    return sb.client()
+        .acpServers()
+        .thenCompose(
+            servers -> {
+              List<CompletableFuture<?>> deletes = new ArrayList<>();
+              for (var server : servers) {
+                if (ours.contains(server.serverId())) {
+                  continue;
+                }
+                var http = sb.client().http();
+                deletes.add(
+                    http.send(
+                            "end orphaned ACP " + server.serverId(),
+                            http.request("/v1/acp/" + server.serverId())
+                                .timeout(Duration.ofSeconds(2))
+                                .DELETE()
+                                .build())
+                        .handle((r, failure) -> null));
+              }
+              return CompletableFuture.allOf(deletes.toArray(CompletableFuture[]::new))
+                  .thenApply(v -> deletes.size());
+            })
+        .exceptionally(failure -> 0); // best effort: a listing failure must not block reattach
   }
 
   /** Sessions the tables say are running whose turn is not live in this process. */

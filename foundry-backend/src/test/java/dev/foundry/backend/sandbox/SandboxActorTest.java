@@ -471,6 +471,31 @@ class SandboxActorTest {
   }
 
   @Test
+  void agentsLeftInTheSandboxByADeadBackendAreEndedOnReattach() throws Exception {
+    DurableRef<Command<?>> ref = readySandbox("t13", "s1");
+    // An agent instance nobody in the next backend knows about (a kill -9 leaves these behind).
+    dev.foundry.sandbox.provider.Sandbox other = provider.connect("t13").join();
+    dev.foundry.sandbox.session.AgentSession orphan =
+        dev.foundry.sandbox.session.AgentSession.open(
+                other.client(),
+                dev.foundry.sandbox.session.AgentSessionOptions.of("mock", other.workDir()))
+            .get(30, TimeUnit.SECONDS);
+    assertThat(other.client().acpServers().join())
+        .extracting(s -> s.serverId())
+        .contains(orphan.serverId());
+
+    fixture.restart();
+    configureHost();
+    DurableRef<Command<?>> after = sandbox("t13");
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> await(after.query(new GetSandbox())).reattachedAt() != null);
+
+    assertThat(other.client().acpServers().join()).isEmpty();
+    other.close();
+  }
+
+  @Test
   void aClosedSessionRefusesMessages() {
     DurableRef<Command<?>> ref = readySandbox("t7", "s1");
     await(ref.ask(new CloseSession("s1")));
