@@ -1,13 +1,22 @@
 /**
- * The {@code sandbox} actor (spec §8): one per task, key {@code ["org", orgId, "sandbox", taskId]}.
- * It provisions the task's sandbox through a {@link dev.foundry.sandbox.provider.SandboxProvider}
- * (local by default), clones the repository, writes the owner's git credentials, runs agent
- * sessions whose turns stream into a transcript through later commands (never holding the queue),
- * starts processes, derives the git state after each turn, and destroys the sandbox.
+ * The {@code sandbox} actor (spec §8): one per task, key {@code ["org", orgId, "sandbox", taskId]}
+ * (the sandbox id is the task id). It provisions the task's sandbox through a {@link
+ * dev.foundry.sandbox.provider.SandboxProvider} (local by default), clones the repository, writes
+ * the owner's git credentials, runs agent sessions whose turns stream into a transcript through
+ * later commands (a turn never holds the queue), starts processes, derives the git state after each
+ * turn, reverts files, pushes the branch, and destroys the sandbox.
  *
- * <p>Live handles (server clients, agent sessions, running turns) live in {@link SandboxHost}, one
- * per actor system: they survive passivation, never reach the journal, and are rebuilt from the
- * tables after a restart.
+ * <p>Live handles (server clients, agent sessions, running turns) live in {@link
+ * dev.foundry.backend.sandbox.SandboxHost}, one per actor system: they survive passivation, never
+ * reach the journal, and are rebuilt from the tables after a restart. The host must be configured
+ * before the runtime starts:
+ *
+ * <pre>{@code
+ * SandboxHost.get(system).configure(
+ *     new LocalSandboxProvider(LocalSandboxSettings.of(dataDir.resolve("sandboxes"), binary, io)),
+ *     (orgId, userId) -> credentialsOfTheOwner(orgId, userId));
+ * DurableRuntime.start(system, settings, hub, List.of(..., SandboxActor.KIND));
+ * }</pre>
  *
  * <p>May depend on {@code runtime}, {@code foundry-shared} and {@code sandbox-runtime}.
  */
