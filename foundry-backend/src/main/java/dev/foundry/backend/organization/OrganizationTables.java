@@ -20,10 +20,8 @@ import dev.foundry.shared.workspace.WorkspaceRepositorySummary;
 import dev.foundry.shared.workspace.WorkspaceSessionSummary;
 import dev.foundry.shared.workspace.WorkspaceTaskSummary;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -468,36 +466,6 @@ public final class OrganizationTables extends ActorTables<OrganizationActor.Even
   }
 
   // --- SQL plumbing --------------------------------------------------------------------------
-
-  private interface Reader<V> {
-    V read(ResultSet rs) throws SQLException;
-  }
-
-  private void exec(String sql, Object... args) throws SQLException {
-    try (PreparedStatement s = db.prepareStatement(sql)) {
-      for (int i = 0; i < args.length; i++) {
-        s.setObject(i + 1, args[i]);
-      }
-      s.executeUpdate();
-    }
-  }
-
-  private <V> List<V> rows(String sql, Reader<V> reader, Object... args) {
-    try (PreparedStatement s = db.prepareStatement(sql)) {
-      for (int i = 0; i < args.length; i++) {
-        s.setObject(i + 1, args[i]);
-      }
-      List<V> out = new ArrayList<>();
-      try (ResultSet rs = s.executeQuery()) {
-        while (rs.next()) {
-          out.add(reader.read(rs));
-        }
-      }
-      return out;
-    } catch (SQLException e) {
-      throw new IllegalStateException(e);
-    }
-  }
 
   private static String json(Object value) {
     if (value == null) {

@@ -12,8 +12,6 @@ import dev.foundry.shared.inbox.UserTaskFeedEntry;
 import dev.foundry.shared.workspace.WorkspaceComposerDraft;
 import dev.foundry.shared.workspace.WorkspaceLineAttachment;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
@@ -264,40 +262,8 @@ public final class UserTables extends ActorTables<UserActor.Event> {
 
   // --- SQL plumbing --------------------------------------------------------------------------
 
-  private interface Row<V> {
-    V read(ResultSet rs) throws SQLException;
-  }
-
-  private void exec(String sql, Object... args) throws SQLException {
-    try (PreparedStatement s = db.prepareStatement(sql)) {
-      bind(s, args);
-      s.executeUpdate();
-    }
-  }
-
-  private <V> List<V> rows(String sql, Row<V> row, Object... args) {
-    try (PreparedStatement s = db.prepareStatement(sql)) {
-      bind(s, args);
-      List<V> out = new ArrayList<>();
-      try (ResultSet rs = s.executeQuery()) {
-        while (rs.next()) {
-          out.add(row.read(rs));
-        }
-      }
-      return out;
-    } catch (SQLException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
   private long one(String sql, Object... args) {
     return rows(sql, rs -> rs.getLong(1), args).get(0);
-  }
-
-  private static void bind(PreparedStatement s, Object[] args) throws SQLException {
-    for (int i = 0; i < args.length; i++) {
-      s.setObject(i + 1, args[i]);
-    }
   }
 
   private static String json(Object value) {
