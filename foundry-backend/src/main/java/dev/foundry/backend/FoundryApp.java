@@ -11,6 +11,8 @@ import dev.foundry.backend.runtime.ActorKind;
 import dev.foundry.backend.runtime.DurableRuntime;
 import dev.foundry.backend.runtime.RealtimeHub;
 import dev.foundry.backend.task.TaskActor;
+import dev.foundry.backend.user.CredentialCipher;
+import dev.foundry.backend.user.ProviderCredentialStore;
 import dev.foundry.backend.user.UserActor;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -34,16 +36,19 @@ public final class FoundryApp {
 
   private final ActorSystem<Void> system;
   private final DurableRuntime runtime;
+  private final ProviderCredentialStore credentials;
   private final ServerBinding binding;
   private final Readiness readiness;
 
   private FoundryApp(
       ActorSystem<Void> system,
       DurableRuntime runtime,
+      ProviderCredentialStore credentials,
       ServerBinding binding,
       Readiness readiness) {
     this.system = system;
     this.runtime = runtime;
+    this.credentials = credentials;
     this.binding = binding;
     this.readiness = readiness;
   }
@@ -66,7 +71,11 @@ public final class FoundryApp {
       ServerBinding binding = server.start().toCompletableFuture().get(30, TimeUnit.SECONDS);
       readiness.ready();
       log.info("Foundry ready; data in {}", settings.dataDir());
-      return new FoundryApp(system, runtime, binding, readiness);
+      // Provider credentials are sealed with the configured key before they reach an actor.
+      ProviderCredentialStore credentials =
+          new ProviderCredentialStore(
+              runtime, new CredentialCipher(settings.auth().credentialsKey()));
+      return new FoundryApp(system, runtime, credentials, binding, readiness);
     } catch (Exception e) {
       system.terminate();
       throw new IllegalStateException("cannot start the HTTP server: " + e.getMessage(), e);
@@ -83,6 +92,11 @@ public final class FoundryApp {
 
   public DurableRuntime runtime() {
     return runtime;
+  }
+
+  /** Stores and reads users' provider credentials, sealed with FOUNDRY_CREDENTIALS_KEY. */
+  public ProviderCredentialStore credentials() {
+    return credentials;
   }
 
   public Readiness readiness() {
