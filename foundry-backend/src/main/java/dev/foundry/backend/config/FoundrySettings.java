@@ -22,6 +22,7 @@ public record FoundrySettings(
     Auth auth,
     Github github,
     Stripe stripe,
+    Sandbox sandbox,
     Runtime runtime) {
 
   /** The secret used for session cookies when a loopback-only dev server has none configured. */
@@ -68,6 +69,9 @@ public record FoundrySettings(
       return !secretKey.isEmpty();
     }
   }
+
+  /** Where sandboxes run and the sandbox-agent executable ({@code agentBinary} may be null). */
+  public record Sandbox(String provider, Path agentBinary) {}
 
   public record Runtime(
       Duration passivateAfter, Duration commandTimeout, int snapshotEvery, int maxActiveActors) {}
@@ -143,6 +147,7 @@ public record FoundrySettings(
         auth(f, loopback, github),
         github,
         stripe,
+        sandbox(f),
         new Runtime(
             positive(f, "runtime.passivate-after", "FOUNDRY_PASSIVATE_AFTER"),
             positive(f, "runtime.command-timeout", "FOUNDRY_COMMAND_TIMEOUT"),
@@ -223,6 +228,27 @@ public record FoundrySettings(
           throw new InvalidSettingException(
               "LOG_FORMAT", "foundry.log-format", raw, "readable or json");
     };
+  }
+
+  private static Sandbox sandbox(Config f) {
+    String provider = f.getString("sandbox.provider").trim().toLowerCase(java.util.Locale.ROOT);
+    if (!provider.equals("local")) {
+      throw new InvalidSettingException(
+          "FOUNDRY_SANDBOX_PROVIDER", "foundry.sandbox.provider", provider, "local");
+    }
+    String binary = f.getString("sandbox.agent-binary").trim();
+    if (binary.isEmpty()) {
+      return new Sandbox(provider, null);
+    }
+    Path path = Path.of(binary).toAbsolutePath().normalize();
+    if (!java.nio.file.Files.isRegularFile(path) || !java.nio.file.Files.isExecutable(path)) {
+      throw new InvalidSettingException(
+          "SANDBOX_AGENT_BIN",
+          "foundry.sandbox.agent-binary",
+          binary,
+          "the path of an executable sandbox-agent binary (scripts/sandbox-agent-bin prints one)");
+    }
+    return new Sandbox(provider, path);
   }
 
   private static String logLevel(Config f) {

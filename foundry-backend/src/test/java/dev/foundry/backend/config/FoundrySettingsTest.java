@@ -39,7 +39,8 @@ class FoundrySettingsTest {
                 "APP_URL", "https://foundry.example.com",
                 "LOG_FORMAT", "json",
                 "FOUNDRY_COMMAND_TIMEOUT", "5s",
-                "FOUNDRY_DEV_AUTH", "false"));
+                "FOUNDRY_DEV_AUTH", "false",
+                "SANDBOX_AGENT_BIN", "/bin/sh"));
     assertThat(s.http().host()).isEqualTo("0.0.0.0");
     assertThat(s.http().port()).isEqualTo(8080);
     assertThat(s.dataDir()).isEqualTo(Path.of("/var/lib/foundry"));
@@ -48,6 +49,7 @@ class FoundrySettingsTest {
     assertThat(s.logFormat()).isEqualTo(FoundrySettings.LogFormat.JSON);
     assertThat(s.runtime().commandTimeout()).isEqualTo(Duration.ofSeconds(5));
     assertThat(s.auth().devAuth()).isFalse();
+    assertThat(s.sandbox().agentBinary()).isEqualTo(Path.of("/bin/sh"));
   }
 
   @Test
@@ -97,6 +99,12 @@ class FoundrySettingsTest {
     assertThatThrownBy(() -> settings(Map.of("FOUNDRY_DEV_AUTH", "maybe")))
         .isInstanceOf(InvalidSettingException.class)
         .hasMessageContaining("FOUNDRY_DEV_AUTH");
+    assertThatThrownBy(() -> settings(Map.of("FOUNDRY_SANDBOX_PROVIDER", "bogus")))
+        .isInstanceOf(InvalidSettingException.class)
+        .hasMessageContaining("FOUNDRY_SANDBOX_PROVIDER");
+    assertThatThrownBy(() -> settings(Map.of("SANDBOX_AGENT_BIN", "/no/such/sandbox-agent")))
+        .isInstanceOf(InvalidSettingException.class)
+        .hasMessageContaining("SANDBOX_AGENT_BIN");
     assertThatThrownBy(() -> settings(Map.of("FOUNDRY_COMMAND_TIMEOUT", "0s")))
         .isInstanceOf(InvalidSettingException.class)
         .hasMessageContaining("FOUNDRY_COMMAND_TIMEOUT");
