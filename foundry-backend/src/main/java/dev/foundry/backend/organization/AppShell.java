@@ -42,9 +42,9 @@ public final class AppShell {
       DurableRuntime runtime, String userId, String activeOrganizationId) {
     // Reads use get: building a snapshot never creates a user or an organization.
     var user = runtime.get(UserActor.KIND, UserActor.key(userId));
-    CompletionStage<FoundryUser> profile = ifExists(user.query(new UserActor.GetProfile()));
+    CompletionStage<FoundryUser> profile = user.queryIfExists(new UserActor.GetProfile());
     CompletionStage<ProviderCredentials> credentials =
-        ifExists(user.query(new UserActor.GetProviderCredentialStatus()));
+        user.queryIfExists(new UserActor.GetProviderCredentialStatus());
     return profile.thenCompose(
         p -> {
           if (p == null) {
@@ -53,10 +53,9 @@ public final class AppShell {
           List<CompletableFuture<FoundryOrganization>> orgs = new ArrayList<>();
           for (String id : p.eligibleOrganizationIds()) {
             orgs.add(
-                ifExists(
-                        runtime
-                            .get(OrganizationActor.KIND, OrganizationActor.key(id))
-                            .query(new GetOrganization()))
+                runtime
+                    .get(OrganizationActor.KIND, OrganizationActor.key(id))
+                    .queryIfExists(new GetOrganization())
                     .toCompletableFuture());
           }
           return CompletableFuture.allOf(orgs.toArray(CompletableFuture[]::new))
@@ -78,27 +77,6 @@ public final class AppShell {
                         List.of(p),
                         initialized);
                   });
-        });
-  }
-
-  /** {@code stage}'s value, or null when the addressed actor was never created. */
-  static <V> CompletionStage<V> ifExists(CompletionStage<V> stage) {
-    return stage.handle(
-        (value, failure) -> {
-          if (failure == null) {
-            return value;
-          }
-          Throwable cause =
-              failure instanceof java.util.concurrent.CompletionException
-                      && failure.getCause() != null
-                  ? failure.getCause()
-                  : failure;
-          if (cause instanceof dev.foundry.backend.runtime.ActorNotFoundException) {
-            return null;
-          }
-          throw failure instanceof java.util.concurrent.CompletionException c
-              ? c
-              : new java.util.concurrent.CompletionException(cause);
         });
   }
 }

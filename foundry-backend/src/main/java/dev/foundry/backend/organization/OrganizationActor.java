@@ -722,10 +722,9 @@ public final class OrganizationActor
       return Decision.reject("not_signed_in", "session " + cmd.sessionId() + " is not signed in");
     }
     CompletionStage<FoundryUser> profile =
-        AppShell.ifExists(
-            runtime()
-                .get(UserActor.KIND, UserActor.key(session.userId()))
-                .query(new UserActor.GetProfile()));
+        runtime()
+            .get(UserActor.KIND, UserActor.key(session.userId()))
+            .queryIfExists(new UserActor.GetProfile());
     return Decision.after(
         profile,
         user -> {

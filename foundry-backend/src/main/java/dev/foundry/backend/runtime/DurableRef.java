@@ -102,6 +102,28 @@ public final class DurableRef<C extends DurableCommand<?>> {
         .thenApply(reply -> (R) value(reply));
   }
 
+  /**
+   * Like {@link #query}, answering null instead of failing when the actor was never created: the
+   * read of a {@code get} reference that must not create anything.
+   */
+  public <R> CompletionStage<R> queryIfExists(ActorQuery<R> query) {
+    return query(query)
+        .exceptionally(
+            failure -> {
+              Throwable cause =
+                  failure instanceof java.util.concurrent.CompletionException
+                          && failure.getCause() != null
+                      ? failure.getCause()
+                      : failure;
+              if (cause instanceof ActorNotFoundException) {
+                return null;
+              }
+              throw failure instanceof java.util.concurrent.CompletionException c
+                  ? c
+                  : new java.util.concurrent.CompletionException(cause);
+            });
+  }
+
   /** The commands of this actor whose handler threw, oldest first. */
   @SuppressWarnings("unchecked")
   public CompletionStage<List<FailedCommandInfo>> failedCommands() {

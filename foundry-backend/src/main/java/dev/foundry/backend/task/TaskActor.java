@@ -253,38 +253,17 @@ public final class TaskActor
   /** The user's state of this task; empty for a user who never touched it (or does not exist). */
   private static CompletionStage<UserTaskState> userState(
       DurableRuntime runtime, String userId, String taskId) {
-    return ifExists(
-            runtime
-                .get(UserActor.KIND, UserActor.key(userId))
-                .query(new UserActor.GetTaskState(taskId)))
+    return runtime
+        .get(UserActor.KIND, UserActor.key(userId))
+        .queryIfExists(new UserActor.GetTaskState(taskId))
         .thenApply(s -> s != null ? s : new UserTaskState(taskId, null, List.of()));
   }
 
   private static CompletionStage<dev.foundry.shared.app.FoundryUser> userProfile(
       DurableRuntime runtime, String userId) {
-    return ifExists(
-        runtime.get(UserActor.KIND, UserActor.key(userId)).query(new UserActor.GetProfile()));
-  }
-
-  /** {@code stage}'s value, or null when the addressed actor was never created. */
-  static <V> CompletionStage<V> ifExists(CompletionStage<V> stage) {
-    return stage.handle(
-        (value, failure) -> {
-          if (failure == null) {
-            return value;
-          }
-          Throwable cause =
-              failure instanceof java.util.concurrent.CompletionException
-                      && failure.getCause() != null
-                  ? failure.getCause()
-                  : failure;
-          if (cause instanceof dev.foundry.backend.runtime.ActorNotFoundException) {
-            return null;
-          }
-          throw failure instanceof java.util.concurrent.CompletionException c
-              ? c
-              : new java.util.concurrent.CompletionException(cause);
-        });
+    return runtime
+        .get(UserActor.KIND, UserActor.key(userId))
+        .queryIfExists(new UserActor.GetProfile());
   }
 
   // 5. Handlers -------------------------------------------------------------------------------
