@@ -73,6 +73,7 @@ final class ErrorHandling {
                         StatusCodes.PAYLOAD_TOO_LARGE,
                         "payload_too_large",
                         "request body larger than " + e.limit() + " bytes")))
+        .match(ApiException.class, e -> complete(e.error()))
         .matchAny(
             e -> {
               log.error("unhandled error while serving a request", e);

@@ -719,12 +719,12 @@ public final class TaskActor
       return;
     }
     WorkspaceTaskDetail detail = tables.requireDetail(taskId(), repoId());
-    String topicId = organizationId() + ":" + taskId();
+    String topicId = organizationId() + "/" + taskId();
     publish(new Publication("task", topicId, TaskUpdated.TYPE, new TaskUpdated(detail)));
     for (String sessionId : sessionsNamed(events)) {
       publish(
           "session",
-          topicId + ":" + sessionId,
+          topicId + "/" + sessionId,
           SessionUpdated.TYPE,
           () -> new SessionUpdated(tables.requireSessionDetail(sessionId)));
     }

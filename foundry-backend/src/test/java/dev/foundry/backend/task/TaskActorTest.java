@@ -320,10 +320,10 @@ class TaskActorTest {
   @Test
   void subscribersGetFullTaskAndSessionDetails() {
     List<Publication> seen = new CopyOnWriteArrayList<>();
-    String topic = org + ":" + record.taskId();
+    String topic = org + "/" + record.taskId();
     product.fixture().hub().subscribe("task", topic, seen::add);
     String s1 = await(task.ask(new CreateSession(null, null)));
-    product.fixture().hub().subscribe("session", topic + ":" + s1, seen::add);
+    product.fixture().hub().subscribe("session", topic + "/" + s1, seen::add);
     await(task.ask(new RenameSession(s1, "Named")));
     assertThat(seen).anySatisfy(p -> assertThat(p.payload()).isInstanceOf(TaskUpdated.class));
     assertThat(seen)
