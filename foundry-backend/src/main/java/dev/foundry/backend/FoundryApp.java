@@ -10,15 +10,21 @@ import dev.foundry.backend.persistence.JournalDatabase;
 import dev.foundry.backend.runtime.ActorKind;
 import dev.foundry.backend.runtime.DurableRuntime;
 import dev.foundry.backend.runtime.RealtimeHub;
+import dev.foundry.backend.sandbox.SandboxActor;
+import dev.foundry.backend.sandbox.SandboxHost;
 import dev.foundry.backend.task.TaskActor;
 import dev.foundry.backend.user.CredentialCipher;
 import dev.foundry.backend.user.ProviderCredentialStore;
 import dev.foundry.backend.user.UserActor;
+import dev.foundry.sandbox.provider.local.LocalSandboxProvider;
+import dev.foundry.sandbox.provider.local.LocalSandboxSettings;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -30,9 +36,18 @@ import org.slf4j.LoggerFactory;
 public final class FoundryApp {
   private static final Logger log = LoggerFactory.getLogger(FoundryApp.class);
 
-  /** Every kind of durable actor this backend runs. */
+  /** Every kind of durable actor this backend runs (sandboxes when an agent binary is set). */
   static final List<ActorKind<?, ?, ?>> ACTOR_KINDS =
       List.of(OrganizationActor.KIND, UserActor.KIND, TaskActor.KIND, AuditLog.KIND);
+
+  static List<ActorKind<?, ?, ?>> actorKinds(FoundrySettings settings) {
+    if (settings.sandbox().agentBinary() == null) {
+      return ACTOR_KINDS;
+    }
+    List<ActorKind<?, ?, ?>> kinds = new java.util.ArrayList<>(ACTOR_KINDS);
+    kinds.add(SandboxActor.KIND);
+    return List.copyOf(kinds);
+  }
 
   private final ActorSystem<Void> system;
   private final DurableRuntime runtime;
@@ -65,8 +80,10 @@ public final class FoundryApp {
     log.info("journal {} at schema version {}", journal.file(), journal.toVersion());
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "foundry", config);
     try {
+      startSandboxes(system, settings);
       DurableRuntime runtime =
-          DurableRuntime.start(system, settings.runtimeSettings(), new RealtimeHub(), ACTOR_KINDS);
+          DurableRuntime.start(
+              system, settings.runtimeSettings(), new RealtimeHub(), actorKinds(settings));
       HttpServer server = new HttpServer(system, settings, readiness, List.of());
       ServerBinding binding = server.start().toCompletableFuture().get(30, TimeUnit.SECONDS);
       readiness.ready();
@@ -80,6 +97,37 @@ public final class FoundryApp {
       system.terminate();
       throw new IllegalStateException("cannot start the HTTP server: " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * Configures the sandbox host before any sandbox actor runs: the local provider keeps its
+   * sandboxes under {@code <data>/sandboxes}. Without an agent binary the backend runs no
+   * sandboxes, says so once, and a message to a session is refused with {@code no_sandbox_runtime}.
+   */
+  private static void startSandboxes(ActorSystem<Void> system, FoundrySettings settings) {
+    Path binary = settings.sandbox().agentBinary();
+    if (binary == null) {
+      log.warn(
+          "SANDBOX_AGENT_BIN is not set: tasks get no sandbox and sessions take no messages"
+              + " (scripts/sandbox-agent-bin prints a binary; ./foundry run sets it)");
+      return;
+    }
+    // Sandbox I/O (process spawns, HTTP to sandbox-agent) blocks: it gets its own threads.
+    java.util.concurrent.ExecutorService io =
+        java.util.concurrent.Executors.newCachedThreadPool(
+            r -> {
+              Thread t = new Thread(r, "sandbox-io");
+              t.setDaemon(true);
+              return t;
+            });
+    system.getWhenTerminated().whenComplete((done, failure) -> io.shutdownNow());
+    LocalSandboxProvider provider =
+        new LocalSandboxProvider(
+            LocalSandboxSettings.of(settings.dataDir().resolve("sandboxes"), binary, io));
+    // Git credentials of task owners arrive with GitHub sign-in; until then a sandbox clones and
+    // pushes remotes that need none (file://, local servers) and never prompts.
+    SandboxHost.get(system)
+        .configure(provider, (org, user) -> CompletableFuture.completedFuture(List.of()));
   }
 
   public int port() {

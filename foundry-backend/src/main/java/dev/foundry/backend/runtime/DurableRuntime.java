@@ -120,6 +120,11 @@ public final class DurableRuntime {
     return new DurableRef<>(this, requireRegistered(kind), key, false);
   }
 
+  /** Whether {@code kind} is registered here (a deployment may run without, e.g., sandboxes). */
+  public boolean runs(ActorKind<?, ?, ?> kind) {
+    return kinds.get(kind.name()) == kind;
+  }
+
   public RealtimeHub hub() {
     return hub;
   }

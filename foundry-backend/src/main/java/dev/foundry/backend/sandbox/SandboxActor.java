@@ -13,10 +13,12 @@ import dev.foundry.backend.runtime.DurableCommand;
 import dev.foundry.backend.runtime.DurableEvent;
 import dev.foundry.backend.runtime.DurableRef;
 import dev.foundry.backend.runtime.Handlers;
+import dev.foundry.backend.runtime.Outbound;
 import dev.foundry.backend.sandbox.SandboxHost.RunningTurn;
 import dev.foundry.backend.sandbox.SandboxTables.GitState;
 import dev.foundry.backend.sandbox.SandboxTables.SandboxRow;
 import dev.foundry.backend.sandbox.SandboxTables.SessionRow;
+import dev.foundry.backend.task.TaskActor;
 import dev.foundry.sandbox.git.GitCredentials;
 import dev.foundry.sandbox.git.SandboxGit;
 import dev.foundry.sandbox.process.ProcessInfo;
@@ -34,7 +36,6 @@ import dev.foundry.sandbox.session.SessionListener;
 import dev.foundry.sandbox.session.SessionUpdate;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -71,9 +72,12 @@ public final class SandboxActor
 
   public sealed interface Command<R> extends DurableCommand<R> {}
 
-  /** Creates the sandbox, or finds it again (it survives restarts). */
+  /**
+   * Creates the sandbox, or finds it again (it survives restarts). {@code repoId} names, with the
+   * key, the task actor the sandbox reports session status and git state to (null: no reports).
+   */
   @JsonTypeName("sandbox.provision")
-  public record Provision() implements Command<SandboxTables.SandboxView> {}
+  public record Provision(String repoId) implements Command<SandboxTables.SandboxView> {}
 
   /**
    * Sent by the actor to itself on its first activation in a process: rebuild what a restart lost.
@@ -99,9 +103,13 @@ public final class SandboxActor
   public record CreateSession(String sessionId, String agent, String model)
       implements Command<SandboxTables.SessionView> {}
 
-  /** Records the message and starts the turn; completes at once with the turn id. */
+  /**
+   * Records the message and starts the turn; completes at once with the turn id. {@code messageId}
+   * (may be null) makes a redelivery harmless: a message whose turn exists is not sent again.
+   */
   @JsonTypeName("sandbox.send-message")
-  public record SendMessage(String sessionId, String text) implements Command<String> {}
+  public record SendMessage(String sessionId, String text, String messageId)
+      implements Command<String> {}
 
   /** One streamed update of a running turn (sent by the session's listener). */
   @JsonTypeName("sandbox.record-session-update")
@@ -155,6 +163,20 @@ public final class SandboxActor
   public record PushBranch() implements Command<GitState> {}
 
   /** Ends every session and process and deletes the sandbox; later commands are refused. */
+  /**
+   * Brings the branch up to date with the remote's default branch: fetch, then rebase onto it. A
+   * conflict aborts the rebase (the work tree is left as it was) and names the files.
+   */
+  @JsonTypeName("sandbox.sync-branch")
+  public record SyncBranch() implements Command<GitState> {}
+
+  /**
+   * Merges the branch into the remote's default branch: sync first, then push the branch's head to
+   * the default branch (a fast-forward, so the remote never gets a merge it did not see).
+   */
+  @JsonTypeName("sandbox.merge-branch")
+  public record MergeBranch() implements Command<GitState> {}
+
   @JsonTypeName("sandbox.destroy")
   public record Destroy() implements Command<Void> {}
 
@@ -164,7 +186,13 @@ public final class SandboxActor
 
   @JsonTypeName("sandbox.provisioned")
   public record SandboxProvisioned(
-      String providerId, String sandboxId, String baseUrl, String homeDir, String workDir, long at)
+      String providerId,
+      String sandboxId,
+      String baseUrl,
+      String homeDir,
+      String workDir,
+      long at,
+      String repoId)
       implements Event {}
 
   @JsonTypeName("sandbox.reattached")
@@ -207,6 +235,15 @@ public final class SandboxActor
   @JsonTypeName("sandbox.branch-pushed")
   public record BranchPushed(String branch, String headCommit, long at) implements Event {}
 
+  /** The branch was rebased onto {@code base} at {@code baseCommit}. */
+  @JsonTypeName("sandbox.branch-synced")
+  public record BranchSynced(String base, String baseCommit, String headCommit, long at)
+      implements Event {}
+
+  /** The branch's head {@code headCommit} was pushed to the remote's {@code base}. */
+  @JsonTypeName("sandbox.branch-merged")
+  public record BranchMerged(String base, String headCommit, long at) implements Event {}
+
   @JsonTypeName("sandbox.process-started")
   public record ProcessStarted(
       String processId, String command, List<String> args, String cwd, long at) implements Event {}
@@ -237,12 +274,28 @@ public final class SandboxActor
 
   // Realtime payloads --------------------------------------------------------------------------
 
-  public static final String SESSION_TOPIC = "sandboxSession";
+  /**
+   * The task actor owns the {@code session} topic's {@code sessionUpdated} (metadata); the sandbox
+   * adds {@code transcriptUpdated} there with only the entries a command appended, so a long turn
+   * does not resend its whole transcript with every streamed update.
+   */
+  public static final String SESSION_TOPIC = "session";
+
   public static final String PROCESSES_TOPIC = "sandboxProcesses";
 
-  public record SessionUpdated(String type, SandboxTables.SessionDetail session) {}
+  /** The new transcript entries of one session, plus its sandbox-side status. */
+  public record TranscriptUpdated(
+      String type,
+      String sessionId,
+      String status,
+      String errorMessage,
+      List<SandboxTables.TranscriptEntry> entries) {
+    public static final String TYPE = "transcriptUpdated";
+  }
 
-  public record ProcessesUpdated(String type, List<SandboxTables.ProcessRecord> processes) {}
+  public record ProcessesUpdated(String type, List<SandboxTables.ProcessRecord> processes) {
+    public static final String TYPE = "processesUpdated";
+  }
 
   // 5. Handlers --------------------------------------------------------------------------------
 
@@ -294,6 +347,8 @@ public final class SandboxActor
         .command(RefreshGitState.class, this::refreshGitState)
         .command(RevertFile.class, this::revertFile)
         .command(PushBranch.class, this::pushBranch)
+        .command(SyncBranch.class, this::syncBranch)
+        .command(MergeBranch.class, this::mergeBranch)
         .command(Destroy.class, this::destroy)
         .query(GetSandbox.class, (q, t) -> t.view())
         .query(ListSessions.class, (q, t) -> t.sessionViews())
@@ -346,7 +401,8 @@ public final class SandboxActor
                       sb.endpoint().baseUri().toString(),
                       sb.homeDir(),
                       sb.workDir(),
-                      now()))
+                      now(),
+                      blank(cmd.repoId()) ? null : cmd.repoId()))
               .thenReply(t::view);
         });
   }
@@ -619,11 +675,18 @@ public final class SandboxActor
     if (blank(cmd.text())) {
       return Decision.reject("invalid_message", "message text is required");
     }
+    if (cmd.messageId() != null && t.hasTurn(cmd.sessionId(), turnId(cmd))) {
+      return Decision.reply(turnId(cmd)); // delivered before: the turn exists
+    }
     if (live.turns.containsKey(cmd.sessionId())) {
       return Decision.reject(
           "session_busy", "session " + cmd.sessionId() + " is running a turn; stop it first");
     }
     return withSandbox(t, sb -> withAgentSession(sb, s, session -> startTurn(cmd, session, t)));
+  }
+
+  private String turnId(SendMessage cmd) {
+    return "turn-" + (cmd.messageId() != null ? cmd.messageId() : commandId());
   }
 
   private Decision withAgentSession(
@@ -643,7 +706,7 @@ public final class SandboxActor
 
   private Decision startTurn(SendMessage cmd, AgentSession session, SandboxTables t) {
     String sessionId = cmd.sessionId();
-    String turnId = "turn-" + commandId();
+    String turnId = turnId(cmd);
     List<Event> events = new ArrayList<>();
     SessionRow s = t.session(sessionId);
     if ("running".equals(s.status())) {
@@ -927,6 +990,56 @@ public final class SandboxActor
 
   private record Pushed(String branch, String headCommit, GitState state) {}
 
+  private Decision syncBranch(SyncBranch cmd, SandboxTables t) {
+    SandboxTables.RepositoryView repo = t.repository();
+    if (repo == null) {
+      return Decision.reject("no_repository", "nothing is cloned into the sandbox yet");
+    }
+    return withSandbox(
+        t,
+        sb -> {
+          SandboxGit git = new SandboxGit(sb.client(), sb.homeDir());
+          return Decision.after(
+              BranchSync.sync(git, repo.dir()),
+              synced ->
+                  Decision.persist(
+                          new BranchSynced(
+                              synced.base(), synced.baseCommit(), synced.headCommit(), now()),
+                          new GitStateRefreshed(synced.state(), now()))
+                      .thenReply(synced::state),
+              failure -> gitRejection("git_sync_failed", failure));
+        });
+  }
+
+  private Decision mergeBranch(MergeBranch cmd, SandboxTables t) {
+    SandboxTables.RepositoryView repo = t.repository();
+    if (repo == null) {
+      return Decision.reject("no_repository", "nothing is cloned into the sandbox yet");
+    }
+    return withSandbox(
+        t,
+        sb -> {
+          SandboxGit git = new SandboxGit(sb.client(), sb.homeDir());
+          return Decision.after(
+              BranchSync.merge(git, repo.dir()),
+              merged ->
+                  Decision.persist(
+                          new BranchSynced(
+                              merged.base(), merged.baseCommit(), merged.headCommit(), now()),
+                          new BranchMerged(merged.base(), merged.headCommit(), now()),
+                          new GitStateRefreshed(merged.state(), now()))
+                      .thenReply(merged::state),
+              failure -> gitRejection("git_merge_failed", failure));
+        });
+  }
+
+  /** A git failure as the caller sees it: a conflict keeps its own code, the rest {@code code}. */
+  private static Decision gitRejection(String code, Throwable failure) {
+    return cause(failure) instanceof BranchSync.Conflict conflict
+        ? Decision.reject(conflict.code(), conflict.getMessage())
+        : Decision.reject(code, message(failure));
+  }
+
   // --- the live sandbox
 
   /**
@@ -986,41 +1099,79 @@ public final class SandboxActor
             });
   }
 
-  // 6. Broadcast after apply ----------------------------------------------------------------------
+  // 6. Reports to the task and broadcasts after apply ---------------------------------------------
+
+  /**
+   * Session status and git state go to the task actor through the runtime's outbox, so a turn that
+   * ends just before a crash still reaches the task (and the UI) after the restart.
+   */
+  @Override
+  protected List<Outbound.Tell> durableTells(List<Event> events, SandboxTables tables) {
+    String repoId = tables.repoId();
+    if (repoId == null) {
+      return List.of();
+    }
+    DurableRef<TaskActor.Command<?>> task =
+        runtime().get(TaskActor.KIND, TaskActor.key(organizationId(), repoId, taskId()));
+    List<Outbound.Tell> tells = new ArrayList<>();
+    for (Event e : events) {
+      // Only turn ends: the task marks a session running itself when it sends the message, and a
+      // late "running" (the outbox does not order deliveries) must not revive a finished turn.
+      if (e instanceof SessionStatusChanged c
+          && ("idle".equals(c.status()) || "error".equals(c.status()))) {
+        tells.add(
+            new Outbound.Tell(
+                task,
+                new TaskActor.SyncSessionStatus(c.sessionId(), c.status(), c.errorMessage())));
+      } else if (e instanceof GitStateRefreshed g) {
+        tells.add(new Outbound.Tell(task, new TaskActor.SyncGitState(g.state())));
+      }
+    }
+    return tells;
+  }
 
   @Override
   protected void afterApply(List<Event> events, SandboxTables tables) {
-    Set<String> sessions = new LinkedHashSet<>();
+    java.util.Map<String, Integer> appended = new java.util.LinkedHashMap<>();
     boolean processes = false;
     for (Event e : events) {
       if (e instanceof SessionCreated c) {
-        sessions.add(c.sessionId());
+        appended.merge(c.sessionId(), 0, Integer::sum);
       } else if (e instanceof TranscriptEntryAppended a) {
-        sessions.add(a.sessionId());
+        appended.merge(a.sessionId(), 1, Integer::sum);
       } else if (e instanceof SessionStatusChanged c) {
-        sessions.add(c.sessionId());
+        appended.merge(c.sessionId(), 0, Integer::sum);
       } else if (e instanceof SessionModelChanged c) {
-        sessions.add(c.sessionId());
+        appended.merge(c.sessionId(), 0, Integer::sum);
       } else if (e instanceof ProcessStarted
           || e instanceof ProcessStopped
           || e instanceof SandboxDestroyed) {
         processes = true;
       }
     }
-    for (String sessionId : sessions) {
-      publish(
-          SESSION_TOPIC,
-          organizationId() + ":" + taskId() + ":" + sessionId,
-          "sessionUpdated",
-          () -> new SessionUpdated("sessionUpdated", tables.sessionDetail(sessionId)));
-    }
-    SandboxRow row = tables.sandbox();
-    if (processes && row != null) {
+    String taskTopicId = organizationId() + "/" + taskId();
+    appended.forEach(
+        (sessionId, count) ->
+            publish(
+                SESSION_TOPIC,
+                taskTopicId + "/" + sessionId,
+                TranscriptUpdated.TYPE,
+                () -> {
+                  SessionRow s = tables.session(sessionId);
+                  long size = tables.transcriptSize(sessionId);
+                  return new TranscriptUpdated(
+                      TranscriptUpdated.TYPE,
+                      sessionId,
+                      s == null ? null : s.status(),
+                      s == null ? null : s.errorMessage(),
+                      count == 0 ? List.of() : tables.transcriptAfter(sessionId, size - count));
+                }));
+    if (processes && tables.sandbox() != null) {
       publish(
           PROCESSES_TOPIC,
-          organizationId() + ":" + row.providerId() + ":" + row.sandboxId(),
-          "processesUpdated",
-          () -> new ProcessesUpdated("processesUpdated", tables.processes()));
+          taskTopicId,
+          ProcessesUpdated.TYPE,
+          () -> new ProcessesUpdated(ProcessesUpdated.TYPE, tables.processes()));
     }
   }
 

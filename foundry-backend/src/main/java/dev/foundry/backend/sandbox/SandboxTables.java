@@ -145,13 +145,15 @@ public final class SandboxTables extends ActorTables<SandboxActor.Event> {
     if (event instanceof SandboxProvisioned e) {
       update(
           "INSERT OR REPLACE INTO sandbox (id, provider_id, sandbox_id, base_url, home_dir,"
-              + " work_dir, state, provisioned_at) VALUES (1, ?, ?, ?, ?, ?, 'running', ?)",
+              + " work_dir, state, provisioned_at, repo_id)"
+              + " VALUES (1, ?, ?, ?, ?, ?, 'running', ?, ?)",
           e.providerId(),
           e.sandboxId(),
           e.baseUrl(),
           e.homeDir(),
           e.workDir(),
-          e.at());
+          e.at(),
+          e.repoId());
     } else if (event instanceof SandboxReattached e) {
       update(
           "UPDATE sandbox SET base_url = ?, reattached_at = ? WHERE id = 1", e.baseUrl(), e.at());
@@ -265,6 +267,23 @@ public final class SandboxTables extends ActorTables<SandboxActor.Event> {
                 nullableLong(rs, 8)));
   }
 
+  /** The repository id of the sandbox's task (null for a sandbox provisioned without one). */
+  String repoId() {
+    return one("SELECT repo_id FROM sandbox WHERE id = 1", rs -> rs.getString(1));
+  }
+
+  /**
+   * Whether {@code turnId} of {@code sessionId} was started (a redelivered message is not resent).
+   */
+  boolean hasTurn(String sessionId, String turnId) {
+    return one(
+            "SELECT 1 FROM transcript WHERE session_id = ? AND turn_id = ? LIMIT 1",
+            rs -> rs.getInt(1),
+            sessionId,
+            turnId)
+        != null;
+  }
+
   SandboxView view() {
     SandboxRow row = sandbox();
     if (row == null) {
@@ -348,21 +367,35 @@ public final class SandboxTables extends ActorTables<SandboxActor.Event> {
     if (s == null) {
       return null;
     }
-    List<TranscriptEntry> transcript =
-        list(
-            "SELECT event_index, session_id, turn_id, sender, kind, payload_json, created_at"
-                + " FROM transcript WHERE session_id = ? ORDER BY event_index",
-            rs ->
-                new TranscriptEntry(
-                    rs.getLong(1),
-                    rs.getString(2),
-                    rs.getString(3),
-                    rs.getString(4),
-                    rs.getString(5),
-                    parse(rs.getString(6), new TypeReference<JsonNode>() {}),
-                    rs.getLong(7)),
+    return new SessionDetail(view(s), transcriptAfter(sessionId, 0));
+  }
+
+  /** The session's transcript entries numbered above {@code afterIndex}, in order. */
+  List<TranscriptEntry> transcriptAfter(String sessionId, long afterIndex) {
+    return list(
+        "SELECT event_index, session_id, turn_id, sender, kind, payload_json, created_at"
+            + " FROM transcript WHERE session_id = ? AND event_index > ? ORDER BY event_index",
+        rs ->
+            new TranscriptEntry(
+                rs.getLong(1),
+                rs.getString(2),
+                rs.getString(3),
+                rs.getString(4),
+                rs.getString(5),
+                parse(rs.getString(6), new TypeReference<JsonNode>() {}),
+                rs.getLong(7)),
+        sessionId,
+        afterIndex);
+  }
+
+  /** The highest entry number of the session's transcript (0 when empty). */
+  long transcriptSize(String sessionId) {
+    Long n =
+        one(
+            "SELECT COALESCE(MAX(event_index), 0) FROM transcript WHERE session_id = ?",
+            rs -> rs.getLong(1),
             sessionId);
-    return new SessionDetail(view(s), transcript);
+    return n == null ? 0 : n;
   }
 
   List<ProcessRecord> processes() {

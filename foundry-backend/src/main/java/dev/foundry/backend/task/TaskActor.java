@@ -7,6 +7,7 @@ import dev.foundry.backend.runtime.ActorKey;
 import dev.foundry.backend.runtime.ActorKind;
 import dev.foundry.backend.runtime.ActorQuery;
 import dev.foundry.backend.runtime.ActorSetup;
+import dev.foundry.backend.runtime.CommandRejectedException;
 import dev.foundry.backend.runtime.Decision;
 import dev.foundry.backend.runtime.DurableActor;
 import dev.foundry.backend.runtime.DurableCommand;
@@ -15,6 +16,8 @@ import dev.foundry.backend.runtime.DurableRuntime;
 import dev.foundry.backend.runtime.Handlers;
 import dev.foundry.backend.runtime.Outbound;
 import dev.foundry.backend.runtime.Publication;
+import dev.foundry.backend.sandbox.SandboxActor;
+import dev.foundry.backend.sandbox.SandboxTables;
 import dev.foundry.backend.user.UserActor;
 import dev.foundry.backend.user.UserTaskState;
 import dev.foundry.shared.contracts.AttachResult;
@@ -23,6 +26,7 @@ import dev.foundry.shared.contracts.TaskRecord;
 import dev.foundry.shared.contracts.TaskStatus;
 import dev.foundry.shared.realtime.SessionUpdated;
 import dev.foundry.shared.realtime.TaskUpdated;
+import dev.foundry.shared.workspace.WorkspaceFileChange;
 import dev.foundry.shared.workspace.WorkspaceLineAttachment;
 import dev.foundry.shared.workspace.WorkspaceModels;
 import dev.foundry.shared.workspace.WorkspacePullRequestSummary;
@@ -31,11 +35,14 @@ import dev.foundry.shared.workspace.WorkspaceSessionStatus;
 import dev.foundry.shared.workspace.WorkspaceSessionSummary;
 import dev.foundry.shared.workspace.WorkspaceTaskDetail;
 import dev.foundry.shared.workspace.WorkspaceTaskSummary;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -76,6 +83,27 @@ public final class TaskActor
   /** The second step of initialization, self-sent (upstream {@code task.command.provision}). */
   @JsonTypeName("task.provision")
   public record Provision() implements Command<Boolean> {}
+
+  /**
+   * A user's message to a session. Completes as soon as the turn has started, with the turn id; the
+   * turn's end arrives later as {@link SyncSessionStatus} from the sandbox, so neither queries nor
+   * other sessions wait behind it. A sender who is not the owner becomes the owner (spec §5.5).
+   */
+  @JsonTypeName("task.send-message")
+  public record SendMessage(String sessionId, String text, String userId)
+      implements Command<String> {}
+
+  /** Asks the agent to stop the session's running turn; false when nothing was running. */
+  @JsonTypeName("task.stop-session")
+  public record StopSession(String sessionId) implements Command<Boolean> {}
+
+  /** The derived git state its sandbox reports after a turn, revert, push, sync or merge. */
+  @JsonTypeName("task.sync-git-state")
+  public record SyncGitState(SandboxTables.GitState state) implements Command<Boolean> {}
+
+  /** Restores one file of the work tree to the branch's last commit. */
+  @JsonTypeName("task.revert-file")
+  public record RevertFile(String path) implements Command<List<WorkspaceFileChange>> {}
 
   @JsonTypeName("task.attach")
   public record Attach(String reason) implements Command<AttachResult> {}
@@ -208,13 +236,35 @@ public final class TaskActor
   public record SessionClosed(String sessionId, String closedBy, String nextSessionId, long at)
       implements Event {}
 
+  /** {@code turnEnded}: the session was running and is not any more (the owner gets it unread). */
   @JsonTypeName("task.session-status-synced")
   public record SessionStatusSynced(
       String sessionId,
       Long thinkingSinceMs,
       WorkspaceSessionStatus status,
       String errorMessage,
-      long at)
+      long at,
+      boolean turnEnded)
+      implements Event {}
+
+  /** A message went to the session's agent as turn {@code turnId}. */
+  @JsonTypeName("task.message-sent")
+  public record MessageSent(String sessionId, String userId, String turnId, long at)
+      implements Event {}
+
+  /** The task's sandbox is provisioned, its repository cloned at {@code cwd}. */
+  @JsonTypeName("task.sandbox-attached")
+  public record SandboxAttached(
+      String sandboxId, String providerId, String switchTarget, String cwd, long at)
+      implements Event {}
+
+  /** The session has an agent session in the sandbox and can take messages. */
+  @JsonTypeName("task.session-ready")
+  public record SessionReady(String sessionId, String sandboxSessionId, long at) implements Event {}
+
+  @JsonTypeName("task.git-state-synced")
+  public record GitStateSynced(
+      String branch, int ahead, int behind, List<WorkspaceFileChange> fileChanges, long at)
       implements Event {}
 
   // 4. Queries --------------------------------------------------------------------------------
@@ -290,10 +340,20 @@ public final class TaskActor
         .command(Provision.class, this::provision)
         .command(Attach.class, this::attach)
         .command(Switch.class, this::switchTask)
-        .command(Push.class, (c, t) -> requireSandbox(t, "push"))
+        .command(
+            Push.class,
+            (c, t) -> gitWork(t, new SandboxActor.PushBranch(), "task.push", c.reason()))
         .command(PublishPr.class, (c, t) -> requireSandbox(t, "publish a pull request"))
-        .command(Sync.class, (c, t) -> audited(t, "task.sync", c.reason()))
-        .command(Merge.class, (c, t) -> audited(t, "task.merge", c.reason()))
+        .command(
+            Sync.class,
+            (c, t) -> gitWork(t, new SandboxActor.SyncBranch(), "task.sync", c.reason()))
+        .command(
+            Merge.class,
+            (c, t) -> gitWork(t, new SandboxActor.MergeBranch(), "task.merge", c.reason()))
+        .command(SendMessage.class, this::sendMessage)
+        .command(StopSession.class, this::stopSession)
+        .command(SyncGitState.class, this::syncGitState)
+        .command(RevertFile.class, this::revertFile)
         .command(
             Archive.class, (c, t) -> finish(t, TaskStatus.ARCHIVED, "task.archive", c.reason()))
         .command(Kill.class, (c, t) -> finish(t, TaskStatus.KILLED, "task.kill", c.reason()))
@@ -340,6 +400,12 @@ public final class TaskActor
         .thenReply(() -> tables.requireRecord(organizationId(), repoId(), taskId()));
   }
 
+  /**
+   * The second step of creating a task: provision its sandbox, open the first session and deliver
+   * the task's prompt as its first message, always (upstream drops it, spec §12.1). A failure is
+   * told where the user looks: the first session ends in {@code error} with the reason, and a
+   * message sent to it later tries again. A runtime without sandboxes only completes the status.
+   */
   private Decision provision(Provision cmd, TaskTables tables) {
     Decision refused = requireLive(tables);
     if (refused != null) {
@@ -348,15 +414,268 @@ public final class TaskActor
     if (!tables.status().initializing()) {
       return Decision.reply(false);
     }
-    long at = now();
-    return Decision.persist(
-            new StatusChanged(TaskStatus.INIT_COMPLETE, at),
-            new LifecycleRecorded(
-                "task.initialized",
-                Map.of("sandboxProviderId", tables.sandboxProviderId()),
-                commandId(),
-                at))
-        .thenReply(() -> true);
+    if (!runtime().runs(SandboxActor.KIND)) {
+      return Decision.persist(initialized(now())).thenReply(() -> true);
+    }
+    TaskOwner owner = tables.owner();
+    // Derived from the command id, so a provision run again after a crash reuses the session.
+    String sessionId =
+        "session-" + UUID.nameUUIDFromBytes(commandId().getBytes(StandardCharsets.UTF_8));
+    CompletionStage<String> userModel =
+        owner == null
+            ? CompletableFuture.completedFuture(null)
+            : userProfile(runtime(), owner.userId())
+                .thenApply(p -> p == null ? null : p.defaultModel());
+    return Decision.after(
+        userModel,
+        preferred -> {
+          String model = blank(preferred) ? WorkspaceModels.DEFAULT_MODEL_ID : preferred;
+          TaskSandbox sandbox = sandbox();
+          CompletionStage<Prepared> io =
+              sandbox
+                  .prepare(tables.repoRemote(), tables.branchName(), owner)
+                  .thenCompose(
+                      view ->
+                          sandbox
+                              .send(sessionId, model, tables.prompt(), sessionId + "/prompt")
+                              .thenApply(turnId -> new Prepared(view, turnId)));
+          String ownerId = owner == null ? null : owner.userId();
+          return Decision.after(
+              io,
+              prepared -> {
+                long at = now();
+                List<Event> events = new ArrayList<>();
+                events.add(attached(prepared.view(), at));
+                events.add(
+                    new SessionCreated(
+                        sessionId, "Session 1", model, WorkspaceSessionStatus.READY, ownerId, at));
+                events.add(new SessionReady(sessionId, sessionId, at));
+                events.add(
+                    new SessionStatusSynced(
+                        sessionId, at, WorkspaceSessionStatus.READY, null, at, false));
+                events.addAll(initialized(at));
+                return Decision.persist(events).thenReply(() -> true);
+              },
+              failure -> {
+                long at = now();
+                List<Event> events = new ArrayList<>();
+                events.add(
+                    new SessionCreated(
+                        sessionId, "Session 1", model, WorkspaceSessionStatus.ERROR, ownerId, at));
+                events.add(
+                    new SessionStatusSynced(
+                        sessionId,
+                        null,
+                        WorkspaceSessionStatus.ERROR,
+                        "the sandbox could not start the task: " + reason(failure),
+                        at,
+                        false));
+                events.addAll(initialized(at));
+                return Decision.persist(events).thenReply(() -> false);
+              });
+        });
+  }
+
+  private record Prepared(SandboxTables.SandboxView view, String turnId) {}
+
+  private List<Event> initialized(long at) {
+    return List.of(
+        new StatusChanged(TaskStatus.INIT_COMPLETE, at),
+        new LifecycleRecorded(
+            "task.initialized", Map.of("sandboxProviderId", "local"), commandId(), at));
+  }
+
+  private static SandboxAttached attached(SandboxTables.SandboxView view, long at) {
+    return new SandboxAttached(
+        view.sandboxId(),
+        view.providerId(),
+        view.baseUrl(),
+        view.repository() == null ? view.workDir() : view.repository().dir(),
+        at);
+  }
+
+  private TaskSandbox sandbox() {
+    return new TaskSandbox(runtime(), organizationId(), repoId(), taskId());
+  }
+
+  // --- messages and git work in the sandbox
+
+  private Decision sendMessage(SendMessage cmd, TaskTables tables) {
+    Decision refused = requireOpenSession(tables, cmd.sessionId());
+    if (refused != null) {
+      return refused;
+    }
+    if (blank(cmd.text())) {
+      return Decision.reject("invalid_message", "message text is required");
+    }
+    if (!runtime().runs(SandboxActor.KIND)) {
+      return Decision.reject("no_sandbox_runtime", "this backend runs no sandboxes");
+    }
+    WorkspaceSessionSummary session = tables.sessionSummary(cmd.sessionId());
+    if (session.thinkingSinceMs() != null) {
+      return Decision.reject(
+          "session_busy",
+          "session " + cmd.sessionId() + " is running a turn; wait for it or stop it first");
+    }
+    TaskOwner current = tables.owner();
+    boolean swap =
+        !blank(cmd.userId()) && (current == null || !cmd.userId().equals(current.userId()));
+    CompletionStage<TaskOwner> owner =
+        swap
+            ? userProfile(runtime(), cmd.userId())
+                .thenApply(
+                    p ->
+                        p == null
+                            ? new TaskOwner(cmd.userId(), null, null, null)
+                            : new TaskOwner(p.id(), p.githubLogin(), p.email(), null))
+            : CompletableFuture.completedFuture(current);
+    boolean attached = tables.switchTarget() != null;
+    TaskSandbox sandbox = sandbox();
+    String messageId = "message-" + commandId();
+    CompletionStage<Sent> io =
+        owner.thenCompose(
+            o ->
+                // Credentials are (re)written when the sandbox is new or its owner changes.
+                sandbox
+                    .prepare(tables.repoRemote(), tables.branchName(), swap || !attached ? o : null)
+                    .thenCompose(
+                        view ->
+                            sandbox
+                                .send(cmd.sessionId(), session.model(), cmd.text(), messageId)
+                                .thenApply(turnId -> new Sent(view, o, turnId))));
+    return Decision.after(
+        io,
+        sent -> {
+          long at = now();
+          List<Event> events = new ArrayList<>();
+          if (swap) {
+            events.add(new OwnerChanged(sent.owner(), at));
+          }
+          if (!attached) {
+            events.add(attached(sent.view(), at));
+          }
+          if (session.sandboxSessionId() == null) {
+            events.add(new SessionReady(cmd.sessionId(), cmd.sessionId(), at));
+          }
+          events.add(
+              new SessionStatusSynced(
+                  cmd.sessionId(), at, WorkspaceSessionStatus.READY, null, at, false));
+          TaskStatus derived =
+              tables.deriveStatusWith(cmd.sessionId(), true, WorkspaceSessionStatus.READY);
+          if (derived != tables.status()) {
+            events.add(new StatusChanged(derived, at));
+          }
+          events.add(new MessageSent(cmd.sessionId(), cmd.userId(), sent.turnId(), at));
+          return Decision.persist(events).thenReply(sent::turnId);
+        },
+        failure -> rejectFromSandbox("message_not_sent", failure));
+  }
+
+  private record Sent(SandboxTables.SandboxView view, TaskOwner owner, String turnId) {}
+
+  private Decision stopSession(StopSession cmd, TaskTables tables) {
+    Decision refused = requireOpenSession(tables, cmd.sessionId());
+    if (refused != null) {
+      return refused;
+    }
+    if (tables.switchTarget() == null || !runtime().runs(SandboxActor.KIND)) {
+      return Decision.reply(false);
+    }
+    return Decision.after(
+        sandbox().ref().ask(new SandboxActor.StopTurn(cmd.sessionId())),
+        Decision::reply,
+        failure -> rejectFromSandbox("stop_failed", failure));
+  }
+
+  private Decision syncGitState(SyncGitState cmd, TaskTables tables) {
+    if (!tables.initialized()) {
+      return notInitialized();
+    }
+    if (cmd.state() == null) {
+      return Decision.reject("invalid_git_state", "a git state is required");
+    }
+    return Decision.persist(gitStateSynced(cmd.state(), now())).thenReply(() -> true);
+  }
+
+  private static GitStateSynced gitStateSynced(SandboxTables.GitState state, long at) {
+    List<WorkspaceFileChange> files = new ArrayList<>();
+    for (SandboxTables.FileChange f : state.files()) {
+      files.add(
+          new WorkspaceFileChange(
+              f.path(),
+              f.added() == null ? 0 : f.added(),
+              f.removed() == null ? 0 : f.removed(),
+              f.type()));
+    }
+    return new GitStateSynced(state.branch(), state.ahead(), state.behind(), files, at);
+  }
+
+  private Decision revertFile(RevertFile cmd, TaskTables tables) {
+    Decision refused = requireSandboxAttached(tables);
+    if (refused != null) {
+      return refused;
+    }
+    return Decision.after(
+        sandbox().ref().ask(new SandboxActor.RevertFile(cmd.path())),
+        state -> {
+          GitStateSynced synced = gitStateSynced(state, now());
+          return Decision.persist(synced).thenReply(synced::fileChanges);
+        },
+        failure -> rejectFromSandbox("git_revert_failed", failure));
+  }
+
+  /** Push, sync or merge in the sandbox; a git failure reaches the caller with git's words. */
+  private Decision gitWork(
+      TaskTables tables,
+      SandboxActor.Command<SandboxTables.GitState> work,
+      String kind,
+      String reason) {
+    Decision refused = requireSandboxAttached(tables);
+    if (refused != null) {
+      return refused;
+    }
+    return Decision.after(
+        sandbox().ref().ask(work, TaskSandbox.PREPARE_TIMEOUT),
+        state -> {
+          long at = now();
+          return Decision.persist(
+                  gitStateSynced(state, at),
+                  new LifecycleRecorded(kind, reasonPayload(reason), commandId(), at))
+              .thenReply(() -> true);
+        },
+        failure -> rejectFromSandbox(kind.replace("task.", "git_") + "_failed", failure));
+  }
+
+  private Decision requireSandboxAttached(TaskTables tables) {
+    Decision refused = requireLive(tables);
+    if (refused != null) {
+      return refused;
+    }
+    if (tables.switchTarget() == null || !runtime().runs(SandboxActor.KIND)) {
+      return Decision.reject(
+          "no_active_sandbox", "task " + taskId() + " has no sandbox yet; send it a message first");
+    }
+    return null;
+  }
+
+  /** The sandbox's own rejection (its code and message) or, for anything else, {@code code}. */
+  private static Decision rejectFromSandbox(String code, Throwable failure) {
+    Throwable cause =
+        failure instanceof CompletionException && failure.getCause() != null
+            ? failure.getCause()
+            : failure;
+    if (cause instanceof CommandRejectedException rejected) {
+      return Decision.reject(rejected.code(), rejected.getMessage());
+    }
+    return Decision.reject(code, reason(failure));
+  }
+
+  private static String reason(Throwable failure) {
+    Throwable cause =
+        failure instanceof CompletionException && failure.getCause() != null
+            ? failure.getCause()
+            : failure;
+    return cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
   }
 
   private Decision attach(Attach cmd, TaskTables tables) {
@@ -613,7 +932,8 @@ public final class TaskActor
             thinking,
             status,
             status == WorkspaceSessionStatus.ERROR ? cmd.errorMessage() : null,
-            at));
+            at,
+            current.thinkingSinceMs() != null && thinking == null));
     TaskStatus derived = tables.deriveStatusWith(cmd.sessionId(), thinking != null, status);
     if (derived != tables.status()) {
       events.add(new StatusChanged(derived, at));
@@ -682,6 +1002,23 @@ public final class TaskActor
       }
       if (event instanceof TaskInitialized) {
         tells.add(new Outbound.Tell(runtime().get(KIND, key()), new Provision()));
+      } else if (event instanceof SessionStatusSynced e && e.turnEnded()) {
+        TaskOwner owner = tables.owner();
+        if (owner != null) {
+          // Unread-on-finish: the owner sees that the agent is done.
+          tells.add(
+              userTell(
+                  owner.userId(),
+                  new UserActor.UpsertTaskState(taskId(), e.sessionId(), null, true, null, null)));
+        }
+      } else if (event instanceof MessageSent e && e.userId() != null) {
+        tells.add(
+            userTell(
+                e.userId(),
+                new UserActor.UpsertTaskState(
+                    taskId(), e.sessionId(), e.sessionId(), false, "", List.of())));
+      } else if (sandboxAttached(tables) && sandboxCommand(event, tables) != null) {
+        tells.add(new Outbound.Tell(sandbox().ref(), sandboxCommand(event, tables)));
       } else if (event instanceof SessionCreated e && e.createdBy() != null) {
         tells.add(
             userTell(
@@ -705,6 +1042,25 @@ public final class TaskActor
               new OrganizationActor.ApplyTaskSummaryUpdate(TaskViews.summaryOf(detail))));
     }
     return tells;
+  }
+
+  private boolean sandboxAttached(TaskTables tables) {
+    return tables.switchTarget() != null && runtime().runs(SandboxActor.KIND);
+  }
+
+  /** What the sandbox must do about {@code event} of a task that has one; null for nothing. */
+  private static SandboxActor.Command<?> sandboxCommand(Event event, TaskTables tables) {
+    if (event instanceof StatusChanged e && e.status().finished()) {
+      return new SandboxActor.Destroy(); // archive and kill leave no process behind
+    } else if (event instanceof OwnerChanged e && e.owner() != null) {
+      return new SandboxActor.StoreGitCredentials(
+          e.owner().userId(), e.owner().login(), e.owner().email());
+    } else if (event instanceof SessionClosed e) {
+      return new SandboxActor.CloseSession(e.sessionId());
+    } else if (event instanceof SessionModelChanged e && tables.sessionReady(e.sessionId())) {
+      return new SandboxActor.ChangeModel(e.sessionId(), e.model());
+    }
+    return null;
   }
 
   private Outbound.Tell userTell(String userId, UserActor.Command<?> command) {
@@ -740,6 +1096,8 @@ public final class TaskActor
       } else if (e instanceof SessionModelChanged s) {
         ids.put(s.sessionId(), true);
       } else if (e instanceof SessionStatusSynced s) {
+        ids.put(s.sessionId(), true);
+      } else if (e instanceof SessionReady s) {
         ids.put(s.sessionId(), true);
       }
     }

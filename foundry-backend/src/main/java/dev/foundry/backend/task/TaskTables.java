@@ -1,6 +1,7 @@
 package dev.foundry.backend.task;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.foundry.backend.runtime.ActorTables;
 import dev.foundry.backend.runtime.CommandRejectedException;
@@ -8,6 +9,7 @@ import dev.foundry.shared.contracts.TaskRecord;
 import dev.foundry.shared.contracts.TaskSandboxRecord;
 import dev.foundry.shared.contracts.TaskStatus;
 import dev.foundry.shared.workspace.WorkspaceComposerDraft;
+import dev.foundry.shared.workspace.WorkspaceFileChange;
 import dev.foundry.shared.workspace.WorkspaceModels;
 import dev.foundry.shared.workspace.WorkspacePullRequestSummary;
 import dev.foundry.shared.workspace.WorkspaceSandboxSummary;
@@ -121,6 +123,45 @@ public final class TaskTables extends ActorTables<TaskActor.Event> {
           e.at(),
           e.sessionId());
       touch(e.at());
+    } else if (event instanceof TaskActor.SandboxAttached e) {
+      exec(
+          "INSERT INTO task_sandboxes (sandbox_id, sandbox_provider_id, switch_target, cwd,"
+              + " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (sandbox_id) DO"
+              + " UPDATE SET switch_target = excluded.switch_target, cwd = excluded.cwd,"
+              + " updated_at = excluded.updated_at",
+          e.sandboxId(),
+          e.providerId(),
+          e.switchTarget(),
+          e.cwd(),
+          e.at(),
+          e.at());
+      exec(
+          "UPDATE task_runtime SET active_sandbox_id = ?, active_switch_target = ?,"
+              + " active_cwd = ?, updated_at = ? WHERE id = 1",
+          e.sandboxId(),
+          e.switchTarget(),
+          e.cwd(),
+          e.at());
+      touch(e.at());
+    } else if (event instanceof TaskActor.SessionReady e) {
+      exec(
+          "UPDATE task_workspace_sessions SET sandbox_session_id = ?, status = ?,"
+              + " error_message = NULL, updated_at = ? WHERE session_id = ?",
+          e.sandboxSessionId(),
+          WorkspaceSessionStatus.READY.wire(),
+          e.at(),
+          e.sessionId());
+      touch(e.at());
+    } else if (event instanceof TaskActor.GitStateSynced e) {
+      exec(
+          "INSERT OR REPLACE INTO task_git_state (id, branch, ahead, behind, file_changes_json,"
+              + " refreshed_at) VALUES (1, ?, ?, ?, ?, ?)",
+          e.branch(),
+          e.ahead(),
+          e.behind(),
+          json(e.fileChanges()),
+          e.at());
+      touch(e.at());
     } else if (event instanceof TaskActor.SessionStatusSynced e) {
       exec(
           "UPDATE task_workspace_sessions SET thinking_since_ms = ?, status = ?,"
@@ -176,6 +217,40 @@ public final class TaskTables extends ActorTables<TaskActor.Event> {
     return r == null ? null : r.branchName();
   }
 
+  String repoRemote() {
+    return row().repoRemote();
+  }
+
+  /** The task's prompt: the first message of its first session. */
+  String prompt() {
+    return row().task();
+  }
+
+  /** The primary user, whose credentials the sandbox uses; null when the task has none. */
+  TaskOwner owner() {
+    List<TaskOwner> owner =
+        rows(
+            "SELECT primary_user_id, primary_github_login, primary_github_email,"
+                + " primary_github_avatar_url FROM task_owner WHERE id = 1",
+            rs ->
+                new TaskOwner(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4)));
+    return owner.isEmpty() || owner.get(0).userId() == null ? null : owner.get(0);
+  }
+
+  /** The changed files its sandbox last reported (empty before the first report). */
+  List<WorkspaceFileChange> fileChanges() {
+    List<String> json =
+        rows("SELECT file_changes_json FROM task_git_state WHERE id = 1", rs -> rs.getString(1));
+    if (json.isEmpty()) {
+      return List.of();
+    }
+    try {
+      return JSON.readValue(json.get(0), new TypeReference<List<WorkspaceFileChange>>() {});
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   String switchTarget() {
     List<String> t =
         rows("SELECT active_switch_target FROM task_runtime WHERE id = 1", rs -> rs.getString(1));
@@ -195,6 +270,16 @@ public final class TaskTables extends ActorTables<TaskActor.Event> {
   String latestOpenSessionId() {
     List<String> open = openSessionIds();
     return open.isEmpty() ? null : open.get(open.size() - 1);
+  }
+
+  /** Whether the session has its agent session in the sandbox. */
+  boolean sessionReady(String sessionId) {
+    return !rows(
+            "SELECT 1 FROM task_workspace_sessions WHERE session_id = ? AND closed = 0"
+                + " AND sandbox_session_id IS NOT NULL",
+            rs -> rs.getInt(1),
+            sessionId)
+        .isEmpty();
   }
 
   boolean sessionOpen(String sessionId) {
@@ -307,7 +392,7 @@ public final class TaskTables extends ActorTables<TaskActor.Event> {
         ownerLogin,
         ownerAvatar == null || ownerAvatar.isEmpty() ? null : ownerAvatar,
         r.task(),
-        List.of(),
+        fileChanges(),
         Map.of(),
         List.of(),
         0,

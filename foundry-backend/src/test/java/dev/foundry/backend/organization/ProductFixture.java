@@ -30,7 +30,12 @@ public final class ProductFixture implements AutoCloseable {
   private final RuntimeFixture runtime;
 
   public ProductFixture(Path dataDir) {
-    this.runtime = new RuntimeFixture(dataDir, KINDS);
+    this(dataDir, KINDS);
+  }
+
+  /** With more kinds than the four, e.g. sandboxes for the session flow. */
+  public ProductFixture(Path dataDir, List<ActorKind<?, ?, ?>> kinds) {
+    this.runtime = new RuntimeFixture(dataDir, kinds);
   }
 
   public RuntimeFixture fixture() {

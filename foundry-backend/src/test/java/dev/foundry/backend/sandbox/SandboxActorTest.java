@@ -117,7 +117,7 @@ class SandboxActorTest {
   /** Provisioned, cloned on {@code branch}, one session: where most stories start. */
   private DurableRef<Command<?>> readySandbox(String taskId, String sessionId) {
     DurableRef<Command<?>> ref = sandbox(taskId);
-    SandboxView view = await(ref.ask(new Provision(), Duration.ofSeconds(30)));
+    SandboxView view = await(ref.ask(new Provision(null), Duration.ofSeconds(30)));
     assertThat(view.state()).isEqualTo("running");
     await(ref.ask(new CloneRepository(remoteUrl, "feature-" + taskId), Duration.ofSeconds(30)));
     await(ref.ask(new CreateSession(sessionId, null, null), Duration.ofSeconds(30)));
@@ -139,7 +139,7 @@ class SandboxActorTest {
   @Test
   void aPromptStreamsIntoTheTranscriptAndTheSessionReturnsToIdle() {
     List<Publication> published = new CopyOnWriteArrayList<>();
-    fixture.hub().subscribe(SandboxActor.SESSION_TOPIC, ORG + ":t1:s1", published::add);
+    fixture.hub().subscribe(SandboxActor.SESSION_TOPIC, ORG + "/t1/s1", published::add);
     DurableRef<Command<?>> ref = readySandbox("t1", "s1");
 
     SandboxView view = await(ref.query(new GetSandbox()));
@@ -147,7 +147,7 @@ class SandboxActorTest {
     assertThat(view.repository().remoteUrl()).isEqualTo(remoteUrl);
     assertThat(session(ref, "s1").session().status()).isEqualTo("idle");
 
-    String turn = await(ref.ask(new SendMessage("s1", "hello there")));
+    String turn = await(ref.ask(new SendMessage("s1", "hello there", null)));
     SessionDetail done = awaitStatus(ref, "s1", "idle");
 
     assertThat(done.agentText(turn)).isEqualTo("You said: hello there");
@@ -155,10 +155,18 @@ class SandboxActorTest {
     assertThat(done.transcript().get(0).payload().path("text").asText()).isEqualTo("hello there");
     assertThat(done.transcript()).extracting(e -> e.kind()).contains("agent_message_chunk");
     assertThat(done.transcript().get(done.transcript().size() - 1).kind()).isEqualTo("turn_ended");
-    assertThat(published).extracting(Publication::event).contains("sessionUpdated");
+    // Subscribers get only what each command appended: together, the whole transcript in order.
+    List<Long> streamed =
+        published.stream()
+            .map(p -> (SandboxActor.TranscriptUpdated) p.payload())
+            .flatMap(u -> u.entries().stream())
+            .map(e -> e.eventIndex())
+            .toList();
+    assertThat(streamed)
+        .startsWith(done.transcript().stream().map(e -> e.eventIndex()).toArray(Long[]::new));
 
     // A second message in the same session.
-    String second = await(ref.ask(new SendMessage("s1", "and again")));
+    String second = await(ref.ask(new SendMessage("s1", "and again", null)));
     assertThat(awaitStatus(ref, "s1", "idle").agentText(second)).isEqualTo("You said: and again");
   }
 
@@ -167,7 +175,7 @@ class SandboxActorTest {
     DurableRef<Command<?>> ref = readySandbox("t2", "s1");
 
     long before = System.nanoTime();
-    await(ref.ask(new SendMessage("s1", "/slow 100")));
+    await(ref.ask(new SendMessage("s1", "/slow 100", null)));
     long sendMillis = (System.nanoTime() - before) / 1_000_000;
     // The command completed at once although the turn takes ten seconds.
     assertThat(sendMillis).isLessThan(3000);
@@ -177,7 +185,7 @@ class SandboxActorTest {
     SessionDetail running = session(ref, "s1");
     assertThat((System.nanoTime() - q) / 1_000_000).isLessThan(1000);
     assertThat(running.session().status()).isEqualTo("running");
-    assertThatThrownBy(() -> await(ref.ask(new SendMessage("s1", "too soon"))))
+    assertThatThrownBy(() -> await(ref.ask(new SendMessage("s1", "too soon", null))))
         .isInstanceOf(CommandRejectedException.class)
         .hasMessageContaining("running a turn");
 
@@ -197,7 +205,7 @@ class SandboxActorTest {
   void theAgentEditsAFileAndTheGitStateShowsIt() {
     DurableRef<Command<?>> ref = readySandbox("t3", "s1");
 
-    await(ref.ask(new SendMessage("s1", "/write notes/todo.txt buy milk")));
+    await(ref.ask(new SendMessage("s1", "/write notes/todo.txt buy milk", null)));
     awaitStatus(ref, "s1", "idle");
 
     await()
@@ -218,7 +226,7 @@ class SandboxActorTest {
     tokens.put("u1", List.of(GitCredentials.of("https://github.com", "alice", "token-of-alice")));
     tokens.put("u2", List.of(GitCredentials.of("https://github.com", "bob", "token-of-bob")));
     DurableRef<Command<?>> ref = sandbox("t4");
-    SandboxView view = await(ref.ask(new Provision(), Duration.ofSeconds(30)));
+    SandboxView view = await(ref.ask(new Provision(null), Duration.ofSeconds(30)));
     Path store = Path.of(view.homeDir(), ".foundry", "git-credentials");
 
     await(ref.ask(new StoreGitCredentials("u1", "alice", "alice@example.com")));
@@ -244,7 +252,7 @@ class SandboxActorTest {
   void aRestartMidTurnEndsTheTurnTruthfullyAndReattachesTheSandbox() {
     DurableRef<Command<?>> ref = readySandbox("t5", "s1");
     long serverPid = provider.serverPid("t5").orElseThrow();
-    await(ref.ask(new SendMessage("s1", "/slow 100")));
+    await(ref.ask(new SendMessage("s1", "/slow 100", null)));
     await().atMost(Duration.ofSeconds(10)).until(() -> session(ref, "s1").transcript().size() > 2);
 
     fixture.restart();
@@ -259,7 +267,8 @@ class SandboxActorTest {
     // The server outlived the backend, so reattaching found the same one.
     assertThat(provider.serverPid("t5")).contains(serverPid);
 
-    String turn = await(after.ask(new SendMessage("s1", "still there?"), Duration.ofSeconds(30)));
+    String turn =
+        await(after.ask(new SendMessage("s1", "still there?", null), Duration.ofSeconds(30)));
     assertThat(awaitStatus(after, "s1", "idle").agentText(turn))
         .isEqualTo("You said: still there?");
   }
@@ -267,9 +276,9 @@ class SandboxActorTest {
   @Test
   void processesStartLogAndAreGoneWithTheDestroyedSandbox() throws Exception {
     List<Publication> processes = new CopyOnWriteArrayList<>();
-    fixture.hub().subscribe(SandboxActor.PROCESSES_TOPIC, ORG + ":local:t6", processes::add);
+    fixture.hub().subscribe(SandboxActor.PROCESSES_TOPIC, ORG + "/t6", processes::add);
     DurableRef<Command<?>> ref = readySandbox("t6", "s1");
-    await(ref.ask(new SendMessage("s1", "/slow 100")));
+    await(ref.ask(new SendMessage("s1", "/slow 100", null)));
 
     ProcessInfo sleeper =
         await(ref.ask(new StartProcess("sh", List.of("-c", "echo started; exec sleep 600"), null)));
@@ -302,7 +311,7 @@ class SandboxActorTest {
     assertThat(await(ref.query(new GetSandbox())).state()).isEqualTo("destroyed");
     assertThat(session(ref, "s1").session().status()).isEqualTo("closed");
     assertThat(provider.list().join()).isEmpty();
-    assertThatThrownBy(() -> await(ref.ask(new SendMessage("s1", "hello"))))
+    assertThatThrownBy(() -> await(ref.ask(new SendMessage("s1", "hello", null))))
         .isInstanceOf(CommandRejectedException.class);
     assertThat(processes.size()).isGreaterThanOrEqualTo(2);
   }
@@ -311,7 +320,7 @@ class SandboxActorTest {
   void anAgentCrashEndsTheTurnInErrorWithTheReasonAndTheNextMessageGetsANewAgent() {
     DurableRef<Command<?>> ref = readySandbox("t8", "s1");
 
-    await(ref.ask(new SendMessage("s1", "/crash 3")));
+    await(ref.ask(new SendMessage("s1", "/crash 3", null)));
     awaitStatus(ref, "s1", "error");
     await()
         .atMost(Duration.ofSeconds(10))
@@ -327,7 +336,8 @@ class SandboxActorTest {
         .singleElement()
         .satisfies(e -> assertThat(e.payload().path("error").asText()).isNotBlank());
 
-    String turn = await(ref.ask(new SendMessage("s1", "are you back?"), Duration.ofSeconds(30)));
+    String turn =
+        await(ref.ask(new SendMessage("s1", "are you back?", null), Duration.ofSeconds(30)));
     SessionDetail back = awaitStatus(ref, "s1", "idle");
     assertThat(back.agentText(turn)).isEqualTo("You said: are you back?");
     assertThat(back.session().errorMessage()).isNull();
@@ -342,7 +352,7 @@ class SandboxActorTest {
     configureHost();
     DurableRef<Command<?>> ref = readySandbox("t9", "s1");
 
-    String turn = await(ref.ask(new SendMessage("s1", "/slow 15")));
+    String turn = await(ref.ask(new SendMessage("s1", "/slow 15", null)));
     // Passivated while the agent works (nothing queued, no I/O in flight).
     await()
         .atMost(Duration.ofSeconds(10))
@@ -358,7 +368,7 @@ class SandboxActorTest {
   @Test
   void aSandboxWhoseServerDiedWithTheBackendIsRestartedOnItsFiles() throws Exception {
     DurableRef<Command<?>> ref = readySandbox("t10", "s1");
-    await(ref.ask(new SendMessage("s1", "/write kept.txt still here")));
+    await(ref.ask(new SendMessage("s1", "/write kept.txt still here", null)));
     awaitStatus(ref, "s1", "idle");
     long serverPid = provider.serverPid("t10").orElseThrow();
     List<ProcessHandle> tree = new ArrayList<>();
@@ -378,7 +388,8 @@ class SandboxActorTest {
         .atMost(Duration.ofSeconds(20))
         .until(() -> await(after.query(new GetSandbox())).reattachedAt() != null);
     assertThat(provider.serverPid("t10")).isPresent().get().isNotEqualTo(serverPid);
-    String turn = await(after.ask(new SendMessage("s1", "hello again"), Duration.ofSeconds(30)));
+    String turn =
+        await(after.ask(new SendMessage("s1", "hello again", null), Duration.ofSeconds(30)));
     assertThat(awaitStatus(after, "s1", "idle").agentText(turn)).isEqualTo("You said: hello again");
     SandboxTables.GitState git = await(after.query(new SandboxActor.GetGitState()));
     assertThat(git.files()).extracting(SandboxTables.FileChange::path).containsExactly("kept.txt");
@@ -389,14 +400,14 @@ class SandboxActorTest {
     DurableRef<Command<?>> ref = readySandbox("t11", "s1");
     String workDir = await(ref.query(new GetSandbox())).workDir();
 
-    await(ref.ask(new SendMessage("s1", "/write scratch.txt throw me away")));
+    await(ref.ask(new SendMessage("s1", "/write scratch.txt throw me away", null)));
     awaitStatus(ref, "s1", "idle");
     assertThat(Files.exists(Path.of(workDir, "scratch.txt"))).isTrue();
     SandboxTables.GitState reverted = await(ref.ask(new RevertFile("scratch.txt")));
     assertThat(reverted.files()).isEmpty();
     assertThat(Files.exists(Path.of(workDir, "scratch.txt"))).isFalse();
 
-    await(ref.ask(new SendMessage("s1", "/write feature.txt the feature")));
+    await(ref.ask(new SendMessage("s1", "/write feature.txt the feature", null)));
     awaitStatus(ref, "s1", "idle");
     commitAll(Path.of(workDir), "add the feature");
     assertThat(((SandboxTables.GitState) await(ref.ask(new RefreshGitState()))).ahead())
@@ -464,7 +475,7 @@ class SandboxActorTest {
     SandboxTables.SessionView changed =
         await(ref.ask(new SandboxActor.ChangeModel("s1", "offline-fast")));
     assertThat(changed.model()).isEqualTo("offline-fast");
-    String turn = await(ref.ask(new SendMessage("s1", "fast now?")));
+    String turn = await(ref.ask(new SendMessage("s1", "fast now?", null)));
     SessionDetail done = awaitStatus(ref, "s1", "idle");
     assertThat(done.agentText(turn)).isEqualTo("You said: fast now?");
     assertThat(done.session().model()).isEqualTo("offline-fast");
@@ -500,7 +511,7 @@ class SandboxActorTest {
     DurableRef<Command<?>> ref = readySandbox("t7", "s1");
     await(ref.ask(new CloseSession("s1")));
     assertThat(session(ref, "s1").session().status()).isEqualTo("closed");
-    assertThatThrownBy(() -> await(ref.ask(new SendMessage("s1", "hello"))))
+    assertThatThrownBy(() -> await(ref.ask(new SendMessage("s1", "hello", null))))
         .isInstanceOf(CommandRejectedException.class)
         .hasMessageContaining("closed");
   }

@@ -11,12 +11,12 @@ import java.util.concurrent.TimeUnit;
  * SANDBOX_AGENT_BIN}, else what {@code scripts/sandbox-agent-bin} prints (it installs from npm
  * once).
  */
-final class SandboxAgentBin {
+public final class SandboxAgentBin {
   private static Path cached;
 
   private SandboxAgentBin() {}
 
-  static synchronized Path path() throws IOException, InterruptedException {
+  public static synchronized Path path() throws IOException, InterruptedException {
     if (cached != null) {
       return cached;
     }

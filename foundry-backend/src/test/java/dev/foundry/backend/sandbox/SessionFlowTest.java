@@ -1,0 +1,348 @@
+package dev.foundry.backend.sandbox;
+
+import static dev.foundry.backend.runtime.RuntimeFixture.await;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.foundry.backend.organization.ProductFixture;
+import dev.foundry.backend.runtime.ActorKind;
+import dev.foundry.backend.runtime.CommandRejectedException;
+import dev.foundry.backend.runtime.DurableRef;
+import dev.foundry.backend.task.TaskActor;
+import dev.foundry.backend.task.TaskOwner;
+import dev.foundry.backend.user.UserActor;
+import dev.foundry.backend.user.UserTaskState;
+import dev.foundry.sandbox.provider.SandboxProvider.SandboxSummary;
+import dev.foundry.sandbox.provider.local.LocalSandboxProvider;
+import dev.foundry.sandbox.provider.local.LocalSandboxSettings;
+import dev.foundry.shared.contracts.TaskRecord;
+import dev.foundry.shared.contracts.TaskStatus;
+import dev.foundry.shared.workspace.WorkspaceSessionStatus;
+import dev.foundry.shared.workspace.WorkspaceSessionSummary;
+import dev.foundry.shared.workspace.WorkspaceTaskDetail;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The whole flow through the actors, as the HTTP layer drives it: an organization creates a task
+ * with a prompt, the task provisions its sandbox (the real sandbox-agent, the offline agent),
+ * delivers the prompt, and the turn's end comes back to the task as session status, unread state
+ * and git state. Git work (revert, push, sync, merge) runs for real against a file:// remote.
+ */
+class SessionFlowTest {
+  private static final List<ActorKind<?, ?, ?>> KINDS = kinds();
+
+  @TempDir Path tmp;
+
+  private ExecutorService io;
+  private LocalSandboxProvider provider;
+  private ProductFixture product;
+  private Path remote;
+  private String org;
+  private String repoId;
+  private final TaskOwner owner = new TaskOwner("user-ada", "ada", "ada@example.com", null);
+
+  private static List<ActorKind<?, ?, ?>> kinds() {
+    List<ActorKind<?, ?, ?>> kinds = new ArrayList<>(ProductFixture.KINDS);
+    kinds.add(SandboxActor.KIND);
+    return List.copyOf(kinds);
+  }
+
+  @BeforeEach
+  void start() throws Exception {
+    io = Executors.newCachedThreadPool();
+    provider =
+        new LocalSandboxProvider(
+            LocalSandboxSettings.of(tmp.resolve("sandboxes"), SandboxAgentBin.path(), io));
+    remote = seedRemote();
+    product = new ProductFixture(tmp.resolve("data"), KINDS);
+    configureHost();
+    org = product.newPersonalOrganization(owner.userId());
+    repoId = product.addRepository(org, "file://" + remote).repoId();
+  }
+
+  private void configureHost() {
+    SandboxHost.get(product.runtime().system())
+        .configure(provider, (o, u) -> CompletableFuture.completedFuture(List.of()));
+  }
+
+  @AfterEach
+  void cleanUp() {
+    try {
+      if (product != null) {
+        product.close();
+      }
+    } finally {
+      for (SandboxSummary s : provider.list().join()) {
+        provider.destroy(s.sandboxId()).orTimeout(20, TimeUnit.SECONDS).join();
+      }
+      io.shutdownNow();
+    }
+  }
+
+  // --- the flow ----------------------------------------------------------------------------
+
+  @Test
+  void aTaskWithAPromptRunsItsFirstTurnAndTheOwnerGetsItUnread() {
+    TaskRecord record = product.createTask(org, repoId, "hello agent", owner);
+    DurableRef<TaskActor.Command<?>> task = product.task(record);
+
+    WorkspaceTaskDetail done = awaitIdle(task);
+    WorkspaceSessionSummary first = done.sessionsSummary().get(0);
+    assertThat(done.sessionsSummary()).hasSize(1);
+    assertThat(first.status()).isEqualTo(WorkspaceSessionStatus.IDLE);
+    assertThat(first.created()).isTrue();
+    assertThat(done.status()).isEqualTo(TaskStatus.IDLE);
+    assertThat(done.activeSandboxId()).isEqualTo(record.taskId());
+    assertThat(done.sandboxes()).hasSize(1);
+
+    SandboxTables.SessionDetail transcript = transcript(record, first.sessionId());
+    assertThat(transcript.transcript().get(0).payload().path("text").asText())
+        .isEqualTo("hello agent");
+    assertThat(transcript.agentText(transcript.transcript().get(0).turnId()))
+        .isEqualTo("You said: hello agent");
+
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> unread(record, first.sessionId()), Boolean.TRUE::equals);
+  }
+
+  @Test
+  void aSecondMessageRunsWhileQueriesAndOtherCommandsAreAnswered() {
+    TaskRecord record = product.createTask(org, repoId, "first", owner);
+    DurableRef<TaskActor.Command<?>> task = product.task(record);
+    String session = awaitIdle(task).sessionsSummary().get(0).sessionId();
+
+    // A 10 s turn: the task answers queries and other commands meanwhile.
+    String turn = await(task.ask(new TaskActor.SendMessage(session, "/slow 100", owner.userId())));
+    assertThat(turn).startsWith("turn-");
+    WorkspaceTaskDetail running = await(task.query(new TaskActor.GetDetail()));
+    assertThat(running.status()).isEqualTo(TaskStatus.RUNNING);
+    assertThat(running.sessionsSummary().get(0).status()).isEqualTo(WorkspaceSessionStatus.RUNNING);
+    await(task.ask(new TaskActor.Rename("Renamed while running")));
+    assertThatThrownBy(
+            () -> await(task.ask(new TaskActor.SendMessage(session, "again", owner.userId()))))
+        .isInstanceOf(CommandRejectedException.class)
+        .hasMessageContaining("running a turn");
+
+    assertThat(await(task.ask(new TaskActor.StopSession(session)))).isTrue();
+    WorkspaceTaskDetail stopped = awaitIdle(task);
+    assertThat(stopped.title()).isEqualTo("Renamed while running");
+
+    // And the session takes the next message.
+    await(task.ask(new TaskActor.SendMessage(session, "after the stop", owner.userId())));
+    awaitIdle(task);
+    SandboxTables.SessionDetail detail = transcript(record, session);
+    assertThat(detail.transcript())
+        .filteredOn(e -> "client".equals(e.sender()))
+        .extracting(e -> e.payload().path("text").asText())
+        .containsExactly("first", "/slow 100", "after the stop");
+  }
+
+  @Test
+  void anotherUsersMessageMakesThemTheOwner() {
+    TaskRecord record = product.createTask(org, repoId, "first", owner);
+    DurableRef<TaskActor.Command<?>> task = product.task(record);
+    String session = awaitIdle(task).sessionsSummary().get(0).sessionId();
+    await(
+        product
+            .user("user-bob")
+            .ask(
+                new UserActor.UpsertProfile(
+                    "Bob", "bob@example.com", null, null, "bob", "member", List.of(org))));
+
+    await(task.ask(new TaskActor.SendMessage(session, "bob here", "user-bob")));
+    WorkspaceTaskDetail after = awaitIdle(task);
+    assertThat(after.primaryUserLogin()).isEqualTo("bob");
+  }
+
+  @Test
+  void anAgentCrashEndsTheSessionInErrorWithTheReason() {
+    TaskRecord record = product.createTask(org, repoId, "/crash 3", owner);
+    DurableRef<TaskActor.Command<?>> task = product.task(record);
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () -> await(task.query(new TaskActor.GetDetail())).status(), TaskStatus.ERROR::equals);
+    WorkspaceSessionSummary session =
+        await(task.query(new TaskActor.GetDetail())).sessionsSummary().get(0);
+    assertThat(session.status()).isEqualTo(WorkspaceSessionStatus.ERROR);
+    assertThat(session.errorMessage()).isNotBlank();
+  }
+
+  @Test
+  void aFileTheAgentWritesShowsInTheTaskAndARevertRemovesIt() {
+    TaskRecord record = product.createTask(org, repoId, "/write notes/todo.txt milk", owner);
+    DurableRef<TaskActor.Command<?>> task = product.task(record);
+    awaitIdle(task);
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .untilAsserted(
+            () ->
+                assertThat(await(task.query(new TaskActor.GetDetail())).fileChanges())
+                    .anySatisfy(f -> assertThat(f.path()).isEqualTo("notes/todo.txt")));
+
+    assertThat(await(task.ask(new TaskActor.RevertFile("notes/todo.txt")))).isEmpty();
+    assertThat(await(task.query(new TaskActor.GetDetail())).fileChanges()).isEmpty();
+  }
+
+  @Test
+  void pushMergeAndAConflictingSyncAreRealGitOperations() throws Exception {
+    TaskRecord record = product.createTask(org, repoId, "/write feature.txt the feature", owner);
+    DurableRef<TaskActor.Command<?>> task = product.task(record);
+    awaitIdle(task);
+    Path work = Path.of(await(task.query(new TaskActor.GetDetail())).sandboxes().get(0).cwd());
+    commitAll(work, "the feature");
+
+    assertThat(await(task.ask(new TaskActor.Push("ready")))).isTrue();
+    assertThat(git(remote, "branch", "--list")).contains(record.branchName());
+
+    assertThat(await(task.ask(new TaskActor.Merge("done")))).isTrue();
+    assertThat(git(remote, "show", "main:feature.txt")).contains("the feature");
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                product.audit(org, record.taskId()).stream().map(e -> e.kind()).toList(),
+                kinds -> kinds.containsAll(List.of("task.push", "task.merge")));
+
+    // Someone else changes the README on main; the task changes it too: sync must refuse, name
+    // the file and leave the branch as it was.
+    Path other = tmp.resolve("other");
+    git(tmp, "clone", "file://" + remote, other.toString());
+    Files.writeString(other.resolve("README.md"), "# theirs\n");
+    commitAll(other, "theirs");
+    git(other, "push", "origin", "main");
+    Files.writeString(work.resolve("README.md"), "# ours\n");
+    commitAll(work, "ours");
+    String headBefore = git(work, "rev-parse", "HEAD");
+
+    assertThatThrownBy(() -> await(task.ask(new TaskActor.Sync("catch up"))))
+        .isInstanceOf(CommandRejectedException.class)
+        .hasMessageContaining("README.md")
+        .hasMessageContaining("aborted");
+    assertThat(git(work, "rev-parse", "HEAD")).isEqualTo(headBefore);
+    assertThat(git(work, "status", "--porcelain")).isBlank();
+    assertThat(Files.exists(work.resolve(".git/rebase-merge"))).isFalse();
+  }
+
+  @Test
+  void aRestartMidTurnEndsTheSessionTruthfullyAndTheSandboxServesAgain() {
+    TaskRecord record = product.createTask(org, repoId, "first", owner);
+    DurableRef<TaskActor.Command<?>> task = product.task(record);
+    String session = awaitIdle(task).sessionsSummary().get(0).sessionId();
+    await(task.ask(new TaskActor.SendMessage(session, "/slow 100", owner.userId())));
+
+    product.restart();
+    configureHost();
+    DurableRef<TaskActor.Command<?>> again = product.task(record);
+    // The sandbox wakes up on its own and tells the task the turn did not survive.
+    product
+        .runtime()
+        .getOrCreate(SandboxActor.KIND, SandboxActor.key(org, record.taskId()))
+        .query(new SandboxActor.GetSandbox());
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () -> await(again.query(new TaskActor.GetDetail())).sessionsSummary().get(0).status(),
+            WorkspaceSessionStatus.ERROR::equals);
+    assertThat(
+            await(again.query(new TaskActor.GetDetail())).sessionsSummary().get(0).errorMessage())
+        .contains("restarted");
+
+    await(again.ask(new TaskActor.SendMessage(session, "still there?", owner.userId())));
+    awaitIdle(again);
+  }
+
+  @Test
+  void archivingDestroysTheSandboxAndLeavesNoProcess() {
+    TaskRecord record = product.createTask(org, repoId, "first", owner);
+    DurableRef<TaskActor.Command<?>> task = product.task(record);
+    awaitIdle(task);
+    assertThat(provider.list().join()).hasSize(1);
+
+    await(task.ask(new TaskActor.Archive("done")));
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                provider.list().join().stream()
+                    .filter(s -> s.sandboxId().equals(record.taskId()))
+                    .toList(),
+            List::isEmpty);
+    SandboxTables.SandboxView view =
+        await(
+            product
+                .runtime()
+                .getOrCreate(SandboxActor.KIND, SandboxActor.key(org, record.taskId()))
+                .query(new SandboxActor.GetSandbox()));
+    assertThat(view.state()).isEqualTo("destroyed");
+    assertThat(ProcessHandle.allProcesses().map(p -> p.info().commandLine().orElse("")))
+        .noneMatch(c -> c.contains(tmp.resolve("sandboxes").toString()));
+  }
+
+  // --- helpers -------------------------------------------------------------------------------
+
+  private WorkspaceTaskDetail awaitIdle(DurableRef<TaskActor.Command<?>> task) {
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () -> await(task.query(new TaskActor.GetDetail())).status(), TaskStatus.IDLE::equals);
+    return await(task.query(new TaskActor.GetDetail()));
+  }
+
+  private SandboxTables.SessionDetail transcript(TaskRecord record, String sessionId) {
+    return await(
+        product
+            .runtime()
+            .getOrCreate(SandboxActor.KIND, SandboxActor.key(org, record.taskId()))
+            .query(new SandboxActor.GetSession(sessionId)));
+  }
+
+  private Boolean unread(TaskRecord record, String sessionId) {
+    UserTaskState state =
+        await(product.user(owner.userId()).query(new UserActor.GetTaskState(record.taskId())));
+    UserTaskState.SessionState s = state == null ? null : state.session(sessionId);
+    return s != null && s.unread();
+  }
+
+  private Path seedRemote() throws Exception {
+    Path bare = tmp.resolve("remote.git");
+    Path seed = tmp.resolve("seed");
+    git(tmp, "init", "--bare", "-b", "main", bare.toString());
+    git(tmp, "init", "-b", "main", seed.toString());
+    Files.writeString(seed.resolve("README.md"), "# demo\n");
+    commitAll(seed, "seed");
+    git(seed, "push", "file://" + bare, "main");
+    return bare;
+  }
+
+  private static void commitAll(Path dir, String message) throws Exception {
+    git(dir, "add", "-A");
+    git(dir, "-c", "user.name=Test", "-c", "user.email=test@example.com", "commit", "-m", message);
+  }
+
+  private static String git(Path dir, String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of("git"));
+    cmd.addAll(List.of(args));
+    Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
+      throw new IllegalStateException("git " + List.of(args) + " failed: " + out);
+    }
+    return out.strip();
+  }
+}
