@@ -215,9 +215,8 @@ class SessionFlowTest {
     await()
         .atMost(Duration.ofSeconds(10))
         .until(
-            () ->
-                product.audit(org, record.taskId()).stream().map(e -> e.kind()).toList(),
-                kinds -> kinds.containsAll(List.of("task.push", "task.merge")));
+            () -> product.audit(org, record.taskId()).stream().map(e -> e.kind()).toList(),
+            kinds -> kinds.containsAll(List.of("task.push", "task.merge")));
 
     // Someone else changes the README on main; the task changes it too: sync must refuse, name
     // the file and leave the branch as it was.

@@ -124,9 +124,7 @@ class TaskActorTest {
     assertThat(await(task.ask(new Attach("look")))).isEqualTo(new AttachResult("", null));
     assertThat(await(task.ask(new Switch())))
         .isEqualTo(new SwitchResult(org, record.taskId(), "local", ""));
-    await()
-        .atMost(Duration.ofSeconds(10))
-        .until(() -> auditKinds().contains("task.attach"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> auditKinds().contains("task.attach"));
     AuditLogEvent attach =
         product.audit(org, record.taskId()).stream()
             .filter(e -> e.kind().equals("task.attach"))
