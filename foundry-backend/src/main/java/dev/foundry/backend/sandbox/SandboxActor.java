@@ -63,7 +63,7 @@ public final class SandboxActor
     return ActorKey.of("org", organizationId, "sandbox", taskId);
   }
 
-  /** The agent sessions use when none is named: the offline agent in the {@code mock} slot. */
+  /** The agent a session falls back to: the offline agent in the {@code mock} slot. */
   public static final String DEFAULT_AGENT = "mock";
 
   static final String BACKEND_RESTARTED = "backend restarted during the turn";
@@ -98,7 +98,10 @@ public final class SandboxActor
   public record StoreGitCredentials(String ownerUserId, String login, String email)
       implements Command<Void> {}
 
-  /** Opens an agent session in the work dir; {@code agent} null means {@value #DEFAULT_AGENT}. */
+  /**
+   * Opens an agent session in the work dir. {@code agent} null: the model's agent when the sandbox
+   * can run it, else {@value #DEFAULT_AGENT} (the offline agent); see {@link AgentChoice}.
+   */
   @JsonTypeName("sandbox.create-session")
   public record CreateSession(String sessionId, String agent, String model)
       implements Command<SandboxTables.SessionView> {}
@@ -622,20 +625,33 @@ public final class SandboxActor
     if (existing != null) {
       return Decision.reply(t.sessionView(cmd.sessionId()));
     }
-    String agent = blank(cmd.agent()) ? DEFAULT_AGENT : cmd.agent();
     return withSandbox(
         t,
-        sb ->
-            Decision.after(
-                openSession(sb, cmd.sessionId(), agent, cmd.model()),
-                session -> {
-                  live.sessions.put(cmd.sessionId(), session);
-                  return Decision.persist(
-                          new SessionCreated(
-                              cmd.sessionId(), agent, cmd.model(), session.cwd(), now()))
-                      .thenReply(() -> t.sessionView(cmd.sessionId()));
-                }));
+        sb -> {
+          CompletionStage<String> agent =
+              blank(cmd.agent())
+                  ? AgentChoice.forModel(sb.client(), cmd.model())
+                  : CompletableFuture.completedFuture(cmd.agent());
+          return Decision.after(
+              agent.thenCompose(
+                  chosen ->
+                      openSession(sb, cmd.sessionId(), chosen, cmd.model())
+                          .thenApply(session -> new Opened(chosen, session))),
+              opened -> {
+                live.sessions.put(cmd.sessionId(), opened.session());
+                return Decision.persist(
+                        new SessionCreated(
+                            cmd.sessionId(),
+                            opened.agent(),
+                            cmd.model(),
+                            opened.session().cwd(),
+                            now()))
+                    .thenReply(() -> t.sessionView(cmd.sessionId()));
+              });
+        });
   }
+
+  private record Opened(String agent, AgentSession session) {}
 
   private CompletionStage<AgentSession> openSession(
       Sandbox sb, String sessionId, String agent, String model) {

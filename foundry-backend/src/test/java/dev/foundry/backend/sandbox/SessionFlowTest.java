@@ -114,6 +114,9 @@ class SessionFlowTest {
         .isEqualTo("hello agent");
     assertThat(transcript.agentText(transcript.transcript().get(0).turnId()))
         .isEqualTo("You said: hello agent");
+    // The model's agent (codex here) cannot be installed offline: the offline agent runs instead.
+    assertThat(AgentChoice.agentOf(first.model())).isEqualTo("codex");
+    assertThat(transcript.session().agent()).isEqualTo(SandboxActor.DEFAULT_AGENT);
 
     await()
         .atMost(Duration.ofSeconds(20))
