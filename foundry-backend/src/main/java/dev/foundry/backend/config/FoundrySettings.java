@@ -74,7 +74,11 @@ public record FoundrySettings(
   public record Sandbox(String provider, Path agentBinary) {}
 
   public record Runtime(
-      Duration passivateAfter, Duration commandTimeout, int snapshotEvery, int maxActiveActors) {}
+      Duration passivateAfter,
+      Duration commandTimeout,
+      int snapshotEvery,
+      int maxActiveActors,
+      int maxQueuedPerActor) {}
 
   /** The durable runtime's settings for this process. */
   public dev.foundry.backend.runtime.RuntimeSettings runtimeSettings() {
@@ -83,7 +87,8 @@ public record FoundrySettings(
         runtime.passivateAfter(),
         runtime.commandTimeout(),
         runtime.snapshotEvery(),
-        runtime.maxActiveActors());
+        runtime.maxActiveActors(),
+        runtime.maxQueuedPerActor());
   }
 
   /**
@@ -152,7 +157,8 @@ public record FoundrySettings(
             positive(f, "runtime.passivate-after", "FOUNDRY_PASSIVATE_AFTER"),
             positive(f, "runtime.command-timeout", "FOUNDRY_COMMAND_TIMEOUT"),
             snapshotEvery(f),
-            atLeast(f, "runtime.max-active-actors", "FOUNDRY_MAX_ACTIVE_ACTORS", 10)));
+            atLeast(f, "runtime.max-active-actors", "FOUNDRY_MAX_ACTIVE_ACTORS", 10),
+            atLeast(f, "runtime.max-queued-per-actor", "FOUNDRY_MAX_QUEUED_PER_ACTOR", 1)));
   }
 
   private static Auth auth(Config f, boolean loopback, Github github) {

@@ -149,6 +149,13 @@ public final class DurableRef<C extends DurableCommand<?>> {
       org.apache.pekko.japi.function.Function<ActorRef<Reply>, ActorMessage> message,
       Duration timeout,
       String commandId) {
+    // Back-pressure before anything is queued: beyond the bound Pekko's stash would drop
+    // messages silently, and the caller would only see a timeout.
+    String actor = kind.name() + " " + key;
+    if (!runtime.admit(actor)) {
+      return CompletableFuture.failedFuture(
+          new ActorOverloadedException(actor, runtime.settings().maxQueuedPerActor()));
+    }
     CompletionStage<Reply> asked =
         AskPattern.ask(
             runtime.registryRef(),
@@ -161,6 +168,7 @@ public final class DurableRef<C extends DurableCommand<?>> {
     CompletableFuture<Reply> result = new CompletableFuture<>();
     asked.whenCompleteAsync(
         (reply, failure) -> {
+          runtime.release(actor);
           if (failure == null) {
             result.complete(reply);
             return;

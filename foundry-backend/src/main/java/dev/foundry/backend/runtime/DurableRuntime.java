@@ -64,6 +64,31 @@ public final class DurableRuntime {
     }
   }
 
+  /** Calls outstanding per actor ("kind key"), for the bound on each actor's queue. */
+  private final java.util.concurrent.ConcurrentHashMap<String, Integer> outstanding =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** Counts one more call to {@code actor}; false (and nothing counted) when at the bound. */
+  boolean admit(String actor) {
+    int limit = settings.maxQueuedPerActor();
+    boolean[] admitted = {false};
+    outstanding.compute(
+        actor,
+        (k, n) -> {
+          int current = n == null ? 0 : n;
+          if (current >= limit) {
+            return n;
+          }
+          admitted[0] = true;
+          return current + 1;
+        });
+    return admitted[0];
+  }
+
+  void release(String actor) {
+    outstanding.computeIfPresent(actor, (k, n) -> n <= 1 ? null : n - 1);
+  }
+
   /** Sends an outbox command to the actor it names. */
   CompletionStage<String> deliver(Outbound outbound, String commandId) {
     ActorKind<?, ?, ?> kind = kinds.get(outbound.kind());

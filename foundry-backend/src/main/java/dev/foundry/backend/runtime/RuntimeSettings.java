@@ -9,10 +9,29 @@ public record RuntimeSettings(
     Duration passivateAfter,
     Duration commandTimeout,
     int snapshotEvery,
-    int maxActiveActors) {
+    int maxActiveActors,
+    int maxQueuedPerActor) {
+
+  /** Commands and queries one actor may have outstanding before callers get "overloaded". */
+  public static final int DEFAULT_MAX_QUEUED_PER_ACTOR = 10_000;
 
   public RuntimeSettings(
       Path dataDir, Duration passivateAfter, Duration commandTimeout, int snapshotEvery) {
     this(dataDir, passivateAfter, commandTimeout, snapshotEvery, 2000);
+  }
+
+  public RuntimeSettings(
+      Path dataDir,
+      Duration passivateAfter,
+      Duration commandTimeout,
+      int snapshotEvery,
+      int maxActiveActors) {
+    this(
+        dataDir,
+        passivateAfter,
+        commandTimeout,
+        snapshotEvery,
+        maxActiveActors,
+        DEFAULT_MAX_QUEUED_PER_ACTOR);
   }
 }

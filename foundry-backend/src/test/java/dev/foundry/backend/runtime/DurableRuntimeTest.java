@@ -57,6 +57,28 @@ class DurableRuntimeTest {
   }
 
   @Test
+  void callsBeyondTheQueueBoundAreRefusedAtOnceAndNothingOfThemHappens() {
+    start().withMaxQueuedPerActor(3);
+    DurableRef<TodoList.Command<?>> ref = list("busy");
+    // Slow commands (each waits 1 s for its I/O) keep the first three outstanding.
+    List<CompletableFuture<Long>> calls = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      calls.add(ref.ask(new AddCheckedItem("item-" + i, 1000)).toCompletableFuture());
+    }
+    List<CompletableFuture<Long>> refused =
+        calls.stream().filter(CompletableFuture::isCompletedExceptionally).toList();
+    assertThat(refused).hasSize(7);
+    assertThatThrownBy(() -> await(refused.get(0)))
+        .isInstanceOf(ActorOverloadedException.class)
+        .satisfies(e -> assertThat(((ActorException) e).code()).isEqualTo("overloaded"));
+    calls.stream().filter(c -> !refused.contains(c)).forEach(c -> await(c));
+
+    // Only the admitted ones happened, and the actor takes calls again once they are answered.
+    assertThat(items("busy")).extracting(Item::text).containsExactly("item-0", "item-1", "item-2");
+    assertThat(await(ref.ask(new AddItem("later")))).isEqualTo(4L);
+  }
+
+  @Test
   void waitingCallerGetsTheResultAndStateIsVisibleToQueries() {
     start();
     assertThat(await(list("a").ask(new AddItem("milk")))).isEqualTo(1L);

@@ -26,6 +26,7 @@ public final class RuntimeFixture implements AutoCloseable {
   private final int snapshotEvery;
   private final List<ActorKind<?, ?, ?>> kinds;
   private int maxActiveActors = 2000;
+  private int maxQueuedPerActor = RuntimeSettings.DEFAULT_MAX_QUEUED_PER_ACTOR;
   private ActorSystem<Void> system;
   private DurableRuntime runtime;
   private final RealtimeHub hub = new RealtimeHub();
@@ -66,9 +67,21 @@ public final class RuntimeFixture implements AutoCloseable {
         DurableRuntime.start(
             system,
             new RuntimeSettings(
-                dataDir, passivateAfter, Duration.ofSeconds(10), snapshotEvery, maxActiveActors),
+                dataDir,
+                passivateAfter,
+                Duration.ofSeconds(10),
+                snapshotEvery,
+                maxActiveActors,
+                maxQueuedPerActor),
             hub,
             kinds);
+  }
+
+  /** Restarts with at most {@code max} calls outstanding per actor. */
+  public RuntimeFixture withMaxQueuedPerActor(int max) {
+    this.maxQueuedPerActor = max;
+    restart();
+    return this;
   }
 
   /** Restarts with at most {@code max} active actor instances. */
