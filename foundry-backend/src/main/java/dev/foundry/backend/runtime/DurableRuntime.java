@@ -27,14 +27,17 @@ public final class DurableRuntime {
   private final ActorRef<ActorRegistry.Command> registry;
   private final PendingWork pendingWork;
   private final Map<Class<?>, Object> services;
+  private final RuntimeMetrics metrics;
 
   private DurableRuntime(
       ActorSystem<?> system,
       RuntimeSettings settings,
       RealtimeHub hub,
       List<ActorKind<?, ?, ?>> kinds,
-      Map<Class<?>, Object> services) {
+      Map<Class<?>, Object> services,
+      RuntimeMetrics metrics) {
     this.system = system;
+    this.metrics = metrics;
     this.services = Map.copyOf(services);
     this.settings = settings;
     this.hub = hub;
@@ -85,7 +88,7 @@ public final class DurableRuntime {
       RuntimeSettings settings,
       RealtimeHub hub,
       List<ActorKind<?, ?, ?>> kinds) {
-    return new DurableRuntime(system, settings, hub, kinds, Map.of());
+    return new DurableRuntime(system, settings, hub, kinds, Map.of(), RuntimeMetrics.NONE);
   }
 
   /**
@@ -99,7 +102,18 @@ public final class DurableRuntime {
       RealtimeHub hub,
       List<ActorKind<?, ?, ?>> kinds,
       Map<Class<?>, Object> services) {
-    return new DurableRuntime(system, settings, hub, kinds, services);
+    return new DurableRuntime(system, settings, hub, kinds, services, RuntimeMetrics.NONE);
+  }
+
+  /** Starts the runtime with {@code services} and reports its commands to {@code metrics}. */
+  public static DurableRuntime start(
+      ActorSystem<?> system,
+      RuntimeSettings settings,
+      RealtimeHub hub,
+      List<ActorKind<?, ?, ?>> kinds,
+      Map<Class<?>, Object> services,
+      RuntimeMetrics metrics) {
+    return new DurableRuntime(system, settings, hub, kinds, services, metrics);
   }
 
   /** The service registered under {@code type}. */
@@ -118,6 +132,10 @@ public final class DurableRuntime {
 
   public <C extends DurableCommand<?>> DurableRef<C> get(ActorKind<C, ?, ?> kind, ActorKey key) {
     return new DurableRef<>(this, requireRegistered(kind), key, false);
+  }
+
+  RuntimeMetrics metrics() {
+    return metrics;
   }
 
   public RealtimeHub hub() {
