@@ -45,7 +45,7 @@ final class RuntimeMeters implements RuntimeMetrics {
                 DistributionSummary.builder("foundry.command.queue.depth")
                     .description("commands already queued at the actor when a command arrives")
                     .tag("kind", k)
-                    .serviceLevelObjectives(0, 1, 5, 10, 50, 100, 1000)
+                    .serviceLevelObjectives(1, 5, 10, 50, 100, 1000)
                     .register(registry))
         .record(queued);
   }

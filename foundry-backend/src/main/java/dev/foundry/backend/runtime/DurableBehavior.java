@@ -373,7 +373,8 @@ final class DurableBehavior<
     if (!state.created) {
       write.add(new ActorCreated(kind.name(), key.segments(), now()));
     }
-    runtime.metrics().commandArrived(kind.name(), state.pending.size());
+    int queued = state.pending.size();
+    report(() -> runtime.metrics().commandArrived(kind.name(), queued));
     if (state.pending.isEmpty() && !ioInFlight) {
       return decideFresh(state, write, submit);
     }
@@ -534,7 +535,17 @@ final class DurableBehavior<
             : reply instanceof Failed f && f.error() instanceof CommandRejectedException
                 ? "rejected"
                 : "failed";
-    runtime.metrics().commandFinished(kind.name(), outcome, Math.max(0, now() - since));
+    long millis = Math.max(0, now() - since);
+    report(() -> runtime.metrics().commandFinished(kind.name(), outcome, millis));
+  }
+
+  /** Metrics are never worth a command: a failing hook is logged, not thrown into the actor. */
+  private void report(Runnable metric) {
+    try {
+      metric.run();
+    } catch (RuntimeException e) {
+      context.getLog().warn("{} {}: runtime metrics hook failed", kind.name(), key, e);
+    }
   }
 
   /** The outcome of a decision, written to SQLite but not committed until the journal has it. */
