@@ -126,7 +126,6 @@ final class RealtimeConnection {
     synchronized (this) {
       out = queue.first();
     }
-    meters.connections.incrementAndGet();
     Sink<Message, NotUsed> in =
         Flow.<Message>create()
             .mapAsync(1, m -> text(m, materializer))
@@ -136,6 +135,8 @@ final class RealtimeConnection {
     return Flow.fromSinkAndSourceCoupled(in, outgoing)
         .watchTermination(
             (notUsed, done) -> {
+              // Counted when the socket's stream runs, so an upgrade that never ran counts nothing.
+              meters.connections.incrementAndGet();
               done.whenComplete((d, failure) -> close());
               return NotUsed.getInstance();
             });
