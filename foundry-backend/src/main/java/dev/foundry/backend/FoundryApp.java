@@ -3,13 +3,19 @@ package dev.foundry.backend;
 import com.typesafe.config.Config;
 import dev.foundry.backend.auditlog.AuditLog;
 import dev.foundry.backend.config.FoundrySettings;
+import dev.foundry.backend.http.ApiException;
 import dev.foundry.backend.http.HttpServer;
 import dev.foundry.backend.http.Readiness;
+import dev.foundry.backend.http.auth.Authenticator;
+import dev.foundry.backend.http.realtime.RealtimeEndpoint;
+import dev.foundry.backend.http.realtime.TopicAccess;
+import dev.foundry.backend.metrics.FoundryMetrics;
 import dev.foundry.backend.organization.OrganizationActor;
 import dev.foundry.backend.persistence.JournalDatabase;
 import dev.foundry.backend.runtime.ActorKind;
 import dev.foundry.backend.runtime.DurableRuntime;
 import dev.foundry.backend.runtime.RealtimeHub;
+import dev.foundry.backend.runtime.json.JsonTypes;
 import dev.foundry.backend.sandbox.SandboxActor;
 import dev.foundry.backend.sandbox.SandboxHost;
 import dev.foundry.backend.task.TaskActor;
@@ -24,11 +30,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,6 +57,15 @@ public final class FoundryApp {
     kinds.add(SandboxActor.KIND);
     return List.copyOf(kinds);
   }
+
+  // Until cookie sessions exist, no request is signed in and no topic is visible: the realtime
+  // socket answers 401. The REST branch replaces both with its session store and topic access.
+  private static final Authenticator NOBODY_SIGNED_IN =
+      request -> CompletableFuture.completedFuture(Optional.empty());
+  private static final TopicAccess NOTHING_VISIBLE =
+      (user, topic, id) ->
+          CompletableFuture.failedFuture(
+              new ApiException(StatusCodes.NOT_FOUND, "not_found", "no such " + topic));
 
   private final ActorSystem<Void> system;
   private final DurableRuntime runtime;
@@ -81,10 +99,28 @@ public final class FoundryApp {
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "foundry", config);
     try {
       startSandboxes(system, settings);
+      FoundryMetrics metrics = new FoundryMetrics();
+      RealtimeHub hub = new RealtimeHub();
       DurableRuntime runtime =
           DurableRuntime.start(
-              system, settings.runtimeSettings(), new RealtimeHub(), actorKinds(settings));
-      HttpServer server = new HttpServer(system, settings, readiness, List.of());
+              system,
+              settings.runtimeSettings(),
+              hub,
+              actorKinds(settings),
+              Map.of(),
+              metrics.runtimeMetrics());
+      metrics.watch(runtime);
+      RealtimeEndpoint realtime =
+          new RealtimeEndpoint(
+              system,
+              settings,
+              NOBODY_SIGNED_IN,
+              NOTHING_VISIBLE,
+              hub,
+              JsonTypes.get(system).mapper(),
+              metrics.registry());
+      HttpServer server =
+          new HttpServer(system, settings, readiness, List.of(realtime.route()), metrics);
       ServerBinding binding = server.start().toCompletableFuture().get(30, TimeUnit.SECONDS);
       readiness.ready();
       log.info("Foundry ready; data in {}", settings.dataDir());

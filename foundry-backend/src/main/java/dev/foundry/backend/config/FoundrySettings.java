@@ -23,7 +23,8 @@ public record FoundrySettings(
     Github github,
     Stripe stripe,
     Sandbox sandbox,
-    Runtime runtime) {
+    Runtime runtime,
+    Realtime realtime) {
 
   /** The secret used for session cookies when a loopback-only dev server has none configured. */
   public static final String DEV_AUTH_SECRET = "sandbox-agent-foundry-development-only-change-me";
@@ -79,6 +80,13 @@ public record FoundrySettings(
       int snapshotEvery,
       int maxActiveActors,
       int maxQueuedPerActor) {}
+
+  /**
+   * The realtime WebSocket: outgoing frames a connection may queue before it is dropped as a slow
+   * client, and how many topics it may subscribe to. The keep-alive interval is Pekko HTTP's own
+   * setting (set from {@code foundry.realtime.keep-alive} in {@code realtime.conf}).
+   */
+  public record Realtime(int bufferSize, int maxSubscriptions, Duration keepAlive) {}
 
   /** The durable runtime's settings for this process. */
   public dev.foundry.backend.runtime.RuntimeSettings runtimeSettings() {
@@ -158,7 +166,11 @@ public record FoundrySettings(
             positive(f, "runtime.command-timeout", "FOUNDRY_COMMAND_TIMEOUT"),
             snapshotEvery(f),
             atLeast(f, "runtime.max-active-actors", "FOUNDRY_MAX_ACTIVE_ACTORS", 10),
-            atLeast(f, "runtime.max-queued-per-actor", "FOUNDRY_MAX_QUEUED_PER_ACTOR", 1)));
+            atLeast(f, "runtime.max-queued-per-actor", "FOUNDRY_MAX_QUEUED_PER_ACTOR", 1)),
+        new Realtime(
+            atLeast(f, "realtime.buffer-size", "FOUNDRY_REALTIME_BUFFER_SIZE", 1),
+            atLeast(f, "realtime.max-subscriptions", "FOUNDRY_REALTIME_MAX_SUBSCRIPTIONS", 1),
+            positive(f, "realtime.keep-alive", "FOUNDRY_REALTIME_KEEP_ALIVE")));
   }
 
   private static Auth auth(Config f, boolean loopback, Github github) {

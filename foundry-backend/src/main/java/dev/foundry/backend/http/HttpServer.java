@@ -1,6 +1,7 @@
 package dev.foundry.backend.http;
 
 import dev.foundry.backend.config.FoundrySettings;
+import dev.foundry.backend.metrics.FoundryMetrics;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.Done;
@@ -25,27 +26,52 @@ public final class HttpServer extends AllDirectives {
   private final FoundrySettings settings;
   private final Readiness readiness;
   private final List<Route> apiRoutes;
+  private final FoundryMetrics metrics;
+  private final Cors cors;
 
+  /** A server without metrics of its own (a fresh registry nobody else reads). */
   public HttpServer(
       ActorSystem<?> system, FoundrySettings settings, Readiness readiness, List<Route> apiRoutes) {
+    this(system, settings, readiness, apiRoutes, new FoundryMetrics());
+  }
+
+  /**
+   * @param apiRoutes the REST and realtime routes; CORS for {@code APP_URL}, request metrics,
+   *     logging and the error shape are applied around them here
+   * @param metrics measures every request and serves {@code GET /metrics}
+   */
+  public HttpServer(
+      ActorSystem<?> system,
+      FoundrySettings settings,
+      Readiness readiness,
+      List<Route> apiRoutes,
+      FoundryMetrics metrics) {
     this.system = system;
     this.settings = settings;
     this.readiness = readiness;
     this.apiRoutes = List.copyOf(apiRoutes);
+    this.metrics = metrics;
+    this.cors = new Cors(AppOrigin.of(settings.appUrl()));
   }
 
   Route route() {
-    Route process = new ProcessRoutes(readiness).route();
+    Route process = concat(new ProcessRoutes(readiness).route(), metrics.route());
     Route all = apiRoutes.isEmpty() ? process : concat(process, apiRoutes.toArray(new Route[0]));
     return new RequestLog()
         .wrap(
             () ->
-                handleExceptions(
-                    ErrorHandling.exceptions(),
+                metrics.measure(
                     () ->
-                        handleRejections(
-                            ErrorHandling.rejections(),
-                            () -> withSizeLimit(settings.http().maxBodyBytes(), () -> all))));
+                        cors.wrap(
+                            () ->
+                                handleExceptions(
+                                    ErrorHandling.exceptions(),
+                                    () ->
+                                        handleRejections(
+                                            ErrorHandling.rejections(),
+                                            () ->
+                                                withSizeLimit(
+                                                    settings.http().maxBodyBytes(), () -> all))))));
   }
 
   public CompletionStage<ServerBinding> start() {

@@ -1,5 +1,6 @@
 /**
- * The HTTP server: routes, the JSON error shape, request logging and (later) the realtime hub.
- * Routes talk to actors through the runtime; they never open a database themselves.
+ * The HTTP server: routes, the JSON error shape, request logging and CORS for {@code APP_URL}. The
+ * realtime WebSocket lives in {@code http.realtime}, sign-in in {@code http.auth}. Routes talk to
+ * actors through the runtime; they never open a database themselves.
  */
 package dev.foundry.backend.http;

@@ -373,6 +373,8 @@ final class DurableBehavior<
     if (!state.created) {
       write.add(new ActorCreated(kind.name(), key.segments(), now()));
     }
+    int queued = state.pending.size();
+    report(() -> runtime.metrics().commandArrived(kind.name(), queued));
     if (state.pending.isEmpty() && !ioInFlight) {
       return decideFresh(state, write, submit);
     }
@@ -385,6 +387,7 @@ final class DurableBehavior<
   private Effect<RuntimeEvent, QueueState> decideFresh(
       QueueState state, List<RuntimeEvent> write, Submit submit) {
     String id = submit.commandId();
+    long arrived = now();
     Decision decision = decide(id, submit.command());
     switch (decision.type) {
       case REJECT -> {
@@ -392,9 +395,16 @@ final class DurableBehavior<
         Failed failed = new Failed(id, decision.error.toException(id));
         if (write.isEmpty()) {
           submit.replyTo().tell(failed);
+          finished(arrived, failed);
           return Effect().none();
         }
-        return Effect().persist(write).thenRun(s -> submit.replyTo().tell(failed));
+        return Effect()
+            .persist(write)
+            .thenRun(
+                s -> {
+                  submit.replyTo().tell(failed);
+                  finished(arrived, failed);
+                });
       }
       case AFTER -> {
         markPendingIfFirst(state);
@@ -417,6 +427,7 @@ final class DurableBehavior<
                   Reply reply = finish(id, staged);
                   // wait=false: acknowledged once persisted; a failure is kept for inspection.
                   submit.replyTo().tell(submit.awaitResult() ? reply : new Accepted(id));
+                  finished(arrived, reply);
                 });
       }
     }
@@ -498,7 +509,9 @@ final class DurableBehavior<
           .persist(new CommandCompleted(id, List.of(), decision.error, now()))
           .thenRun(
               s -> {
-                answerWaiters(id, new Failed(id, decision.error.toException(id)));
+                Failed failed = new Failed(id, decision.error.toException(id));
+                answerWaiters(id, failed);
+                finished(head.at(), failed);
                 afterCompletion(s);
               });
     }
@@ -507,9 +520,32 @@ final class DurableBehavior<
         .persist(new CommandCompleted(id, staged.events, staged.error, now()))
         .thenRun(
             s -> {
-              answerWaiters(id, finish(id, staged));
+              Reply reply = finish(id, staged);
+              answerWaiters(id, reply);
+              finished(head.at(), reply);
               afterCompletion(s);
             });
+  }
+
+  /** Reports a finished command to the runtime's metrics ({@code since}: when it was accepted). */
+  private void finished(long since, Reply reply) {
+    String outcome =
+        reply instanceof Succeeded
+            ? "succeeded"
+            : reply instanceof Failed f && f.error() instanceof CommandRejectedException
+                ? "rejected"
+                : "failed";
+    long millis = Math.max(0, now() - since);
+    report(() -> runtime.metrics().commandFinished(kind.name(), outcome, millis));
+  }
+
+  /** Metrics are never worth a command: a failing hook is logged, not thrown into the actor. */
+  private void report(Runnable metric) {
+    try {
+      metric.run();
+    } catch (RuntimeException e) {
+      context.getLog().warn("{} {}: runtime metrics hook failed", kind.name(), key, e);
+    }
   }
 
   /** The outcome of a decision, written to SQLite but not committed until the journal has it. */

@@ -27,14 +27,17 @@ public final class DurableRuntime {
   private final ActorRef<ActorRegistry.Command> registry;
   private final PendingWork pendingWork;
   private final Map<Class<?>, Object> services;
+  private final RuntimeMetrics metrics;
 
   private DurableRuntime(
       ActorSystem<?> system,
       RuntimeSettings settings,
       RealtimeHub hub,
       List<ActorKind<?, ?, ?>> kinds,
-      Map<Class<?>, Object> services) {
+      Map<Class<?>, Object> services,
+      RuntimeMetrics metrics) {
     this.system = system;
+    this.metrics = metrics;
     this.services = Map.copyOf(services);
     this.settings = settings;
     this.hub = hub;
@@ -110,7 +113,7 @@ public final class DurableRuntime {
       RuntimeSettings settings,
       RealtimeHub hub,
       List<ActorKind<?, ?, ?>> kinds) {
-    return new DurableRuntime(system, settings, hub, kinds, Map.of());
+    return new DurableRuntime(system, settings, hub, kinds, Map.of(), RuntimeMetrics.NONE);
   }
 
   /**
@@ -124,7 +127,18 @@ public final class DurableRuntime {
       RealtimeHub hub,
       List<ActorKind<?, ?, ?>> kinds,
       Map<Class<?>, Object> services) {
-    return new DurableRuntime(system, settings, hub, kinds, services);
+    return new DurableRuntime(system, settings, hub, kinds, services, RuntimeMetrics.NONE);
+  }
+
+  /** Starts the runtime with {@code services} and reports its commands to {@code metrics}. */
+  public static DurableRuntime start(
+      ActorSystem<?> system,
+      RuntimeSettings settings,
+      RealtimeHub hub,
+      List<ActorKind<?, ?, ?>> kinds,
+      Map<Class<?>, Object> services,
+      RuntimeMetrics metrics) {
+    return new DurableRuntime(system, settings, hub, kinds, services, metrics);
   }
 
   /** The service registered under {@code type}. */
@@ -148,6 +162,10 @@ public final class DurableRuntime {
   /** Whether {@code kind} is registered here (a deployment may run without, e.g., sandboxes). */
   public boolean runs(ActorKind<?, ?, ?> kind) {
     return kinds.get(kind.name()) == kind;
+  }
+
+  RuntimeMetrics metrics() {
+    return metrics;
   }
 
   public RealtimeHub hub() {

@@ -1,0 +1,386 @@
+package dev.foundry.backend.http.realtime;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.foundry.backend.config.FoundrySettings;
+import dev.foundry.backend.http.ApiException;
+import dev.foundry.backend.http.auth.SignedInUser;
+import dev.foundry.backend.runtime.Publication;
+import dev.foundry.backend.runtime.RealtimeHub;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.http.javadsl.model.ws.Message;
+import org.apache.pekko.http.javadsl.model.ws.TextMessage;
+import org.apache.pekko.japi.Pair;
+import org.apache.pekko.stream.BoundedSourceQueue;
+import org.apache.pekko.stream.KillSwitches;
+import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.stream.QueueOfferResult;
+import org.apache.pekko.stream.SharedKillSwitch;
+import org.apache.pekko.stream.javadsl.Flow;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One realtime socket of one signed-in user: its subscriptions and its outgoing buffer.
+ *
+ * <p><b>Bounded memory.</b> Every frame for the client goes through one bounded queue of {@code
+ * foundry.realtime.buffer-size} frames, drained as fast as the socket takes them. Publishing never
+ * waits (the hub calls us on actor threads), so when the queue is full the client is not reading:
+ * the outgoing stream is cut at once, which discards what it buffered and closes the socket, and
+ * its subscriptions are released. Frames are serialized when the socket takes them, so a queued
+ * frame is a reference to a payload all subscribers share.
+ *
+ * <p><b>Ordering.</b> A subscribe first subscribes to the hub, then asks {@link TopicAccess} for
+ * the snapshot. Publications that arrive meanwhile are held back and sent, in order, right after
+ * the snapshot. The other order (snapshot first) would lose any change published between reading
+ * the snapshot and subscribing. This order may instead repeat one: a held-back event whose change
+ * the snapshot already contains is sent after it. Since every event is a full replacement and
+ * events keep their publish order, the client always ends at the newest state; no change is lost.
+ *
+ * <p>Client frames are handled one at a time by the socket's stream; hub callbacks and snapshot
+ * answers arrive on other threads. All state is guarded by this object's lock, held only for
+ * in-memory work (a queue offer never blocks).
+ */
+final class RealtimeConnection {
+  private static final Logger log = LoggerFactory.getLogger(RealtimeConnection.class);
+
+  static final Set<String> TOPICS =
+      Set.of("app", "organization", "task", "session", "sandboxProcesses");
+
+  /**
+   * The one id of the {@code app} topic; who gets what is decided by each publication's audience.
+   */
+  static final String APP_ID = "app";
+
+  /** Client frames are a few dozen bytes; a longer one is refused, not buffered. */
+  static final int MAX_CLIENT_FRAME_CHARS = 16 * 1024;
+
+  private static final int MAX_ID_CHARS = 512;
+
+  private final SignedInUser user;
+  private final FoundrySettings.Realtime settings;
+  private final RealtimeHub hub;
+  private final TopicAccess access;
+  private final ObjectMapper json;
+  private final RealtimeMeters meters;
+
+  private final Map<String, Subscription> subscriptions = new HashMap<>();
+  private BoundedSourceQueue<Frame> out;
+
+  /** Ends the outgoing stream at once, discarding what is queued (the slow-client cut). */
+  private final SharedKillSwitch cut = KillSwitches.shared("realtime-connection");
+
+  private boolean closed;
+
+  RealtimeConnection(
+      SignedInUser user,
+      FoundrySettings.Realtime settings,
+      RealtimeHub hub,
+      TopicAccess access,
+      ObjectMapper json,
+      RealtimeMeters meters) {
+    this.user = user;
+    this.settings = settings;
+    this.hub = hub;
+    this.access = access;
+    this.json = json;
+    this.meters = meters;
+  }
+
+  /** One subscription; {@code held} collects publications until its snapshot is sent. */
+  private static final class Subscription {
+    final String topic;
+    final String id;
+    AutoCloseable handle;
+    List<Publication> held = new ArrayList<>();
+    boolean ended;
+
+    Subscription(String topic, String id) {
+      this.topic = topic;
+      this.id = id;
+    }
+
+    boolean live() {
+      return held == null;
+    }
+  }
+
+  /**
+   * The socket's handler. The queue is materialized here (before the upgrade answer is sent) so a
+   * frame can be sent the moment the first client frame is handled.
+   */
+  Flow<Message, Message, NotUsed> flow(Materializer materializer) {
+    Pair<BoundedSourceQueue<Frame>, Source<Frame, NotUsed>> queue =
+        Source.<Frame>queue(settings.bufferSize()).preMaterialize(materializer);
+    synchronized (this) {
+      out = queue.first();
+    }
+    Sink<Message, NotUsed> in =
+        Flow.<Message>create()
+            .mapAsync(1, m -> text(m, materializer))
+            .to(Sink.foreach(this::onClientFrame));
+    Source<Message, NotUsed> outgoing =
+        queue.second().via(cut.flow()).map(f -> TextMessage.create(render(f)));
+    return Flow.fromSinkAndSourceCoupled(in, outgoing)
+        .watchTermination(
+            (notUsed, done) -> {
+              // Counted when the socket's stream runs, so an upgrade that never ran counts nothing.
+              meters.connections.incrementAndGet();
+              done.whenComplete((d, failure) -> close());
+              return NotUsed.getInstance();
+            });
+  }
+
+  /** The text of a client frame; {@code null} for a binary or oversized one (after draining it). */
+  private static CompletionStage<String> text(Message message, Materializer materializer) {
+    if (!message.isText()) {
+      return message
+          .asBinaryMessage()
+          .getStreamedData()
+          .runWith(Sink.ignore(), materializer)
+          .thenApply(done -> (String) null);
+    }
+    TextMessage text = message.asTextMessage();
+    if (text.isStrict()) {
+      String s = text.getStrictText();
+      return CompletableFuture.completedFuture(s.length() > MAX_CLIENT_FRAME_CHARS ? null : s);
+    }
+    return text.getStreamedText()
+        .runFold(
+            new StringBuilder(),
+            (b, part) -> b.length() > MAX_CLIENT_FRAME_CHARS ? b : b.append(part),
+            materializer)
+        .thenApply(b -> b.length() > MAX_CLIENT_FRAME_CHARS ? null : b.toString());
+  }
+
+  private String render(Frame frame) throws JsonProcessingException {
+    return json.writeValueAsString(frame);
+  }
+
+  // -- client frames ---------------------------------------------------------------------------
+
+  private void onClientFrame(String text) {
+    if (text == null) {
+      send(
+          new Frame.Error(
+              "malformed_frame",
+              "frames are JSON text messages of at most "
+                  + MAX_CLIENT_FRAME_CHARS
+                  + " characters"));
+      return;
+    }
+    JsonNode frame;
+    try {
+      frame = json.readTree(text);
+    } catch (JsonProcessingException e) {
+      send(new Frame.Error("malformed_frame", "a frame is one JSON object"));
+      return;
+    }
+    if (frame == null || !frame.isObject() || !frame.path("type").isTextual()) {
+      send(new Frame.Error("malformed_frame", "a frame is a JSON object with a string \"type\""));
+      return;
+    }
+    String type = frame.get("type").asText();
+    switch (type) {
+      case "ping" -> send(Frame.Pong.INSTANCE);
+      case "subscribe", "unsubscribe" -> {
+        String topic = frame.path("topic").isTextual() ? frame.get("topic").asText() : null;
+        String id = frame.path("id").isTextual() ? frame.get("id").asText() : null;
+        if (topic == null || !TOPICS.contains(topic)) {
+          send(
+              new Frame.Error(
+                  "unknown_topic",
+                  "\"topic\" must be one of app, organization, task, session, sandboxProcesses",
+                  topic,
+                  id));
+          return;
+        }
+        if (topic.equals("app") && (id == null || id.isEmpty())) {
+          id = APP_ID;
+        }
+        if (id == null || id.isEmpty() || id.length() > MAX_ID_CHARS) {
+          send(
+              new Frame.Error(
+                  "malformed_frame", "\"id\" names what to " + type + " to", topic, id));
+          return;
+        }
+        if (topic.equals("app") && !id.equals(APP_ID)) {
+          send(new Frame.Error("not_found", "the app topic has the one id \"app\"", topic, id));
+          return;
+        }
+        if (type.equals("subscribe")) {
+          subscribe(topic, id);
+        } else {
+          unsubscribe(topic, id);
+        }
+      }
+      default ->
+          send(
+              new Frame.Error(
+                  "unknown_frame_type", "unknown frame type; send subscribe, unsubscribe or ping"));
+    }
+  }
+
+  private void subscribe(String topic, String id) {
+    Subscription sub = new Subscription(topic, id);
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      String key = topic + ":" + id;
+      if (subscriptions.containsKey(key)) {
+        send(new Frame.Error("already_subscribed", "already subscribed", topic, id));
+        return;
+      }
+      if (subscriptions.size() >= settings.maxSubscriptions()) {
+        send(
+            new Frame.Error(
+                "too_many_subscriptions",
+                "at most " + settings.maxSubscriptions() + " subscriptions per connection",
+                topic,
+                id));
+        return;
+      }
+      subscriptions.put(key, sub);
+      meters.subscriptions.incrementAndGet();
+      // The hub first, the snapshot second: see the class comment.
+      sub.handle = hub.subscribe(topic, id, p -> onPublication(sub, p));
+    }
+    CompletionStage<Object> snapshot;
+    try {
+      snapshot = access.snapshot(user, topic, id);
+    } catch (RuntimeException e) {
+      snapshot = CompletableFuture.failedFuture(e);
+    }
+    snapshot.whenComplete((payload, failure) -> onSnapshot(sub, payload, failure));
+  }
+
+  private synchronized void unsubscribe(String topic, String id) {
+    Subscription sub = subscriptions.remove(topic + ":" + id);
+    if (sub != null) {
+      end(sub);
+    }
+  }
+
+  // -- hub and snapshots -----------------------------------------------------------------------
+
+  private void onPublication(Subscription sub, Publication p) {
+    if (p.audience() != null && !p.audience().equals(user.userId())) {
+      return;
+    }
+    synchronized (this) {
+      if (sub.ended) {
+        return;
+      }
+      if (sub.live()) {
+        send(new Frame.Event(p));
+      } else if (sub.held.size() < settings.bufferSize()) {
+        sub.held.add(p);
+      } else {
+        // As many changes while one snapshot is read as the client may have queued: it could not
+        // take them either.
+        overflow();
+      }
+    }
+  }
+
+  private synchronized void onSnapshot(Subscription sub, Object payload, Throwable failure) {
+    if (sub.ended) {
+      return; // unsubscribed or closed meanwhile
+    }
+    if (failure != null) {
+      subscriptions.remove(sub.topic + ":" + sub.id);
+      end(sub);
+      send(refusal(sub, failure));
+      return;
+    }
+    List<Publication> held = sub.held;
+    sub.held = null;
+    send(new Frame.Snapshot(sub.topic, sub.id, payload));
+    for (Publication p : held) {
+      send(new Frame.Event(p));
+    }
+  }
+
+  private Frame.Error refusal(Subscription sub, Throwable failure) {
+    Throwable cause =
+        failure instanceof CompletionException && failure.getCause() != null
+            ? failure.getCause()
+            : failure;
+    if (cause instanceof ApiException api) {
+      return new Frame.Error(api.error().code(), api.error().message(), sub.topic, sub.id);
+    }
+    log.error("snapshot of {} {} failed", sub.topic, sub.id, cause);
+    return new Frame.Error("internal_error", "the snapshot could not be read", sub.topic, sub.id);
+  }
+
+  // -- the outgoing buffer
+  // -------------------------------------------------------------------------
+
+  /** Queues {@code frame}; a full queue drops the whole connection. Called holding the lock. */
+  private synchronized void send(Frame frame) {
+    if (closed) {
+      return;
+    }
+    QueueOfferResult result = out.offer(frame);
+    if (result == QueueOfferResult.dropped()) {
+      overflow();
+    } else if (!result.isEnqueued()) {
+      close(); // the socket is already gone; its termination will find nothing left to do
+    }
+  }
+
+  private synchronized void overflow() {
+    if (closed) {
+      return;
+    }
+    meters.slowClientsDropped.increment();
+    log.info(
+        "realtime client of user {} dropped: {} frames waiting, it does not read",
+        user.userId(),
+        settings.bufferSize());
+    releaseAll();
+    // Cut, not complete: completing the queue would first wait for the client to read what is
+    // queued. The socket then closes normally (no error: this is policy, not a fault).
+    cut.shutdown();
+  }
+
+  /** The socket ended (either side, any reason): release everything, once. */
+  private synchronized void close() {
+    releaseAll();
+  }
+
+  private void releaseAll() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    meters.connections.decrementAndGet();
+    for (Subscription sub : subscriptions.values()) {
+      end(sub);
+    }
+    subscriptions.clear();
+  }
+
+  private void end(Subscription sub) {
+    sub.ended = true;
+    sub.held = null;
+    meters.subscriptions.decrementAndGet();
+    try {
+      sub.handle.close();
+    } catch (Exception e) {
+      log.warn("releasing the {} {} subscription failed", sub.topic, sub.id, e);
+    }
+  }
+}

@@ -1,0 +1,109 @@
+package dev.foundry.backend.http.realtime;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.foundry.backend.config.FoundrySettings;
+import dev.foundry.backend.http.ApiError;
+import dev.foundry.backend.http.AppOrigin;
+import dev.foundry.backend.http.auth.Authenticator;
+import dev.foundry.backend.metrics.HttpMetrics;
+import dev.foundry.backend.runtime.RealtimeHub;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.server.AllDirectives;
+import org.apache.pekko.http.javadsl.server.PathMatchers;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.stream.Materializer;
+
+/**
+ * {@code GET /v1/realtime}: the WebSocket that pushes snapshots and changes to the frontend.
+ *
+ * <p>Before the upgrade: an {@code Origin} other than {@code APP_URL}'s is refused with 403 (a page
+ * on another site must not open a socket that carries the user's cookie); a request without {@code
+ * Origin} is allowed, since browsers always send one on a WebSocket handshake and the check guards
+ * browsers only. Then the session cookie must name a signed-in user, else 401. Only then is the
+ * socket opened; everything after that is a {@link RealtimeConnection}.
+ */
+public final class RealtimeEndpoint extends AllDirectives {
+  private final Authenticator authenticator;
+  private final TopicAccess access;
+  private final RealtimeHub hub;
+  private final FoundrySettings.Realtime settings;
+  private final AppOrigin appOrigin;
+  private final ObjectMapper json;
+  private final RealtimeMeters meters;
+  private final Materializer materializer;
+
+  /**
+   * @param json writes the frames and their payloads (the project mapper: {@code
+   *     JsonTypes.get(system).mapper()})
+   * @param meters where the endpoint registers its connection, subscription and slow-client meters
+   */
+  public RealtimeEndpoint(
+      ActorSystem<?> system,
+      FoundrySettings settings,
+      Authenticator authenticator,
+      TopicAccess access,
+      RealtimeHub hub,
+      ObjectMapper json,
+      MeterRegistry meters) {
+    this.authenticator = authenticator;
+    this.access = access;
+    this.hub = hub;
+    this.settings = settings.realtime();
+    this.appOrigin = AppOrigin.of(settings.appUrl());
+    this.json = json;
+    this.meters = new RealtimeMeters(meters);
+    this.materializer = Materializer.matFromSystem(system);
+  }
+
+  public Route route() {
+    return path(
+        PathMatchers.segment("v1").slash("realtime"),
+        () ->
+            get(
+                () ->
+                    HttpMetrics.routeTemplate(
+                        "/v1/realtime",
+                        () ->
+                            optionalHeaderValueByName(
+                                "Origin",
+                                origin -> {
+                                  if (origin.isPresent() && !appOrigin.matches(origin.get())) {
+                                    return complete(
+                                        new ApiError(
+                                                StatusCodes.FORBIDDEN,
+                                                "origin_not_allowed",
+                                                "realtime connections are accepted from "
+                                                    + appOrigin.value()
+                                                    + " only")
+                                            .toResponse());
+                                  }
+                                  return signedIn();
+                                }))));
+  }
+
+  private Route signedIn() {
+    return extractRequest(
+        request ->
+            onSuccess(
+                authenticator.authenticate(request),
+                user -> {
+                  if (user.isEmpty()) {
+                    return complete(
+                        new ApiError(
+                                StatusCodes.UNAUTHORIZED,
+                                "unauthorized",
+                                "sign in first: the session cookie is missing or has ended")
+                            .toResponse());
+                  }
+                  return extractWebSocketUpgrade(
+                      upgrade ->
+                          complete(
+                              upgrade.handleMessagesWith(
+                                  new RealtimeConnection(
+                                          user.get(), settings, hub, access, json, meters)
+                                      .flow(materializer))));
+                }));
+  }
+}
