@@ -5,6 +5,14 @@ import dev.foundry.backend.auditlog.AuditLog;
 import dev.foundry.backend.config.FoundrySettings;
 import dev.foundry.backend.http.HttpServer;
 import dev.foundry.backend.http.Readiness;
+import dev.foundry.backend.http.auth.Authenticator;
+import dev.foundry.backend.http.auth.CookieSessions;
+import dev.foundry.backend.http.auth.SessionCookie;
+import dev.foundry.backend.http.realtime.TopicAccess;
+import dev.foundry.backend.http.rest.ResourceAccess;
+import dev.foundry.backend.http.rest.RestApi;
+import dev.foundry.backend.http.rest.RestRoutes;
+import dev.foundry.backend.http.rest.TopicSnapshots;
 import dev.foundry.backend.organization.OrganizationActor;
 import dev.foundry.backend.persistence.JournalDatabase;
 import dev.foundry.backend.runtime.ActorKind;
@@ -39,18 +47,27 @@ public final class FoundryApp {
   private final ProviderCredentialStore credentials;
   private final ServerBinding binding;
   private final Readiness readiness;
+  private final CookieSessions sessions;
+  private final TopicAccess topics;
+  private final RestApi api;
 
   private FoundryApp(
       ActorSystem<Void> system,
       DurableRuntime runtime,
       ProviderCredentialStore credentials,
       ServerBinding binding,
-      Readiness readiness) {
+      Readiness readiness,
+      CookieSessions sessions,
+      TopicAccess topics,
+      RestApi api) {
     this.system = system;
     this.runtime = runtime;
     this.credentials = credentials;
     this.binding = binding;
     this.readiness = readiness;
+    this.sessions = sessions;
+    this.topics = topics;
+    this.api = api;
   }
 
   /** Opens storage, starts the actor system and binds HTTP; returns once it serves. */
@@ -67,7 +84,15 @@ public final class FoundryApp {
     try {
       DurableRuntime runtime =
           DurableRuntime.start(system, settings.runtimeSettings(), new RealtimeHub(), ACTOR_KINDS);
-      HttpServer server = new HttpServer(system, settings, readiness, List.of());
+      CookieSessions sessions = new CookieSessions(runtime, SessionCookie.from(settings));
+      ResourceAccess access = new ResourceAccess(runtime);
+      RestApi api = new RestApi(settings, runtime, sessions);
+      HttpServer server =
+          new HttpServer(
+              system,
+              settings,
+              readiness,
+              List.of(new RestRoutes(api.endpoints(), sessions, access).route()));
       ServerBinding binding = server.start().toCompletableFuture().get(30, TimeUnit.SECONDS);
       readiness.ready();
       log.info("Foundry ready; data in {}", settings.dataDir());
@@ -75,7 +100,15 @@ public final class FoundryApp {
       ProviderCredentialStore credentials =
           new ProviderCredentialStore(
               runtime, new CredentialCipher(settings.auth().credentialsKey()));
-      return new FoundryApp(system, runtime, credentials, binding, readiness);
+      return new FoundryApp(
+          system,
+          runtime,
+          credentials,
+          binding,
+          readiness,
+          sessions,
+          new TopicSnapshots(runtime, access),
+          api);
     } catch (Exception e) {
       system.terminate();
       throw new IllegalStateException("cannot start the HTTP server: " + e.getMessage(), e);
@@ -101,6 +134,21 @@ public final class FoundryApp {
 
   public Readiness readiness() {
     return readiness;
+  }
+
+  /** Who a request comes from (the session cookie): for the REST routes and the WebSocket. */
+  public Authenticator authenticator() {
+    return sessions;
+  }
+
+  /** What a realtime subscriber may see, and its first snapshot. */
+  public TopicAccess topicAccess() {
+    return topics;
+  }
+
+  /** The REST table (served, and described at {@code GET /v1/openapi.json}). */
+  public RestApi restApi() {
+    return api;
   }
 
   /** Runs the same coordinated shutdown as SIGTERM and waits for it. */
