@@ -11,6 +11,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,6 +43,12 @@ public final class ApiErrors {
     Throwable cause = unwrap(failure);
     if (cause instanceof ApiException e) {
       return e.error();
+    }
+    if (cause instanceof EntityStreamSizeException e) {
+      return new ApiError(
+          StatusCodes.PAYLOAD_TOO_LARGE,
+          "payload_too_large",
+          "request body larger than " + e.limit() + " bytes");
     }
     if (cause instanceof CommandRejectedException e) {
       return new ApiError(statusOfRejection(e.code()), e.code(), e.getMessage());

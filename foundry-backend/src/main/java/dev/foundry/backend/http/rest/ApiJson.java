@@ -6,9 +6,9 @@ import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.cfg.CoercionAction;
 import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
@@ -22,6 +22,9 @@ import com.fasterxml.jackson.module.paramnames.ParameterNamesModule;
 import dev.foundry.backend.http.ApiException;
 import java.io.IOException;
 import java.lang.reflect.RecordComponent;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 /**
@@ -136,8 +139,13 @@ public final class ApiJson {
     }
     T value;
     try {
-      ObjectReader reader = STRICT.readerFor(type);
-      value = reader.readValue(body);
+      JsonNode tree = STRICT.readTree(body);
+      if (tree == null || !tree.isObject()) {
+        throw ApiErrors.badRequest("invalid_body", "the request body must be a JSON object");
+      }
+      // Unknown fields first: they explain a "missing" field better than the missing one does.
+      refuseUnknownFields(tree, type, "");
+      value = STRICT.treeToValue(tree, type);
     } catch (UnrecognizedPropertyException e) {
       throw ApiErrors.badRequest(
           "unknown_field",
@@ -153,6 +161,10 @@ public final class ApiJson {
       String message = e.getOriginalMessage();
       if (message != null && message.startsWith("Missing required creator property")) {
         throw ApiErrors.badRequest("missing_field", "field '" + field + "' is required");
+      }
+      if (message != null && message.startsWith("Trailing token")) {
+        throw ApiErrors.badRequest(
+            "malformed_json", "the request body has data after its JSON object");
       }
       if (field.isEmpty()) {
         throw ApiErrors.badRequest("invalid_body", "the request body must be a JSON object");
@@ -175,6 +187,31 @@ public final class ApiJson {
       v.validate();
     }
     return value;
+  }
+
+  private static void refuseUnknownFields(JsonNode node, Class<?> type, String prefix) {
+    if (!type.isRecord() || !node.isObject()) {
+      return;
+    }
+    Map<String, RecordComponent> known = new TreeMap<>();
+    for (RecordComponent c : type.getRecordComponents()) {
+      JsonProperty p = c.getAccessor().getAnnotation(JsonProperty.class);
+      known.put(p != null && !p.value().isEmpty() ? p.value() : c.getName(), c);
+    }
+    for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
+      String name = names.next();
+      RecordComponent c = known.get(name);
+      if (c == null) {
+        throw ApiErrors.badRequest(
+            "unknown_field",
+            "unknown field '"
+                + prefix
+                + ResourceAccess.abbreviate(name)
+                + "'; allowed: "
+                + String.join(", ", known.keySet()));
+      }
+      refuseUnknownFields(node.get(name), c.getType(), prefix + name + ".");
+    }
   }
 
   /** Null in a required component (explicit {@code null} passes Jackson's own check). */
