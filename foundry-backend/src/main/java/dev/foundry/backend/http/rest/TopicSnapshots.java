@@ -1,5 +1,6 @@
 package dev.foundry.backend.http.rest;
 
+import dev.foundry.backend.http.ApiError;
 import dev.foundry.backend.http.ApiException;
 import dev.foundry.backend.http.auth.SignedInUser;
 import dev.foundry.backend.http.realtime.TopicAccess;
@@ -103,8 +104,20 @@ public final class TopicSnapshots implements TopicAccess {
         .thenApply(task -> new Responses.SandboxProcesses(List.of()));
   }
 
+  /** Any failure becomes the ApiException the realtime endpoint reports (same mapping as REST). */
   private static CompletionStage<Object> widen(CompletionStage<?> stage) {
-    return stage.thenApply(value -> value);
+    return stage.handle(
+        (value, failure) -> {
+          if (failure == null) {
+            return value;
+          }
+          Throwable cause = ApiErrors.unwrap(failure);
+          if (cause instanceof ApiException e) {
+            throw e;
+          }
+          ApiError error = ApiErrors.of(cause);
+          throw new ApiException(error.status(), error.code(), error.message());
+        });
   }
 
   /** {@code id} split on "/" into exactly {@code n} non-empty parts, else a 404. */
