@@ -1,6 +1,5 @@
 package dev.foundry.backend.http.rest;
 
-import dev.foundry.backend.config.FoundrySettings;
 import dev.foundry.backend.http.ApiException;
 import dev.foundry.backend.http.auth.CookieSessions;
 import dev.foundry.backend.http.rest.RequestBodies.DevSignIn;
@@ -14,12 +13,10 @@ import org.apache.pekko.http.javadsl.model.StatusCodes;
 
 /** {@code /v1/auth/*}: the session, sign-out, and the dev sign-in of a local user. */
 final class AuthApi {
-  private final FoundrySettings settings;
   private final DurableRuntime runtime;
   private final CookieSessions sessions;
 
-  AuthApi(FoundrySettings settings, DurableRuntime runtime, CookieSessions sessions) {
-    this.settings = settings;
+  AuthApi(DurableRuntime runtime, CookieSessions sessions) {
     this.runtime = runtime;
     this.sessions = sessions;
   }
@@ -36,10 +33,6 @@ final class AuthApi {
   }
 
   CompletionStage<Reply> devSignIn(Call call) {
-    if (!settings.auth().devAuth()) {
-      // Off: indistinguishable from a route that does not exist.
-      throw new ApiException(StatusCodes.NOT_FOUND, "not_found", "no such route");
-    }
     DevSignIn body = call.body(DevSignIn.class);
     // A browser that was signed in as someone else loses that session first.
     return sessions

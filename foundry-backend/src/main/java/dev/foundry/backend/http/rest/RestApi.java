@@ -39,11 +39,11 @@ public final class RestApi {
   private final List<Endpoint> endpoints;
 
   public RestApi(FoundrySettings settings, DurableRuntime runtime, CookieSessions sessions) {
-    AuthApi auth = new AuthApi(settings, runtime, sessions);
+    AuthApi auth = new AuthApi(runtime, sessions);
     AppApi app = new AppApi(runtime);
     OrganizationApi orgs = new OrganizationApi(runtime);
     TaskApi tasks = new TaskApi(runtime);
-    this.endpoints =
+    List<Endpoint> rows =
         List.of(
             get("/v1/openapi.json", "getOpenApiDocument", "This OpenAPI 3.1 document")
                 .tag("process")
@@ -61,15 +61,6 @@ public final class RestApi {
                 .status(204)
                 .returns(Void.class)
                 .handle(auth::signOut),
-            post(
-                    "/v1/auth/dev/sign-in",
-                    "devSignIn",
-                    "Sign in a local user without GitHub (dev mode only; 404 otherwise)")
-                .tag("auth")
-                .publicAccess()
-                .body(RequestBodies.DevSignIn.class)
-                .returns(AuthSession.class)
-                .handle(auth::devSignIn),
             // --- app ---
             get("/v1/app", "getAppSnapshot", "The signed-in user's app snapshot")
                 .tag("app")
@@ -179,6 +170,23 @@ public final class RestApi {
                 .queryParameter("taskId", "string", "only the entries of this task")
                 .returnsListOf(AuditLogEvent.class)
                 .handle(orgs::auditLog));
+    // Dev sign-in exists only in dev mode: otherwise it is a route like any unknown one (404), and
+    // the OpenAPI document does not list it.
+    Endpoint devSignIn =
+        post(
+                "/v1/auth/dev/sign-in",
+                "devSignIn",
+                "Sign in a local user without GitHub (dev mode only; 404 otherwise)")
+            .tag("auth")
+            .publicAccess()
+            .body(RequestBodies.DevSignIn.class)
+            .returns(AuthSession.class)
+            .handle(auth::devSignIn);
+    this.endpoints =
+        settings.auth().devAuth()
+            ? java.util.stream.Stream.concat(rows.stream(), java.util.stream.Stream.of(devSignIn))
+                .toList()
+            : rows;
   }
 
   private volatile Map<String, Object> openApi;

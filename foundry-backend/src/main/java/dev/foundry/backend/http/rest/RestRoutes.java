@@ -46,6 +46,7 @@ import org.apache.pekko.stream.Materializer;
 public final class RestRoutes extends AllDirectives {
   private static final Duration BODY_TIMEOUT = Duration.ofSeconds(10);
   private static final Set<String> EMPTY_BODIES = Set.of("", "{}");
+  private static final HttpHeader NO_STORE = CacheControl.create(CacheDirectives.NO_STORE);
 
   private final List<Endpoint> endpoints;
   private final CookieSessions sessions;
@@ -110,7 +111,8 @@ public final class RestRoutes extends AllDirectives {
     } catch (RuntimeException e) {
       response = CompletableFuture.failedFuture(e);
     }
-    return response.exceptionally(failure -> ApiErrors.of(failure).toResponse());
+    return response.exceptionally(
+        failure -> ApiErrors.of(failure).toResponse().addHeader(NO_STORE));
   }
 
   private CompletionStage<Object> authorized(
@@ -228,10 +230,7 @@ public final class RestRoutes extends AllDirectives {
       headers = reply.headers();
     }
     HttpResponse response =
-        HttpResponse.create()
-            .withStatus(status)
-            .addHeader(CacheControl.create(CacheDirectives.NO_STORE))
-            .addHeaders(headers);
+        HttpResponse.create().withStatus(status).addHeader(NO_STORE).addHeaders(headers);
     if (body == null && (status == 204 || result instanceof Reply)) {
       return response;
     }

@@ -139,6 +139,8 @@ class AuthRoutesTest {
       assertThat(answer.status()).isEqualTo(404);
       assertThat(answer.errorCode()).isEqualTo("not_found");
       assertThat(answer.setCookies()).isEmpty();
+      assertThat(answer.json().path("error").path("message").asText()).isEqualTo("no such route");
+      assertThat(off.browser().get("/v1/openapi.json").text()).doesNotContain("devSignIn");
     }
   }
 
