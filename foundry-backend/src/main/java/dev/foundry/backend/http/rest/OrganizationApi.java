@@ -65,8 +65,9 @@ final class OrganizationApi {
   }
 
   /**
-   * Creates the task (its owner is the caller), then its first session with the requested model;
-   * answers the task as the caller sees it.
+   * Creates the task (its owner is the caller) and answers it as the caller sees it. The task actor
+   * opens the first session and sends {@code task} as its first prompt when it provisions its
+   * sandbox (with the owner's default model).
    */
   CompletionStage<WorkspaceTaskDetail> createTask(Call call) {
     CreateTask body = call.body(CreateTask.class);
@@ -92,13 +93,11 @@ final class OrganizationApi {
                           owner));
             })
         .thenCompose(
-            record -> {
-              var key = TaskActor.key(record.organizationId(), record.repoId(), record.taskId());
-              return runtime
-                  .get(TaskActor.KIND, key)
-                  .ask(new TaskActor.CreateSession(body.model(), userId))
-                  .thenCompose(sessionId -> TaskActor.detailForUser(runtime, key, userId));
-            });
+            record ->
+                TaskActor.detailForUser(
+                    runtime,
+                    TaskActor.key(record.organizationId(), record.repoId(), record.taskId()),
+                    userId));
   }
 
   CompletionStage<List<WorkspaceTaskSummary>> listTasks(Call call) {

@@ -66,12 +66,16 @@ public final class RequestBodies {
     }
   }
 
+  /**
+   * API.md also lists {@code model?}: it needs the organization's CreateTask to carry a model to
+   * the task's first session (today that session takes the owner's default model), so it is refused
+   * as an unknown field until then rather than silently ignored.
+   */
   public record CreateTask(
       @JsonProperty(required = true) String repoId,
       @JsonProperty(required = true) String task,
       String title,
-      String branchName,
-      String model)
+      String branchName)
       implements Validated {
     @Override
     public void validate() {
@@ -87,9 +91,6 @@ public final class RequestBodies {
       }
       if (branchName != null && (branchName.isBlank() || branchName.length() > 200)) {
         throw ApiErrors.invalid("invalid_branch_name", "branchName must be 1-200 characters");
-      }
-      if (model != null) {
-        requireModel(model);
       }
     }
   }

@@ -99,7 +99,7 @@ public final class RestApi {
                 .returns(RepoRecord.class)
                 .handle(orgs::getRepo),
             // --- tasks ---
-            post(ORG + "/tasks", "createTask", "Create a task (a branch) and its first session")
+            post(ORG + "/tasks", "createTask", "Create a task (a branch) for a prompt")
                 .tag("tasks")
                 .status(201)
                 .body(RequestBodies.CreateTask.class)

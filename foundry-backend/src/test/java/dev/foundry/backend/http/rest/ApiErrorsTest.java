@@ -46,5 +46,13 @@ class ApiErrorsTest {
     assertThat(ApiErrors.of(new CommandFailedException("c1", "boom", "secret detail")).message())
         .doesNotContain("secret detail");
     assertThat(status(new IllegalStateException("bug"))).isEqualTo(500);
+    assertThat(status(new OverloadedForTest())).isEqualTo(429);
+  }
+
+  /** The runtime's refusal of a call beyond an actor's bound (code {@code overloaded}). */
+  private static final class OverloadedForTest extends dev.foundry.backend.runtime.ActorException {
+    OverloadedForTest() {
+      super("overloaded", "task x has 1000 commands and queries outstanding; retry later");
+    }
   }
 }

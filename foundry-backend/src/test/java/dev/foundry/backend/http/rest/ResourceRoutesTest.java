@@ -190,7 +190,7 @@ class ResourceRoutesTest {
   // --- tasks -----------------------------------------------------------------------------------
 
   @Test
-  void aTaskIsCreatedWithItsFirstSessionAndListed() {
+  void aTaskIsCreatedAndListed() {
     JsonNode task =
         created(
                 alice.post(
@@ -198,17 +198,14 @@ class ResourceRoutesTest {
                     "{\"repoId\":\""
                         + repoId
                         + "\",\"task\":\"fix the login bug\",\"title\":\"Login fix\","
-                        + "\"branchName\":\"fix/login\",\"model\":\"claude-opus-4\"}"))
+                        + "\"branchName\":\"fix/login\"}"))
             .json();
     String taskId = task.path("id").asText();
     assertThat(task.path("title").asText()).isEqualTo("fix: Login fix");
     assertThat(task.path("branch").asText()).isEqualTo("fix/login");
     assertThat(task.path("task").asText()).isEqualTo("fix the login bug");
-    assertThat(task.path("sessionsSummary")).hasSize(1);
-    assertThat(task.path("sessionsSummary").get(0).path("model").asText())
-        .isEqualTo("claude-opus-4");
-    assertThat(task.path("activeSessionId").asText())
-        .isEqualTo(task.path("sessionsSummary").get(0).path("id").asText());
+    assertThat(task.path("repoId").asText()).isEqualTo(repoId);
+    assertThat(task.path("primaryUserLogin").asText()).startsWith("alice-");
 
     assertThat(ok(alice.get(task(taskId))).json().path("id").asText()).isEqualTo(taskId);
     List<String> ids = ok(alice.get(org(aliceOrg) + "/tasks")).json().findValuesAsText("id");
@@ -223,6 +220,13 @@ class ResourceRoutesTest {
   @Test
   void taskCreationRefusesBadInput() {
     error(alice.post(org(aliceOrg) + "/tasks", "{\"task\":\"x\"}"), 400, "missing_field");
+    // Not yet carried to the first session: refused rather than ignored.
+    error(
+        alice.post(
+            org(aliceOrg) + "/tasks",
+            "{\"repoId\":\"" + repoId + "\",\"task\":\"x\",\"model\":\"gpt-5.4\"}"),
+        400,
+        "unknown_field");
     error(
         alice.post(org(aliceOrg) + "/tasks", taskBody("0000000000000000", "x")),
         404,
@@ -290,8 +294,6 @@ class ResourceRoutesTest {
   @Test
   void lifecycleCommandsAreQueuedAndAnArchivedTaskRefusesThem() {
     String taskId = newTask("lifecycle");
-    accepted(alice.post(task(taskId) + "/sync", null));
-    accepted(alice.post(task(taskId) + "/merge", null));
     // Refused at once when the actor can decide at once: this task has no sandbox yet.
     error(alice.post(task(taskId) + "/push", null), 409, "no_active_sandbox");
     accepted(alice.post(task(taskId) + "/archive", null));
@@ -371,7 +373,7 @@ class ResourceRoutesTest {
   @Test
   void theAuditLogListsTheOrganizationsEventsNewestFirst() {
     String taskId = newTask("audited");
-    accepted(alice.post(task(taskId) + "/sync", null));
+    ok(alice.post(task(taskId) + "/attach", null));
     await()
         .atMost(Duration.ofSeconds(20))
         .until(
@@ -380,7 +382,7 @@ class ResourceRoutesTest {
                     .get(org(aliceOrg) + "/audit-log?taskId=" + taskId)
                     .json()
                     .findValuesAsText("kind")
-                    .contains("task.sync"));
+                    .contains("task.attach"));
     JsonNode all = ok(alice.get(org(aliceOrg) + "/audit-log?limit=2")).json();
     assertThat(all.size()).isEqualTo(2);
     List<Long> ids = new ArrayList<>();

@@ -58,7 +58,11 @@ class TopicSnapshotsTest {
                 "{\"repoId\":\"" + repo + "\",\"task\":\"watch me\"}")
             .json();
     taskId = task.path("id").asText();
-    sessionId = task.path("activeSessionId").asText();
+    sessionId =
+        a.post("/v1/organizations/" + aliceOrg + "/tasks/" + taskId + "/sessions", "{}")
+            .json()
+            .path("sessionId")
+            .asText();
     String bobRepo =
         b.post(
                 "/v1/organizations/" + bobOrg + "/repos",
