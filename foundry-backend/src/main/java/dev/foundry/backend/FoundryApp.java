@@ -3,12 +3,17 @@ package dev.foundry.backend;
 import com.typesafe.config.Config;
 import dev.foundry.backend.auditlog.AuditLog;
 import dev.foundry.backend.config.FoundrySettings;
-import dev.foundry.backend.http.ApiException;
 import dev.foundry.backend.http.HttpServer;
 import dev.foundry.backend.http.Readiness;
 import dev.foundry.backend.http.auth.Authenticator;
+import dev.foundry.backend.http.auth.CookieSessions;
+import dev.foundry.backend.http.auth.SessionCookie;
 import dev.foundry.backend.http.realtime.RealtimeEndpoint;
 import dev.foundry.backend.http.realtime.TopicAccess;
+import dev.foundry.backend.http.rest.ResourceAccess;
+import dev.foundry.backend.http.rest.RestApi;
+import dev.foundry.backend.http.rest.RestRoutes;
+import dev.foundry.backend.http.rest.TopicSnapshots;
 import dev.foundry.backend.metrics.FoundryMetrics;
 import dev.foundry.backend.organization.OrganizationActor;
 import dev.foundry.backend.persistence.JournalDatabase;
@@ -31,13 +36,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.http.javadsl.ServerBinding;
-import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,32 +61,32 @@ public final class FoundryApp {
     return List.copyOf(kinds);
   }
 
-  // Until cookie sessions exist, no request is signed in and no topic is visible: the realtime
-  // socket answers 401. The REST branch replaces both with its session store and topic access.
-  private static final Authenticator NOBODY_SIGNED_IN =
-      request -> CompletableFuture.completedFuture(Optional.empty());
-  private static final TopicAccess NOTHING_VISIBLE =
-      (user, topic, id) ->
-          CompletableFuture.failedFuture(
-              new ApiException(StatusCodes.NOT_FOUND, "not_found", "no such " + topic));
-
   private final ActorSystem<Void> system;
   private final DurableRuntime runtime;
   private final ProviderCredentialStore credentials;
   private final ServerBinding binding;
   private final Readiness readiness;
+  private final CookieSessions sessions;
+  private final TopicAccess topics;
+  private final RestApi api;
 
   private FoundryApp(
       ActorSystem<Void> system,
       DurableRuntime runtime,
       ProviderCredentialStore credentials,
       ServerBinding binding,
-      Readiness readiness) {
+      Readiness readiness,
+      CookieSessions sessions,
+      TopicAccess topics,
+      RestApi api) {
     this.system = system;
     this.runtime = runtime;
     this.credentials = credentials;
     this.binding = binding;
     this.readiness = readiness;
+    this.sessions = sessions;
+    this.topics = topics;
+    this.api = api;
   }
 
   /** Opens storage, starts the actor system and binds HTTP; returns once it serves. */
@@ -110,17 +113,26 @@ public final class FoundryApp {
               Map.of(),
               metrics.runtimeMetrics());
       metrics.watch(runtime);
+      CookieSessions sessions = new CookieSessions(runtime, SessionCookie.from(settings));
+      ResourceAccess access = new ResourceAccess(runtime);
+      TopicAccess topics = new TopicSnapshots(runtime, access);
+      RestApi api = new RestApi(settings, runtime, sessions);
       RealtimeEndpoint realtime =
           new RealtimeEndpoint(
               system,
               settings,
-              NOBODY_SIGNED_IN,
-              NOTHING_VISIBLE,
+              sessions,
+              topics,
               hub,
               JsonTypes.get(system).mapper(),
               metrics.registry());
       HttpServer server =
-          new HttpServer(system, settings, readiness, List.of(realtime.route()), metrics);
+          new HttpServer(
+              system,
+              settings,
+              readiness,
+              List.of(realtime.route(), new RestRoutes(api.endpoints(), sessions, access).route()),
+              metrics);
       ServerBinding binding = server.start().toCompletableFuture().get(30, TimeUnit.SECONDS);
       readiness.ready();
       log.info("Foundry ready; data in {}", settings.dataDir());
@@ -128,7 +140,8 @@ public final class FoundryApp {
       ProviderCredentialStore credentials =
           new ProviderCredentialStore(
               runtime, new CredentialCipher(settings.auth().credentialsKey()));
-      return new FoundryApp(system, runtime, credentials, binding, readiness);
+      return new FoundryApp(
+          system, runtime, credentials, binding, readiness, sessions, topics, api);
     } catch (Exception e) {
       system.terminate();
       throw new IllegalStateException("cannot start the HTTP server: " + e.getMessage(), e);
@@ -185,6 +198,21 @@ public final class FoundryApp {
 
   public Readiness readiness() {
     return readiness;
+  }
+
+  /** Who a request comes from (the session cookie): for the REST routes and the WebSocket. */
+  public Authenticator authenticator() {
+    return sessions;
+  }
+
+  /** What a realtime subscriber may see, and its first snapshot. */
+  public TopicAccess topicAccess() {
+    return topics;
+  }
+
+  /** The REST table (served, and described at {@code GET /v1/openapi.json}). */
+  public RestApi restApi() {
+    return api;
   }
 
   /** Runs the same coordinated shutdown as SIGTERM and waits for it. */

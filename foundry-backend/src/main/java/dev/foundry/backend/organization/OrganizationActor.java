@@ -286,7 +286,9 @@ public final class OrganizationActor
   /** App: the session's user and active organization; null when unknown. */
   public record FindSession(String sessionId) implements ActorQuery<SessionEntry> {}
 
-  public record SessionEntry(String sessionId, String userId, String activeOrganizationId) {}
+  /** {@code createdAt} (epoch ms) is when the session was first indexed: its age decides expiry. */
+  public record SessionEntry(
+      String sessionId, String userId, String activeOrganizationId, long createdAt) {}
 
   public record FindUserByEmail(String email) implements ActorQuery<String> {}
 

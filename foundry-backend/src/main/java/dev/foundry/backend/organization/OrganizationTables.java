@@ -439,9 +439,10 @@ public final class OrganizationTables extends ActorTables<OrganizationActor.Even
   SessionEntry session(String sessionId) {
     List<SessionEntry> s =
         rows(
-            "SELECT session_id, user_id, active_organization_id FROM auth_session_index"
-                + " WHERE session_id = ?",
-            rs -> new SessionEntry(rs.getString(1), rs.getString(2), rs.getString(3)),
+            "SELECT session_id, user_id, active_organization_id, created_at"
+                + " FROM auth_session_index WHERE session_id = ?",
+            rs ->
+                new SessionEntry(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4)),
             sessionId);
     return s.isEmpty() ? null : s.get(0);
   }

@@ -1,0 +1,115 @@
+package dev.foundry.backend.http.auth;
+
+import dev.foundry.backend.config.FoundrySettings;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import org.apache.pekko.http.javadsl.model.HttpHeader;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.model.headers.Cookie;
+import org.apache.pekko.http.javadsl.model.headers.HttpCookie;
+import org.apache.pekko.http.javadsl.model.headers.HttpCookiePair;
+import org.apache.pekko.http.javadsl.model.headers.SameSite;
+import org.apache.pekko.http.javadsl.model.headers.SetCookie;
+
+/**
+ * The session cookie {@value #NAME}: a random 256-bit token that only the browser holds. The server
+ * stores the token's HMAC-SHA256 under {@code foundry.auth.secret} as the session id, so a copy of
+ * the data directory holds no usable cookie, and rotating the secret ends every session.
+ *
+ * <p>Attributes: {@code HttpOnly; SameSite=Lax; Path=/; Max-Age=<session ttl>}, plus {@code Secure}
+ * when the API or the app is served over HTTPS.
+ */
+public final class SessionCookie {
+  public static final String NAME = "foundry_session";
+
+  /** 32 bytes in unpadded base64url. */
+  private static final Pattern TOKEN = Pattern.compile("[A-Za-z0-9_-]{43}");
+
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private final SecretKeySpec key;
+  private final boolean secure;
+  private final Duration ttl;
+
+  public SessionCookie(String secret, boolean secure, Duration ttl) {
+    this.key = new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256");
+    this.secure = secure;
+    this.ttl = ttl;
+  }
+
+  public static SessionCookie from(FoundrySettings settings) {
+    boolean https = isHttps(settings.apiUrl()) || isHttps(settings.appUrl());
+    return new SessionCookie(settings.auth().secret(), https, settings.auth().sessionTtl());
+  }
+
+  private static boolean isHttps(String url) {
+    return url != null && url.strip().toLowerCase(Locale.ROOT).startsWith("https://");
+  }
+
+  public Duration ttl() {
+    return ttl;
+  }
+
+  public boolean secure() {
+    return secure;
+  }
+
+  /** A fresh token for a new session. */
+  public String newToken() {
+    byte[] bytes = new byte[32];
+    RANDOM.nextBytes(bytes);
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+  }
+
+  /** The server-side session id of {@code token}. */
+  public String sessionIdOf(String token) {
+    try {
+      Mac mac = Mac.getInstance("HmacSHA256");
+      mac.init(key);
+      byte[] digest = mac.doFinal(token.getBytes(StandardCharsets.US_ASCII));
+      return "sess_" + Base64.getUrlEncoder().withoutPadding().encodeToString(digest);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("HmacSHA256 is part of every JDK", e);
+    }
+  }
+
+  /** The well-formed session token of the request's cookies, if any. */
+  public Optional<String> tokenOf(HttpRequest request) {
+    for (HttpHeader header : request.getHeaders()) {
+      if (header instanceof Cookie cookie) {
+        for (HttpCookiePair pair : cookie.getCookies()) {
+          if (NAME.equals(pair.name()) && TOKEN.matcher(pair.value()).matches()) {
+            return Optional.of(pair.value());
+          }
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** The {@code Set-Cookie} header that hands {@code token} to the browser. */
+  public HttpHeader issue(String token) {
+    return SetCookie.create(cookie(token).withMaxAge(ttl.toSeconds()));
+  }
+
+  /** The {@code Set-Cookie} header that makes the browser forget the cookie. */
+  public HttpHeader clear() {
+    return SetCookie.create(cookie("").withMaxAge(0));
+  }
+
+  private HttpCookie cookie(String value) {
+    return HttpCookie.create(NAME, value)
+        .withPath("/")
+        .withHttpOnly(true)
+        .withSecure(secure)
+        .withSameSite(SameSite.Lax);
+  }
+}

@@ -1,0 +1,220 @@
+package dev.foundry.backend.http.rest;
+
+import static dev.foundry.backend.http.rest.Endpoint.delete;
+import static dev.foundry.backend.http.rest.Endpoint.get;
+import static dev.foundry.backend.http.rest.Endpoint.patch;
+import static dev.foundry.backend.http.rest.Endpoint.post;
+import static dev.foundry.backend.http.rest.Endpoint.put;
+
+import dev.foundry.backend.config.FoundrySettings;
+import dev.foundry.backend.http.auth.CookieSessions;
+import dev.foundry.backend.http.rest.Responses.AuthSession;
+import dev.foundry.backend.http.rest.Responses.CommandAccepted;
+import dev.foundry.backend.runtime.DurableRuntime;
+import dev.foundry.backend.task.TaskActor;
+import dev.foundry.shared.app.FoundryAppSnapshot;
+import dev.foundry.shared.contracts.AttachResult;
+import dev.foundry.shared.contracts.AuditLogEvent;
+import dev.foundry.shared.contracts.RepoRecord;
+import dev.foundry.shared.contracts.SwitchResult;
+import dev.foundry.shared.workspace.OrganizationSummarySnapshot;
+import dev.foundry.shared.workspace.WorkspaceSessionDetail;
+import dev.foundry.shared.workspace.WorkspaceTaskDetail;
+import dev.foundry.shared.workspace.WorkspaceTaskSummary;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The REST API: every endpoint in one table, in API.md's order. {@link RestRoutes} serves it and
+ * {@link OpenApiDocument} describes it ({@code GET /v1/openapi.json}); a route exists only by being
+ * a row here. Paths with {@code {org}} are checked for membership and paths with {@code {taskId}}
+ * resolve the task inside that organization before a handler runs (see {@link RestRoutes}).
+ */
+public final class RestApi {
+  static final String ORG = "/v1/organizations/{org}";
+  static final String TASK = ORG + "/tasks/{taskId}";
+  static final String SESSION = TASK + "/sessions/{sessionId}";
+
+  private final List<Endpoint> endpoints;
+
+  public RestApi(FoundrySettings settings, DurableRuntime runtime, CookieSessions sessions) {
+    AuthApi auth = new AuthApi(runtime, sessions);
+    AppApi app = new AppApi(runtime);
+    OrganizationApi orgs = new OrganizationApi(runtime);
+    TaskApi tasks = new TaskApi(runtime);
+    List<Endpoint> rows =
+        List.of(
+            get("/v1/openapi.json", "getOpenApiDocument", "This OpenAPI 3.1 document")
+                .tag("process")
+                .publicAccess()
+                .returns(Map.class)
+                .handle(call -> CompletableFuture.completedFuture(openApi())),
+            // --- auth ---
+            get("/v1/auth/session", "getAuthSession", "The signed-in user and active organization")
+                .tag("auth")
+                .returns(AuthSession.class)
+                .handle(auth::session),
+            post("/v1/auth/sign-out", "signOut", "End the session and clear its cookie")
+                .tag("auth")
+                .publicAccess()
+                .status(204)
+                .returns(Void.class)
+                .handle(auth::signOut),
+            // --- app ---
+            get("/v1/app", "getAppSnapshot", "The signed-in user's app snapshot")
+                .tag("app")
+                .returns(FoundryAppSnapshot.class)
+                .handle(app::snapshot),
+            post(
+                    "/v1/app/active-organization",
+                    "selectOrganization",
+                    "Make one of the user's organizations the session's active one")
+                .tag("app")
+                .body(RequestBodies.SelectOrganization.class)
+                .returns(FoundryAppSnapshot.class)
+                .handle(app::selectOrganization),
+            put("/v1/app/default-model", "setDefaultModel", "Set the model new sessions default to")
+                .tag("app")
+                .body(RequestBodies.SetDefaultModel.class)
+                .returns(FoundryAppSnapshot.class)
+                .handle(app::setDefaultModel),
+            // --- organizations and repositories ---
+            get(ORG, "getOrganizationSummary", "The organization: repositories, task summaries")
+                .tag("organizations")
+                .returns(OrganizationSummarySnapshot.class)
+                .handle(orgs::summary),
+            get(ORG + "/repos", "listRepos", "The organization's repository catalog")
+                .tag("repositories")
+                .returnsListOf(RepoRecord.class)
+                .handle(orgs::listRepos),
+            post(ORG + "/repos", "addRepo", "Add a repository by any clonable URL (also file://)")
+                .tag("repositories")
+                .status(201)
+                .body(RequestBodies.AddRepository.class)
+                .returns(RepoRecord.class)
+                .handle(orgs::addRepo),
+            get(ORG + "/repos/{repoId}", "getRepo", "One repository of the catalog")
+                .tag("repositories")
+                .returns(RepoRecord.class)
+                .handle(orgs::getRepo),
+            // --- tasks ---
+            post(ORG + "/tasks", "createTask", "Create a task (a branch) for a prompt")
+                .tag("tasks")
+                .status(201)
+                .body(RequestBodies.CreateTask.class)
+                .returns(WorkspaceTaskDetail.class)
+                .handle(orgs::createTask),
+            get(ORG + "/tasks", "listTasks", "Task summaries, newest first")
+                .tag("tasks")
+                .queryParameter("repoId", "string", "only the tasks of this repository")
+                .returnsListOf(WorkspaceTaskSummary.class)
+                .handle(orgs::listTasks),
+            get(TASK, "getTask", "The task as the caller sees it: sessions, sandbox, git, owner")
+                .tag("tasks")
+                .returns(WorkspaceTaskDetail.class)
+                .handle(tasks::detail),
+            patch(TASK, "renameTask", "Rename the task")
+                .tag("tasks")
+                .body(RequestBodies.RenameTask.class)
+                .returns(WorkspaceTaskDetail.class)
+                .handle(tasks::rename),
+            queued(tasks, "push", "Push the task's branch", TaskActor.Push::new),
+            queued(tasks, "sync", "Sync the task's branch with its base", TaskActor.Sync::new),
+            queued(tasks, "merge", "Merge the task's branch", TaskActor.Merge::new),
+            queued(tasks, "archive", "Archive the task", TaskActor.Archive::new),
+            queued(tasks, "kill", "Kill the task and destroy its sandbox", TaskActor.Kill::new),
+            post(TASK + "/switch", "switchTask", "Where to open the task's sandbox")
+                .tag("tasks")
+                .returns(SwitchResult.class)
+                .handle(tasks::switchTask),
+            post(TASK + "/attach", "attachTask", "Attach to the task's sandbox and latest session")
+                .tag("tasks")
+                .returns(AttachResult.class)
+                .handle(tasks::attach),
+            put(TASK + "/owner", "changeTaskOwner", "Make another member the task's owner")
+                .tag("tasks")
+                .status(202)
+                .body(RequestBodies.ChangeOwner.class)
+                .returns(CommandAccepted.class)
+                .handle(tasks::changeOwner),
+            // --- sessions ---
+            post(TASK + "/sessions", "createSession", "Open a new agent session on the task")
+                .tag("sessions")
+                .status(201)
+                .body(RequestBodies.CreateSession.class)
+                .returns(WorkspaceSessionDetail.class)
+                .handle(tasks::createSession),
+            get(SESSION, "getSession", "The session with its transcript and the caller's draft")
+                .tag("sessions")
+                .returns(WorkspaceSessionDetail.class)
+                .handle(tasks::session),
+            patch(
+                    SESSION,
+                    "updateSession",
+                    "Change title, model, the caller's unread flag or draft")
+                .tag("sessions")
+                .body(RequestBodies.UpdateSession.class)
+                .returns(WorkspaceSessionDetail.class)
+                .handle(tasks::updateSession),
+            delete(SESSION, "closeSession", "Close the session (not the task's last open one)")
+                .tag("sessions")
+                .status(202)
+                .returns(CommandAccepted.class)
+                .handle(tasks::closeSession),
+            // --- audit ---
+            get(ORG + "/audit-log", "listAuditLog", "Audit events, newest first")
+                .tag("audit")
+                .queryParameter("limit", "integer", "1-500, default 100")
+                .queryParameter("before", "integer", "only entries older than this entry id")
+                .queryParameter("taskId", "string", "only the entries of this task")
+                .returnsListOf(AuditLogEvent.class)
+                .handle(orgs::auditLog));
+    // Dev sign-in exists only in dev mode: otherwise it is a route like any unknown one (404), and
+    // the OpenAPI document does not list it.
+    Endpoint devSignIn =
+        post(
+                "/v1/auth/dev/sign-in",
+                "devSignIn",
+                "Sign in a local user without GitHub (dev mode only; 404 otherwise)")
+            .tag("auth")
+            .publicAccess()
+            .body(RequestBodies.DevSignIn.class)
+            .returns(AuthSession.class)
+            .handle(auth::devSignIn);
+    this.endpoints =
+        settings.auth().devAuth()
+            ? java.util.stream.Stream.concat(rows.stream(), java.util.stream.Stream.of(devSignIn))
+                .toList()
+            : rows;
+  }
+
+  private volatile Map<String, Object> openApi;
+
+  /** A fire-and-forget lifecycle command: 202 {@code {"commandId"}} once durably queued. */
+  private static Endpoint queued(
+      TaskApi tasks,
+      String action,
+      String summary,
+      java.util.function.Function<String, TaskActor.Command<?>> command) {
+    return post(TASK + "/" + action, action + "Task", summary)
+        .tag("tasks")
+        .status(202)
+        .returns(CommandAccepted.class)
+        .handle(tasks.queued(command, action));
+  }
+
+  public List<Endpoint> endpoints() {
+    return endpoints;
+  }
+
+  /** Built once from the table, on first request. */
+  Map<String, Object> openApi() {
+    Map<String, Object> doc = openApi;
+    if (doc == null) {
+      doc = OpenApiDocument.of(endpoints);
+      openApi = doc;
+    }
+    return doc;
+  }
+}

@@ -1,0 +1,178 @@
+package dev.foundry.backend.http.rest;
+
+import dev.foundry.backend.http.ApiException;
+import dev.foundry.backend.http.rest.RequestBodies.ChangeOwner;
+import dev.foundry.backend.http.rest.RequestBodies.CreateSession;
+import dev.foundry.backend.http.rest.RequestBodies.RenameTask;
+import dev.foundry.backend.http.rest.RequestBodies.UpdateSession;
+import dev.foundry.backend.http.rest.ResourceAccess.TaskRef;
+import dev.foundry.backend.http.rest.Responses.CommandAccepted;
+import dev.foundry.backend.runtime.DurableRef;
+import dev.foundry.backend.runtime.DurableRuntime;
+import dev.foundry.backend.task.TaskActor;
+import dev.foundry.backend.task.TaskOwner;
+import dev.foundry.backend.user.UserActor;
+import dev.foundry.shared.app.FoundryOrganizationMember;
+import dev.foundry.shared.contracts.AttachResult;
+import dev.foundry.shared.contracts.SwitchResult;
+import dev.foundry.shared.contracts.TaskStatus;
+import dev.foundry.shared.workspace.WorkspaceSessionDetail;
+import dev.foundry.shared.workspace.WorkspaceTaskDetail;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+
+/**
+ * {@code .../tasks/{taskId}} and its sessions. The router has resolved the task inside the path's
+ * organization ({@link Call#task()}). Commands that upstream waits for answer their result;
+ * fire-and-forget ones answer 202 {@link CommandAccepted} once durably queued, after a cheap check
+ * that the task is still live so an archived task gets its 409 now, not over the WebSocket.
+ */
+final class TaskApi {
+  private final DurableRuntime runtime;
+
+  TaskApi(DurableRuntime runtime) {
+    this.runtime = runtime;
+  }
+
+  private DurableRef<TaskActor.Command<?>> task(Call call) {
+    return runtime.get(TaskActor.KIND, call.task().key());
+  }
+
+  CompletionStage<WorkspaceTaskDetail> detail(Call call) {
+    return TaskActor.detailForUser(runtime, call.task().key(), call.userId());
+  }
+
+  CompletionStage<WorkspaceTaskDetail> rename(Call call) {
+    String title = call.body(RenameTask.class).title();
+    CompletionStage<?> renamed =
+        title == null ? done(null) : task(call).ask(new TaskActor.Rename(title));
+    return renamed.thenCompose(r -> detail(call));
+  }
+
+  CompletionStage<SwitchResult> switchTask(Call call) {
+    return task(call).ask(new TaskActor.Switch());
+  }
+
+  CompletionStage<AttachResult> attach(Call call) {
+    return task(call).ask(new TaskActor.Attach("api.attach"));
+  }
+
+  /** A lifecycle command upstream sends without waiting: push, sync, merge, archive, kill. */
+  Endpoint.Handler queued(Function<String, TaskActor.Command<?>> command, String action) {
+    return call ->
+        requireLive(call)
+            .thenCompose(live -> accepted(task(call).tell(command.apply("api." + action))));
+  }
+
+  /** The new owner must be an active member of the task's organization. */
+  CompletionStage<CommandAccepted> changeOwner(Call call) {
+    String userId = call.body(ChangeOwner.class).userId();
+    FoundryOrganizationMember member =
+        call.organization().members().stream()
+            .filter(m -> m.id().equals(userId) && "active".equals(m.state()))
+            .findFirst()
+            .orElseThrow(
+                () ->
+                    ApiErrors.invalid(
+                        "invalid_owner",
+                        "the owner must be a member of organization " + call.org()));
+    return runtime
+        .get(UserActor.KIND, UserActor.key(userId))
+        .queryIfExists(new UserActor.GetProfile())
+        .thenCompose(
+            profile -> {
+              TaskOwner owner =
+                  new TaskOwner(
+                      userId, profile == null ? null : profile.githubLogin(), member.email(), null);
+              return requireLive(call)
+                  .thenCompose(live -> accepted(task(call).tell(new TaskActor.ChangeOwner(owner))));
+            });
+  }
+
+  CompletionStage<WorkspaceSessionDetail> createSession(Call call) {
+    String model = call.body(CreateSession.class).model();
+    return task(call)
+        .ask(new TaskActor.CreateSession(model, call.userId()))
+        .thenCompose(sessionId -> sessionDetail(call, sessionId));
+  }
+
+  CompletionStage<WorkspaceSessionDetail> session(Call call) {
+    return sessionDetail(call, call.path("sessionId"));
+  }
+
+  /** Applies the given fields in order (each a waited command), then answers the session. */
+  CompletionStage<WorkspaceSessionDetail> updateSession(Call call) {
+    UpdateSession body = call.body(UpdateSession.class);
+    String sessionId = call.path("sessionId");
+    String userId = call.userId();
+    DurableRef<TaskActor.Command<?>> task = task(call);
+    CompletionStage<?> step = sessionDetail(call, sessionId);
+    if (body.title() != null) {
+      step = step.thenCompose(x -> task.ask(new TaskActor.RenameSession(sessionId, body.title())));
+    }
+    if (body.model() != null) {
+      step = step.thenCompose(x -> task.ask(new TaskActor.ChangeModel(sessionId, body.model())));
+    }
+    if (body.unread() != null) {
+      step =
+          step.thenCompose(
+              x -> task.ask(new TaskActor.SetSessionUnread(sessionId, body.unread(), userId)));
+    }
+    if (body.draft() != null) {
+      step =
+          step.thenCompose(
+              x ->
+                  task.ask(
+                      new TaskActor.UpdateDraft(
+                          sessionId,
+                          body.draft().text(),
+                          body.draft().attachments() == null
+                              ? List.of()
+                              : body.draft().attachments(),
+                          userId)));
+    }
+    return step.thenCompose(x -> sessionDetail(call, sessionId));
+  }
+
+  /** Closing is queued (upstream: no wait); an unknown session is a 404 now. */
+  CompletionStage<CommandAccepted> closeSession(Call call) {
+    String sessionId = call.path("sessionId");
+    return requireLive(call)
+        .thenCompose(live -> sessionDetail(call, sessionId))
+        .thenCompose(
+            session ->
+                accepted(task(call).tell(new TaskActor.CloseSession(sessionId, call.userId()))));
+  }
+
+  private CompletionStage<WorkspaceSessionDetail> sessionDetail(Call call, String sessionId) {
+    return TaskActor.sessionDetailForUser(runtime, call.task().key(), sessionId, call.userId());
+  }
+
+  /** 409 for an archived or killed task; the command itself checks again when it runs. */
+  private CompletionStage<TaskRef> requireLive(Call call) {
+    return task(call)
+        .query(new TaskActor.GetRecord())
+        .thenApply(
+            record -> {
+              if (record.status() == TaskStatus.ARCHIVED) {
+                throw new ApiException(
+                    StatusCodes.CONFLICT, "task_archived", "the task is archived");
+              }
+              if (record.status() == TaskStatus.KILLED) {
+                throw new ApiException(StatusCodes.CONFLICT, "task_killed", "the task was killed");
+              }
+              return call.task();
+            });
+  }
+
+  private static CompletionStage<CommandAccepted> accepted(CompletionStage<String> commandId) {
+    return commandId.thenApply(CommandAccepted::new);
+  }
+
+  private static <T> CompletionStage<T> done(T value) {
+    return CompletableFuture.completedFuture(value);
+  }
+}

@@ -1,0 +1,111 @@
+package dev.foundry.backend.http.rest;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A browser of one user: keeps the {@code foundry_session} cookie the server sets and sends it
+ * back, over a real socket.
+ */
+final class Browser {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final HttpClient HTTP =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+
+  private final String base;
+  private String cookie;
+
+  Browser(String base) {
+    this.base = base;
+  }
+
+  /** What came back: status, body (parsed when JSON), headers. */
+  record Answer(int status, String text, JsonNode json, HttpResponse<String> raw) {
+    String errorCode() {
+      return json == null ? null : json.path("error").path("code").asText(null);
+    }
+
+    List<String> setCookies() {
+      return raw.headers().allValues("set-cookie");
+    }
+
+    @Override
+    public String toString() {
+      return status + " " + text;
+    }
+  }
+
+  String cookie() {
+    return cookie;
+  }
+
+  Browser withCookie(String value) {
+    this.cookie = value;
+    return this;
+  }
+
+  /** Signs in a local user (dev sign-in) and keeps the cookie. */
+  Answer signIn(String login) {
+    return post("/v1/auth/dev/sign-in", "{\"login\":\"" + login + "\"}");
+  }
+
+  Answer get(String path) {
+    return send("GET", path, null, null);
+  }
+
+  Answer post(String path, String json) {
+    return send("POST", path, json, "application/json");
+  }
+
+  Answer put(String path, String json) {
+    return send("PUT", path, json, "application/json");
+  }
+
+  Answer patch(String path, String json) {
+    return send("PATCH", path, json, "application/json");
+  }
+
+  Answer delete(String path) {
+    return send("DELETE", path, null, null);
+  }
+
+  Answer send(String method, String path, String body, String contentType) {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60));
+    if (cookie != null) {
+      b.header("Cookie", "foundry_session=" + cookie);
+    }
+    if (contentType != null) {
+      b.header("Content-Type", contentType);
+    }
+    b.method(
+        method,
+        body == null
+            ? HttpRequest.BodyPublishers.noBody()
+            : HttpRequest.BodyPublishers.ofString(body));
+    try {
+      HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+      for (String c : r.headers().allValues("set-cookie")) {
+        if (c.startsWith("foundry_session=")) {
+          String value = c.substring("foundry_session=".length(), c.indexOf(';'));
+          cookie = value.isEmpty() ? null : value;
+        }
+      }
+      JsonNode json = null;
+      Optional<String> type = r.headers().firstValue("content-type");
+      if (type.isPresent() && type.get().startsWith("application/json") && !r.body().isEmpty()) {
+        json = JSON.readTree(r.body());
+      }
+      return new Answer(r.statusCode(), r.body(), json, r);
+    } catch (Exception e) {
+      throw new IllegalStateException(method + " " + path + " failed", e);
+    }
+  }
+}
