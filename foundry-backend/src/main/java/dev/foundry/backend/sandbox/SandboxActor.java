@@ -269,6 +269,9 @@ public final class SandboxActor
 
   public record GetGitState() implements ActorQuery<GitState> {}
 
+  /** The processes started in the sandbox as recorded (the realtime snapshot). */
+  public record GetProcesses() implements ActorQuery<List<SandboxTables.ProcessRecord>> {}
+
   /** Live from the sandbox's server; fails if the sandbox is not attached in this process. */
   public record ListProcesses() implements ActorQuery<CompletionStage<List<ProcessInfo>>> {}
 
@@ -357,6 +360,7 @@ public final class SandboxActor
         .query(ListSessions.class, (q, t) -> t.sessionViews())
         .query(GetSession.class, (q, t) -> t.sessionDetail(q.sessionId()))
         .query(GetGitState.class, (q, t) -> t.gitState())
+        .query(GetProcesses.class, (q, t) -> t.processes())
         .query(
             ListProcesses.class,
             (q, t) -> attached().thenCompose(sb -> sb.client().processes().list()))

@@ -59,6 +59,12 @@ public final class TaskActor
   public static final ActorKind<Command<?>, Event, TaskTables> KIND =
       ActorKind.define("task", Command.class, Event.class, TaskTables::new, TaskActor::new);
 
+  /**
+   * How long a caller waits for work that may provision the sandbox first (a message) or run git
+   * against a remote (push, sync, merge); past it the caller gets a timeout and the work goes on.
+   */
+  public static final java.time.Duration GIT_TIMEOUT = java.time.Duration.ofMinutes(2);
+
   public static ActorKey key(String organizationId, String repoId, String taskId) {
     return ActorKey.of("org", organizationId, "task", repoId, taskId);
   }
@@ -297,7 +303,23 @@ public final class TaskActor
     CompletionStage<WorkspaceSessionDetail> detail =
         runtime.get(KIND, taskKey).query(new GetSessionDetail(sessionId));
     CompletionStage<UserTaskState> state = userState(runtime, userId, taskId);
-    return detail.thenCombine(state, TaskViews::forUser);
+    return detail
+        .thenCombine(state, TaskViews::forUser)
+        .thenCompose(d -> withTranscript(runtime, taskKey, d));
+  }
+
+  /** The session's transcript lives in its sandbox: read it there (empty before the sandbox). */
+  private static CompletionStage<WorkspaceSessionDetail> withTranscript(
+      DurableRuntime runtime, ActorKey taskKey, WorkspaceSessionDetail d) {
+    if (!runtime.runs(SandboxActor.KIND)) {
+      return CompletableFuture.completedFuture(d);
+    }
+    String organizationId = taskKey.segments().get(1);
+    String taskId = taskKey.segments().get(4);
+    return runtime
+        .get(SandboxActor.KIND, SandboxActor.key(organizationId, taskId))
+        .queryIfExists(new SandboxActor.GetSession(d.sessionId()))
+        .thenApply(s -> s == null ? d : TaskViews.withTranscript(d, s.transcript()));
   }
 
   /** The user's state of this task; empty for a user who never touched it (or does not exist). */

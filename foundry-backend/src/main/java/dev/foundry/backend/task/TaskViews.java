@@ -58,6 +58,38 @@ final class TaskViews {
         d.activeSandboxId());
   }
 
+  /** {@code d} with the sandbox's transcript entries as the wire's transcript events. */
+  static WorkspaceSessionDetail withTranscript(
+      WorkspaceSessionDetail d,
+      List<dev.foundry.backend.sandbox.SandboxTables.TranscriptEntry> entries) {
+    List<dev.foundry.shared.workspace.WorkspaceTranscriptEvent> transcript =
+        entries.stream()
+            .map(
+                e ->
+                    new dev.foundry.shared.workspace.WorkspaceTranscriptEvent(
+                        e.sessionId() + "/" + e.eventIndex(),
+                        e.eventIndex(),
+                        e.sessionId(),
+                        e.createdAt(),
+                        e.turnId(),
+                        e.sender(),
+                        (Object) e.payload()))
+            .toList();
+    return new WorkspaceSessionDetail(
+        d.sessionId(),
+        d.sandboxSessionId(),
+        d.sessionName(),
+        d.agent(),
+        d.model(),
+        d.status(),
+        d.thinkingSinceMs(),
+        d.unread(),
+        d.created(),
+        d.errorMessage(),
+        d.draft(),
+        transcript);
+  }
+
   static WorkspaceSessionDetail forUser(WorkspaceSessionDetail d, UserTaskState state) {
     UserTaskState.SessionState mine = state.session(d.sessionId());
     return new WorkspaceSessionDetail(

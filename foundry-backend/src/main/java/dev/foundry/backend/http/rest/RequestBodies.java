@@ -159,6 +159,71 @@ public final class RequestBodies {
     }
   }
 
+  /** A message to a session's agent; attachments are lines of files the message points at. */
+  public record SendMessage(
+      @JsonProperty(required = true) String text, List<WorkspaceLineAttachment> attachments)
+      implements Validated {
+    @Override
+    public void validate() {
+      if (text.isBlank() || text.length() > MAX_PROMPT) {
+        throw ApiErrors.invalid(
+            "invalid_message", "a message is 1-" + MAX_PROMPT + " characters, not blank");
+      }
+      new Draft(text, attachments).validate();
+    }
+
+    /**
+     * The prompt the agent gets (as upstream): the text, then each attachment as {@code @
+     * path:line} and its content, separated by blank lines.
+     */
+    String prompt() {
+      StringBuilder b = new StringBuilder(text.strip());
+      if (attachments != null) {
+        for (WorkspaceLineAttachment a : attachments) {
+          b.append("\n\n@ ")
+              .append(a.filePath())
+              .append(':')
+              .append(a.lineNumber())
+              .append('\n')
+              .append(a.lineContent() == null ? "" : a.lineContent());
+        }
+      }
+      return b.toString();
+    }
+  }
+
+  /** A background process in the task's sandbox; {@code cwd} defaults to the repository. */
+  public record StartProcess(
+      @JsonProperty(required = true) String command, List<String> args, String cwd)
+      implements Validated {
+    @Override
+    public void validate() {
+      if (command.isBlank() || command.length() > 4096) {
+        throw ApiErrors.invalid("invalid_command", "a command is 1-4096 characters");
+      }
+      if (args != null && (args.size() > 256 || args.stream().anyMatch(a -> a == null))) {
+        throw ApiErrors.invalid("invalid_command", "args are at most 256 strings");
+      }
+      if (cwd != null && !cwd.startsWith("/")) {
+        throw ApiErrors.invalid("invalid_cwd", "cwd must be an absolute path");
+      }
+    }
+  }
+
+  /** A path inside the repository whose work-tree changes are discarded. */
+  public record RevertFile(@JsonProperty(required = true) String path) implements Validated {
+    @Override
+    public void validate() {
+      if (path.isBlank()
+          || path.length() > 4096
+          || path.startsWith("/")
+          || path.startsWith("-")
+          || path.contains("..")) {
+        throw ApiErrors.invalid("invalid_path", "a relative path inside the repository");
+      }
+    }
+  }
+
   static void requireTitle(String title) {
     if (title.isBlank() || title.length() > MAX_TITLE) {
       throw ApiErrors.invalid("invalid_title", "a title is 1-" + MAX_TITLE + " characters");

@@ -13,6 +13,15 @@ public final class Responses {
   /** A fire-and-forget command, durably queued (202): its progress arrives over the WebSocket. */
   public record CommandAccepted(String commandId) {}
 
+  /** A message the agent took: the id of the turn it started (its end arrives over WebSocket). */
+  public record MessageAccepted(String turnId) {}
+
+  /** One chunk of a sandbox process's output, as text (UTF-8; invalid bytes replaced). */
+  public record ProcessOutput(long sequence, String stream, long timestampMs, String text) {}
+
+  /** Whether a running turn was asked to stop. */
+  public record TurnStopped(boolean stopped) {}
+
   /** The sandbox processes of a task ({@code sandboxProcesses} topic snapshot). */
   public record SandboxProcesses(List<Object> processes) {}
 }

@@ -10,14 +10,20 @@ import dev.foundry.backend.config.FoundrySettings;
 import dev.foundry.backend.http.auth.CookieSessions;
 import dev.foundry.backend.http.rest.Responses.AuthSession;
 import dev.foundry.backend.http.rest.Responses.CommandAccepted;
+import dev.foundry.backend.http.rest.Responses.MessageAccepted;
+import dev.foundry.backend.http.rest.Responses.ProcessOutput;
+import dev.foundry.backend.http.rest.Responses.TurnStopped;
 import dev.foundry.backend.runtime.DurableRuntime;
+import dev.foundry.backend.sandbox.SandboxTables.SandboxView;
 import dev.foundry.backend.task.TaskActor;
+import dev.foundry.sandbox.process.ProcessInfo;
 import dev.foundry.shared.app.FoundryAppSnapshot;
 import dev.foundry.shared.contracts.AttachResult;
 import dev.foundry.shared.contracts.AuditLogEvent;
 import dev.foundry.shared.contracts.RepoRecord;
 import dev.foundry.shared.contracts.SwitchResult;
 import dev.foundry.shared.workspace.OrganizationSummarySnapshot;
+import dev.foundry.shared.workspace.WorkspaceFileChange;
 import dev.foundry.shared.workspace.WorkspaceSessionDetail;
 import dev.foundry.shared.workspace.WorkspaceTaskDetail;
 import dev.foundry.shared.workspace.WorkspaceTaskSummary;
@@ -43,6 +49,7 @@ public final class RestApi {
     AppApi app = new AppApi(runtime);
     OrganizationApi orgs = new OrganizationApi(runtime);
     TaskApi tasks = new TaskApi(runtime);
+    SandboxApi sandboxes = new SandboxApi(runtime);
     List<Endpoint> rows =
         List.of(
             get("/v1/openapi.json", "getOpenApiDocument", "This OpenAPI 3.1 document")
@@ -119,9 +126,25 @@ public final class RestApi {
                 .body(RequestBodies.RenameTask.class)
                 .returns(WorkspaceTaskDetail.class)
                 .handle(tasks::rename),
-            queued(tasks, "push", "Push the task's branch", TaskActor.Push::new),
-            queued(tasks, "sync", "Sync the task's branch with its base", TaskActor.Sync::new),
-            queued(tasks, "merge", "Merge the task's branch", TaskActor.Merge::new),
+            git(tasks, "push", "Push the task's branch to its remote", TaskActor.Push::new),
+            git(
+                tasks,
+                "sync",
+                "Rebase the task's branch onto the remote's default branch",
+                TaskActor.Sync::new),
+            git(
+                tasks,
+                "merge",
+                "Sync, then push the branch to the remote's default branch",
+                TaskActor.Merge::new),
+            post(
+                    TASK + "/files/revert",
+                    "revertFile",
+                    "Discard the work-tree changes of one file in the sandbox")
+                .tag("tasks")
+                .body(RequestBodies.RevertFile.class)
+                .returnsListOf(WorkspaceFileChange.class)
+                .handle(tasks::revertFile),
             queued(tasks, "archive", "Archive the task", TaskActor.Archive::new),
             queued(tasks, "kill", "Kill the task and destroy its sandbox", TaskActor.Kill::new),
             post(TASK + "/switch", "switchTask", "Where to open the task's sandbox")
@@ -162,6 +185,49 @@ public final class RestApi {
                 .status(202)
                 .returns(CommandAccepted.class)
                 .handle(tasks::closeSession),
+            post(
+                    SESSION + "/messages",
+                    "sendMessage",
+                    "Send a message; answers once the agent's turn started (progress over"
+                        + " WebSocket)")
+                .tag("sessions")
+                .status(202)
+                .body(RequestBodies.SendMessage.class)
+                .returns(MessageAccepted.class)
+                .handle(tasks::sendMessage),
+            post(SESSION + "/stop", "stopSession", "Ask the agent to stop the running turn")
+                .tag("sessions")
+                .returns(TurnStopped.class)
+                .handle(tasks::stopSession),
+            // --- sandbox ---
+            get(TASK + "/sandbox", "getSandbox", "The task's sandbox: state, repository, owner")
+                .tag("sandbox")
+                .returns(SandboxView.class)
+                .handle(sandboxes::sandbox),
+            get(TASK + "/sandbox/processes", "listProcesses", "The sandbox's processes, live")
+                .tag("sandbox")
+                .returnsListOf(ProcessInfo.class)
+                .handle(sandboxes::processes),
+            post(TASK + "/sandbox/processes", "startProcess", "Start a background process")
+                .tag("sandbox")
+                .status(201)
+                .body(RequestBodies.StartProcess.class)
+                .returns(ProcessInfo.class)
+                .handle(sandboxes::startProcess),
+            post(
+                    TASK + "/sandbox/processes/{processId}/stop",
+                    "stopProcess",
+                    "Stop a process of the sandbox")
+                .tag("sandbox")
+                .returns(ProcessInfo.class)
+                .handle(sandboxes::stopProcess),
+            get(
+                    TASK + "/sandbox/processes/{processId}/logs",
+                    "getProcessLogs",
+                    "A process's output so far")
+                .tag("sandbox")
+                .returnsListOf(ProcessOutput.class)
+                .handle(sandboxes::processLogs),
             // --- audit ---
             get(ORG + "/audit-log", "listAuditLog", "Audit events, newest first")
                 .tag("audit")
@@ -190,6 +256,18 @@ public final class RestApi {
   }
 
   private volatile Map<String, Object> openApi;
+
+  /** Git work in the sandbox: waited, answering the task (git's own words on failure). */
+  private static Endpoint git(
+      TaskApi tasks,
+      String action,
+      String summary,
+      java.util.function.Function<String, TaskActor.Command<Boolean>> command) {
+    return post(TASK + "/" + action, action + "Task", summary)
+        .tag("tasks")
+        .returns(WorkspaceTaskDetail.class)
+        .handle(tasks.gitWork(command, action));
+  }
 
   /** A fire-and-forget lifecycle command: 202 {@code {"commandId"}} once durably queued. */
   private static Endpoint queued(

@@ -4,9 +4,13 @@ import dev.foundry.backend.http.ApiException;
 import dev.foundry.backend.http.rest.RequestBodies.ChangeOwner;
 import dev.foundry.backend.http.rest.RequestBodies.CreateSession;
 import dev.foundry.backend.http.rest.RequestBodies.RenameTask;
+import dev.foundry.backend.http.rest.RequestBodies.RevertFile;
+import dev.foundry.backend.http.rest.RequestBodies.SendMessage;
 import dev.foundry.backend.http.rest.RequestBodies.UpdateSession;
 import dev.foundry.backend.http.rest.ResourceAccess.TaskRef;
 import dev.foundry.backend.http.rest.Responses.CommandAccepted;
+import dev.foundry.backend.http.rest.Responses.MessageAccepted;
+import dev.foundry.backend.http.rest.Responses.TurnStopped;
 import dev.foundry.backend.runtime.DurableRef;
 import dev.foundry.backend.runtime.DurableRuntime;
 import dev.foundry.backend.task.TaskActor;
@@ -16,6 +20,7 @@ import dev.foundry.shared.app.FoundryOrganizationMember;
 import dev.foundry.shared.contracts.AttachResult;
 import dev.foundry.shared.contracts.SwitchResult;
 import dev.foundry.shared.contracts.TaskStatus;
+import dev.foundry.shared.workspace.WorkspaceFileChange;
 import dev.foundry.shared.workspace.WorkspaceSessionDetail;
 import dev.foundry.shared.workspace.WorkspaceTaskDetail;
 import java.util.List;
@@ -65,6 +70,37 @@ final class TaskApi {
     return call ->
         requireLive(call)
             .thenCompose(live -> accepted(task(call).tell(command.apply("api." + action))));
+  }
+
+  /**
+   * Push, sync or merge: waited, because a git failure (a rejected push, a conflict) must reach the
+   * caller with git's words; answers the task with its refreshed changed files.
+   */
+  Endpoint.Handler gitWork(Function<String, TaskActor.Command<Boolean>> command, String action) {
+    return call ->
+        task(call)
+            .ask(command.apply("api." + action), TaskActor.GIT_TIMEOUT)
+            .thenCompose(done -> detail(call));
+  }
+
+  CompletionStage<List<WorkspaceFileChange>> revertFile(Call call) {
+    return task(call).ask(new TaskActor.RevertFile(call.body(RevertFile.class).path()));
+  }
+
+  /** Answers once the agent has started the turn; the turn's progress arrives over WebSocket. */
+  CompletionStage<MessageAccepted> sendMessage(Call call) {
+    SendMessage body = call.body(SendMessage.class);
+    return task(call)
+        .ask(
+            new TaskActor.SendMessage(call.path("sessionId"), body.prompt(), call.userId()),
+            TaskActor.GIT_TIMEOUT)
+        .thenApply(MessageAccepted::new);
+  }
+
+  CompletionStage<TurnStopped> stopSession(Call call) {
+    return task(call)
+        .ask(new TaskActor.StopSession(call.path("sessionId")))
+        .thenApply(TurnStopped::new);
   }
 
   /** The new owner must be an active member of the task's organization. */

@@ -8,6 +8,7 @@ import dev.foundry.backend.organization.AppShell;
 import dev.foundry.backend.organization.OrganizationActor;
 import dev.foundry.backend.organization.OrganizationIds;
 import dev.foundry.backend.runtime.DurableRuntime;
+import dev.foundry.backend.sandbox.SandboxActor;
 import dev.foundry.backend.task.TaskActor;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -101,7 +102,17 @@ public final class TopicSnapshots implements TopicAccess {
     return access
         .requireMember(user.userId(), id[0], true)
         .thenCompose(org -> access.resolveTask(id[0], id[1]))
-        .thenApply(task -> new Responses.SandboxProcesses(List.of()));
+        .thenCompose(
+            task ->
+                runtime.runs(SandboxActor.KIND)
+                    ? runtime
+                        .get(SandboxActor.KIND, SandboxActor.key(id[0], id[1]))
+                        .queryIfExists(new SandboxActor.GetProcesses())
+                    : CompletableFuture.completedFuture(null))
+        .thenApply(
+            records ->
+                new Responses.SandboxProcesses(
+                    records == null ? List.of() : new java.util.ArrayList<Object>(records)));
   }
 
   /** Any failure becomes the ApiException the realtime endpoint reports (same mapping as REST). */

@@ -41,7 +41,8 @@ class OpenApiDocumentTest {
     return path.replace("{org}", "personal-someone")
         .replace("{taskId}", "t1")
         .replace("{sessionId}", "s1")
-        .replace("{repoId}", "r1");
+        .replace("{repoId}", "r1")
+        .replace("{processId}", "p1");
   }
 
   @Test
