@@ -124,6 +124,17 @@ public final class Decision {
     return new Decision(type, List.copyOf(withOutbound), reply, null, null, null, null);
   }
 
+  /**
+   * The events are kept, and the waiting caller is refused with {@code code}: for work that failed
+   * in a way worth recording (e.g. a rejected git push in the audit log) that the caller must hear.
+   */
+  public Decision thenReject(String code, String message) {
+    return thenReply(
+        () -> {
+          throw new CommandRejectedException(null, code, message);
+        });
+  }
+
   /** The waiting caller receives what {@code reply} returns, evaluated after the events apply. */
   public Decision thenReply(Supplier<?> reply) {
     if (type != Type.PERSIST) {

@@ -650,6 +650,8 @@ final class DurableBehavior<
     try {
       Object value = staged.reply.get();
       return new Succeeded(id, value);
+    } catch (CommandRejectedException e) {
+      return new Failed(id, new CommandRejectedException(id, e.code(), e.getMessage()));
     } catch (RuntimeException e) {
       context.getLog().error("{} {}: reply of command {} threw", kind.name(), key, id, e);
       return new Failed(

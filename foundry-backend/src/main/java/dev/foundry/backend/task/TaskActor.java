@@ -665,7 +665,24 @@ public final class TaskActor
                   new LifecycleRecorded(kind, reasonPayload(reason), commandId(), at))
               .thenReply(() -> true);
         },
-        failure -> rejectFromSandbox(kind.replace("task.", "git_") + "_failed", failure));
+        failure -> {
+          // Recorded in the audit log (the task's history) and said to the caller.
+          Throwable cause =
+              failure instanceof CompletionException && failure.getCause() != null
+                  ? failure.getCause()
+                  : failure;
+          String code =
+              cause instanceof CommandRejectedException r
+                  ? r.code()
+                  : kind.replace("task.", "git_") + "_failed";
+          String message = reason(failure);
+          Map<String, Object> payload = new LinkedHashMap<>(reasonPayload(reason));
+          payload.put("code", code);
+          payload.put("error", message);
+          return Decision.persist(
+                  new LifecycleRecorded(kind + "_failed", payload, commandId(), now()))
+              .thenReject(code, message);
+        });
   }
 
   private Decision requireSandboxAttached(TaskTables tables) {

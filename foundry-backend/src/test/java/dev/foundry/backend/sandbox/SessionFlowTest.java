@@ -237,6 +237,16 @@ class SessionFlowTest {
         .hasMessageContaining("README.md")
         .hasMessageContaining("aborted");
     assertThat(git(work, "rev-parse", "HEAD")).isEqualTo(headBefore);
+    // The failure is in the task's history too, with git's words.
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                product.audit(org, record.taskId()).stream()
+                    .filter(e -> e.kind().equals("task.sync_failed"))
+                    .map(e -> e.payloadJson())
+                    .toList(),
+            failures -> failures.size() == 1 && failures.get(0).contains("sync_conflict"));
     assertThat(git(work, "status", "--porcelain")).isBlank();
     assertThat(Files.exists(work.resolve(".git/rebase-merge"))).isFalse();
   }
