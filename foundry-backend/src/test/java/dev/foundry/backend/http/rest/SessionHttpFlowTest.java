@@ -191,6 +191,39 @@ class SessionHttpFlowTest {
         .until(() -> ok(alice.get(task + "/sandbox")).path("state").asText(), "destroyed"::equals);
   }
 
+  @Test
+  void gitWorkOverHttpAnswersWithGitsOutcome() throws Exception {
+    String repoId =
+        created(alice.post(orgPath("/repos"), "{\"remoteUrl\":\"" + remote + "\"}"))
+            .path("repoId")
+            .asText();
+    String taskId =
+        created(
+                alice.post(
+                    orgPath("/tasks"),
+                    "{\"repoId\":\"" + repoId + "\",\"task\":\"/write notes.txt milk\"}"))
+            .path("id")
+            .asText();
+    String task = orgPath("/tasks/" + taskId);
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> ok(alice.get(task)).path("fileChanges").toString().contains("notes.txt"));
+
+    assertThat(alice.post(task + "/files/revert", "{\"path\":\"../etc/passwd\"}").status())
+        .isEqualTo(422);
+    Browser.Answer reverted = alice.post(task + "/files/revert", "{\"path\":\"notes.txt\"}");
+    assertThat(reverted.status()).as("%s", reverted).isEqualTo(200);
+    assertThat(reverted.json().size()).isZero();
+    assertThat(ok(alice.get(task)).path("fileChanges").size()).isZero();
+
+    // Sync and merge of a branch with nothing new are real, and succeed.
+    assertThat(ok(alice.post(task + "/sync", null)).path("id").asText()).isEqualTo(taskId);
+    assertThat(ok(alice.post(task + "/merge", null)).path("id").asText()).isEqualTo(taskId);
+    assertThat(ok(alice.get(orgPath("/audit-log?taskId=" + taskId))).toString())
+        .contains("task.sync")
+        .contains("task.merge");
+  }
+
   // --- helpers -------------------------------------------------------------------------------
 
   private String orgPath(String rest) {
