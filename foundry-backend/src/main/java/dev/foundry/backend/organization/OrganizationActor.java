@@ -119,7 +119,8 @@ public final class OrganizationActor
       String explicitBranchName,
       String onBranch,
       String sandboxProviderId,
-      TaskOwner owner)
+      TaskOwner owner,
+      String model)
       implements OrganizationCommand<TaskRecord> {}
 
   /**
@@ -528,7 +529,8 @@ public final class OrganizationActor
             cmd.task(),
             cmd.sandboxProviderId(),
             cmd.owner(),
-            null);
+            null,
+            cmd.model());
     CompletionStage<TaskRecord> created =
         runtime()
             .getOrCreate(TaskActor.KIND, TaskActor.key(organizationId(), repo.repoId(), taskId))
@@ -568,7 +570,8 @@ public final class OrganizationActor
             title,
             null,
             null,
-            summary.pullRequest());
+            summary.pullRequest(),
+            null);
     return Decision.after(
         runtime().getOrCreate(TaskActor.KIND, taskKey).ask(init),
         record ->

@@ -83,7 +83,8 @@ public final class TaskActor
       String task,
       String sandboxProviderId,
       TaskOwner owner,
-      WorkspacePullRequestSummary pullRequest)
+      WorkspacePullRequestSummary pullRequest,
+      String model)
       implements Command<TaskRecord> {}
 
   /** The second step of initialization, self-sent (upstream {@code task.command.provision}). */
@@ -201,7 +202,8 @@ public final class TaskActor
       TaskOwner owner,
       WorkspacePullRequestSummary pullRequest,
       TaskStatus status,
-      long at)
+      long at,
+      String model)
       implements Event {}
 
   @JsonTypeName("task.status-changed")
@@ -418,7 +420,8 @@ public final class TaskActor
                 cmd.owner(),
                 cmd.pullRequest(),
                 TaskStatus.INIT_ENQUEUE_PROVISION,
-                now()))
+                now(),
+                blank(cmd.model()) ? null : cmd.model().strip()))
         .thenReply(() -> tables.requireRecord(organizationId(), repoId(), taskId()));
   }
 
@@ -444,8 +447,8 @@ public final class TaskActor
     String sessionId =
         "session-" + UUID.nameUUIDFromBytes(commandId().getBytes(StandardCharsets.UTF_8));
     CompletionStage<String> userModel =
-        owner == null
-            ? CompletableFuture.completedFuture(null)
+        tables.model() != null || owner == null
+            ? CompletableFuture.completedFuture(tables.model())
             : userProfile(runtime(), owner.userId())
                 .thenApply(p -> p == null ? null : p.defaultModel());
     return Decision.after(

@@ -59,8 +59,8 @@ public final class TaskTables extends ActorTables<TaskActor.Event> {
     if (event instanceof TaskActor.TaskInitialized e) {
       exec(
           "INSERT INTO task (id, repo_remote, repo_name, branch_name, title, task,"
-              + " sandbox_provider_id, status, pull_request_json, created_at, updated_at)"
-              + " VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+              + " sandbox_provider_id, status, pull_request_json, created_at, updated_at, model)"
+              + " VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
           e.repoRemote(),
           e.repoName(),
           e.branchName(),
@@ -70,7 +70,8 @@ public final class TaskTables extends ActorTables<TaskActor.Event> {
           e.status().wire(),
           json(e.pullRequest()),
           e.at(),
-          e.at());
+          e.at(),
+          e.model());
       exec("INSERT INTO task_runtime (id, updated_at) VALUES (1, ?)", e.at());
       if (e.owner() != null) {
         writeOwner(e.owner(), e.at());
@@ -215,6 +216,12 @@ public final class TaskTables extends ActorTables<TaskActor.Event> {
   String branchName() {
     Row r = row();
     return r == null ? null : r.branchName();
+  }
+
+  /** The model the task was created with; null for the owner's default. */
+  String model() {
+    List<String> m = rows("SELECT model FROM task WHERE id = 1", rs -> rs.getString(1));
+    return m.isEmpty() ? null : m.get(0);
   }
 
   String repoRemote() {

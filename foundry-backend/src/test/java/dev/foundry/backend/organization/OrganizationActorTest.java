@@ -222,7 +222,7 @@ class OrganizationActorTest {
                         .org(org)
                         .ask(
                             new CreateTask(
-                                repo.repoId(), "x", null, "bad..name", null, null, null))))
+                                repo.repoId(), "x", null, "bad..name", null, null, null, null))))
         .isInstanceOf(CommandRejectedException.class)
         .hasFieldOrPropertyWithValue("code", "invalid_branch_name");
     assertThat(product.tasks(org)).isEmpty();
@@ -237,7 +237,7 @@ class OrganizationActorTest {
                 .org(org)
                 .ask(
                     new CreateTask(
-                        repo.repoId(), "x", "feat: one", "feature/one", null, null, null)));
+                        repo.repoId(), "x", "feat: one", "feature/one", null, null, null, null)));
     assertThat(first.branchName()).isEqualTo("feature/one");
     assertThat(first.title()).isEqualTo("feat: one");
     assertThatThrownBy(
@@ -247,7 +247,7 @@ class OrganizationActorTest {
                         .org(org)
                         .ask(
                             new CreateTask(
-                                repo.repoId(), "y", null, "feature/one", null, null, null))))
+                                repo.repoId(), "y", null, "feature/one", null, null, null, null))))
         .isInstanceOf(CommandRejectedException.class)
         .hasFieldOrPropertyWithValue("code", "branch_in_use");
     assertThatThrownBy(
@@ -257,7 +257,7 @@ class OrganizationActorTest {
                         .org(org)
                         .ask(
                             new CreateTask(
-                                repo.repoId(), "y", null, null, "feature/one", null, null))))
+                                repo.repoId(), "y", null, null, "feature/one", null, null, null))))
         .isInstanceOf(CommandRejectedException.class)
         .hasFieldOrPropertyWithValue("code", "branch_in_use");
 
@@ -270,7 +270,8 @@ class OrganizationActorTest {
             product
                 .org(org)
                 .ask(
-                    new CreateTask(repo.repoId(), "again", null, null, "feature/one", null, null)));
+                    new CreateTask(
+                        repo.repoId(), "again", null, null, "feature/one", null, null, null)));
     assertThat(adopted.branchName()).isEqualTo("feature/one");
   }
 

@@ -97,10 +97,21 @@ public final class ProductFixture implements AutoCloseable {
   }
 
   public TaskRecord createTask(
+      String organizationId, String repoId, String prompt, TaskOwner owner, String model) {
+    return await(
+        org(organizationId)
+            .ask(
+                new OrganizationActor.CreateTask(
+                    repoId, prompt, null, null, null, null, owner, model)));
+  }
+
+  public TaskRecord createTask(
       String organizationId, String repoId, String prompt, TaskOwner owner) {
     return await(
         org(organizationId)
-            .ask(new OrganizationActor.CreateTask(repoId, prompt, null, null, null, null, owner)));
+            .ask(
+                new OrganizationActor.CreateTask(
+                    repoId, prompt, null, null, null, null, owner, null)));
   }
 
   public List<WorkspaceTaskSummary> tasks(String organizationId) {

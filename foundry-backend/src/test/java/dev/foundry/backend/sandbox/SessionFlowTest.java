@@ -156,6 +156,15 @@ class SessionFlowTest {
   }
 
   @Test
+  void aTaskCreatedWithAModelOpensItsFirstSessionWithIt() {
+    TaskRecord record = product.createTask(org, repoId, "first", owner, "claude-sonnet-4");
+    WorkspaceTaskDetail done = awaitIdle(product.task(record));
+    assertThat(done.sessionsSummary().get(0).model()).isEqualTo("claude-sonnet-4");
+    assertThat(transcript(record, done.sessionsSummary().get(0).sessionId()).session().model())
+        .isEqualTo("claude-sonnet-4");
+  }
+
+  @Test
   void anotherUsersMessageMakesThemTheOwner() {
     TaskRecord record = product.createTask(org, repoId, "first", owner);
     DurableRef<TaskActor.Command<?>> task = product.task(record);

@@ -350,7 +350,7 @@ class TaskActorTest {
             await(
                 task.ask(
                     new TaskActor.Initialize(
-                        "file:///x", "x", "b", "t", "task", null, null, null))),
+                        "file:///x", "x", "b", "t", "task", null, null, null, null))),
         "task_already_initialized");
     DurableRef<TaskActor.Command<?>> stray =
         product.runtime().getOrCreate(TaskActor.KIND, TaskActor.key(org, record.repoId(), "stray"));

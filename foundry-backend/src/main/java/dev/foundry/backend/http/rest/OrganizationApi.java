@@ -90,7 +90,8 @@ final class OrganizationApi {
                           body.branchName(),
                           null,
                           null,
-                          owner));
+                          owner,
+                          body.model()));
             })
         .thenCompose(
             record ->

@@ -66,19 +66,19 @@ public final class RequestBodies {
     }
   }
 
-  /**
-   * API.md also lists {@code model?}: it needs the organization's CreateTask to carry a model to
-   * the task's first session (today that session takes the owner's default model), so it is refused
-   * as an unknown field until then rather than silently ignored.
-   */
+  /** A task and its first prompt; {@code model} (optional) is its first session's model. */
   public record CreateTask(
       @JsonProperty(required = true) String repoId,
       @JsonProperty(required = true) String task,
       String title,
-      String branchName)
+      String branchName,
+      String model)
       implements Validated {
     @Override
     public void validate() {
+      if (model != null) {
+        requireModel(model);
+      }
       if (!ResourceAccess.validId(repoId)) {
         throw ApiErrors.invalid("invalid_repo_id", "repoId is 1-128 of [A-Za-z0-9._-]");
       }

@@ -27,7 +27,7 @@ class ApiJsonTest {
   @Test
   void aValidBodyBindsWithOptionalFieldsLeftNull() {
     CreateTask t = read("{\"repoId\":\"r1\",\"task\":\"do it\"}", CreateTask.class);
-    assertThat(t).isEqualTo(new CreateTask("r1", "do it", null, null));
+    assertThat(t).isEqualTo(new CreateTask("r1", "do it", null, null, null));
     assertThat(read("", UpdateSession.class)).isEqualTo(new UpdateSession(null, null, null, null));
   }
 

@@ -220,11 +220,16 @@ class ResourceRoutesTest {
   @Test
   void taskCreationRefusesBadInput() {
     error(alice.post(org(aliceOrg) + "/tasks", "{\"task\":\"x\"}"), 400, "missing_field");
-    // Not yet carried to the first session: refused rather than ignored.
     error(
         alice.post(
             org(aliceOrg) + "/tasks",
-            "{\"repoId\":\"" + repoId + "\",\"task\":\"x\",\"model\":\"gpt-5.4\"}"),
+            "{\"repoId\":\"" + repoId + "\",\"task\":\"x\",\"model\":\"not a model!\"}"),
+        422,
+        "invalid_model");
+    error(
+        alice.post(
+            org(aliceOrg) + "/tasks",
+            "{\"repoId\":\"" + repoId + "\",\"task\":\"x\",\"modle\":\"gpt-5.4\"}"),
         400,
         "unknown_field");
     error(
