@@ -27,6 +27,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -323,6 +324,66 @@ class RealtimeEndpointTest {
     }
   }
 
+  // -- the session ends ------------------------------------------------------------------------
+
+  @Test
+  void signingOutClosesTheSessionsSocketsAndOnlyThose() throws Exception {
+    User tab = signIn("rt-leaving");
+    User otherDevice = signIn("rt-leaving");
+    assertThat(otherDevice.id()).isEqualTo(tab.id());
+    String org = tab.organization();
+    try (Client leaving = connect(tab.cookie(), APP_URL);
+        Client staying = connect(otherDevice.cookie(), APP_URL)) {
+      leaving.send(subscribe("organization", org));
+      assertThat(leaving.next().get("type").asText()).isEqualTo("snapshot");
+
+      assertThat(tab.browser().post("/v1/auth/sign-out", null).status()).isEqualTo(204);
+
+      leaving.awaitClosedByTheServer();
+      await().atMost(Duration.ofSeconds(10)).until(() -> !hub.hasSubscribers("organization", org));
+
+      // The user's other session keeps its socket, and it still works.
+      staying.send("{\"type\":\"ping\"}");
+      assertThat(staying.next().get("type").asText()).isEqualTo("pong");
+      staying.send(subscribe("organization", org));
+      assertThat(staying.next().get("type").asText()).isEqualTo("snapshot");
+      addRepository(otherDevice, "after-sign-out");
+      assertThat(staying.next().get("payload").toString()).contains("after-sign-out");
+    }
+  }
+
+  @Test
+  void signingInAsSomeoneElseClosesTheSocketsOfTheReplacedSession() throws Exception {
+    User user = signIn("rt-replaced");
+    try (Client socket = connect(user.cookie(), APP_URL)) {
+      socket.send(subscribe("app", "app"));
+      assertThat(socket.next().get("type").asText()).isEqualTo("snapshot");
+
+      assertThat(user.browser().signIn("rt-replacing").status()).isEqualTo(200);
+
+      socket.awaitClosedByTheServer();
+    }
+  }
+
+  @Test
+  void anExpiringSessionClosesItsSocket(@TempDir Path other) throws Exception {
+    try (ApiServer shortLived = ApiServer.start(other, Map.of("FOUNDRY_SESSION_TTL", "4s"))) {
+      Browser browser = shortLived.browser();
+      String org = browser.signIn("rt-expiring").json().path("activeOrganizationId").asText();
+      RealtimeHub itsHub = shortLived.app().runtime().hub();
+      Client socket = connect("127.0.0.1:" + shortLived.app().port(), browser.cookie(), null);
+      try (socket) {
+        socket.send(subscribe("organization", org));
+        assertThat(socket.next().get("type").asText()).isEqualTo("snapshot");
+
+        socket.awaitClosedByTheServer();
+        await()
+            .atMost(Duration.ofSeconds(10))
+            .until(() -> !itsHub.hasSubscribers("organization", org));
+      }
+    }
+  }
+
   // -- slow clients ----------------------------------------------------------------------------
 
   @Test
@@ -449,6 +510,10 @@ class RealtimeEndpointTest {
 
   /** Opens a socket with the session cookie {@code cookie} (none when null). */
   private static Client connect(String cookie, String origin) {
+    return connect(base, cookie, origin);
+  }
+
+  private static Client connect(String base, String cookie, String origin) {
     Client client = new Client();
     WebSocket.Builder builder = http.newWebSocketBuilder();
     if (cookie != null) {
@@ -468,6 +533,7 @@ class RealtimeEndpointTest {
   /** A reading client: frames arrive in a queue, one JSON object each. */
   private static final class Client implements WebSocket.Listener, AutoCloseable {
     final BlockingQueue<String> frames = new LinkedBlockingQueue<>();
+    final CompletableFuture<Void> closed = new CompletableFuture<>();
     private final StringBuilder partial = new StringBuilder();
     WebSocket socket;
 
@@ -482,6 +548,22 @@ class RealtimeEndpointTest {
       return null;
     }
 
+    @Override
+    public CompletionStage<?> onClose(WebSocket ws, int statusCode, String reason) {
+      closed.complete(null);
+      return null;
+    }
+
+    @Override
+    public void onError(WebSocket ws, Throwable error) {
+      closed.complete(null);
+    }
+
+    /** Waits until the server closes the socket (the test itself never closed it). */
+    void awaitClosedByTheServer() throws Exception {
+      closed.get(10, TimeUnit.SECONDS);
+    }
+
     void send(String text) {
       socket.sendText(text, true).orTimeout(10, TimeUnit.SECONDS).join();
     }
@@ -494,6 +576,9 @@ class RealtimeEndpointTest {
 
     @Override
     public void close() {
+      if (closed.isDone()) {
+        return;
+      }
       socket.sendClose(WebSocket.NORMAL_CLOSURE, "bye").orTimeout(10, TimeUnit.SECONDS).join();
     }
   }
