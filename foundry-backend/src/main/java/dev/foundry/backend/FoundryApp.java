@@ -126,6 +126,8 @@ public final class FoundryApp {
               hub,
               JsonTypes.get(system).mapper(),
               metrics.registry());
+      // A session that ends (sign-out, expiry) closes the sockets opened with it.
+      sessions.onSessionEnded(realtime::sessionEnded);
       HttpServer server =
           new HttpServer(
               system,

@@ -7,9 +7,13 @@ import dev.foundry.backend.organization.OrganizationIds;
 import dev.foundry.backend.runtime.DurableRef;
 import dev.foundry.backend.runtime.DurableRuntime;
 import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,6 +25,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>This is the process's {@link Authenticator}: REST routes and the realtime endpoint both ask it
  * who a request comes from, and nothing else (no header, no body field) names a user.
+ *
+ * <p>What outlives a request learns that a session ended through {@link #onSessionEnded}: the
+ * realtime endpoint closes the sockets opened under it.
  */
 public final class CookieSessions implements Authenticator {
   private static final Logger log = LoggerFactory.getLogger(CookieSessions.class);
@@ -34,6 +41,7 @@ public final class CookieSessions implements Authenticator {
   private final DurableRuntime runtime;
   private final SessionCookie cookie;
   private final Clock clock;
+  private final List<Consumer<String>> endedListeners = new CopyOnWriteArrayList<>();
 
   public CookieSessions(DurableRuntime runtime, SessionCookie cookie, Clock clock) {
     this.runtime = runtime;
@@ -47,6 +55,25 @@ public final class CookieSessions implements Authenticator {
 
   public SessionCookie cookie() {
     return cookie;
+  }
+
+  /**
+   * Calls {@code listener} with the id of every session that ends here: signed out (also the
+   * session a dev sign-in replaces, since it signs out first) or found expired on a request. It
+   * runs on the thread that ended the session and must not block.
+   */
+  public void onSessionEnded(Consumer<String> listener) {
+    endedListeners.add(listener);
+  }
+
+  private void ended(String sessionId) {
+    for (Consumer<String> listener : endedListeners) {
+      try {
+        listener.accept(sessionId);
+      } catch (RuntimeException e) {
+        log.warn("a listener of ended sessions failed", e);
+      }
+    }
   }
 
   @Override
@@ -68,8 +95,10 @@ public final class CookieSessions implements Authenticator {
     if (entry == null) {
       return Optional.empty();
     }
-    if (clock.millis() - entry.createdAt() > cookie.ttl().toMillis()) {
+    Instant expiresAt = Instant.ofEpochMilli(entry.createdAt()).plus(cookie.ttl());
+    if (clock.instant().isAfter(expiresAt)) {
       // Expired: refuse it now and forget it durably (no one waits for that).
+      ended(entry.sessionId());
       app()
           .tell(new OrganizationActor.RemoveSession(entry.sessionId()))
           .exceptionally(
@@ -81,7 +110,8 @@ public final class CookieSessions implements Authenticator {
     }
     return Optional.of(
         new Session(
-            new SignedInUser(entry.userId(), entry.sessionId()), entry.activeOrganizationId()));
+            new SignedInUser(entry.userId(), entry.sessionId(), expiresAt),
+            entry.activeOrganizationId()));
   }
 
   /**
@@ -97,13 +127,25 @@ public final class CookieSessions implements Authenticator {
             signIn -> new Opened(token, sessionId, signIn.userId(), signIn.organizationId()));
   }
 
-  /** Ends the request's session, if it has one; answers whether one was ended. */
+  /**
+   * Ends the request's session, if it has one, and tells the {@link #onSessionEnded} listeners once
+   * it is removed; answers whether one was ended.
+   */
   public CompletionStage<Boolean> signOut(HttpRequest request) {
     Optional<String> token = cookie.tokenOf(request);
     if (token.isEmpty()) {
       return CompletableFuture.completedFuture(false);
     }
-    return app().ask(new OrganizationActor.RemoveSession(cookie.sessionIdOf(token.get())));
+    String sessionId = cookie.sessionIdOf(token.get());
+    return app()
+        .ask(new OrganizationActor.RemoveSession(sessionId))
+        .thenApply(
+            removed -> {
+              if (removed) {
+                ended(sessionId);
+              }
+              return removed;
+            });
   }
 
   private DurableRef<OrganizationActor.Command<?>> app() {

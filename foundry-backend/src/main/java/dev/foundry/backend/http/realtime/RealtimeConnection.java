@@ -8,6 +8,8 @@ import dev.foundry.backend.http.ApiException;
 import dev.foundry.backend.http.auth.SignedInUser;
 import dev.foundry.backend.runtime.Publication;
 import dev.foundry.backend.runtime.RealtimeHub;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -74,6 +76,7 @@ final class RealtimeConnection {
   private final TopicAccess access;
   private final ObjectMapper json;
   private final RealtimeMeters meters;
+  private final OpenSockets sockets;
 
   private final Map<String, Subscription> subscriptions = new HashMap<>();
   private BoundedSourceQueue<Frame> out;
@@ -89,13 +92,19 @@ final class RealtimeConnection {
       RealtimeHub hub,
       TopicAccess access,
       ObjectMapper json,
-      RealtimeMeters meters) {
+      RealtimeMeters meters,
+      OpenSockets sockets) {
     this.user = user;
     this.settings = settings;
     this.hub = hub;
     this.access = access;
     this.json = json;
     this.meters = meters;
+    this.sockets = sockets;
+  }
+
+  String sessionId() {
+    return user.sessionId();
   }
 
   /** One subscription; {@code held} collects publications until its snapshot is sent. */
@@ -131,15 +140,35 @@ final class RealtimeConnection {
             .mapAsync(1, m -> text(m, materializer))
             .to(Sink.foreach(this::onClientFrame));
     Source<Message, NotUsed> outgoing =
-        queue.second().via(cut.flow()).map(f -> TextMessage.create(render(f)));
+        queue
+            .second()
+            .via(cut.flow())
+            .takeWithin(untilSessionExpires())
+            .map(f -> TextMessage.create(render(f)));
     return Flow.fromSinkAndSourceCoupled(in, outgoing)
         .watchTermination(
             (notUsed, done) -> {
-              // Counted when the socket's stream runs, so an upgrade that never ran counts nothing.
+              // Counted (and findable by session) when the socket's stream runs, so an upgrade that
+              // never ran leaves nothing behind.
               meters.connections.incrementAndGet();
-              done.whenComplete((d, failure) -> close());
+              sockets.opened(this);
+              done.whenComplete(
+                  (d, failure) -> {
+                    sockets.closed(this);
+                    close();
+                  });
               return NotUsed.getInstance();
             });
+  }
+
+  /**
+   * How long the socket may stay open: until its session expires. Pekko's scheduler takes delays up
+   * to about 248 days; a socket of a longer session is closed after 200 and simply reconnects.
+   */
+  private Duration untilSessionExpires() {
+    Duration left = Duration.between(Instant.now(), user.expiresAt());
+    Duration max = Duration.ofDays(200);
+    return left.isNegative() ? Duration.ZERO : left.compareTo(max) > 0 ? max : left;
   }
 
   /** The text of a client frame; {@code null} for a binary or oversized one (after draining it). */
@@ -353,6 +382,20 @@ final class RealtimeConnection {
     releaseAll();
     // Cut, not complete: completing the queue would first wait for the client to read what is
     // queued. The socket then closes normally (no error: this is policy, not a fault).
+    cut.shutdown();
+  }
+
+  /**
+   * The session the socket was opened with ended (signed out, replaced, expired): the user is no
+   * longer signed in here, so the socket closes now, dropping what is queued, and its subscriptions
+   * are released.
+   */
+  synchronized void sessionEnded() {
+    if (closed) {
+      return;
+    }
+    log.debug("realtime client of user {} closed: its session ended", user.userId());
+    releaseAll();
     cut.shutdown();
   }
 

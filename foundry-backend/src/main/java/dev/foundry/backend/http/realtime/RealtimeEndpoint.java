@@ -22,7 +22,9 @@ import org.apache.pekko.stream.Materializer;
  * on another site must not open a socket that carries the user's cookie); a request without {@code
  * Origin} is allowed, since browsers always send one on a WebSocket handshake and the check guards
  * browsers only. Then the session cookie must name a signed-in user, else 401. Only then is the
- * socket opened; everything after that is a {@link RealtimeConnection}.
+ * socket opened; everything after that is a {@link RealtimeConnection}. A socket lives no longer
+ * than the session it was opened with: {@link #sessionEnded} closes it when the session is signed
+ * out, and it closes by itself when the session expires.
  */
 public final class RealtimeEndpoint extends AllDirectives {
   private final Authenticator authenticator;
@@ -33,6 +35,7 @@ public final class RealtimeEndpoint extends AllDirectives {
   private final ObjectMapper json;
   private final RealtimeMeters meters;
   private final Materializer materializer;
+  private final OpenSockets sockets = new OpenSockets();
 
   /**
    * @param json writes the frames and their payloads (the project mapper: {@code
@@ -55,6 +58,16 @@ public final class RealtimeEndpoint extends AllDirectives {
     this.json = json;
     this.meters = new RealtimeMeters(meters);
     this.materializer = Materializer.matFromSystem(system);
+  }
+
+  /**
+   * Closes the sockets opened with {@code sessionId}, releasing their subscriptions: the session
+   * ended (signed out, replaced by another sign-in, expired), so they no longer have a signed-in
+   * user. {@code FoundryApp} wires it to {@link
+   * dev.foundry.backend.http.auth.CookieSessions#onSessionEnded}.
+   */
+  public void sessionEnded(String sessionId) {
+    sockets.sessionEnded(sessionId);
   }
 
   public Route route() {
@@ -102,7 +115,7 @@ public final class RealtimeEndpoint extends AllDirectives {
                           complete(
                               upgrade.handleMessagesWith(
                                   new RealtimeConnection(
-                                          user.get(), settings, hub, access, json, meters)
+                                          user.get(), settings, hub, access, json, meters, sockets)
                                       .flow(materializer))));
                 }));
   }

@@ -1,26 +1,15 @@
 package dev.foundry.backend.http.realtime;
 
-import static dev.foundry.backend.runtime.RuntimeFixture.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.typesafe.config.ConfigFactory;
-import dev.foundry.backend.config.FoundryConfig;
-import dev.foundry.backend.config.FoundrySettings;
-import dev.foundry.backend.http.ApiException;
-import dev.foundry.backend.http.HttpServer;
-import dev.foundry.backend.http.Readiness;
-import dev.foundry.backend.http.auth.Authenticator;
-import dev.foundry.backend.http.auth.SignedInUser;
-import dev.foundry.backend.metrics.FoundryMetrics;
-import dev.foundry.backend.organization.OrganizationActor;
-import dev.foundry.backend.organization.ProductFixture;
+import dev.foundry.backend.http.ApiServer;
+import dev.foundry.backend.http.Browser;
 import dev.foundry.backend.runtime.Publication;
 import dev.foundry.backend.runtime.RealtimeHub;
-import dev.foundry.backend.runtime.json.JsonTypes;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -36,28 +25,23 @@ import java.net.http.WebSocketHandshakeException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import org.apache.pekko.http.javadsl.ServerBinding;
-import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The realtime socket over real sockets: the real {@link HttpServer} with the realtime route, real
- * product actors publishing to a real hub. Sign-in and topic access are small stand-ins (a cookie
- * that names the user; organization membership from a map) until the REST branch's session store
- * and topic access replace them in {@code FoundryApp}.
+ * The realtime socket over real sockets, against the real backend ({@link ApiServer}: {@code
+ * FoundryApp} with its cookie sessions and topic snapshots). Users sign in through the dev sign-in
+ * and change things through the REST API; only the ordering and slow-client cases publish straight
+ * on the app's own hub, to control when a change happens.
  */
 class RealtimeEndpointTest {
   private static final String APP_URL = "http://app.foundry.test:4173";
@@ -66,95 +50,67 @@ class RealtimeEndpointTest {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @TempDir static Path dir;
-  private static ProductFixture product;
-  private static FoundryMetrics metrics;
-  private static ServerBinding binding;
+  private static ApiServer server;
   private static RealtimeHub hub;
   private static String base;
   private static final HttpClient http = HttpClient.newHttpClient();
 
-  /** Organizations each test user may see; the stand-in for membership checks. */
-  private static final Map<String, Set<String>> visible = new ConcurrentHashMap<>();
-
-  /** Snapshots a test holds back to publish while they are being read. */
-  private static final Map<String, CompletableFuture<Object>> heldSnapshots =
-      new ConcurrentHashMap<>();
-
-  /** Signed in: a {@code Cookie: test-session=<userId>} header. */
-  private static final Authenticator COOKIE_NAMES_THE_USER =
-      request ->
-          CompletableFuture.completedFuture(
-              request
-                  .getHeader("Cookie")
-                  .map(h -> h.value())
-                  .filter(v -> v.startsWith("test-session="))
-                  .map(v -> new SignedInUser(v.substring("test-session=".length()), "s1")));
-
-  private static final TopicAccess MEMBERS_SEE_THEIR_ORGANIZATIONS =
-      (user, topic, id) -> {
-        if (topic.equals("app")) {
-          return CompletableFuture.completedFuture(Map.of("userId", user.userId()));
-        }
-        String org = id.split("/")[0];
-        if (!visible.getOrDefault(user.userId(), Set.of()).contains(org)) {
-          return CompletableFuture.failedFuture(
-              new ApiException(StatusCodes.NOT_FOUND, "not_found", "no such " + topic));
-        }
-        CompletableFuture<Object> held = heldSnapshots.get(topic + ":" + id);
-        if (held != null) {
-          return held;
-        }
-        if (topic.equals("organization")) {
-          CompletionStage<?> summary =
-              product
-                  .runtime()
-                  .get(OrganizationActor.KIND, OrganizationActor.key(id))
-                  .query(new OrganizationActor.GetOrganizationSummary());
-          return summary.thenApply(s -> (Object) s);
-        }
-        return CompletableFuture.completedFuture(Map.of("processes", List.of()));
-      };
-
   @BeforeAll
-  static void startServer() throws Exception {
-    product = new ProductFixture(dir.resolve("data"));
-    hub = product.fixture().hub();
-    FoundrySettings settings =
-        FoundrySettings.from(
-            FoundryConfig.load(
-                Map.of(),
-                ConfigFactory.parseMap(
-                    Map.of(
-                        "foundry.data-dir", dir.resolve("data").toString(),
-                        "foundry.http.port", 0,
-                        "foundry.app-url", APP_URL,
-                        "foundry.realtime.buffer-size", BUFFER_SIZE,
-                        "foundry.realtime.max-subscriptions", MAX_SUBSCRIPTIONS))));
-    var system = product.runtime().system();
-    metrics = new FoundryMetrics();
-    metrics.watch(product.runtime());
-    RealtimeEndpoint endpoint =
-        new RealtimeEndpoint(
-            system,
-            settings,
-            COOKIE_NAMES_THE_USER,
-            MEMBERS_SEE_THEIR_ORGANIZATIONS,
-            hub,
-            JsonTypes.get(system).mapper(),
-            metrics.registry());
-    Readiness readiness = new Readiness();
-    readiness.ready();
-    binding =
-        new HttpServer(system, settings, readiness, List.of(endpoint.route()), metrics)
-            .start()
-            .toCompletableFuture()
-            .get(30, TimeUnit.SECONDS);
-    base = "127.0.0.1:" + binding.localAddress().getPort();
+  static void startServer() {
+    server =
+        ApiServer.start(
+            dir,
+            Map.of(
+                "APP_URL", APP_URL,
+                "FOUNDRY_REALTIME_BUFFER_SIZE", String.valueOf(BUFFER_SIZE),
+                "FOUNDRY_REALTIME_MAX_SUBSCRIPTIONS", String.valueOf(MAX_SUBSCRIPTIONS)));
+    hub = server.app().runtime().hub();
+    base = "127.0.0.1:" + server.app().port();
   }
 
   @AfterAll
   static void stop() {
-    product.close();
+    server.close();
+  }
+
+  /** A signed-in browser of a new local user, and the personal organization it has active. */
+  private record User(Browser browser, String id, String organization) {
+    String cookie() {
+      return browser.cookie();
+    }
+  }
+
+  private static User signIn(String login) {
+    Browser browser = server.browser();
+    Browser.Answer answer = browser.signIn(login);
+    assertThat(answer.status()).as("sign-in: %s", answer).isEqualTo(200);
+    return new User(
+        browser,
+        answer.json().path("user").path("id").asText(),
+        answer.json().path("activeOrganizationId").asText());
+  }
+
+  /** Adds a repository (a bare one on disk) to the user's organization; answers its id. */
+  private static String addRepository(User user, String name) throws Exception {
+    Browser.Answer answer =
+        user.browser()
+            .post(
+                "/v1/organizations/" + user.organization() + "/repos",
+                "{\"remoteUrl\":\"" + server.bareRepository(name) + "\"}");
+    assertThat(answer.status()).as("add repository: %s", answer).isIn(200, 201);
+    return answer.json().path("repoId").asText();
+  }
+
+  /** Creates a task in the user's organization; answers its id. */
+  private static String createTask(User user, String repository) throws Exception {
+    String repoId = addRepository(user, repository);
+    Browser.Answer answer =
+        user.browser()
+            .post(
+                "/v1/organizations/" + user.organization() + "/tasks",
+                "{\"repoId\":\"" + repoId + "\",\"task\":\"watch me\"}");
+    assertThat(answer.status()).as("create task: %s", answer).isIn(200, 201);
+    return answer.json().path("id").asText();
   }
 
   // -- before the upgrade ----------------------------------------------------------------------
@@ -163,18 +119,22 @@ class RealtimeEndpointTest {
   void upgradeWithoutASessionIsRefusedWith401() {
     assertThatThrownBy(() -> connect(null, null))
         .satisfies(e -> assertThat(handshakeStatus(e)).isEqualTo(401));
+    assertThatThrownBy(() -> connect("not-a-session-token-of-this-server-at-all-x", null))
+        .satisfies(e -> assertThat(handshakeStatus(e)).isEqualTo(401));
   }
 
   @Test
   void upgradeFromAnotherOriginIsRefusedWith403() {
-    assertThatThrownBy(() -> connect("mallory", "http://evil.example"))
+    User mallory = signIn("rt-mallory");
+    assertThatThrownBy(() -> connect(mallory.cookie(), "http://evil.example"))
         .satisfies(e -> assertThat(handshakeStatus(e)).isEqualTo(403));
   }
 
   @Test
   void upgradeFromTheAppOriginOrWithoutOriginIsAccepted() throws Exception {
-    try (Client fromApp = connect("ann", APP_URL);
-        Client noOrigin = connect("ann", null)) {
+    User ann = signIn("rt-origin");
+    try (Client fromApp = connect(ann.cookie(), APP_URL);
+        Client noOrigin = connect(ann.cookie(), null)) {
       fromApp.send("{\"type\":\"ping\"}");
       noOrigin.send("{\"type\":\"ping\"}");
       assertThat(fromApp.next().get("type").asText()).isEqualTo("pong");
@@ -186,22 +146,21 @@ class RealtimeEndpointTest {
 
   @Test
   void subscriberGetsTheSnapshotThenEveryChangeOfTheRealActor() throws Exception {
-    String org = product.newPersonalOrganization("u-sub");
-    visible.put("sub", Set.of(org));
-    try (Client client = connect("sub", APP_URL)) {
-      client.send(subscribe("organization", org));
+    User user = signIn("rt-sub");
+    try (Client client = connect(user.cookie(), APP_URL)) {
+      client.send(subscribe("organization", user.organization()));
       JsonNode snapshot = client.next();
       assertThat(snapshot.get("type").asText()).isEqualTo("snapshot");
       assertThat(snapshot.get("topic").asText()).isEqualTo("organization");
-      assertThat(snapshot.get("id").asText()).isEqualTo(org);
+      assertThat(snapshot.get("id").asText()).isEqualTo(user.organization());
       assertThat(snapshot.get("payload").toString()).doesNotContain("widgets");
 
-      product.addRepository(org, "file:///srv/git/acme/widgets.git");
+      addRepository(user, "widgets");
 
       JsonNode event = client.next();
       assertThat(event.get("type").asText()).isEqualTo("event");
       assertThat(event.get("topic").asText()).isEqualTo("organization");
-      assertThat(event.get("id").asText()).isEqualTo(org);
+      assertThat(event.get("id").asText()).isEqualTo(user.organization());
       assertThat(event.get("event").asText()).isEqualTo("organizationUpdated");
       assertThat(event.get("payload").toString()).contains("widgets");
     }
@@ -209,9 +168,9 @@ class RealtimeEndpointTest {
 
   @Test
   void afterUnsubscribeNoMoreEventsArrive() throws Exception {
-    String org = product.newPersonalOrganization("u-unsub");
-    visible.put("unsub", Set.of(org));
-    try (Client client = connect("unsub", APP_URL)) {
+    User user = signIn("rt-unsub");
+    String org = user.organization();
+    try (Client client = connect(user.cookie(), APP_URL)) {
       client.send(subscribe("organization", org));
       assertThat(client.next().get("type").asText()).isEqualTo("snapshot");
       client.send("{\"type\":\"unsubscribe\",\"topic\":\"organization\",\"id\":\"" + org + "\"}");
@@ -220,7 +179,7 @@ class RealtimeEndpointTest {
       assertThat(hub.hasSubscribers("organization", org)).isFalse();
 
       // The actor publishes before it answers: an event would be queued before this pong.
-      product.addRepository(org, "file:///srv/git/acme/gadgets.git");
+      addRepository(user, "gadgets");
       client.send("{\"type\":\"ping\"}");
       assertThat(client.next().get("type").asText()).isEqualTo("pong");
     }
@@ -228,15 +187,21 @@ class RealtimeEndpointTest {
 
   @Test
   void topicTheUserMayNotSeeIsAnErrorFrameAndNothingIsSubscribed() throws Exception {
-    String org = product.newPersonalOrganization("u-owner");
-    try (Client client = connect("stranger", APP_URL)) {
+    User owner = signIn("rt-owner");
+    User stranger = signIn("rt-stranger");
+    String org = owner.organization();
+    try (Client client = connect(stranger.cookie(), APP_URL)) {
       client.send(subscribe("organization", org));
       JsonNode error = client.next();
       assertThat(error.get("type").asText()).isEqualTo("error");
-      assertThat(error.get("code").asText()).isEqualTo("not_found");
+      assertThat(error.get("code").asText()).isEqualTo("organization_not_found");
       assertThat(error.get("topic").asText()).isEqualTo("organization");
       assertThat(error.get("id").asText()).isEqualTo(org);
       assertThat(hub.hasSubscribers("organization", org)).isFalse();
+
+      // The same answer as for an organization that does not exist: the socket cannot probe ids.
+      client.send(subscribe("organization", "no-such-organization"));
+      assertThat(client.next().get("code").asText()).isEqualTo("organization_not_found");
 
       client.send("{\"type\":\"ping\"}");
       assertThat(client.next().get("type").asText()).isEqualTo("pong");
@@ -245,7 +210,8 @@ class RealtimeEndpointTest {
 
   @Test
   void badFramesAreErrorFramesAndTheConnectionStaysOpen() throws Exception {
-    try (Client client = connect("ann", APP_URL)) {
+    User user = signIn("rt-bad");
+    try (Client client = connect(user.cookie(), APP_URL)) {
       client.send("this is not json");
       assertThat(client.next().get("code").asText()).isEqualTo("malformed_frame");
       client.send("{\"type\":\"dance\"}");
@@ -264,38 +230,46 @@ class RealtimeEndpointTest {
 
   @Test
   void subscriptionsPerConnectionAreLimited() throws Exception {
-    visible.put("many", Set.of("org-many"));
-    try (Client client = connect("many", APP_URL)) {
-      for (int i = 0; i < MAX_SUBSCRIPTIONS; i++) {
-        client.send(subscribe("sandboxProcesses", "org-many/t" + i));
+    User user = signIn("rt-many");
+    String org = user.organization();
+    String task = org + "/" + createTask(user, "many");
+    try (Client client = connect(user.cookie(), APP_URL)) {
+      for (String frame :
+          new String[] {
+            subscribe("app", "app"), subscribe("organization", org), subscribe("task", task)
+          }) {
+        client.send(frame);
         assertThat(client.next().get("type").asText()).isEqualTo("snapshot");
       }
-      client.send(subscribe("sandboxProcesses", "org-many/one-more"));
+      client.send(subscribe("sandboxProcesses", task));
       JsonNode error = client.next();
       assertThat(error.get("code").asText()).isEqualTo("too_many_subscriptions");
-      assertThat(hub.hasSubscribers("sandboxProcesses", "org-many/one-more")).isFalse();
+      assertThat(hub.hasSubscribers("sandboxProcesses", task)).isFalse();
 
-      client.send(subscribe("sandboxProcesses", "org-many/t0"));
+      client.send(subscribe("organization", org));
       assertThat(client.next().get("code").asText()).isEqualTo("already_subscribed");
     }
   }
 
+  /**
+   * The changes are published the moment the subscription reaches the hub, while its snapshot is
+   * still being read from the actors (usually: the test cannot hold the real snapshot back). Held
+   * back or not, they must follow the snapshot, all of them, in publish order.
+   */
   @Test
   void changesPublishedWhileTheSnapshotIsReadFollowItInOrder() throws Exception {
-    visible.put("order", Set.of("org-order"));
-    String id = "org-order/t1";
-    CompletableFuture<Object> snapshot = new CompletableFuture<>();
-    heldSnapshots.put("sandboxProcesses:" + id, snapshot);
-    try (Client client = connect("order", APP_URL)) {
+    User user = signIn("rt-order");
+    String id = user.organization() + "/" + createTask(user, "order");
+    try (Client client = connect(user.cookie(), APP_URL)) {
       client.send(subscribe("sandboxProcesses", id));
       await()
+          .pollDelay(Duration.ZERO)
+          .pollInterval(Duration.ofMillis(1))
           .atMost(Duration.ofSeconds(10))
           .until(() -> hub.hasSubscribers("sandboxProcesses", id));
-
-      hub.publish(new Publication("sandboxProcesses", id, "processesUpdated", Map.of("n", 1)));
-      hub.publish(new Publication("sandboxProcesses", id, "processesUpdated", Map.of("n", 2)));
-      snapshot.complete(Map.of("n", 1));
-      hub.publish(new Publication("sandboxProcesses", id, "processesUpdated", Map.of("n", 3)));
+      for (int n = 1; n <= 3; n++) {
+        hub.publish(new Publication("sandboxProcesses", id, "processesUpdated", Map.of("n", n)));
+      }
 
       assertThat(client.next().get("type").asText()).isEqualTo("snapshot");
       for (int n = 1; n <= 3; n++) {
@@ -303,44 +277,46 @@ class RealtimeEndpointTest {
         assertThat(event.get("type").asText()).isEqualTo("event");
         assertThat(event.get("payload").get("n").asInt()).isEqualTo(n);
       }
-    } finally {
-      heldSnapshots.remove("sandboxProcesses:" + id);
     }
   }
 
   @Test
   void appTopicDeliversOnlyTheSignedInUsersPublications() throws Exception {
-    try (Client ann = connect("ann", APP_URL);
-        Client bob = connect("bob", APP_URL)) {
-      ann.send("{\"type\":\"subscribe\",\"topic\":\"app\"}");
-      bob.send("{\"type\":\"subscribe\",\"topic\":\"app\",\"id\":\"app\"}");
-      JsonNode annSnapshot = ann.next();
+    User ann = signIn("rt-ann");
+    User bob = signIn("rt-bob");
+    try (Client annSocket = connect(ann.cookie(), APP_URL);
+        Client bobSocket = connect(bob.cookie(), APP_URL)) {
+      annSocket.send("{\"type\":\"subscribe\",\"topic\":\"app\"}");
+      bobSocket.send("{\"type\":\"subscribe\",\"topic\":\"app\",\"id\":\"app\"}");
+      JsonNode annSnapshot = annSocket.next();
       assertThat(annSnapshot.get("type").asText()).isEqualTo("snapshot");
       assertThat(annSnapshot.get("id").asText()).isEqualTo("app");
-      assertThat(annSnapshot.get("payload").get("userId").asText()).isEqualTo("ann");
-      assertThat(bob.next().get("payload").get("userId").asText()).isEqualTo("bob");
+      assertThat(annSnapshot.get("payload").path("auth").path("currentUserId").asText())
+          .isEqualTo(ann.id());
+      assertThat(bobSocket.next().get("payload").path("auth").path("currentUserId").asText())
+          .isEqualTo(bob.id());
 
-      hub.publish(new Publication("app", "app", "appUpdated", Map.of("for", "bob"), "bob"));
-      hub.publish(new Publication("app", "app", "appUpdated", Map.of("for", "ann"), "ann"));
+      hub.publish(new Publication("app", "app", "appUpdated", Map.of("for", "bob"), bob.id()));
+      hub.publish(new Publication("app", "app", "appUpdated", Map.of("for", "ann"), ann.id()));
 
-      assertThat(ann.next().get("payload").get("for").asText()).isEqualTo("ann");
-      assertThat(bob.next().get("payload").get("for").asText()).isEqualTo("bob");
+      assertThat(annSocket.next().get("payload").get("for").asText()).isEqualTo("ann");
+      assertThat(bobSocket.next().get("payload").get("for").asText()).isEqualTo("bob");
     }
   }
 
   @Test
   void reconnectingClientGetsAFreshSnapshot() throws Exception {
-    String org = product.newPersonalOrganization("u-again");
-    visible.put("again", Set.of(org));
-    try (Client first = connect("again", APP_URL)) {
+    User user = signIn("rt-again");
+    String org = user.organization();
+    try (Client first = connect(user.cookie(), APP_URL)) {
       first.send(subscribe("organization", org));
       assertThat(first.next().get("payload").toString()).doesNotContain("sprockets");
     }
     await().atMost(Duration.ofSeconds(10)).until(() -> !hub.hasSubscribers("organization", org));
 
-    product.addRepository(org, "file:///srv/git/acme/sprockets.git");
+    addRepository(user, "sprockets");
 
-    try (Client second = connect("again", APP_URL)) {
+    try (Client second = connect(user.cookie(), APP_URL)) {
       second.send(subscribe("organization", org));
       JsonNode snapshot = second.next();
       assertThat(snapshot.get("type").asText()).isEqualTo("snapshot");
@@ -348,31 +324,92 @@ class RealtimeEndpointTest {
     }
   }
 
+  // -- the session ends ------------------------------------------------------------------------
+
+  @Test
+  void signingOutClosesTheSessionsSocketsAndOnlyThose() throws Exception {
+    User tab = signIn("rt-leaving");
+    User otherDevice = signIn("rt-leaving");
+    assertThat(otherDevice.id()).isEqualTo(tab.id());
+    String org = tab.organization();
+    try (Client leaving = connect(tab.cookie(), APP_URL);
+        Client staying = connect(otherDevice.cookie(), APP_URL)) {
+      leaving.send(subscribe("organization", org));
+      assertThat(leaving.next().get("type").asText()).isEqualTo("snapshot");
+
+      assertThat(tab.browser().post("/v1/auth/sign-out", null).status()).isEqualTo(204);
+
+      leaving.awaitClosedByTheServer();
+      await().atMost(Duration.ofSeconds(10)).until(() -> !hub.hasSubscribers("organization", org));
+
+      // The user's other session keeps its socket, and it still works.
+      staying.send("{\"type\":\"ping\"}");
+      assertThat(staying.next().get("type").asText()).isEqualTo("pong");
+      staying.send(subscribe("organization", org));
+      assertThat(staying.next().get("type").asText()).isEqualTo("snapshot");
+      addRepository(otherDevice, "after-sign-out");
+      assertThat(staying.next().get("payload").toString()).contains("after-sign-out");
+    }
+  }
+
+  @Test
+  void signingInAsSomeoneElseClosesTheSocketsOfTheReplacedSession() throws Exception {
+    User user = signIn("rt-replaced");
+    try (Client socket = connect(user.cookie(), APP_URL)) {
+      socket.send(subscribe("app", "app"));
+      assertThat(socket.next().get("type").asText()).isEqualTo("snapshot");
+
+      assertThat(user.browser().signIn("rt-replacing").status()).isEqualTo(200);
+
+      socket.awaitClosedByTheServer();
+    }
+  }
+
+  @Test
+  void anExpiringSessionClosesItsSocket(@TempDir Path other) throws Exception {
+    try (ApiServer shortLived = ApiServer.start(other, Map.of("FOUNDRY_SESSION_TTL", "4s"))) {
+      Browser browser = shortLived.browser();
+      String org = browser.signIn("rt-expiring").json().path("activeOrganizationId").asText();
+      RealtimeHub itsHub = shortLived.app().runtime().hub();
+      Client socket = connect("127.0.0.1:" + shortLived.app().port(), browser.cookie(), null);
+      try (socket) {
+        socket.send(subscribe("organization", org));
+        assertThat(socket.next().get("type").asText()).isEqualTo("snapshot");
+
+        socket.awaitClosedByTheServer();
+        await()
+            .atMost(Duration.ofSeconds(10))
+            .until(() -> !itsHub.hasSubscribers("organization", org));
+      }
+    }
+  }
+
   // -- slow clients ----------------------------------------------------------------------------
 
   @Test
   void clientThatDoesNotReadIsDisconnectedAndItsSubscriptionsReleased() throws Exception {
-    visible.put("slow", Set.of("org-slow"));
-    String id = "org-slow/t1";
+    User user = signIn("rt-slow");
+    String id = user.organization() + "/" + createTask(user, "slow");
     double droppedBefore = dropped();
     String large = "x".repeat(64 * 1024);
     try (Socket socket = new Socket()) {
       socket.setReceiveBufferSize(4096);
-      socket.connect(new InetSocketAddress("127.0.0.1", binding.localAddress().getPort()));
-      handshake(socket, "slow");
+      socket.connect(new InetSocketAddress("127.0.0.1", server.app().port()));
+      handshake(socket, user.cookie());
       writeTextFrame(socket.getOutputStream(), subscribe("sandboxProcesses", id));
       await()
           .atMost(Duration.ofSeconds(10))
           .until(() -> hub.hasSubscribers("sandboxProcesses", id));
 
-      // Publish until the server gives up on the client; publishing itself never waits.
+      // Publish until the server gives up on the client and releases its subscription;
+      // publishing itself never waits.
       int published = 0;
-      while (dropped() == droppedBefore && published < 20_000) {
+      while (hub.hasSubscribers("sandboxProcesses", id) && published < 20_000) {
         hub.publish(new Publication("sandboxProcesses", id, "processesUpdated", large));
         published++;
       }
-      assertThat(dropped()).isEqualTo(droppedBefore + 1);
       assertThat(hub.hasSubscribers("sandboxProcesses", id)).isFalse();
+      assertThat(dropped()).isEqualTo(droppedBefore + 1);
 
       // The server closes the socket: reading drains what the kernel buffered, then ends.
       socket.setSoTimeout(30_000);
@@ -384,10 +421,12 @@ class RealtimeEndpointTest {
 
   @Test
   void metricsNameTheRealtimeRuntimeAndHttpSeriesWithoutRawPaths() throws Exception {
-    try (Client client = connect("ann", APP_URL)) {
+    User user = signIn("rt-metrics");
+    try (Client client = connect(user.cookie(), APP_URL)) {
       client.send("{\"type\":\"ping\"}");
       client.next();
       get("/v1/organizations/acme-secret-id/tasks");
+      get("/v1/nowhere/other-secret-id");
       String text = get("/metrics").body();
       assertThat(text)
           .contains("foundry_realtime_connections")
@@ -398,7 +437,8 @@ class RealtimeEndpointTest {
           .contains("route=\"/v1/realtime\"")
           .contains("status=\"1xx\"")
           .contains("route=\"unmatched\"")
-          .doesNotContain("acme-secret-id");
+          .doesNotContain("acme-secret-id")
+          .doesNotContain("other-secret-id");
     }
   }
 
@@ -439,8 +479,14 @@ class RealtimeEndpointTest {
 
   // -- helpers ---------------------------------------------------------------------------------
 
-  private static double dropped() {
-    return metrics.registry().get("foundry.realtime.slow.clients.dropped").counter().count();
+  /** {@code foundry_realtime_slow_clients_dropped_total}, as {@code GET /metrics} shows it. */
+  private static double dropped() throws Exception {
+    for (String line : get("/metrics").body().split("\n")) {
+      if (line.startsWith("foundry_realtime_slow_clients_dropped_total")) {
+        return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+      }
+    }
+    throw new AssertionError("no foundry_realtime_slow_clients_dropped_total in /metrics");
   }
 
   private static String subscribe(String topic, String id) {
@@ -462,11 +508,16 @@ class RealtimeEndpointTest {
     return ((WebSocketHandshakeException) t).getResponse().statusCode();
   }
 
-  private static Client connect(String user, String origin) {
+  /** Opens a socket with the session cookie {@code cookie} (none when null). */
+  private static Client connect(String cookie, String origin) {
+    return connect(base, cookie, origin);
+  }
+
+  private static Client connect(String base, String cookie, String origin) {
     Client client = new Client();
     WebSocket.Builder builder = http.newWebSocketBuilder();
-    if (user != null) {
-      builder.header("Cookie", "test-session=" + user);
+    if (cookie != null) {
+      builder.header("Cookie", "foundry_session=" + cookie);
     }
     if (origin != null) {
       builder.header("Origin", origin);
@@ -482,6 +533,7 @@ class RealtimeEndpointTest {
   /** A reading client: frames arrive in a queue, one JSON object each. */
   private static final class Client implements WebSocket.Listener, AutoCloseable {
     final BlockingQueue<String> frames = new LinkedBlockingQueue<>();
+    final CompletableFuture<Void> closed = new CompletableFuture<>();
     private final StringBuilder partial = new StringBuilder();
     WebSocket socket;
 
@@ -496,6 +548,22 @@ class RealtimeEndpointTest {
       return null;
     }
 
+    @Override
+    public CompletionStage<?> onClose(WebSocket ws, int statusCode, String reason) {
+      closed.complete(null);
+      return null;
+    }
+
+    @Override
+    public void onError(WebSocket ws, Throwable error) {
+      closed.complete(null);
+    }
+
+    /** Waits until the server closes the socket (the test itself never closed it). */
+    void awaitClosedByTheServer() throws Exception {
+      closed.get(10, TimeUnit.SECONDS);
+    }
+
     void send(String text) {
       socket.sendText(text, true).orTimeout(10, TimeUnit.SECONDS).join();
     }
@@ -508,12 +576,15 @@ class RealtimeEndpointTest {
 
     @Override
     public void close() {
+      if (closed.isDone()) {
+        return;
+      }
       socket.sendClose(WebSocket.NORMAL_CLOSURE, "bye").orTimeout(10, TimeUnit.SECONDS).join();
     }
   }
 
   /** A raw client, so the test decides when (never) it reads. */
-  private static void handshake(Socket socket, String user) throws IOException {
+  private static void handshake(Socket socket, String cookie) throws IOException {
     String request =
         "GET /v1/realtime HTTP/1.1\r\n"
             + "Host: "
@@ -521,8 +592,8 @@ class RealtimeEndpointTest {
             + "\r\n"
             + "Upgrade: websocket\r\nConnection: Upgrade\r\n"
             + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
-            + "Cookie: test-session="
-            + user
+            + "Cookie: foundry_session="
+            + cookie
             + "\r\n\r\n";
     socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
     socket.getOutputStream().flush();

@@ -2,7 +2,9 @@ package dev.foundry.backend.http.rest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.foundry.backend.http.rest.Browser.Answer;
+import dev.foundry.backend.http.ApiServer;
+import dev.foundry.backend.http.Browser;
+import dev.foundry.backend.http.Browser.Answer;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.UUID;

@@ -3,7 +3,8 @@ package dev.foundry.backend.http.rest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.foundry.backend.http.rest.Browser.Answer;
+import dev.foundry.backend.http.ApiServer;
+import dev.foundry.backend.http.Browser.Answer;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Iterator;

@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.foundry.backend.http.rest.Browser.Answer;
+import dev.foundry.backend.http.ApiServer;
+import dev.foundry.backend.http.Browser;
+import dev.foundry.backend.http.Browser.Answer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

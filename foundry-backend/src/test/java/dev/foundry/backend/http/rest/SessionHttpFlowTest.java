@@ -5,6 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.foundry.backend.http.ApiServer;
+import dev.foundry.backend.http.Browser;
 import dev.foundry.backend.sandbox.SandboxAgentBin;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -3,6 +3,8 @@ package dev.foundry.backend.http.rest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.foundry.backend.http.ApiException;
+import dev.foundry.backend.http.ApiServer;
+import dev.foundry.backend.http.Browser;
 import dev.foundry.backend.http.auth.SignedInUser;
 import dev.foundry.backend.http.realtime.TopicAccess;
 import dev.foundry.shared.app.FoundryAppSnapshot;

@@ -1,4 +1,4 @@
-package dev.foundry.backend.http.rest;
+package dev.foundry.backend.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -14,7 +14,7 @@ import java.util.Optional;
  * A browser of one user: keeps the {@code foundry_session} cookie the server sets and sends it
  * back, over a real socket.
  */
-final class Browser {
+public final class Browser {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final HttpClient HTTP =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
@@ -22,17 +22,17 @@ final class Browser {
   private final String base;
   private String cookie;
 
-  Browser(String base) {
+  public Browser(String base) {
     this.base = base;
   }
 
   /** What came back: status, body (parsed when JSON), headers. */
-  record Answer(int status, String text, JsonNode json, HttpResponse<String> raw) {
-    String errorCode() {
+  public record Answer(int status, String text, JsonNode json, HttpResponse<String> raw) {
+    public String errorCode() {
       return json == null ? null : json.path("error").path("code").asText(null);
     }
 
-    List<String> setCookies() {
+    public List<String> setCookies() {
       return raw.headers().allValues("set-cookie");
     }
 
@@ -42,41 +42,41 @@ final class Browser {
     }
   }
 
-  String cookie() {
+  public String cookie() {
     return cookie;
   }
 
-  Browser withCookie(String value) {
+  public Browser withCookie(String value) {
     this.cookie = value;
     return this;
   }
 
   /** Signs in a local user (dev sign-in) and keeps the cookie. */
-  Answer signIn(String login) {
+  public Answer signIn(String login) {
     return post("/v1/auth/dev/sign-in", "{\"login\":\"" + login + "\"}");
   }
 
-  Answer get(String path) {
+  public Answer get(String path) {
     return send("GET", path, null, null);
   }
 
-  Answer post(String path, String json) {
+  public Answer post(String path, String json) {
     return send("POST", path, json, "application/json");
   }
 
-  Answer put(String path, String json) {
+  public Answer put(String path, String json) {
     return send("PUT", path, json, "application/json");
   }
 
-  Answer patch(String path, String json) {
+  public Answer patch(String path, String json) {
     return send("PATCH", path, json, "application/json");
   }
 
-  Answer delete(String path) {
+  public Answer delete(String path) {
     return send("DELETE", path, null, null);
   }
 
-  Answer send(String method, String path, String body, String contentType) {
+  public Answer send(String method, String path, String body, String contentType) {
     HttpRequest.Builder b =
         HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60));
     if (cookie != null) {

@@ -1,4 +1,4 @@
-package dev.foundry.backend.http.rest;
+package dev.foundry.backend.http;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
  * The real backend ({@link FoundryApp}) on a free loopback port with its data in a temporary
  * directory, configured through environment variables the way an operator configures it.
  */
-final class ApiServer implements AutoCloseable {
+public final class ApiServer implements AutoCloseable {
   private final FoundryApp app;
   private final Path dataDir;
 
@@ -25,7 +25,7 @@ final class ApiServer implements AutoCloseable {
     this.dataDir = dataDir;
   }
 
-  static ApiServer start(Path dir, Map<String, String> environment) {
+  public static ApiServer start(Path dir, Map<String, String> environment) {
     Map<String, String> env = new HashMap<>(environment);
     env.put("PORT", "0");
     env.put("FOUNDRY_DATA_DIR", dir.resolve("data").toString());
@@ -34,24 +34,24 @@ final class ApiServer implements AutoCloseable {
     return new ApiServer(FoundryApp.start(config, FoundrySettings.from(config)), dir);
   }
 
-  static ApiServer start(Path dir) {
+  public static ApiServer start(Path dir) {
     return start(dir, Map.of());
   }
 
-  FoundryApp app() {
+  public FoundryApp app() {
     return app;
   }
 
-  String base() {
+  public String base() {
     return "http://127.0.0.1:" + app.port();
   }
 
-  Browser browser() {
+  public Browser browser() {
     return new Browser(base());
   }
 
   /** A bare git repository on disk, for {@code POST .../repos} with a {@code file://} URL. */
-  String bareRepository(String name) throws Exception {
+  public String bareRepository(String name) throws Exception {
     Path repo = dataDir.resolve("remotes").resolve(name + ".git");
     Files.createDirectories(repo);
     Process git =
