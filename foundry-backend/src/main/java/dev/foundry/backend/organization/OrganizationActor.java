@@ -584,6 +584,12 @@ public final class OrganizationActor
       // Only tasks this organization created push summaries; anything else is a stray.
       return Decision.reject("task_not_found", "no task " + (s == null ? null : s.id()));
     }
+    WorkspaceTaskSummary held = tables.taskSummary(s.id());
+    if (held != null && s.updatedAtMs() < held.updatedAtMs()) {
+      // The outbox delivers at least once and in no order (a retry after "overloaded" can come
+      // after a newer summary): an older summary must not replace a newer one.
+      return Decision.reply(false);
+    }
     return Decision.persist(new TaskSummaryApplied(s)).thenReply(() -> true);
   }
 

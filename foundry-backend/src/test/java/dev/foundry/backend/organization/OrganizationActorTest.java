@@ -7,6 +7,7 @@ import static org.assertj.core.groups.Tuple.tuple;
 import static org.awaitility.Awaitility.await;
 
 import dev.foundry.backend.organization.OrganizationActor.AddRepository;
+import dev.foundry.backend.organization.OrganizationActor.ApplyTaskSummaryUpdate;
 import dev.foundry.backend.organization.OrganizationActor.CreateTask;
 import dev.foundry.backend.organization.OrganizationActor.GetOrganization;
 import dev.foundry.backend.organization.OrganizationActor.GetOrganizationSummary;
@@ -204,6 +205,47 @@ class OrganizationActorTest {
     assertThat(published).isNotEmpty();
     assertThat(published.get(published.size() - 1).payload())
         .isInstanceOf(OrganizationUpdated.class);
+  }
+
+  @Test
+  void anOlderSummaryArrivingLateDoesNotReplaceANewerOne() {
+    RepoRecord repo = product.addRepository(org, "file:///srv/git/acme/late.git");
+    TaskRecord task = product.createTask(org, repo.repoId(), "Order matters", null);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> product.summary(org, task.taskId()).status() == TaskStatus.IDLE);
+    WorkspaceTaskSummary current = product.summary(org, task.taskId());
+    long t = current.updatedAtMs();
+    assertThat(
+            await(
+                product
+                    .org(org)
+                    .ask(new ApplyTaskSummaryUpdate(titled(current, "newer", t + 2000)))))
+        .isEqualTo(true);
+    // A retried delivery of an older summary comes last: it is ignored, not applied.
+    assertThat(
+            await(
+                product
+                    .org(org)
+                    .ask(new ApplyTaskSummaryUpdate(titled(current, "older", t + 1000)))))
+        .isEqualTo(false);
+    assertThat(product.summary(org, task.taskId()).title()).isEqualTo("newer");
+  }
+
+  private static WorkspaceTaskSummary titled(WorkspaceTaskSummary s, String title, long at) {
+    return new WorkspaceTaskSummary(
+        s.id(),
+        s.repoId(),
+        title,
+        s.status(),
+        s.repoName(),
+        at,
+        s.branch(),
+        s.pullRequest(),
+        s.activeSessionId(),
+        s.sessionsSummary(),
+        s.primaryUserLogin(),
+        s.primaryUserAvatarUrl());
   }
 
   @Test
