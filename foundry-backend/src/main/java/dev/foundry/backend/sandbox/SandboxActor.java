@@ -912,15 +912,11 @@ public final class SandboxActor
   }
 
   private Decision refreshGitState(RefreshGitState cmd, SandboxTables t) {
-    SandboxTables.RepositoryView repo = t.repository();
-    if (repo == null) {
-      return Decision.reject("no_repository", "nothing is cloned into the sandbox yet");
-    }
-    return withSandbox(
+    return withRepository(
         t,
-        sb ->
+        (git, dir) ->
             Decision.after(
-                SandboxGitState.collect(new SandboxGit(sb.client(), sb.homeDir()), repo.dir()),
+                SandboxGitState.collect(git, dir),
                 state ->
                     Decision.persist(new GitStateRefreshed(state, now())).thenReply(() -> state)));
   }
@@ -1011,46 +1007,44 @@ public final class SandboxActor
   private record Pushed(String branch, String headCommit, GitState state) {}
 
   private Decision syncBranch(SyncBranch cmd, SandboxTables t) {
-    SandboxTables.RepositoryView repo = t.repository();
-    if (repo == null) {
-      return Decision.reject("no_repository", "nothing is cloned into the sandbox yet");
-    }
-    return withSandbox(
+    return withRepository(
         t,
-        sb -> {
-          SandboxGit git = new SandboxGit(sb.client(), sb.homeDir());
-          return Decision.after(
-              BranchSync.sync(git, repo.dir()),
-              synced ->
-                  Decision.persist(
-                          new BranchSynced(
-                              synced.base(), synced.baseCommit(), synced.headCommit(), now()),
-                          new GitStateRefreshed(synced.state(), now()))
-                      .thenReply(synced::state),
-              failure -> gitRejection("git_sync_failed", failure));
-        });
+        (git, dir) ->
+            Decision.after(
+                BranchSync.sync(git, dir),
+                synced -> branchSynced(synced, false),
+                failure -> gitRejection("git_sync_failed", failure)));
   }
 
   private Decision mergeBranch(MergeBranch cmd, SandboxTables t) {
+    return withRepository(
+        t,
+        (git, dir) ->
+            Decision.after(
+                BranchSync.merge(git, dir),
+                merged -> branchSynced(merged, true),
+                failure -> gitRejection("git_merge_failed", failure)));
+  }
+
+  private static Decision branchSynced(BranchSync.Synced s, boolean merged) {
+    long at = now();
+    List<Event> events = new ArrayList<>();
+    events.add(new BranchSynced(s.base(), s.baseCommit(), s.headCommit(), at));
+    if (merged) {
+      events.add(new BranchMerged(s.base(), s.headCommit(), at));
+    }
+    events.add(new GitStateRefreshed(s.state(), at));
+    return Decision.persist(events).thenReply(s::state);
+  }
+
+  /** Runs {@code work} with git in the cloned repository; refused before anything is cloned. */
+  private Decision withRepository(
+      SandboxTables t, java.util.function.BiFunction<SandboxGit, String, Decision> work) {
     SandboxTables.RepositoryView repo = t.repository();
     if (repo == null) {
       return Decision.reject("no_repository", "nothing is cloned into the sandbox yet");
     }
-    return withSandbox(
-        t,
-        sb -> {
-          SandboxGit git = new SandboxGit(sb.client(), sb.homeDir());
-          return Decision.after(
-              BranchSync.merge(git, repo.dir()),
-              merged ->
-                  Decision.persist(
-                          new BranchSynced(
-                              merged.base(), merged.baseCommit(), merged.headCommit(), now()),
-                          new BranchMerged(merged.base(), merged.headCommit(), now()),
-                          new GitStateRefreshed(merged.state(), now()))
-                      .thenReply(merged::state),
-              failure -> gitRejection("git_merge_failed", failure));
-        });
+    return withSandbox(t, sb -> work.apply(new SandboxGit(sb.client(), sb.homeDir()), repo.dir()));
   }
 
   /** A git failure as the caller sees it: a conflict keeps its own code, the rest {@code code}. */

@@ -1,6 +1,8 @@
 package dev.foundry.backend.sandbox;
 
 import static dev.foundry.backend.runtime.RuntimeFixture.await;
+import static dev.foundry.backend.testing.Git.commitAll;
+import static dev.foundry.backend.testing.Git.git;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -82,7 +84,7 @@ class SandboxActorTest {
     provider =
         new LocalSandboxProvider(
             LocalSandboxSettings.of(tmp.resolve("sandboxes"), SandboxAgentBin.path(), io));
-    remoteUrl = seedRemote();
+    remoteUrl = "file://" + dev.foundry.backend.testing.Git.seedRemote(tmp);
     fixture = new RuntimeFixture(tmp.resolve("data"), List.of(SandboxActor.KIND));
     configureHost();
   }
@@ -444,19 +446,6 @@ class SandboxActorTest {
         .isInstanceOf(CommandRejectedException.class);
   }
 
-  private static void commitAll(Path dir, String message) throws Exception {
-    git(dir, "add", "-A");
-    git(
-        dir,
-        "-c",
-        "user.name=Agent",
-        "-c",
-        "user.email=agent@example.com",
-        "commit",
-        "-m",
-        message);
-  }
-
   private static String gitOut(Path dir, String... args) throws Exception {
     List<String> cmd = new ArrayList<>(List.of("git"));
     cmd.addAll(List.of(args));
@@ -514,30 +503,5 @@ class SandboxActorTest {
     assertThatThrownBy(() -> await(ref.ask(new SendMessage("s1", "hello", null))))
         .isInstanceOf(CommandRejectedException.class)
         .hasMessageContaining("closed");
-  }
-
-  // --- a file:// remote with one commit on main
-
-  private String seedRemote() throws Exception {
-    Path remote = tmp.resolve("remote.git");
-    Path seed = tmp.resolve("seed");
-    git(tmp, "init", "--bare", "-b", "main", remote.toString());
-    git(tmp, "init", "-b", "main", seed.toString());
-    Files.writeString(seed.resolve("README.md"), "# demo\n");
-    git(seed, "add", "README.md");
-    git(seed, "-c", "user.name=Seed", "-c", "user.email=seed@example.com", "commit", "-m", "seed");
-    String url = "file://" + remote;
-    git(seed, "push", url, "main");
-    return url;
-  }
-
-  private static void git(Path dir, String... args) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of("git"));
-    cmd.addAll(List.of(args));
-    Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
-      throw new IllegalStateException("git " + List.of(args) + " failed: " + out);
-    }
   }
 }

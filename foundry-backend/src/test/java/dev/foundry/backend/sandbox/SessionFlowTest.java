@@ -1,6 +1,8 @@
 package dev.foundry.backend.sandbox;
 
 import static dev.foundry.backend.runtime.RuntimeFixture.await;
+import static dev.foundry.backend.testing.Git.commitAll;
+import static dev.foundry.backend.testing.Git.git;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -21,7 +23,6 @@ import dev.foundry.shared.contracts.TaskStatus;
 import dev.foundry.shared.workspace.WorkspaceSessionStatus;
 import dev.foundry.shared.workspace.WorkspaceSessionSummary;
 import dev.foundry.shared.workspace.WorkspaceTaskDetail;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -67,7 +68,7 @@ class SessionFlowTest {
     provider =
         new LocalSandboxProvider(
             LocalSandboxSettings.of(tmp.resolve("sandboxes"), SandboxAgentBin.path(), io));
-    remote = seedRemote();
+    remote = dev.foundry.backend.testing.Git.seedRemote(tmp);
     product = new ProductFixture(tmp.resolve("data"), KINDS);
     configureHost();
     org = product.newPersonalOrganization(owner.userId());
@@ -338,32 +339,5 @@ class SessionFlowTest {
         await(product.user(owner.userId()).query(new UserActor.GetTaskState(record.taskId())));
     UserTaskState.SessionState s = state == null ? null : state.session(sessionId);
     return s != null && s.unread();
-  }
-
-  private Path seedRemote() throws Exception {
-    Path bare = tmp.resolve("remote.git");
-    Path seed = tmp.resolve("seed");
-    git(tmp, "init", "--bare", "-b", "main", bare.toString());
-    git(tmp, "init", "-b", "main", seed.toString());
-    Files.writeString(seed.resolve("README.md"), "# demo\n");
-    commitAll(seed, "seed");
-    git(seed, "push", "file://" + bare, "main");
-    return bare;
-  }
-
-  private static void commitAll(Path dir, String message) throws Exception {
-    git(dir, "add", "-A");
-    git(dir, "-c", "user.name=Test", "-c", "user.email=test@example.com", "commit", "-m", message);
-  }
-
-  private static String git(Path dir, String... args) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of("git"));
-    cmd.addAll(List.of(args));
-    Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
-      throw new IllegalStateException("git " + List.of(args) + " failed: " + out);
-    }
-    return out.strip();
   }
 }

@@ -1,5 +1,6 @@
 package dev.foundry.backend.http.rest;
 
+import static dev.foundry.backend.testing.Git.git;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -11,12 +12,8 @@ import dev.foundry.backend.sandbox.SandboxAgentBin;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletionStage;
@@ -53,7 +50,7 @@ class SessionHttpFlowTest {
     bob = server.browser();
     org = alice.signIn("alice").json().path("activeOrganizationId").asText();
     bob.signIn("bob");
-    remote = seedRemote();
+    remote = dev.foundry.backend.testing.Git.seedRemote(dir).toUri().toString();
   }
 
   @AfterEach
@@ -252,29 +249,6 @@ class SessionHttpFlowTest {
   private static JsonNode created(Browser.Answer answer) {
     assertThat(answer.status()).as("%s", answer).isEqualTo(201);
     return answer.json();
-  }
-
-  private String seedRemote() throws Exception {
-    Path bare = dir.resolve("remote.git");
-    Path seed = dir.resolve("seed");
-    git(dir, "init", "--bare", "-b", "main", bare.toString());
-    git(dir, "init", "-b", "main", seed.toString());
-    Files.writeString(seed.resolve("README.md"), "# demo\n");
-    git(seed, "add", "README.md");
-    git(seed, "-c", "user.name=Seed", "-c", "user.email=seed@example.com", "commit", "-m", "seed");
-    git(seed, "push", bare.toUri().toString(), "main");
-    return bare.toUri().toString();
-  }
-
-  private static String git(Path dir, String... args) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of("git"));
-    cmd.addAll(List.of(args));
-    Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
-      throw new IllegalStateException("git " + List.of(args) + " failed: " + out);
-    }
-    return out;
   }
 
   /** A realtime client with the browser's session cookie; frames queue up as JSON objects. */
