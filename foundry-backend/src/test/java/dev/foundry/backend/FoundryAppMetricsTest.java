@@ -7,8 +7,8 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.foundry.backend.config.FoundryConfig;
 import dev.foundry.backend.config.FoundrySettings;
-import dev.foundry.backend.organization.OrganizationActor;
 import dev.foundry.backend.organization.OrganizationIds;
+import dev.foundry.backend.protocol.OrganizationProtocol;
 import dev.foundry.shared.app.FoundryOrganizationMember;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -37,10 +37,10 @@ class FoundryAppMetricsTest {
       await(
           app.runtime()
               .getOrCreate(
-                  OrganizationActor.KIND,
-                  OrganizationActor.key(OrganizationIds.personal("metrics")))
+                  OrganizationProtocol.TYPE,
+                  OrganizationProtocol.key(OrganizationIds.personal("metrics")))
               .ask(
-                  new OrganizationActor.InitializeOrganization(
+                  new OrganizationProtocol.InitializeOrganization(
                       "personal",
                       "metrics",
                       "Personal metrics",

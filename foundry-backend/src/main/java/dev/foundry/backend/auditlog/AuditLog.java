@@ -1,85 +1,33 @@
 package dev.foundry.backend.auditlog;
 
+import static dev.foundry.backend.protocol.AuditLogProtocol.DEFAULT_LIMIT;
+import static dev.foundry.backend.protocol.AuditLogProtocol.MAX_LIMIT;
+
 import com.fasterxml.jackson.annotation.JsonTypeName;
-import dev.foundry.backend.runtime.ActorKey;
+import dev.foundry.backend.protocol.AuditLogProtocol;
+import dev.foundry.backend.protocol.AuditLogProtocol.Append;
+import dev.foundry.backend.protocol.AuditLogProtocol.Command;
+import dev.foundry.backend.protocol.AuditLogProtocol.ListEntries;
 import dev.foundry.backend.runtime.ActorKind;
-import dev.foundry.backend.runtime.ActorQuery;
 import dev.foundry.backend.runtime.ActorSetup;
 import dev.foundry.backend.runtime.CommandRejectedException;
 import dev.foundry.backend.runtime.Decision;
 import dev.foundry.backend.runtime.DurableActor;
-import dev.foundry.backend.runtime.DurableCommand;
 import dev.foundry.backend.runtime.DurableEvent;
-import dev.foundry.backend.runtime.DurableRuntime;
 import dev.foundry.backend.runtime.Handlers;
 import dev.foundry.shared.contracts.AuditLogEvent;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.CompletionStage;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * An organization's audit log: key {@code ["org", orgId, "audit-log"]}. Appends are queued commands
  * (durable once acknowledged); reads are queries, newest first, paged with {@code before}.
  */
 public final class AuditLog
-    extends DurableActor<AuditLog.Command<?>, AuditLog.Event, AuditLogTables> {
-  private static final Logger log = LoggerFactory.getLogger(AuditLog.class);
-
-  public static final int DEFAULT_LIMIT = 100;
-  public static final int MAX_LIMIT = 500;
-
+    extends DurableActor<AuditLogProtocol.Command<?>, AuditLog.Event, AuditLogTables> {
   // 1. Kind and key ---------------------------------------------------------------------------
 
   public static final ActorKind<Command<?>, Event, AuditLogTables> KIND =
-      ActorKind.define("audit-log", Command.class, Event.class, AuditLogTables::new, AuditLog::new);
-
-  public static ActorKey key(String organizationId) {
-    return ActorKey.of("org", organizationId, "audit-log");
-  }
-
-  /**
-   * Appends {@code entry} to the organization's log without waiting for it: the caller is never
-   * affected by an audit failure, which is logged here instead.
-   */
-  public static CompletionStage<String> record(
-      DurableRuntime runtime, String organizationId, Append entry) {
-    CompletionStage<String> sent = runtime.getOrCreate(KIND, key(organizationId)).tell(entry);
-    sent.whenComplete(
-        (id, failure) -> {
-          if (failure != null) {
-            log.warn(
-                "audit entry {} of organization {} not recorded: {}",
-                entry.kind(),
-                organizationId,
-                failure.toString());
-          }
-        });
-    return sent;
-  }
-
-  // 2. Commands -------------------------------------------------------------------------------
-
-  public sealed interface Command<R> extends DurableCommand<R> {}
-
-  /**
-   * Adds an entry; answers its id. {@code dedupeKey} (optional) makes a re-sent append a no-op that
-   * answers the first entry's id.
-   */
-  @JsonTypeName("audit-log.append")
-  public record Append(
-      String kind,
-      String repoId,
-      String taskId,
-      String branchName,
-      Map<String, Object> payload,
-      String dedupeKey)
-      implements Command<Long> {
-    public Append {
-      payload = payload == null ? Map.of() : Map.copyOf(payload);
-    }
-  }
+      ActorKind.bind(AuditLogProtocol.TYPE, Event.class, AuditLogTables::new, AuditLog::new);
 
   // 3. Events ---------------------------------------------------------------------------------
 
@@ -96,24 +44,6 @@ public final class AuditLog
       long createdAt,
       String dedupeKey)
       implements Event {}
-
-  // 4. Queries --------------------------------------------------------------------------------
-
-  /**
-   * Entries newest first, AND-filtered by the non-null fields; {@code before} (an entry id) pages
-   * to older entries; {@code limit} 1..500, default 100.
-   */
-  public record ListEntries(
-      String repoId, String taskId, String branchName, String kind, Integer limit, Long before)
-      implements ActorQuery<List<AuditLogEvent>> {
-    public static ListEntries newest(int limit) {
-      return new ListEntries(null, null, null, null, limit, null);
-    }
-
-    public static ListEntries ofTask(String taskId) {
-      return new ListEntries(null, taskId, null, null, null, null);
-    }
-  }
 
   // 5. Handlers -------------------------------------------------------------------------------
 

@@ -1,7 +1,6 @@
 package dev.foundry.backend.auditlog;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.foundry.backend.protocol.AuditLogProtocol;
 import dev.foundry.backend.runtime.ActorTables;
 import dev.foundry.shared.contracts.AuditLogEvent;
 import java.sql.Connection;
@@ -15,7 +14,6 @@ import java.util.TreeMap;
 
 /** The audit log's one table, {@code events}. */
 public final class AuditLogTables extends ActorTables<AuditLog.Event> {
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   AuditLogTables(Connection db) {
     super(db);
@@ -43,11 +41,7 @@ public final class AuditLogTables extends ActorTables<AuditLog.Event> {
 
   /** Keys sorted, so the same payload always prints the same. */
   static String toJson(Map<String, Object> payload) {
-    try {
-      return JSON.writeValueAsString(new TreeMap<>(payload));
-    } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException("audit payload is not JSON: " + e.getMessage(), e);
-    }
+    return json(new TreeMap<>(payload));
   }
 
   long nextId() {
@@ -71,7 +65,7 @@ public final class AuditLogTables extends ActorTables<AuditLog.Event> {
     }
   }
 
-  List<AuditLogEvent> list(String organizationId, AuditLog.ListEntries q, int limit) {
+  List<AuditLogEvent> list(String organizationId, AuditLogProtocol.ListEntries q, int limit) {
     StringBuilder sql =
         new StringBuilder(
             "SELECT id, repo_id, task_id, branch_name, kind, payload_json, created_at"

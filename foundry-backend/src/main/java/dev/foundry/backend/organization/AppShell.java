@@ -1,9 +1,10 @@
 package dev.foundry.backend.organization;
 
-import dev.foundry.backend.organization.OrganizationActor.FindSession;
-import dev.foundry.backend.organization.OrganizationActor.GetOrganization;
+import dev.foundry.backend.protocol.OrganizationProtocol;
+import dev.foundry.backend.protocol.OrganizationProtocol.FindSession;
+import dev.foundry.backend.protocol.OrganizationProtocol.GetOrganization;
+import dev.foundry.backend.protocol.UserProtocol;
 import dev.foundry.backend.runtime.DurableRuntime;
-import dev.foundry.backend.user.UserActor;
 import dev.foundry.shared.app.FoundryAppSnapshot;
 import dev.foundry.shared.app.FoundryAppSnapshot.ProviderCredentials;
 import dev.foundry.shared.app.FoundryOrganization;
@@ -25,7 +26,7 @@ public final class AppShell {
   public static CompletionStage<FoundryAppSnapshot> snapshot(
       DurableRuntime runtime, String sessionId) {
     return runtime
-        .getOrCreate(OrganizationActor.KIND, OrganizationActor.key(OrganizationIds.APP))
+        .getOrCreate(OrganizationProtocol.TYPE, OrganizationProtocol.key(OrganizationIds.APP))
         .query(new FindSession(sessionId))
         .thenCompose(
             session ->
@@ -41,10 +42,10 @@ public final class AppShell {
   public static CompletionStage<FoundryAppSnapshot> snapshotForUser(
       DurableRuntime runtime, String userId, String activeOrganizationId) {
     // Reads use get: building a snapshot never creates a user or an organization.
-    var user = runtime.get(UserActor.KIND, UserActor.key(userId));
-    CompletionStage<FoundryUser> profile = user.queryIfExists(new UserActor.GetProfile());
+    var user = runtime.get(UserProtocol.TYPE, UserProtocol.key(userId));
+    CompletionStage<FoundryUser> profile = user.queryIfExists(new UserProtocol.GetProfile());
     CompletionStage<ProviderCredentials> credentials =
-        user.queryIfExists(new UserActor.GetProviderCredentialStatus());
+        user.queryIfExists(new UserProtocol.GetProviderCredentialStatus());
     return profile.thenCompose(
         p -> {
           if (p == null) {
@@ -54,7 +55,7 @@ public final class AppShell {
           for (String id : p.eligibleOrganizationIds()) {
             orgs.add(
                 runtime
-                    .get(OrganizationActor.KIND, OrganizationActor.key(id))
+                    .get(OrganizationProtocol.TYPE, OrganizationProtocol.key(id))
                     .queryIfExists(new GetOrganization())
                     .toCompletableFuture());
           }

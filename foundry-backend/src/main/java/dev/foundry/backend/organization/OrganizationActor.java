@@ -1,10 +1,43 @@
 package dev.foundry.backend.organization;
 
 import com.fasterxml.jackson.annotation.JsonTypeName;
-import dev.foundry.backend.auditlog.AuditLog;
+import dev.foundry.backend.protocol.AuditLogProtocol;
+import dev.foundry.backend.protocol.OrganizationProtocol;
+import dev.foundry.backend.protocol.OrganizationProtocol.AddRepository;
+import dev.foundry.backend.protocol.OrganizationProtocol.ApplyTaskSummaryUpdate;
+import dev.foundry.backend.protocol.OrganizationProtocol.Command;
+import dev.foundry.backend.protocol.OrganizationProtocol.CreateTask;
+import dev.foundry.backend.protocol.OrganizationProtocol.FindSession;
+import dev.foundry.backend.protocol.OrganizationProtocol.FindTaskForBranch;
+import dev.foundry.backend.protocol.OrganizationProtocol.FindUserByAccount;
+import dev.foundry.backend.protocol.OrganizationProtocol.FindUserByEmail;
+import dev.foundry.backend.protocol.OrganizationProtocol.GetOrganization;
+import dev.foundry.backend.protocol.OrganizationProtocol.GetOrganizationSummary;
+import dev.foundry.backend.protocol.OrganizationProtocol.GetRepository;
+import dev.foundry.backend.protocol.OrganizationProtocol.GetTaskIndexEntry;
+import dev.foundry.backend.protocol.OrganizationProtocol.IndexAccount;
+import dev.foundry.backend.protocol.OrganizationProtocol.IndexEmail;
+import dev.foundry.backend.protocol.OrganizationProtocol.IndexSession;
+import dev.foundry.backend.protocol.OrganizationProtocol.InitializeOrganization;
+import dev.foundry.backend.protocol.OrganizationProtocol.ListRepos;
+import dev.foundry.backend.protocol.OrganizationProtocol.ListTasks;
+import dev.foundry.backend.protocol.OrganizationProtocol.LocalSignIn;
+import dev.foundry.backend.protocol.OrganizationProtocol.MaterializeTask;
+import dev.foundry.backend.protocol.OrganizationProtocol.RefreshTaskSummariesForBranches;
+import dev.foundry.backend.protocol.OrganizationProtocol.RefreshTaskSummaryForBranch;
+import dev.foundry.backend.protocol.OrganizationProtocol.RemoveMember;
+import dev.foundry.backend.protocol.OrganizationProtocol.RemoveSession;
+import dev.foundry.backend.protocol.OrganizationProtocol.RemoveTaskSummary;
+import dev.foundry.backend.protocol.OrganizationProtocol.SelectOrganization;
+import dev.foundry.backend.protocol.OrganizationProtocol.SessionEntry;
+import dev.foundry.backend.protocol.OrganizationProtocol.SignInLocalUser;
+import dev.foundry.backend.protocol.OrganizationProtocol.TaskIndexEntry;
+import dev.foundry.backend.protocol.OrganizationProtocol.UpdateProfile;
+import dev.foundry.backend.protocol.OrganizationProtocol.UpsertMember;
+import dev.foundry.backend.protocol.TaskProtocol;
+import dev.foundry.backend.protocol.UserProtocol;
 import dev.foundry.backend.runtime.ActorKey;
 import dev.foundry.backend.runtime.ActorKind;
-import dev.foundry.backend.runtime.ActorQuery;
 import dev.foundry.backend.runtime.ActorSetup;
 import dev.foundry.backend.runtime.Decision;
 import dev.foundry.backend.runtime.DurableActor;
@@ -13,9 +46,6 @@ import dev.foundry.backend.runtime.DurableEvent;
 import dev.foundry.backend.runtime.Handlers;
 import dev.foundry.backend.runtime.Outbound;
 import dev.foundry.backend.runtime.Publication;
-import dev.foundry.backend.task.TaskActor;
-import dev.foundry.backend.task.TaskOwner;
-import dev.foundry.backend.user.UserActor;
 import dev.foundry.shared.app.FoundryOrganization;
 import dev.foundry.shared.app.FoundryOrganizationMember;
 import dev.foundry.shared.app.FoundryUser;
@@ -24,7 +54,6 @@ import dev.foundry.shared.contracts.TaskRecord;
 import dev.foundry.shared.contracts.TaskStatus;
 import dev.foundry.shared.realtime.AppUpdated;
 import dev.foundry.shared.realtime.OrganizationUpdated;
-import dev.foundry.shared.workspace.OrganizationSummarySnapshot;
 import dev.foundry.shared.workspace.WorkspacePullRequestSummary;
 import dev.foundry.shared.workspace.WorkspaceTaskSummary;
 import java.security.SecureRandom;
@@ -51,7 +80,7 @@ import java.util.concurrent.CompletionStage;
  */
 public final class OrganizationActor
     extends DurableActor<
-        OrganizationActor.Command<?>, OrganizationActor.Event, OrganizationTables> {
+        OrganizationProtocol.Command<?>, OrganizationActor.Event, OrganizationTables> {
 
   private static final SecureRandom RANDOM = new SecureRandom();
   public static final int MAX_BRANCHES_PER_REFRESH = 500;
@@ -59,133 +88,8 @@ public final class OrganizationActor
   // 1. Kind and key ---------------------------------------------------------------------------
 
   public static final ActorKind<Command<?>, Event, OrganizationTables> KIND =
-      ActorKind.define(
-          "organization",
-          Command.class,
-          Event.class,
-          OrganizationTables::new,
-          OrganizationActor::new);
-
-  public static ActorKey key(String organizationId) {
-    return ActorKey.of("org", organizationId);
-  }
-
-  // 2. Commands: real organization ------------------------------------------------------------
-
-  public sealed interface Command<R> extends DurableCommand<R> {}
-
-  /** Marker of the commands only a real organization accepts. */
-  public sealed interface OrganizationCommand<R> extends Command<R> {}
-
-  /** Marker of the commands only the {@code app} instance accepts. */
-  public sealed interface AppCommand<R> extends Command<R> {}
-
-  /**
-   * Creates the organization (or refreshes its owner member): {@code kind} is personal or
-   * organization; the member becomes owner (personal) or admin.
-   */
-  @JsonTypeName("organization.initialize")
-  public record InitializeOrganization(
-      String kind, String githubLogin, String displayName, FoundryOrganizationMember member)
-      implements OrganizationCommand<FoundryOrganization> {}
-
-  /** Changes the non-blank fields of the profile. */
-  @JsonTypeName("organization.update-profile")
-  public record UpdateProfile(String displayName, String slug, String primaryDomain)
-      implements OrganizationCommand<FoundryOrganization> {}
-
-  @JsonTypeName("organization.upsert-member")
-  public record UpsertMember(FoundryOrganizationMember member)
-      implements OrganizationCommand<FoundryOrganization> {}
-
-  @JsonTypeName("organization.remove-member")
-  public record RemoveMember(String memberId) implements OrganizationCommand<FoundryOrganization> {}
-
-  /** Adds a repository by remote URL (idempotent: the same URL answers the same record). */
-  @JsonTypeName("organization.add-repository")
-  public record AddRepository(String remoteUrl, String defaultBranch)
-      implements OrganizationCommand<RepoRecord> {}
-
-  /**
-   * A user creates a task: the only path, with {@link MaterializeTask}, that creates a task actor.
-   * {@code onBranch} adopts an existing branch; otherwise the branch is {@code explicitBranchName}
-   * or a generated one.
-   */
-  @JsonTypeName("organization.create-task")
-  public record CreateTask(
-      String repoId,
-      String task,
-      String explicitTitle,
-      String explicitBranchName,
-      String onBranch,
-      String sandboxProviderId,
-      TaskOwner owner,
-      String model)
-      implements OrganizationCommand<TaskRecord> {}
-
-  /**
-   * A user opens a task: a virtual task gets its actor now (initialized from its summary); a real
-   * task answers its record.
-   */
-  @JsonTypeName("organization.materialize-task")
-  public record MaterializeTask(String taskId) implements OrganizationCommand<TaskRecord> {}
-
-  /** A task pushes its summary up (upstream {@code applyTaskSummaryUpdate}). */
-  @JsonTypeName("organization.apply-task-summary-update")
-  public record ApplyTaskSummaryUpdate(WorkspaceTaskSummary taskSummary)
-      implements OrganizationCommand<Boolean> {}
-
-  @JsonTypeName("organization.remove-task-summary")
-  public record RemoveTaskSummary(String taskId) implements OrganizationCommand<Boolean> {}
-
-  /**
-   * The bulk path (GitHub sync, webhooks): a pull request appeared, changed or went away on a
-   * branch. It never creates a task actor: a new branch becomes a virtual task, and only tasks that
-   * already have an actor are told.
-   */
-  @JsonTypeName("organization.refresh-task-summary-for-branch")
-  public record RefreshTaskSummaryForBranch(
-      String repoId, String branchName, WorkspacePullRequestSummary pullRequest, String repoName)
-      implements OrganizationCommand<Boolean> {}
-
-  /**
-   * The bulk path for many branches in one command (one journal write): what a repository sync
-   * sends instead of one command per pull request. At most 500 branches.
-   */
-  @JsonTypeName("organization.refresh-task-summaries-for-branches")
-  public record RefreshTaskSummariesForBranches(List<RefreshTaskSummaryForBranch> branches)
-      implements OrganizationCommand<Boolean> {}
-
-  // 2b. Commands: app instance ----------------------------------------------------------------
-
-  @JsonTypeName("organization.app.index-session")
-  public record IndexSession(String sessionId, String userId) implements AppCommand<Boolean> {}
-
-  @JsonTypeName("organization.app.remove-session")
-  public record RemoveSession(String sessionId) implements AppCommand<Boolean> {}
-
-  @JsonTypeName("organization.app.index-email")
-  public record IndexEmail(String email, String userId) implements AppCommand<Boolean> {}
-
-  @JsonTypeName("organization.app.index-account")
-  public record IndexAccount(String providerId, String accountId, String userId)
-      implements AppCommand<Boolean> {}
-
-  /** Makes {@code organizationId} the session's active one; it must be eligible for its user. */
-  @JsonTypeName("organization.app.select-organization")
-  public record SelectOrganization(String sessionId, String organizationId)
-      implements AppCommand<String> {}
-
-  /**
-   * Signs in a local user without GitHub: their user record, their personal organization {@code
-   * personal-<slug(login)>} (created and owned by them), and the session, active on it.
-   */
-  @JsonTypeName("organization.app.sign-in-local-user")
-  public record SignInLocalUser(String sessionId, String login, String name, String email)
-      implements AppCommand<LocalSignIn> {}
-
-  /** Who a local sign-in made: the user id and their personal organization. */
-  public record LocalSignIn(String userId, String organizationId) {}
+      ActorKind.bind(
+          OrganizationProtocol.TYPE, Event.class, OrganizationTables::new, OrganizationActor::new);
 
   // 3. Events ---------------------------------------------------------------------------------
 
@@ -261,41 +165,6 @@ public final class OrganizationActor
   public record ActiveOrganizationSelected(
       String sessionId, String userId, String organizationId, long at) implements Event {}
 
-  // 4. Queries --------------------------------------------------------------------------------
-
-  /** The organization as the app snapshot shows it; null until initialized. */
-  public record GetOrganization() implements ActorQuery<FoundryOrganization> {}
-
-  /** The full summary the organization page shows (and {@code organizationUpdated} carries). */
-  public record GetOrganizationSummary() implements ActorQuery<OrganizationSummarySnapshot> {}
-
-  public record ListRepos() implements ActorQuery<List<RepoRecord>> {}
-
-  public record GetRepository(String repoId) implements ActorQuery<RepoRecord> {}
-
-  /** Task summaries newest first, archived included; {@code repoId} null for all. */
-  public record ListTasks(String repoId) implements ActorQuery<List<WorkspaceTaskSummary>> {}
-
-  /** Where a task lives, without ever creating its actor; null when unknown. */
-  public record GetTaskIndexEntry(String taskId) implements ActorQuery<TaskIndexEntry> {}
-
-  public record FindTaskForBranch(String repoId, String branchName) implements ActorQuery<String> {}
-
-  public record TaskIndexEntry(
-      String taskId, String repoId, String branchName, String title, boolean actorCreated) {}
-
-  /** App: the session's user and active organization; null when unknown. */
-  public record FindSession(String sessionId) implements ActorQuery<SessionEntry> {}
-
-  /** {@code createdAt} (epoch ms) is when the session was first indexed: its age decides expiry. */
-  public record SessionEntry(
-      String sessionId, String userId, String activeOrganizationId, long createdAt) {}
-
-  public record FindUserByEmail(String email) implements ActorQuery<String> {}
-
-  public record FindUserByAccount(String providerId, String accountId)
-      implements ActorQuery<String> {}
-
   // 5. Handlers -------------------------------------------------------------------------------
 
   private OrganizationActor(ActorSetup<OrganizationTables> setup) {
@@ -312,24 +181,26 @@ public final class OrganizationActor
 
   @Override
   protected void handlers(Handlers<Command<?>, OrganizationTables> on) {
-    on.command(InitializeOrganization.class, org(this::initialize))
-        .command(UpdateProfile.class, org(this::updateProfile))
-        .command(UpsertMember.class, org(this::upsertMember))
-        .command(RemoveMember.class, org(this::removeMember))
-        .command(AddRepository.class, org(this::addRepository))
-        .command(CreateTask.class, org(this::createTask))
-        .command(MaterializeTask.class, org(this::materializeTask))
-        .command(ApplyTaskSummaryUpdate.class, org(this::applyTaskSummaryUpdate))
-        .command(RemoveTaskSummary.class, org(this::removeTaskSummary))
-        .command(RefreshTaskSummaryForBranch.class, org(this::refreshTaskSummaryForBranch))
-        .command(RefreshTaskSummariesForBranches.class, org(this::refreshTaskSummariesForBranches))
-        .command(IndexSession.class, app(this::indexSession))
-        .command(RemoveSession.class, app(this::removeSession))
-        .command(IndexEmail.class, app(this::indexEmail))
-        .command(IndexAccount.class, app(this::indexAccount))
-        .command(SelectOrganization.class, app(this::selectOrganization))
-        .command(SignInLocalUser.class, app(this::signInLocalUser))
-        .query(GetOrganization.class, (q, t) -> t.organization(organizationId()))
+    on.inState(this::organizationOnly)
+        .command(InitializeOrganization.class, this::initialize)
+        .command(UpdateProfile.class, this::updateProfile)
+        .command(UpsertMember.class, this::upsertMember)
+        .command(RemoveMember.class, this::removeMember)
+        .command(AddRepository.class, this::addRepository)
+        .command(CreateTask.class, this::createTask)
+        .command(MaterializeTask.class, this::materializeTask)
+        .command(ApplyTaskSummaryUpdate.class, this::applyTaskSummaryUpdate)
+        .command(RemoveTaskSummary.class, this::removeTaskSummary)
+        .command(RefreshTaskSummaryForBranch.class, this::refreshTaskSummaryForBranch)
+        .command(RefreshTaskSummariesForBranches.class, this::refreshTaskSummariesForBranches);
+    on.inState(this::appOnly)
+        .command(IndexSession.class, this::indexSession)
+        .command(RemoveSession.class, this::removeSession)
+        .command(IndexEmail.class, this::indexEmail)
+        .command(IndexAccount.class, this::indexAccount)
+        .command(SelectOrganization.class, this::selectOrganization)
+        .command(SignInLocalUser.class, this::signInLocalUser);
+    on.query(GetOrganization.class, (q, t) -> t.organization(organizationId()))
         .query(GetOrganizationSummary.class, (q, t) -> t.summary(organizationId()))
         .query(ListRepos.class, (q, t) -> t.repositories(organizationId()))
         .query(GetRepository.class, (q, t) -> t.repository(organizationId(), q.repoId()))
@@ -341,21 +212,19 @@ public final class OrganizationActor
         .query(FindUserByAccount.class, (q, t) -> t.userByAccount(q.providerId(), q.accountId()));
   }
 
-  private <X> java.util.function.BiFunction<X, OrganizationTables, Decision> org(
-      java.util.function.BiFunction<X, OrganizationTables, Decision> handler) {
-    return (cmd, tables) ->
-        isApp()
-            ? Decision.reject("organization_only", "the app instance is not an organization")
-            : handler.apply(cmd, tables);
+  /** Refuses the commands of a real organization on the {@code app} instance. */
+  private Decision<?> organizationOnly(DurableCommand<?> cmd, OrganizationTables tables) {
+    return isApp()
+        ? Decision.reject("organization_only", "the app instance is not an organization")
+        : null;
   }
 
-  private <X> java.util.function.BiFunction<X, OrganizationTables, Decision> app(
-      java.util.function.BiFunction<X, OrganizationTables, Decision> handler) {
-    return (cmd, tables) ->
-        isApp()
-            ? handler.apply(cmd, tables)
-            : Decision.reject(
-                "app_only", "only the app instance handles " + cmd.getClass().getSimpleName());
+  /** Refuses the sign-in index commands on a real organization. */
+  private Decision<?> appOnly(DurableCommand<?> cmd, OrganizationTables tables) {
+    return isApp()
+        ? null
+        : Decision.reject(
+            "app_only", "only the app instance handles " + cmd.getClass().getSimpleName());
   }
 
   // --- real organization ---------------------------------------------------------------------
@@ -520,8 +389,8 @@ public final class OrganizationActor
       return Decision.reject("branch_in_use", e.getMessage());
     }
     String taskId = UUID.randomUUID().toString();
-    TaskActor.Initialize init =
-        new TaskActor.Initialize(
+    TaskProtocol.Initialize init =
+        new TaskProtocol.Initialize(
             repo.remoteUrl(),
             repo.label(),
             branch,
@@ -533,7 +402,8 @@ public final class OrganizationActor
             cmd.model());
     CompletionStage<TaskRecord> created =
         runtime()
-            .getOrCreate(TaskActor.KIND, TaskActor.key(organizationId(), repo.repoId(), taskId))
+            .getOrCreate(
+                TaskProtocol.TYPE, TaskProtocol.key(organizationId(), repo.repoId(), taskId))
             .ask(init);
     return Decision.after(
         created,
@@ -553,16 +423,17 @@ public final class OrganizationActor
     if (entry == null) {
       return Decision.reject("task_not_found", "no task " + cmd.taskId());
     }
-    ActorKey taskKey = TaskActor.key(organizationId(), entry.repoId(), entry.taskId());
+    ActorKey taskKey = TaskProtocol.key(organizationId(), entry.repoId(), entry.taskId());
     if (entry.actorCreated()) {
       return Decision.after(
-          runtime().get(TaskActor.KIND, taskKey).query(new TaskActor.GetRecord()), Decision::reply);
+          runtime().get(TaskProtocol.TYPE, taskKey).query(new TaskProtocol.GetRecord()),
+          Decision::reply);
     }
     RepoRecord repo = tables.repository(organizationId(), entry.repoId());
     WorkspaceTaskSummary summary = tables.taskSummary(entry.taskId());
     String title = entry.title() == null ? "Untitled" : entry.title();
-    TaskActor.Initialize init =
-        new TaskActor.Initialize(
+    TaskProtocol.Initialize init =
+        new TaskProtocol.Initialize(
             repo == null ? summary.repoName() : repo.remoteUrl(),
             summary.repoName(),
             entry.branchName(),
@@ -573,7 +444,7 @@ public final class OrganizationActor
             summary.pullRequest(),
             null);
     return Decision.after(
-        runtime().getOrCreate(TaskActor.KIND, taskKey).ask(init),
+        runtime().getOrCreate(TaskProtocol.TYPE, taskKey).ask(init),
         record ->
             Decision.persist(new TaskMaterialized(cmd.taskId(), now())).thenReply(() -> record));
   }
@@ -734,8 +605,8 @@ public final class OrganizationActor
     }
     CompletionStage<FoundryUser> profile =
         runtime()
-            .get(UserActor.KIND, UserActor.key(session.userId()))
-            .queryIfExists(new UserActor.GetProfile());
+            .get(UserProtocol.TYPE, UserProtocol.key(session.userId()))
+            .queryIfExists(new UserProtocol.GetProfile());
     return Decision.after(
         profile,
         user -> {
@@ -767,14 +638,15 @@ public final class OrganizationActor
     String email = blank(cmd.email()) ? slug + "@localhost" : cmd.email();
     CompletionStage<FoundryOrganization> ready =
         runtime()
-            .getOrCreate(UserActor.KIND, UserActor.key(userId))
+            .getOrCreate(UserProtocol.TYPE, UserProtocol.key(userId))
             .ask(
-                new UserActor.UpsertProfile(
+                new UserProtocol.UpsertProfile(
                     name, email, null, null, cmd.login(), "Local user", List.of(organizationId)))
             .thenCompose(
                 user ->
                     runtime()
-                        .getOrCreate(KIND, key(organizationId))
+                        .getOrCreate(
+                            OrganizationProtocol.TYPE, OrganizationProtocol.key(organizationId))
                         .ask(
                             new InitializeOrganization(
                                 "personal",
@@ -810,8 +682,9 @@ public final class OrganizationActor
       if (event instanceof TaskIndexed e) {
         tells.add(
             new Outbound.Tell(
-                runtime().getOrCreate(AuditLog.KIND, AuditLog.key(organizationId())),
-                new AuditLog.Append(
+                runtime()
+                    .getOrCreate(AuditLogProtocol.TYPE, AuditLogProtocol.key(organizationId())),
+                new AuditLogProtocol.Append(
                     "task.created",
                     e.repoId(),
                     e.taskId(),
@@ -826,9 +699,9 @@ public final class OrganizationActor
               new Outbound.Tell(
                   runtime()
                       .get(
-                          TaskActor.KIND,
-                          TaskActor.key(organizationId(), entry.repoId(), entry.taskId())),
-                  new TaskActor.SyncPullRequest(e.pullRequest())));
+                          TaskProtocol.TYPE,
+                          TaskProtocol.key(organizationId(), entry.repoId(), entry.taskId())),
+                  new TaskProtocol.SyncPullRequest(e.pullRequest())));
         }
       }
     }

@@ -1,10 +1,8 @@
 package dev.foundry.backend.organization;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.foundry.backend.organization.OrganizationActor.SessionEntry;
-import dev.foundry.backend.organization.OrganizationActor.TaskIndexEntry;
+import dev.foundry.backend.protocol.OrganizationProtocol.SessionEntry;
+import dev.foundry.backend.protocol.OrganizationProtocol.TaskIndexEntry;
 import dev.foundry.backend.runtime.ActorTables;
 import dev.foundry.shared.app.FoundryBillingState;
 import dev.foundry.shared.app.FoundryGithubState;
@@ -28,7 +26,6 @@ import java.util.Set;
 
 /** Both roles' tables of the organization actor; each role writes only its own. */
 public final class OrganizationTables extends ActorTables<OrganizationActor.Event> {
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final String LIVE = " status NOT IN ('archived', 'killed') ";
 
   OrganizationTables(Connection db) {
@@ -134,7 +131,7 @@ public final class OrganizationTables extends ActorTables<OrganizationActor.Even
     } else if (event instanceof OrganizationActor.TaskPullRequestRefreshed e) {
       exec(
           "UPDATE task_summaries SET pull_request_json = ?, updated_at_ms = ? WHERE task_id = ?",
-          json(e.pullRequest()),
+          jsonOrNull(e.pullRequest()),
           e.updatedAtMs(),
           e.taskId());
     } else if (event instanceof OrganizationActor.SessionIndexed e) {
@@ -194,8 +191,8 @@ public final class OrganizationTables extends ActorTables<OrganizationActor.Even
         s.repoName(),
         s.updatedAtMs(),
         s.branch(),
-        json(s.pullRequest()),
-        json(s.sessionsSummary() == null ? List.of() : s.sessionsSummary()),
+        jsonOrNull(s.pullRequest()),
+        jsonOrNull(s.sessionsSummary() == null ? List.of() : s.sessionsSummary()),
         s.primaryUserLogin(),
         s.primaryUserAvatarUrl());
   }
@@ -378,9 +375,9 @@ public final class OrganizationTables extends ActorTables<OrganizationActor.Even
         rs.getString(5),
         rs.getLong(6),
         rs.getString(7),
-        read(rs.getString(8), new TypeReference<WorkspacePullRequestSummary>() {}),
+        fromJson(rs.getString(8), new TypeReference<WorkspacePullRequestSummary>() {}),
         null,
-        read(rs.getString(9), new TypeReference<List<WorkspaceSessionSummary>>() {}),
+        fromJson(rs.getString(9), new TypeReference<List<WorkspaceSessionSummary>>() {}),
         rs.getString(10),
         rs.getString(11));
   }
@@ -468,25 +465,4 @@ public final class OrganizationTables extends ActorTables<OrganizationActor.Even
 
   // --- SQL plumbing --------------------------------------------------------------------------
 
-  private static String json(Object value) {
-    if (value == null) {
-      return null;
-    }
-    try {
-      return JSON.writeValueAsString(value);
-    } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException(e);
-    }
-  }
-
-  private static <V> V read(String json, TypeReference<V> type) {
-    if (json == null) {
-      return null;
-    }
-    try {
-      return JSON.readValue(json, type);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException(e);
-    }
-  }
 }

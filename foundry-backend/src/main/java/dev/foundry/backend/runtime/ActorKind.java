@@ -6,38 +6,48 @@ import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
- * What the runtime needs to know about one kind of actor: its name (also the folder of its
- * migrations), its command and event hierarchies (sealed interfaces whose records carry stable
- * {@code @JsonTypeName}s), how to open its tables and how to build its handlers.
+ * What the runtime needs to know about one kind of actor: its {@link ActorType} (the name, also the
+ * folder of its migrations, and the command hierarchy), its event hierarchy (sealed interfaces
+ * whose records carry stable {@code @JsonTypeName}s), how to open its tables and how to build its
+ * handlers.
  */
 public final class ActorKind<
     C extends DurableCommand<?>, E extends DurableEvent, T extends ActorTables<E>> {
   private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9-]{0,39}");
 
-  private final String name;
-  private final Class<?> commandType;
+  private final ActorType<C> type;
   private final Class<E> eventType;
   private final Function<Connection, T> tables;
   private final Function<ActorSetup<T>, DurableActor<C, E, T>> factory;
   private volatile MigrationSet migrations;
 
   private ActorKind(
-      String name,
-      Class<?> commandType,
+      ActorType<C> type,
       Class<E> eventType,
       Function<Connection, T> tables,
       Function<ActorSetup<T>, DurableActor<C, E, T>> factory) {
-    this.name = requireValidName(name);
-    this.commandType = commandType;
+    this.type = type;
     this.eventType = eventType;
     this.tables = tables;
     this.factory = factory;
   }
 
   /**
-   * Defines a kind. {@code commandType} is the root of its commands ({@code C} itself, written
-   * without its type argument when {@code C} is generic). {@code name} is persisted (journal ids,
-   * file paths): never rename it.
+   * Binds the implementation of {@code type}: its events, its tables and its handlers. Only the
+   * actor itself and the place that starts the runtime use the result; callers address the actor
+   * through {@code type}.
+   */
+  public static <C extends DurableCommand<?>, E extends DurableEvent, T extends ActorTables<E>>
+      ActorKind<C, E, T> bind(
+          ActorType<C> type,
+          Class<E> eventType,
+          Function<Connection, T> tables,
+          Function<ActorSetup<T>, DurableActor<C, E, T>> factory) {
+    return new ActorKind<>(type, eventType, tables, factory);
+  }
+
+  /**
+   * Defines a kind and its type in one step, for an actor nobody else addresses (tests, tools).
    *
    * @param name lowercase, digits and dashes, e.g. {@code "task"}, {@code "audit-log"}
    */
@@ -48,7 +58,7 @@ public final class ActorKind<
           Class<E> eventType,
           Function<Connection, T> tables,
           Function<ActorSetup<T>, DurableActor<C, E, T>> factory) {
-    return new ActorKind<>(name, commandType, eventType, tables, factory);
+    return bind(ActorType.of(name, commandType), eventType, tables, factory);
   }
 
   static String requireValidName(String name) {
@@ -59,13 +69,17 @@ public final class ActorKind<
     return name;
   }
 
+  public ActorType<C> type() {
+    return type;
+  }
+
   public String name() {
-    return name;
+    return type.name();
   }
 
   /** The root of the kind's commands (usually a sealed interface, possibly generic). */
   public Class<?> commandType() {
-    return commandType;
+    return type.commandType();
   }
 
   public Class<E> eventType() {
@@ -83,18 +97,18 @@ public final class ActorKind<
   MigrationSet migrations() {
     MigrationSet set = migrations;
     if (set == null) {
-      set = MigrationSet.load(name, commandType.getClassLoader());
+      set = MigrationSet.load(name(), commandType().getClassLoader());
       migrations = set;
     }
     return set;
   }
 
   String persistenceId(ActorKey key) {
-    return name + "|" + key.canonical();
+    return name() + "|" + key.canonical();
   }
 
   @Override
   public String toString() {
-    return "ActorKind[" + name + "]";
+    return "ActorKind[" + name() + "]";
   }
 }

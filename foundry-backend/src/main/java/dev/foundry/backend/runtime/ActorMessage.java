@@ -28,7 +28,7 @@ sealed interface ActorMessage {
   }
 
   /** The I/O of the head command finished (either way). */
-  record IoFinished(String commandId, Object value, Throwable failure, Decision decision)
+  record IoFinished(String commandId, Object value, Throwable failure, Decision<?> decision)
       implements ActorMessage {}
 
   /** An outbox row's delivery finished (failure null: the target acknowledged it). */

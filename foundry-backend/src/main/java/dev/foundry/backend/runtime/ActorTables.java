@@ -1,29 +1,115 @@
 package dev.foundry.backend.runtime;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
- * An actor's table-access class: the only place, beside its migrations, where its SQL lives. The
+ * An actor's table-access class: the only place, beside its migrations, where its SQL lives. Its
+ * constructor registers one method per event class ({@link #on}, the anchors' {@code onEvent}); the
  * runtime calls {@link #apply} for each persisted event inside a transaction that also records the
  * event's sequence number; the actor's handlers call its read methods.
  *
- * <p>{@code apply} must be deterministic: it runs again on replay (on a file restored from a
- * snapshot or rebuilt from the journal) and must produce the same rows.
+ * <p>Applying must be deterministic: it runs again on replay (on a file restored from a snapshot or
+ * rebuilt from the journal) and must produce the same rows.
  */
 public abstract class ActorTables<E extends DurableEvent> {
+  /**
+   * The one mapper for JSON columns. Plain Jackson defaults on purpose: the columns already written
+   * were written with them, and this is not the journal's mapper (which names types).
+   */
+  private static final ObjectMapper COLUMNS = new ObjectMapper();
+
   protected final Connection db;
+  private final Map<Class<?>, EventApplier<?>> appliers = new HashMap<>();
 
   protected ActorTables(Connection db) {
     this.db = db;
   }
 
-  /** Writes one event's effect. Called inside a transaction; never commit here. */
-  protected abstract void apply(E event) throws SQLException;
+  /** Writes one event's effect. Called inside a transaction; never commits. */
+  @FunctionalInterface
+  protected interface EventApplier<X> {
+    void apply(X event) throws SQLException;
+  }
+
+  /** Registers how events of {@code type} change the tables (call from the constructor). */
+  protected final <X extends E> void on(Class<X> type, EventApplier<? super X> applier) {
+    if (appliers.putIfAbsent(type, applier) != null) {
+      throw new IllegalStateException("two appliers for event " + type.getName());
+    }
+  }
+
+  /** Registers an event that changes no table (it exists for what follows it, e.g. the audit). */
+  protected final <X extends E> void ignore(Class<X> type) {
+    on(type, event -> {});
+  }
+
+  /**
+   * Writes one event's effect through the applier registered for its class. Called inside a
+   * transaction; never commit here.
+   */
+  @SuppressWarnings("unchecked")
+  protected void apply(E event) throws SQLException {
+    EventApplier<Object> applier = (EventApplier<Object>) appliers.get(event.getClass());
+    if (applier == null) {
+      throw new IllegalStateException(
+          getClass().getSimpleName() + " has no applier for " + event.getClass().getName());
+    }
+    applier.apply(event);
+  }
+
+  /** {@code value} as a JSON column. */
+  protected static String json(Object value) {
+    try {
+      return COLUMNS.writeValueAsString(value);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("cannot write a JSON column: " + e.getMessage(), e);
+    }
+  }
+
+  /** {@code value} as a nullable JSON column: null stays SQL NULL. */
+  protected static String jsonOrNull(Object value) {
+    return value == null ? null : json(value);
+  }
+
+  /** A JSON column read as {@code type}; null stays null. */
+  protected static <V> V fromJson(String json, Class<V> type) {
+    if (json == null) {
+      return null;
+    }
+    try {
+      return COLUMNS.readValue(json, type);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("unreadable JSON column: " + e.getMessage(), e);
+    }
+  }
+
+  /** A JSON column read as {@code type}; null stays null. */
+  protected static <V> V fromJson(String json, TypeReference<V> type) {
+    if (json == null) {
+      return null;
+    }
+    try {
+      return COLUMNS.readValue(json, type);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("unreadable JSON column: " + e.getMessage(), e);
+    }
+  }
+
+  /** Runs a query and reads its first row, or null when it has none. */
+  protected final <V> V one(String sql, RowReader<V> reader, Object... args) {
+    List<V> found = rows(sql, reader, args);
+    return found.isEmpty() ? null : found.get(0);
+  }
 
   /** Reads one row of a result. */
   protected interface RowReader<V> {

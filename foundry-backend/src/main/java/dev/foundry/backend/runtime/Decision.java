@@ -1,5 +1,6 @@
 package dev.foundry.backend.runtime;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletionStage;
@@ -7,7 +8,7 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
- * What a command handler decided. One of:
+ * What a command handler decided, for a command whose caller waits for an {@code R}. One of:
  *
  * <ul>
  *   <li>{@link #persist}: these events, applied to the tables in one transaction, then an optional
@@ -17,8 +18,11 @@ import java.util.function.Supplier;
  *   <li>{@link #after}: do I/O off the actor thread first; when it completes, decide again on the
  *       actor thread with its result. Queries keep being answered meanwhile; later commands wait.
  * </ul>
+ *
+ * <p>{@link Handlers#command} only accepts a handler of a {@code DurableCommand<R>} that decides a
+ * {@code Decision<R>}, so a handler cannot answer the wrong type.
  */
-public final class Decision {
+public final class Decision<R> {
   enum Type {
     PERSIST,
     REJECT,
@@ -26,24 +30,22 @@ public final class Decision {
     AFTER
   }
 
-  private static final Supplier<Object> NO_REPLY = () -> null;
-
   final Type type;
   final List<DurableEvent> events;
-  final Supplier<?> reply;
+  final Supplier<? extends R> reply;
   final CommandError error;
   final CompletionStage<?> io;
-  final Function<Object, Decision> then;
-  final Function<Throwable, Decision> onFailure;
+  final Function<Object, Decision<R>> then;
+  final Function<Throwable, Decision<R>> onFailure;
 
   private Decision(
       Type type,
       List<DurableEvent> events,
-      Supplier<?> reply,
+      Supplier<? extends R> reply,
       CommandError error,
       CompletionStage<?> io,
-      Function<Object, Decision> then,
-      Function<Throwable, Decision> onFailure) {
+      Function<Object, Decision<R>> then,
+      Function<Throwable, Decision<R>> onFailure) {
     this.type = type;
     this.events = events;
     this.reply = reply;
@@ -53,22 +55,26 @@ public final class Decision {
     this.onFailure = onFailure;
   }
 
-  public static Decision persist(DurableEvent... events) {
+  private static <R> Supplier<R> noReply() {
+    return () -> null;
+  }
+
+  public static <R> Decision<R> persist(DurableEvent... events) {
     return persist(List.of(events));
   }
 
-  public static Decision persist(List<? extends DurableEvent> events) {
-    return new Decision(Type.PERSIST, List.copyOf(events), NO_REPLY, null, null, null, null);
+  public static <R> Decision<R> persist(List<? extends DurableEvent> events) {
+    return new Decision<>(Type.PERSIST, List.copyOf(events), noReply(), null, null, null, null);
   }
 
   /** Nothing to persist; the caller receives {@code value}. */
-  public static Decision reply(Object value) {
-    return new Decision(Type.PERSIST, List.of(), () -> value, null, null, null, null);
+  public static <R> Decision<R> reply(R value) {
+    return new Decision<>(Type.PERSIST, List.of(), () -> value, null, null, null, null);
   }
 
-  public static Decision reject(String code, String message) {
-    return new Decision(
-        Type.REJECT, List.of(), NO_REPLY, CommandError.rejected(code, message), null, null, null);
+  public static <R> Decision<R> reject(String code, String message) {
+    return new Decision<>(
+        Type.REJECT, List.of(), noReply(), CommandError.rejected(code, message), null, null, null);
   }
 
   /**
@@ -76,37 +82,44 @@ public final class Decision {
    * with its result. A failed {@code io} fails the command with code {@code io_failed}, or with the
    * code of an {@link ActorException} it failed with.
    */
-  @SuppressWarnings("unchecked")
-  public static <X> Decision after(CompletionStage<X> io, Function<? super X, Decision> then) {
-    return new Decision(
-        Type.AFTER,
-        List.of(),
-        NO_REPLY,
-        null,
-        Objects.requireNonNull(io, "io"),
-        (Function<Object, Decision>) then,
-        null);
+  public static <X, R> Decision<R> after(
+      CompletionStage<X> io, Function<? super X, Decision<R>> then) {
+    return after(io, then, null);
   }
 
   /** Like {@link #after(CompletionStage, Function)}, deciding on failure too. */
   @SuppressWarnings("unchecked")
-  public static <X> Decision after(
+  public static <X, R> Decision<R> after(
       CompletionStage<X> io,
-      Function<? super X, Decision> then,
-      Function<Throwable, Decision> onFailure) {
-    return new Decision(
+      Function<? super X, Decision<R>> then,
+      Function<Throwable, Decision<R>> onFailure) {
+    return new Decision<>(
         Type.AFTER,
         List.of(),
-        NO_REPLY,
+        noReply(),
         null,
         Objects.requireNonNull(io, "io"),
-        (Function<Object, Decision>) then,
+        value -> then.apply((X) value),
         onFailure);
   }
 
   /** Completes the command with a FAILED error; used by the runtime for handler bugs. */
-  static Decision failed(CommandError error) {
-    return new Decision(Type.FAILED, List.of(), NO_REPLY, error, null, null, null);
+  static <R> Decision<R> failed(CommandError error) {
+    return new Decision<>(Type.FAILED, List.of(), noReply(), error, null, null, null);
+  }
+
+  /** Whether this decision refuses the command (a guard may only answer such a decision). */
+  public boolean rejects() {
+    return type == Type.REJECT;
+  }
+
+  /** This refusal as the decision of a command of another reply type (a refusal has no value). */
+  @SuppressWarnings("unchecked")
+  <S> Decision<S> asRefusal() {
+    if (type != Type.REJECT) {
+      throw new IllegalStateException("only a refusal answers for any command");
+    }
+    return (Decision<S>) this;
   }
 
   /**
@@ -114,21 +127,21 @@ public final class Decision {
    * events and delivered at least once, also across a crash (see {@link Outbound}). The target's
    * handler should be idempotent or dedupe by a key carried in the command.
    */
-  public Decision andTell(DurableRef<?> target, DurableCommand<?> command) {
+  public Decision<R> andTell(DurableRef<?> target, DurableCommand<?> command) {
     if (type != Type.PERSIST) {
       throw new IllegalStateException("only a persist decision can send commands");
     }
-    java.util.List<DurableEvent> withOutbound = new java.util.ArrayList<>(events);
+    List<DurableEvent> withOutbound = new ArrayList<>(events);
     withOutbound.add(
         new Outbound(target.kindName(), target.key().segments(), target.creates(), command));
-    return new Decision(type, List.copyOf(withOutbound), reply, null, null, null, null);
+    return new Decision<>(type, List.copyOf(withOutbound), reply, null, null, null, null);
   }
 
   /**
    * The events are kept, and the waiting caller is refused with {@code code}: for work that failed
    * in a way worth recording (e.g. a rejected git push in the audit log) that the caller must hear.
    */
-  public Decision thenReject(String code, String message) {
+  public Decision<R> thenReject(String code, String message) {
     return thenReply(
         () -> {
           throw new CommandRejectedException(null, code, message);
@@ -136,10 +149,10 @@ public final class Decision {
   }
 
   /** The waiting caller receives what {@code reply} returns, evaluated after the events apply. */
-  public Decision thenReply(Supplier<?> reply) {
+  public Decision<R> thenReply(Supplier<? extends R> reply) {
     if (type != Type.PERSIST) {
       throw new IllegalStateException("only a persist decision has a reply");
     }
-    return new Decision(type, events, reply, null, null, null, null);
+    return new Decision<>(type, events, reply, null, null, null, null);
   }
 }

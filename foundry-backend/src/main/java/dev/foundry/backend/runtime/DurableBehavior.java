@@ -388,7 +388,7 @@ final class DurableBehavior<
       QueueState state, List<RuntimeEvent> write, Submit submit) {
     String id = submit.commandId();
     long arrived = now();
-    Decision decision = decide(id, submit.command());
+    Decision<?> decision = decide(id, submit.command());
     switch (decision.type) {
       case REJECT -> {
         // Nothing changes and nothing is journaled (except the creation a getOrCreate implies).
@@ -485,7 +485,7 @@ final class DurableBehavior<
       return Effect().none();
     }
     ioInFlight = false;
-    Decision next;
+    Decision<?> next;
     if (finished.failure() == null) {
       next = guard(head.commandId(), () -> finished.decision().then.apply(finished.value()));
     } else if (finished.decision().onFailure != null) {
@@ -498,7 +498,7 @@ final class DurableBehavior<
 
   /** Completes the queued head command with {@code decision} (or starts its I/O). */
   private Effect<RuntimeEvent, QueueState> complete(
-      QueueState state, CommandAccepted head, Decision decision) {
+      QueueState state, CommandAccepted head, Decision<?> decision) {
     String id = head.commandId();
     if (decision.type == Decision.Type.AFTER) {
       startIo(id, decision);
@@ -552,7 +552,7 @@ final class DurableBehavior<
   private record Staged(
       List<DurableEvent> events, CommandError error, java.util.function.Supplier<?> reply) {}
 
-  private Staged stage(long seqNr, String id, DurableCommand<?> command, Decision decision) {
+  private Staged stage(long seqNr, String id, DurableCommand<?> command, Decision<?> decision) {
     if (decision.type == Decision.Type.PERSIST) {
       List<DurableEvent> events = decision.events;
       for (DurableEvent event : events) {
@@ -659,8 +659,8 @@ final class DurableBehavior<
     }
   }
 
-  private Decision decide(String id, DurableCommand<?> command) {
-    BiFunction<Object, T, Decision> handler = handlers.commandHandler(command.getClass());
+  private Decision<?> decide(String id, DurableCommand<?> command) {
+    BiFunction<Object, T, Decision<?>> handler = handlers.commandHandler(command.getClass());
     if (handler == Handlers.MISSING || handler == null) {
       return failedDecision(
           CommandError.failed(
@@ -669,10 +669,10 @@ final class DurableBehavior<
     return guard(id, () -> handler.apply(command, tables()));
   }
 
-  private Decision guard(String id, java.util.function.Supplier<Decision> decide) {
+  private Decision<?> guard(String id, java.util.function.Supplier<Decision<?>> decide) {
     actor.decidingCommand(id);
     try {
-      Decision d = decide.get();
+      Decision<?> d = decide.get();
       if (d == null) {
         return failedDecision(CommandError.failed("handler_error", "handler returned no decision"));
       }
@@ -691,7 +691,7 @@ final class DurableBehavior<
     }
   }
 
-  private Decision ioFailure(String id, Throwable failure) {
+  private Decision<?> ioFailure(String id, Throwable failure) {
     Throwable cause =
         failure instanceof CompletionException && failure.getCause() != null
             ? failure.getCause()
@@ -709,11 +709,11 @@ final class DurableBehavior<
   }
 
   /** A decision that completes the command with a FAILED error (kept for inspection). */
-  private static Decision failedDecision(CommandError error) {
+  private static Decision<?> failedDecision(CommandError error) {
     return Decision.failed(error);
   }
 
-  private void startIo(String id, Decision decision) {
+  private void startIo(String id, Decision<?> decision) {
     ioInFlight = true;
     context.pipeToSelf(
         decision.io, (value, failure) -> new IoFinished(id, value, failure, decision));

@@ -150,18 +150,20 @@ public final class DurableRuntime {
     return type.cast(service);
   }
 
-  public <C extends DurableCommand<?>> DurableRef<C> getOrCreate(
-      ActorKind<C, ?, ?> kind, ActorKey key) {
-    return new DurableRef<>(this, requireRegistered(kind), key, true);
+  /** The actor of {@code type} under {@code key}, created by its first command. */
+  public <C extends DurableCommand<?>> DurableRef<C> getOrCreate(ActorType<C> type, ActorKey key) {
+    return new DurableRef<>(this, kindOf(type), key, true);
   }
 
-  public <C extends DurableCommand<?>> DurableRef<C> get(ActorKind<C, ?, ?> kind, ActorKey key) {
-    return new DurableRef<>(this, requireRegistered(kind), key, false);
+  /** The actor of {@code type} under {@code key}, which must exist already. */
+  public <C extends DurableCommand<?>> DurableRef<C> get(ActorType<C> type, ActorKey key) {
+    return new DurableRef<>(this, kindOf(type), key, false);
   }
 
-  /** Whether {@code kind} is registered here (a deployment may run without, e.g., sandboxes). */
-  public boolean runs(ActorKind<?, ?, ?> kind) {
-    return kinds.get(kind.name()) == kind;
+  /** Whether {@code type} runs here (a deployment may run without, e.g., sandboxes). */
+  public boolean runs(ActorType<?> type) {
+    ActorKind<?, ?, ?> kind = kinds.get(type.name());
+    return kind != null && kind.type().equals(type);
   }
 
   RuntimeMetrics metrics() {
@@ -190,10 +192,12 @@ public final class DurableRuntime {
     return registry;
   }
 
-  private <K extends ActorKind<?, ?, ?>> K requireRegistered(K kind) {
-    if (kinds.get(kind.name()) != kind) {
-      throw new IllegalArgumentException(kind + " is not registered with this runtime");
+  @SuppressWarnings("unchecked")
+  private <C extends DurableCommand<?>> ActorKind<C, ?, ?> kindOf(ActorType<C> type) {
+    ActorKind<?, ?, ?> kind = kinds.get(type.name());
+    if (kind == null || !kind.type().equals(type)) {
+      throw new IllegalArgumentException(type + " is not registered with this runtime");
     }
-    return kind;
+    return (ActorKind<C, ?, ?>) kind;
   }
 }

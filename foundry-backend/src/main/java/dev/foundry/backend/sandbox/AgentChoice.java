@@ -1,6 +1,7 @@
 package dev.foundry.backend.sandbox;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.foundry.backend.protocol.SandboxProtocol;
 import dev.foundry.sandbox.client.SandboxAgentClient;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
@@ -27,8 +28,8 @@ final class AgentChoice {
     String wanted = agentOf(model);
     var http = client.http();
     return http.sendForJson("agent " + wanted, http.request("/v1/agents/" + wanted).GET().build())
-        .thenApply(info -> runnable(info) ? wanted : SandboxActor.DEFAULT_AGENT)
-        .exceptionally(failure -> SandboxActor.DEFAULT_AGENT)
+        .thenApply(info -> runnable(info) ? wanted : SandboxProtocol.DEFAULT_AGENT)
+        .exceptionally(failure -> SandboxProtocol.DEFAULT_AGENT)
         .thenCompose(CompletableFuture::completedFuture);
   }
 

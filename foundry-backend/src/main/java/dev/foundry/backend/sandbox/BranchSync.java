@@ -1,6 +1,6 @@
 package dev.foundry.backend.sandbox;
 
-import dev.foundry.backend.sandbox.SandboxTables.GitState;
+import dev.foundry.backend.protocol.SandboxProtocol.GitState;
 import dev.foundry.sandbox.git.SandboxGit;
 import java.util.Arrays;
 import java.util.List;

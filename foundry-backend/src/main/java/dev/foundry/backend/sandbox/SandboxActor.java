@@ -3,26 +3,50 @@ package dev.foundry.backend.sandbox;
 import com.fasterxml.jackson.annotation.JsonTypeName;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.foundry.backend.runtime.ActorKey;
+import dev.foundry.backend.protocol.SandboxProtocol;
+import dev.foundry.backend.protocol.SandboxProtocol.ChangeModel;
+import dev.foundry.backend.protocol.SandboxProtocol.CloneRepository;
+import dev.foundry.backend.protocol.SandboxProtocol.CloseSession;
+import dev.foundry.backend.protocol.SandboxProtocol.Command;
+import dev.foundry.backend.protocol.SandboxProtocol.CreateSession;
+import dev.foundry.backend.protocol.SandboxProtocol.Destroy;
+import dev.foundry.backend.protocol.SandboxProtocol.FinishTurn;
+import dev.foundry.backend.protocol.SandboxProtocol.GetGitState;
+import dev.foundry.backend.protocol.SandboxProtocol.GetProcesses;
+import dev.foundry.backend.protocol.SandboxProtocol.GetSandbox;
+import dev.foundry.backend.protocol.SandboxProtocol.GetSession;
+import dev.foundry.backend.protocol.SandboxProtocol.GitState;
+import dev.foundry.backend.protocol.SandboxProtocol.ListProcesses;
+import dev.foundry.backend.protocol.SandboxProtocol.ListSessions;
+import dev.foundry.backend.protocol.SandboxProtocol.MergeBranch;
+import dev.foundry.backend.protocol.SandboxProtocol.ProcessLogs;
+import dev.foundry.backend.protocol.SandboxProtocol.Provision;
+import dev.foundry.backend.protocol.SandboxProtocol.PushBranch;
+import dev.foundry.backend.protocol.SandboxProtocol.Reattach;
+import dev.foundry.backend.protocol.SandboxProtocol.RecordSessionEnded;
+import dev.foundry.backend.protocol.SandboxProtocol.RecordSessionUpdate;
+import dev.foundry.backend.protocol.SandboxProtocol.RefreshGitState;
+import dev.foundry.backend.protocol.SandboxProtocol.RevertFile;
+import dev.foundry.backend.protocol.SandboxProtocol.SendMessage;
+import dev.foundry.backend.protocol.SandboxProtocol.StartProcess;
+import dev.foundry.backend.protocol.SandboxProtocol.StopProcess;
+import dev.foundry.backend.protocol.SandboxProtocol.StopTurn;
+import dev.foundry.backend.protocol.SandboxProtocol.StoreGitCredentials;
+import dev.foundry.backend.protocol.SandboxProtocol.SyncBranch;
+import dev.foundry.backend.protocol.TaskProtocol;
 import dev.foundry.backend.runtime.ActorKind;
-import dev.foundry.backend.runtime.ActorQuery;
 import dev.foundry.backend.runtime.ActorSetup;
 import dev.foundry.backend.runtime.Decision;
 import dev.foundry.backend.runtime.DurableActor;
-import dev.foundry.backend.runtime.DurableCommand;
 import dev.foundry.backend.runtime.DurableEvent;
 import dev.foundry.backend.runtime.DurableRef;
 import dev.foundry.backend.runtime.Handlers;
 import dev.foundry.backend.runtime.Outbound;
 import dev.foundry.backend.sandbox.SandboxHost.RunningTurn;
-import dev.foundry.backend.sandbox.SandboxTables.GitState;
 import dev.foundry.backend.sandbox.SandboxTables.SandboxRow;
 import dev.foundry.backend.sandbox.SandboxTables.SessionRow;
-import dev.foundry.backend.task.TaskActor;
 import dev.foundry.sandbox.git.GitCredentials;
 import dev.foundry.sandbox.git.SandboxGit;
-import dev.foundry.sandbox.process.ProcessInfo;
-import dev.foundry.sandbox.process.ProcessLogEntry;
 import dev.foundry.sandbox.process.ProcessRequest;
 import dev.foundry.sandbox.provider.Sandbox;
 import dev.foundry.sandbox.provider.SandboxProvider;
@@ -50,138 +74,14 @@ import java.util.function.Function;
  * {@link RecordSessionUpdate} and {@link FinishTurn}, sent to this actor by the session's listener.
  */
 public final class SandboxActor
-    extends DurableActor<SandboxActor.Command<?>, SandboxActor.Event, SandboxTables> {
+    extends DurableActor<SandboxProtocol.Command<?>, SandboxActor.Event, SandboxTables> {
 
   // 1. Kind and key ---------------------------------------------------------------------------
 
   public static final ActorKind<Command<?>, Event, SandboxTables> KIND =
-      ActorKind.define(
-          "sandbox", Command.class, Event.class, SandboxTables::new, SandboxActor::new);
-
-  /** As upstream: one sandbox per task, the sandbox id being the task id. */
-  public static ActorKey key(String organizationId, String taskId) {
-    return ActorKey.of("org", organizationId, "sandbox", taskId);
-  }
-
-  /** The agent a session falls back to: the offline agent in the {@code mock} slot. */
-  public static final String DEFAULT_AGENT = "mock";
+      ActorKind.bind(SandboxProtocol.TYPE, Event.class, SandboxTables::new, SandboxActor::new);
 
   static final String BACKEND_RESTARTED = "backend restarted during the turn";
-
-  // 2. Commands --------------------------------------------------------------------------------
-
-  public sealed interface Command<R> extends DurableCommand<R> {}
-
-  /**
-   * Creates the sandbox, or finds it again (it survives restarts). {@code repoId} names, with the
-   * key, the task actor the sandbox reports session status and git state to (null: no reports).
-   */
-  @JsonTypeName("sandbox.provision")
-  public record Provision(String repoId) implements Command<SandboxTables.SandboxView> {}
-
-  /**
-   * Sent by the actor to itself on its first activation in a process: rebuild what a restart lost.
-   */
-  @JsonTypeName("sandbox.reattach")
-  public record Reattach() implements Command<Void> {}
-
-  /** Clones the task's repository into the work dir and checks out {@code branch} (may be new). */
-  @JsonTypeName("sandbox.clone-repository")
-  public record CloneRepository(String remoteUrl, String branch)
-      implements Command<SandboxTables.RepositoryView> {}
-
-  /**
-   * (Re)writes the credential store with {@code ownerUserId}'s credentials (asked from the {@link
-   * SandboxHost.GitCredentialSource}, never carried here) and sets git's author identity.
-   */
-  @JsonTypeName("sandbox.store-git-credentials")
-  public record StoreGitCredentials(String ownerUserId, String login, String email)
-      implements Command<Void> {}
-
-  /**
-   * Opens an agent session in the work dir. {@code agent} null: the model's agent when the sandbox
-   * can run it, else {@value #DEFAULT_AGENT} (the offline agent); see {@link AgentChoice}.
-   */
-  @JsonTypeName("sandbox.create-session")
-  public record CreateSession(String sessionId, String agent, String model)
-      implements Command<SandboxTables.SessionView> {}
-
-  /**
-   * Records the message and starts the turn; completes at once with the turn id. {@code messageId}
-   * (may be null) makes a redelivery harmless: a message whose turn exists is not sent again.
-   */
-  @JsonTypeName("sandbox.send-message")
-  public record SendMessage(String sessionId, String text, String messageId)
-      implements Command<String> {}
-
-  /** One streamed update of a running turn (sent by the session's listener). */
-  @JsonTypeName("sandbox.record-session-update")
-  public record RecordSessionUpdate(
-      String sessionId, String turnId, String kind, String payloadJson) implements Command<Void> {}
-
-  /** A turn ended (sent by the turn's completion): its stop reason, or why it failed. */
-  @JsonTypeName("sandbox.finish-turn")
-  public record FinishTurn(String sessionId, String turnId, String stopReason, String errorMessage)
-      implements Command<Void> {}
-
-  /** The agent process of a session died (sent by the session's listener). */
-  @JsonTypeName("sandbox.record-session-ended")
-  public record RecordSessionEnded(String sessionId, String reason) implements Command<Void> {}
-
-  /** Asks the agent to cancel the running turn; the turn then ends as {@code cancelled}. */
-  @JsonTypeName("sandbox.stop-turn")
-  public record StopTurn(String sessionId) implements Command<Boolean> {}
-
-  /**
-   * Switches the session's model: live through the agent's {@code model} option when it has one; an
-   * agent that refuses gets the model when its session is next opened.
-   */
-  @JsonTypeName("sandbox.change-model")
-  public record ChangeModel(String sessionId, String model)
-      implements Command<SandboxTables.SessionView> {}
-
-  @JsonTypeName("sandbox.close-session")
-  public record CloseSession(String sessionId) implements Command<Void> {}
-
-  /** Starts a background process; {@code cwd} null means the work dir. */
-  @JsonTypeName("sandbox.start-process")
-  public record StartProcess(String command, List<String> args, String cwd)
-      implements Command<ProcessInfo> {}
-
-  @JsonTypeName("sandbox.stop-process")
-  public record StopProcess(String processId) implements Command<ProcessInfo> {}
-
-  @JsonTypeName("sandbox.refresh-git-state")
-  public record RefreshGitState() implements Command<GitState> {}
-
-  /** Drops the changes to one file (a new file is deleted); replies the refreshed git state. */
-  @JsonTypeName("sandbox.revert-file")
-  public record RevertFile(String path) implements Command<GitState> {}
-
-  /**
-   * {@code git push -u origin <branch>} with the owner's credentials; a rejected push or missing
-   * credentials is refused with git's own message (code {@code git_push_failed}).
-   */
-  @JsonTypeName("sandbox.push-branch")
-  public record PushBranch() implements Command<GitState> {}
-
-  /** Ends every session and process and deletes the sandbox; later commands are refused. */
-  /**
-   * Brings the branch up to date with the remote's default branch: fetch, then rebase onto it. A
-   * conflict aborts the rebase (the work tree is left as it was) and names the files.
-   */
-  @JsonTypeName("sandbox.sync-branch")
-  public record SyncBranch() implements Command<GitState> {}
-
-  /**
-   * Merges the branch into the remote's default branch: sync first, then push the branch's head to
-   * the default branch (a fast-forward, so the remote never gets a merge it did not see).
-   */
-  @JsonTypeName("sandbox.merge-branch")
-  public record MergeBranch() implements Command<GitState> {}
-
-  @JsonTypeName("sandbox.destroy")
-  public record Destroy() implements Command<Void> {}
 
   // 3. Events ----------------------------------------------------------------------------------
 
@@ -257,27 +157,6 @@ public final class SandboxActor
   @JsonTypeName("sandbox.destroyed")
   public record SandboxDestroyed(long at) implements Event {}
 
-  // 4. Queries ---------------------------------------------------------------------------------
-
-  /** The sandbox, its repository, owner and git state; null before {@link Provision}. */
-  public record GetSandbox() implements ActorQuery<SandboxTables.SandboxView> {}
-
-  public record ListSessions() implements ActorQuery<List<SandboxTables.SessionView>> {}
-
-  /** One session with its transcript; null if there is no such session. */
-  public record GetSession(String sessionId) implements ActorQuery<SandboxTables.SessionDetail> {}
-
-  public record GetGitState() implements ActorQuery<GitState> {}
-
-  /** The processes started in the sandbox as recorded (the realtime snapshot). */
-  public record GetProcesses() implements ActorQuery<List<SandboxTables.ProcessRecord>> {}
-
-  /** Live from the sandbox's server; fails if the sandbox is not attached in this process. */
-  public record ListProcesses() implements ActorQuery<CompletionStage<List<ProcessInfo>>> {}
-
-  public record ProcessLogs(String processId)
-      implements ActorQuery<CompletionStage<List<ProcessLogEntry>>> {}
-
   // Realtime payloads --------------------------------------------------------------------------
 
   /**
@@ -295,11 +174,11 @@ public final class SandboxActor
       String sessionId,
       String status,
       String errorMessage,
-      List<SandboxTables.TranscriptEntry> entries) {
+      List<SandboxProtocol.TranscriptEntry> entries) {
     public static final String TYPE = "transcriptUpdated";
   }
 
-  public record ProcessesUpdated(String type, List<SandboxTables.ProcessRecord> processes) {
+  public record ProcessesUpdated(String type, List<SandboxProtocol.ProcessRecord> processes) {
     public static final String TYPE = "processesUpdated";
   }
 
@@ -319,7 +198,7 @@ public final class SandboxActor
     super(setup);
     this.host = SandboxHost.get(setup.runtime().system());
     this.live = host.live(setup.key());
-    this.self = setup.runtime().get(KIND, setup.key());
+    this.self = setup.runtime().get(SandboxProtocol.TYPE, setup.key());
     if (live.firstActivation()) {
       // After a restart, sessions that were mid-turn are not running any more and the sandbox's
       // handle is gone: find out, and say so, before anyone has to ask.
@@ -528,7 +407,7 @@ public final class SandboxActor
     if (blank(cmd.remoteUrl())) {
       return Decision.reject("invalid_remote", "remoteUrl is required");
     }
-    SandboxTables.RepositoryView repo = t.repository();
+    SandboxProtocol.RepositoryView repo = t.repository();
     if (repo != null) {
       return repo.remoteUrl().equals(cmd.remoteUrl())
           ? Decision.reply(repo)
@@ -540,7 +419,7 @@ public final class SandboxActor
         sb -> {
           SandboxGit git = new SandboxGit(sb.client(), sb.homeDir());
           String dir = sb.workDir();
-          CompletionStage<SandboxTables.RepositoryView> io =
+          CompletionStage<SandboxProtocol.RepositoryView> io =
               git.git(dir, "rev-parse", "--show-toplevel")
                   .thenCompose(
                       top ->
@@ -554,7 +433,7 @@ public final class SandboxActor
                           git.git(dir, "rev-parse", "HEAD")
                               .thenApply(
                                   head ->
-                                      new SandboxTables.RepositoryView(
+                                      new SandboxProtocol.RepositoryView(
                                           cmd.remoteUrl(),
                                           branch.orThrow("git rev-parse").stdout().strip(),
                                           head.orThrow("git rev-parse").stdout().strip(),
@@ -926,7 +805,7 @@ public final class SandboxActor
     if (blank(path) || path.startsWith("/") || path.startsWith("-") || path.contains("..")) {
       return Decision.reject("invalid_path", "a path inside the repository is required: " + path);
     }
-    SandboxTables.RepositoryView repo = t.repository();
+    SandboxProtocol.RepositoryView repo = t.repository();
     if (repo == null) {
       return Decision.reject("no_repository", "nothing is cloned into the sandbox yet");
     }
@@ -962,7 +841,7 @@ public final class SandboxActor
   }
 
   private Decision pushBranch(PushBranch cmd, SandboxTables t) {
-    SandboxTables.RepositoryView repo = t.repository();
+    SandboxProtocol.RepositoryView repo = t.repository();
     if (repo == null) {
       return Decision.reject("no_repository", "nothing is cloned into the sandbox yet");
     }
@@ -1040,7 +919,7 @@ public final class SandboxActor
   /** Runs {@code work} with git in the cloned repository; refused before anything is cloned. */
   private Decision withRepository(
       SandboxTables t, java.util.function.BiFunction<SandboxGit, String, Decision> work) {
-    SandboxTables.RepositoryView repo = t.repository();
+    SandboxProtocol.RepositoryView repo = t.repository();
     if (repo == null) {
       return Decision.reject("no_repository", "nothing is cloned into the sandbox yet");
     }
@@ -1125,8 +1004,8 @@ public final class SandboxActor
     if (repoId == null) {
       return List.of();
     }
-    DurableRef<TaskActor.Command<?>> task =
-        runtime().get(TaskActor.KIND, TaskActor.key(organizationId(), repoId, taskId()));
+    DurableRef<TaskProtocol.Command<?>> task =
+        runtime().get(TaskProtocol.TYPE, TaskProtocol.key(organizationId(), repoId, taskId()));
     List<Outbound.Tell> tells = new ArrayList<>();
     for (Event e : events) {
       // Only turn ends: the task marks a session running itself when it sends the message, and a
@@ -1136,9 +1015,9 @@ public final class SandboxActor
         tells.add(
             new Outbound.Tell(
                 task,
-                new TaskActor.SyncSessionStatus(c.sessionId(), c.status(), c.errorMessage())));
+                new TaskProtocol.SyncSessionStatus(c.sessionId(), c.status(), c.errorMessage())));
       } else if (e instanceof GitStateRefreshed g) {
-        tells.add(new Outbound.Tell(task, new TaskActor.SyncGitState(g.state())));
+        tells.add(new Outbound.Tell(task, new TaskProtocol.SyncGitState(g.state())));
       }
     }
     return tells;

@@ -1,7 +1,7 @@
 package dev.foundry.backend.sandbox;
 
-import dev.foundry.backend.sandbox.SandboxTables.FileChange;
-import dev.foundry.backend.sandbox.SandboxTables.GitState;
+import dev.foundry.backend.protocol.SandboxProtocol.FileChange;
+import dev.foundry.backend.protocol.SandboxProtocol.GitState;
 import dev.foundry.sandbox.git.SandboxGit;
 import dev.foundry.sandbox.process.ProcessRunResult;
 import java.util.ArrayList;

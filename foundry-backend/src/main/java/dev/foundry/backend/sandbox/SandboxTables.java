@@ -1,9 +1,16 @@
 package dev.foundry.backend.sandbox;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.foundry.backend.protocol.SandboxProtocol.FileChange;
+import dev.foundry.backend.protocol.SandboxProtocol.GitOwner;
+import dev.foundry.backend.protocol.SandboxProtocol.GitState;
+import dev.foundry.backend.protocol.SandboxProtocol.ProcessRecord;
+import dev.foundry.backend.protocol.SandboxProtocol.RepositoryView;
+import dev.foundry.backend.protocol.SandboxProtocol.SandboxView;
+import dev.foundry.backend.protocol.SandboxProtocol.SessionDetail;
+import dev.foundry.backend.protocol.SandboxProtocol.SessionView;
+import dev.foundry.backend.protocol.SandboxProtocol.TranscriptEntry;
 import dev.foundry.backend.runtime.ActorTables;
 import dev.foundry.backend.sandbox.SandboxActor.GitCredentialsStored;
 import dev.foundry.backend.sandbox.SandboxActor.GitStateRefreshed;
@@ -17,7 +24,6 @@ import dev.foundry.backend.sandbox.SandboxActor.SessionCreated;
 import dev.foundry.backend.sandbox.SandboxActor.SessionStatusChanged;
 import dev.foundry.backend.sandbox.SandboxActor.TranscriptEntryAppended;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -25,7 +31,6 @@ import java.util.List;
 
 /** The sandbox actor's tables: the sandbox, repository, owner, sessions, transcript, processes. */
 public final class SandboxTables extends ActorTables<SandboxActor.Event> {
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   // Rows and views
   // ---------------------------------------------------------------------------------
@@ -55,84 +60,6 @@ public final class SandboxTables extends ActorTables<SandboxActor.Event> {
       long createdAt,
       long updatedAt) {}
 
-  /** What the task actor and the UI see of the sandbox. {@code state}: running or destroyed. */
-  public record SandboxView(
-      String providerId,
-      String sandboxId,
-      String state,
-      String baseUrl,
-      String homeDir,
-      String workDir,
-      long provisionedAt,
-      Long reattachedAt,
-      RepositoryView repository,
-      GitOwner gitOwner,
-      GitState gitState) {}
-
-  /** {@code branch}/{@code headCommit} as cloned; {@code pushedCommit} the last one pushed. */
-  public record RepositoryView(
-      String remoteUrl,
-      String branch,
-      String headCommit,
-      String dir,
-      String pushedBranch,
-      String pushedCommit) {
-    RepositoryView(String remoteUrl, String branch, String headCommit, String dir) {
-      this(remoteUrl, branch, headCommit, dir, null, null);
-    }
-  }
-
-  /** Whose credentials are in the sandbox; the secret itself is never stored. */
-  public record GitOwner(String ownerUserId, String login, String email, List<String> hosts) {}
-
-  /** {@code status}: idle, running, error or closed. */
-  public record SessionView(
-      String sessionId,
-      String agent,
-      String model,
-      String status,
-      String turnId,
-      String errorMessage,
-      long createdAt,
-      long updatedAt) {}
-
-  /** {@code sender}: client, agent or system; {@code kind} is the ACP update kind for agents. */
-  public record TranscriptEntry(
-      long eventIndex,
-      String sessionId,
-      String turnId,
-      String sender,
-      String kind,
-      JsonNode payload,
-      long createdAt) {}
-
-  public record SessionDetail(SessionView session, List<TranscriptEntry> transcript) {
-    /** The agent's reply text of one turn: its message chunks joined. */
-    public String agentText(String turnId) {
-      StringBuilder b = new StringBuilder();
-      for (TranscriptEntry e : transcript) {
-        if (turnId.equals(e.turnId()) && "agent_message_chunk".equals(e.kind())) {
-          b.append(e.payload().path("content").path("text").asText(""));
-        }
-      }
-      return b.toString();
-    }
-  }
-
-  /** {@code type}: A (added or untracked), M or D; line counts null for binary files. */
-  public record FileChange(String path, String type, Integer added, Integer removed) {}
-
-  public record GitState(
-      String branch, int ahead, int behind, List<FileChange> files, int added, int removed) {}
-
-  public record ProcessRecord(
-      String processId,
-      String command,
-      List<String> args,
-      String cwd,
-      long startedAt,
-      Long stoppedAt) {}
-
   SandboxTables(Connection db) {
     super(db);
   }
@@ -143,7 +70,7 @@ public final class SandboxTables extends ActorTables<SandboxActor.Event> {
   @Override
   protected void apply(SandboxActor.Event event) throws SQLException {
     if (event instanceof SandboxProvisioned e) {
-      update(
+      exec(
           "INSERT OR REPLACE INTO sandbox (id, provider_id, sandbox_id, base_url, home_dir,"
               + " work_dir, state, provisioned_at, repo_id)"
               + " VALUES (1, ?, ?, ?, ?, ?, 'running', ?, ?)",
@@ -155,13 +82,12 @@ public final class SandboxTables extends ActorTables<SandboxActor.Event> {
           e.at(),
           e.repoId());
     } else if (event instanceof SandboxReattached e) {
-      update(
-          "UPDATE sandbox SET base_url = ?, reattached_at = ? WHERE id = 1", e.baseUrl(), e.at());
+      exec("UPDATE sandbox SET base_url = ?, reattached_at = ? WHERE id = 1", e.baseUrl(), e.at());
     } else if (event instanceof SandboxDestroyed e) {
-      update("UPDATE sandbox SET state = 'destroyed', destroyed_at = ? WHERE id = 1", e.at());
-      update("UPDATE processes SET stopped_at = ? WHERE stopped_at IS NULL", e.at());
+      exec("UPDATE sandbox SET state = 'destroyed', destroyed_at = ? WHERE id = 1", e.at());
+      exec("UPDATE processes SET stopped_at = ? WHERE stopped_at IS NULL", e.at());
     } else if (event instanceof RepositoryCloned e) {
-      update(
+      exec(
           "INSERT OR REPLACE INTO repository (id, remote_url, branch, head_commit, dir, cloned_at)"
               + " VALUES (1, ?, ?, ?, ?, ?)",
           e.remoteUrl(),
@@ -170,7 +96,7 @@ public final class SandboxTables extends ActorTables<SandboxActor.Event> {
           e.dir(),
           e.at());
     } else if (event instanceof GitCredentialsStored e) {
-      update(
+      exec(
           "INSERT OR REPLACE INTO git_owner (id, owner_user_id, login, email, hosts_json,"
               + " stored_at) VALUES (1, ?, ?, ?, ?, ?)",
           e.ownerUserId(),
@@ -179,7 +105,7 @@ public final class SandboxTables extends ActorTables<SandboxActor.Event> {
           json(e.hosts()),
           e.at());
     } else if (event instanceof SessionCreated e) {
-      update(
+      exec(
           "INSERT INTO sessions (session_id, agent, model, cwd, status, created_at, updated_at)"
               + " VALUES (?, ?, ?, ?, 'idle', ?, ?)",
           e.sessionId(),
@@ -189,7 +115,7 @@ public final class SandboxTables extends ActorTables<SandboxActor.Event> {
           e.at(),
           e.at());
     } else if (event instanceof SessionStatusChanged e) {
-      update(
+      exec(
           "UPDATE sessions SET status = ?, turn_id = ?, error_message = ?, updated_at = ?"
               + " WHERE session_id = ?",
           e.status(),
@@ -198,13 +124,13 @@ public final class SandboxTables extends ActorTables<SandboxActor.Event> {
           e.at(),
           e.sessionId());
     } else if (event instanceof SandboxActor.SessionModelChanged e) {
-      update(
+      exec(
           "UPDATE sessions SET model = ?, updated_at = ? WHERE session_id = ?",
           e.model(),
           e.at(),
           e.sessionId());
     } else if (event instanceof TranscriptEntryAppended e) {
-      update(
+      exec(
           "INSERT INTO transcript (session_id, event_index, turn_id, sender, kind, payload_json,"
               + " created_at) SELECT ?, COALESCE(MAX(event_index), 0) + 1, ?, ?, ?, ?, ?"
               + " FROM transcript WHERE session_id = ?",
@@ -217,7 +143,7 @@ public final class SandboxTables extends ActorTables<SandboxActor.Event> {
           e.sessionId());
     } else if (event instanceof GitStateRefreshed e) {
       GitState s = e.state();
-      update(
+      exec(
           "INSERT OR REPLACE INTO git_state (id, branch, ahead, behind, files_json, refreshed_at)"
               + " VALUES (1, ?, ?, ?, ?, ?)",
           s.branch(),
@@ -226,13 +152,13 @@ public final class SandboxTables extends ActorTables<SandboxActor.Event> {
           json(s.files()),
           e.at());
     } else if (event instanceof SandboxActor.BranchPushed e) {
-      update(
+      exec(
           "UPDATE repository SET pushed_branch = ?, pushed_commit = ?, pushed_at = ? WHERE id = 1",
           e.branch(),
           e.headCommit(),
           e.at());
     } else if (event instanceof ProcessStarted e) {
-      update(
+      exec(
           "INSERT OR REPLACE INTO processes (process_id, command, args_json, cwd, started_at)"
               + " VALUES (?, ?, ?, ?, ?)",
           e.processId(),
@@ -241,7 +167,7 @@ public final class SandboxTables extends ActorTables<SandboxActor.Event> {
           e.cwd(),
           e.at());
     } else if (event instanceof ProcessStopped e) {
-      update(
+      exec(
           "UPDATE processes SET stopped_at = ? WHERE process_id = ? AND stopped_at IS NULL",
           e.at(),
           e.processId());
@@ -325,14 +251,15 @@ public final class SandboxTables extends ActorTables<SandboxActor.Event> {
                 rs.getString(1),
                 rs.getString(2),
                 rs.getString(3),
-                parse(rs.getString(4), new TypeReference<List<String>>() {})));
+                fromJson(rs.getString(4), new TypeReference<List<String>>() {})));
   }
 
   GitState gitState() {
     return one(
         "SELECT branch, ahead, behind, files_json FROM git_state WHERE id = 1",
         rs -> {
-          List<FileChange> files = parse(rs.getString(4), new TypeReference<List<FileChange>>() {});
+          List<FileChange> files =
+              fromJson(rs.getString(4), new TypeReference<List<FileChange>>() {});
           int added = 0;
           int removed = 0;
           for (FileChange f : files) {
@@ -348,7 +275,7 @@ public final class SandboxTables extends ActorTables<SandboxActor.Event> {
   }
 
   List<SessionRow> sessions() {
-    return list(SESSION_COLUMNS + " ORDER BY created_at, session_id", SandboxTables::sessionRow);
+    return rows(SESSION_COLUMNS + " ORDER BY created_at, session_id", SandboxTables::sessionRow);
   }
 
   SessionView sessionView(String sessionId) {
@@ -372,7 +299,7 @@ public final class SandboxTables extends ActorTables<SandboxActor.Event> {
 
   /** The session's transcript entries numbered above {@code afterIndex}, in order. */
   List<TranscriptEntry> transcriptAfter(String sessionId, long afterIndex) {
-    return list(
+    return rows(
         "SELECT event_index, session_id, turn_id, sender, kind, payload_json, created_at"
             + " FROM transcript WHERE session_id = ? AND event_index > ? ORDER BY event_index",
         rs ->
@@ -382,7 +309,7 @@ public final class SandboxTables extends ActorTables<SandboxActor.Event> {
                 rs.getString(3),
                 rs.getString(4),
                 rs.getString(5),
-                parse(rs.getString(6), new TypeReference<JsonNode>() {}),
+                fromJson(rs.getString(6), new TypeReference<JsonNode>() {}),
                 rs.getLong(7)),
         sessionId,
         afterIndex);
@@ -399,14 +326,14 @@ public final class SandboxTables extends ActorTables<SandboxActor.Event> {
   }
 
   List<ProcessRecord> processes() {
-    return list(
+    return rows(
         "SELECT process_id, command, args_json, cwd, started_at, stopped_at FROM processes"
             + " ORDER BY started_at, process_id",
         rs ->
             new ProcessRecord(
                 rs.getString(1),
                 rs.getString(2),
-                parse(rs.getString(3), new TypeReference<List<String>>() {}),
+                fromJson(rs.getString(3), new TypeReference<List<String>>() {}),
                 rs.getString(4),
                 rs.getLong(5),
                 nullableLong(rs, 6)));
@@ -447,60 +374,5 @@ public final class SandboxTables extends ActorTables<SandboxActor.Event> {
   private static Long nullableLong(ResultSet rs, int column) throws SQLException {
     long v = rs.getLong(column);
     return rs.wasNull() ? null : v;
-  }
-
-  @FunctionalInterface
-  private interface RowMapper<R> {
-    R map(ResultSet rs) throws SQLException;
-  }
-
-  private void update(String sql, Object... args) throws SQLException {
-    try (PreparedStatement s = db.prepareStatement(sql)) {
-      bind(s, args);
-      s.executeUpdate();
-    }
-  }
-
-  private <R> R one(String sql, RowMapper<R> mapper, Object... args) {
-    List<R> rows = list(sql, mapper, args);
-    return rows.isEmpty() ? null : rows.get(0);
-  }
-
-  private <R> List<R> list(String sql, RowMapper<R> mapper, Object... args) {
-    try (PreparedStatement s = db.prepareStatement(sql)) {
-      bind(s, args);
-      try (ResultSet rs = s.executeQuery()) {
-        List<R> out = new ArrayList<>();
-        while (rs.next()) {
-          out.add(mapper.map(rs));
-        }
-        return out;
-      }
-    } catch (SQLException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  private static void bind(PreparedStatement s, Object... args) throws SQLException {
-    for (int i = 0; i < args.length; i++) {
-      s.setObject(i + 1, args[i]);
-    }
-  }
-
-  private static String json(Object value) {
-    try {
-      return JSON.writeValueAsString(value);
-    } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException(e);
-    }
-  }
-
-  private static <V> V parse(String json, TypeReference<V> type) {
-    try {
-      return JSON.readValue(json, type);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException(
-          "unreadable JSON in the sandbox tables: " + e.getMessage(), e);
-    }
   }
 }

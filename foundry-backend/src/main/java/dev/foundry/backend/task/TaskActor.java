@@ -1,40 +1,63 @@
 package dev.foundry.backend.task;
 
 import com.fasterxml.jackson.annotation.JsonTypeName;
-import dev.foundry.backend.auditlog.AuditLog;
-import dev.foundry.backend.organization.OrganizationActor;
-import dev.foundry.backend.runtime.ActorKey;
+import dev.foundry.backend.protocol.AuditLogProtocol;
+import dev.foundry.backend.protocol.OrganizationProtocol;
+import dev.foundry.backend.protocol.SandboxProtocol;
+import dev.foundry.backend.protocol.TaskProtocol;
+import dev.foundry.backend.protocol.TaskProtocol.Archive;
+import dev.foundry.backend.protocol.TaskProtocol.Attach;
+import dev.foundry.backend.protocol.TaskProtocol.ChangeModel;
+import dev.foundry.backend.protocol.TaskProtocol.ChangeOwner;
+import dev.foundry.backend.protocol.TaskProtocol.CloseSession;
+import dev.foundry.backend.protocol.TaskProtocol.Command;
+import dev.foundry.backend.protocol.TaskProtocol.CreateSession;
+import dev.foundry.backend.protocol.TaskProtocol.GetDetail;
+import dev.foundry.backend.protocol.TaskProtocol.GetRecord;
+import dev.foundry.backend.protocol.TaskProtocol.GetSessionDetail;
+import dev.foundry.backend.protocol.TaskProtocol.GetSummary;
+import dev.foundry.backend.protocol.TaskProtocol.Initialize;
+import dev.foundry.backend.protocol.TaskProtocol.Kill;
+import dev.foundry.backend.protocol.TaskProtocol.MarkUnread;
+import dev.foundry.backend.protocol.TaskProtocol.Merge;
+import dev.foundry.backend.protocol.TaskProtocol.Provision;
+import dev.foundry.backend.protocol.TaskProtocol.PublishPr;
+import dev.foundry.backend.protocol.TaskProtocol.Push;
+import dev.foundry.backend.protocol.TaskProtocol.Rename;
+import dev.foundry.backend.protocol.TaskProtocol.RenameSession;
+import dev.foundry.backend.protocol.TaskProtocol.RevertFile;
+import dev.foundry.backend.protocol.TaskProtocol.SelectSession;
+import dev.foundry.backend.protocol.TaskProtocol.SendMessage;
+import dev.foundry.backend.protocol.TaskProtocol.SetSessionUnread;
+import dev.foundry.backend.protocol.TaskProtocol.StopSession;
+import dev.foundry.backend.protocol.TaskProtocol.Switch;
+import dev.foundry.backend.protocol.TaskProtocol.Sync;
+import dev.foundry.backend.protocol.TaskProtocol.SyncGitState;
+import dev.foundry.backend.protocol.TaskProtocol.SyncPullRequest;
+import dev.foundry.backend.protocol.TaskProtocol.SyncSessionStatus;
+import dev.foundry.backend.protocol.TaskProtocol.TaskOwner;
+import dev.foundry.backend.protocol.TaskProtocol.UpdateDraft;
+import dev.foundry.backend.protocol.UserProtocol;
 import dev.foundry.backend.runtime.ActorKind;
-import dev.foundry.backend.runtime.ActorQuery;
 import dev.foundry.backend.runtime.ActorSetup;
 import dev.foundry.backend.runtime.CommandRejectedException;
 import dev.foundry.backend.runtime.Decision;
 import dev.foundry.backend.runtime.DurableActor;
-import dev.foundry.backend.runtime.DurableCommand;
 import dev.foundry.backend.runtime.DurableEvent;
-import dev.foundry.backend.runtime.DurableRuntime;
 import dev.foundry.backend.runtime.Handlers;
 import dev.foundry.backend.runtime.Outbound;
 import dev.foundry.backend.runtime.Publication;
-import dev.foundry.backend.sandbox.SandboxActor;
-import dev.foundry.backend.sandbox.SandboxTables;
-import dev.foundry.backend.user.UserActor;
-import dev.foundry.backend.user.UserTaskState;
 import dev.foundry.shared.contracts.AttachResult;
 import dev.foundry.shared.contracts.SwitchResult;
-import dev.foundry.shared.contracts.TaskRecord;
 import dev.foundry.shared.contracts.TaskStatus;
 import dev.foundry.shared.realtime.SessionUpdated;
 import dev.foundry.shared.realtime.TaskUpdated;
 import dev.foundry.shared.workspace.WorkspaceFileChange;
-import dev.foundry.shared.workspace.WorkspaceLineAttachment;
 import dev.foundry.shared.workspace.WorkspaceModels;
 import dev.foundry.shared.workspace.WorkspacePullRequestSummary;
-import dev.foundry.shared.workspace.WorkspaceSessionDetail;
 import dev.foundry.shared.workspace.WorkspaceSessionStatus;
 import dev.foundry.shared.workspace.WorkspaceSessionSummary;
 import dev.foundry.shared.workspace.WorkspaceTaskDetail;
-import dev.foundry.shared.workspace.WorkspaceTaskSummary;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -52,140 +75,12 @@ import java.util.concurrent.CompletionStage;
  * no_active_sandbox}.
  */
 public final class TaskActor
-    extends DurableActor<TaskActor.Command<?>, TaskActor.Event, TaskTables> {
+    extends DurableActor<TaskProtocol.Command<?>, TaskActor.Event, TaskTables> {
 
   // 1. Kind and key ---------------------------------------------------------------------------
 
   public static final ActorKind<Command<?>, Event, TaskTables> KIND =
-      ActorKind.define("task", Command.class, Event.class, TaskTables::new, TaskActor::new);
-
-  /**
-   * How long a caller waits for work that may provision the sandbox first (a message) or run git
-   * against a remote (push, sync, merge); past it the caller gets a timeout and the work goes on.
-   */
-  public static final java.time.Duration GIT_TIMEOUT = java.time.Duration.ofMinutes(2);
-
-  public static ActorKey key(String organizationId, String repoId, String taskId) {
-    return ActorKey.of("org", organizationId, "task", repoId, taskId);
-  }
-
-  // 2. Commands -------------------------------------------------------------------------------
-
-  public sealed interface Command<R> extends DurableCommand<R> {}
-
-  /** Creates the task's rows; sent by its organization only (create or materialize). */
-  @JsonTypeName("task.initialize")
-  public record Initialize(
-      String repoRemote,
-      String repoName,
-      String branchName,
-      String title,
-      String task,
-      String sandboxProviderId,
-      TaskOwner owner,
-      WorkspacePullRequestSummary pullRequest,
-      String model)
-      implements Command<TaskRecord> {}
-
-  /** The second step of initialization, self-sent (upstream {@code task.command.provision}). */
-  @JsonTypeName("task.provision")
-  public record Provision() implements Command<Boolean> {}
-
-  /**
-   * A user's message to a session. Completes as soon as the turn has started, with the turn id; the
-   * turn's end arrives later as {@link SyncSessionStatus} from the sandbox, so neither queries nor
-   * other sessions wait behind it. A sender who is not the owner becomes the owner (spec §5.5).
-   */
-  @JsonTypeName("task.send-message")
-  public record SendMessage(String sessionId, String text, String userId)
-      implements Command<String> {}
-
-  /** Asks the agent to stop the session's running turn; false when nothing was running. */
-  @JsonTypeName("task.stop-session")
-  public record StopSession(String sessionId) implements Command<Boolean> {}
-
-  /** The derived git state its sandbox reports after a turn, revert, push, sync or merge. */
-  @JsonTypeName("task.sync-git-state")
-  public record SyncGitState(SandboxTables.GitState state) implements Command<Boolean> {}
-
-  /** Restores one file of the work tree to the branch's last commit. */
-  @JsonTypeName("task.revert-file")
-  public record RevertFile(String path) implements Command<List<WorkspaceFileChange>> {}
-
-  @JsonTypeName("task.attach")
-  public record Attach(String reason) implements Command<AttachResult> {}
-
-  @JsonTypeName("task.switch")
-  public record Switch() implements Command<SwitchResult> {}
-
-  @JsonTypeName("task.push")
-  public record Push(String reason) implements Command<Boolean> {}
-
-  @JsonTypeName("task.sync")
-  public record Sync(String reason) implements Command<Boolean> {}
-
-  @JsonTypeName("task.merge")
-  public record Merge(String reason) implements Command<Boolean> {}
-
-  @JsonTypeName("task.publish-pr")
-  public record PublishPr() implements Command<Boolean> {}
-
-  @JsonTypeName("task.archive")
-  public record Archive(String reason) implements Command<Boolean> {}
-
-  @JsonTypeName("task.kill")
-  public record Kill(String reason) implements Command<Boolean> {}
-
-  @JsonTypeName("task.rename")
-  public record Rename(String title) implements Command<WorkspaceTaskSummary> {}
-
-  @JsonTypeName("task.change-owner")
-  public record ChangeOwner(TaskOwner owner) implements Command<WorkspaceTaskSummary> {}
-
-  /**
-   * Adds a session; answers its id. {@code model} defaults to the user's default model, then to
-   * {@link WorkspaceModels#DEFAULT_MODEL_ID}. The creating user's selected session becomes it.
-   */
-  @JsonTypeName("task.create-session")
-  public record CreateSession(String model, String userId) implements Command<String> {}
-
-  @JsonTypeName("task.rename-session")
-  public record RenameSession(String sessionId, String title)
-      implements Command<WorkspaceSessionSummary> {}
-
-  @JsonTypeName("task.change-model")
-  public record ChangeModel(String sessionId, String model)
-      implements Command<WorkspaceSessionSummary> {}
-
-  /** Closes a session (not the last open one); the user's selection moves to another. */
-  @JsonTypeName("task.close-session")
-  public record CloseSession(String sessionId, String userId) implements Command<Boolean> {}
-
-  /** Per-user: selects a session for {@code userId} (written to their user actor). */
-  @JsonTypeName("task.select-session")
-  public record SelectSession(String sessionId, String userId) implements Command<UserTaskState> {}
-
-  @JsonTypeName("task.set-session-unread")
-  public record SetSessionUnread(String sessionId, boolean unread, String userId)
-      implements Command<UserTaskState> {}
-
-  @JsonTypeName("task.update-draft")
-  public record UpdateDraft(
-      String sessionId, String text, List<WorkspaceLineAttachment> attachments, String userId)
-      implements Command<UserTaskState> {}
-
-  /** Per-user: marks the latest open session unread for {@code userId}. */
-  @JsonTypeName("task.mark-unread")
-  public record MarkUnread(String userId) implements Command<UserTaskState> {}
-
-  @JsonTypeName("task.sync-pull-request")
-  public record SyncPullRequest(WorkspacePullRequestSummary pullRequest)
-      implements Command<Boolean> {}
-
-  /** A session's agent started ({@code running}) or finished ({@code idle}, {@code error}). */
-  @JsonTypeName("task.sync-session-status")
-  public record SyncSessionStatus(String sessionId, String status, String errorMessage)
-      implements Command<WorkspaceSessionSummary> {}
+      ActorKind.bind(TaskProtocol.TYPE, Event.class, TaskTables::new, TaskActor::new);
 
   // 3. Events ---------------------------------------------------------------------------------
 
@@ -275,71 +170,6 @@ public final class TaskActor
       String branch, int ahead, int behind, List<WorkspaceFileChange> fileChanges, long at)
       implements Event {}
 
-  // 4. Queries --------------------------------------------------------------------------------
-
-  public record GetRecord() implements ActorQuery<TaskRecord> {}
-
-  /** The summary built without a user: per-user fields are defaults. */
-  public record GetSummary() implements ActorQuery<WorkspaceTaskSummary> {}
-
-  public record GetDetail() implements ActorQuery<WorkspaceTaskDetail> {}
-
-  public record GetSessionDetail(String sessionId) implements ActorQuery<WorkspaceSessionDetail> {}
-
-  /**
-   * The task's detail as {@code userId} sees it: their selected session and unread flags merged
-   * from their user actor.
-   */
-  public static CompletionStage<WorkspaceTaskDetail> detailForUser(
-      DurableRuntime runtime, ActorKey taskKey, String userId) {
-    String taskId = taskKey.segments().get(4);
-    CompletionStage<WorkspaceTaskDetail> detail = runtime.get(KIND, taskKey).query(new GetDetail());
-    CompletionStage<UserTaskState> state = userState(runtime, userId, taskId);
-    return detail.thenCombine(state, TaskViews::forUser);
-  }
-
-  /** One session's detail as {@code userId} sees it: their draft and unread flag. */
-  public static CompletionStage<WorkspaceSessionDetail> sessionDetailForUser(
-      DurableRuntime runtime, ActorKey taskKey, String sessionId, String userId) {
-    String taskId = taskKey.segments().get(4);
-    CompletionStage<WorkspaceSessionDetail> detail =
-        runtime.get(KIND, taskKey).query(new GetSessionDetail(sessionId));
-    CompletionStage<UserTaskState> state = userState(runtime, userId, taskId);
-    return detail
-        .thenCombine(state, TaskViews::forUser)
-        .thenCompose(d -> withTranscript(runtime, taskKey, d));
-  }
-
-  /** The session's transcript lives in its sandbox: read it there (empty before the sandbox). */
-  private static CompletionStage<WorkspaceSessionDetail> withTranscript(
-      DurableRuntime runtime, ActorKey taskKey, WorkspaceSessionDetail d) {
-    if (!runtime.runs(SandboxActor.KIND)) {
-      return CompletableFuture.completedFuture(d);
-    }
-    String organizationId = taskKey.segments().get(1);
-    String taskId = taskKey.segments().get(4);
-    return runtime
-        .get(SandboxActor.KIND, SandboxActor.key(organizationId, taskId))
-        .queryIfExists(new SandboxActor.GetSession(d.sessionId()))
-        .thenApply(s -> s == null ? d : TaskViews.withTranscript(d, s.transcript()));
-  }
-
-  /** The user's state of this task; empty for a user who never touched it (or does not exist). */
-  private static CompletionStage<UserTaskState> userState(
-      DurableRuntime runtime, String userId, String taskId) {
-    return runtime
-        .get(UserActor.KIND, UserActor.key(userId))
-        .queryIfExists(new UserActor.GetTaskState(taskId))
-        .thenApply(s -> s != null ? s : new UserTaskState(taskId, null, List.of()));
-  }
-
-  private static CompletionStage<dev.foundry.shared.app.FoundryUser> userProfile(
-      DurableRuntime runtime, String userId) {
-    return runtime
-        .get(UserActor.KIND, UserActor.key(userId))
-        .queryIfExists(new UserActor.GetProfile());
-  }
-
   // 5. Handlers -------------------------------------------------------------------------------
 
   private TaskActor(ActorSetup<TaskTables> setup) {
@@ -366,14 +196,14 @@ public final class TaskActor
         .command(Switch.class, this::switchTask)
         .command(
             Push.class,
-            (c, t) -> gitWork(t, new SandboxActor.PushBranch(), "task.push", c.reason()))
+            (c, t) -> gitWork(t, new SandboxProtocol.PushBranch(), "task.push", c.reason()))
         .command(PublishPr.class, (c, t) -> requireSandbox(t, "publish a pull request"))
         .command(
             Sync.class,
-            (c, t) -> gitWork(t, new SandboxActor.SyncBranch(), "task.sync", c.reason()))
+            (c, t) -> gitWork(t, new SandboxProtocol.SyncBranch(), "task.sync", c.reason()))
         .command(
             Merge.class,
-            (c, t) -> gitWork(t, new SandboxActor.MergeBranch(), "task.merge", c.reason()))
+            (c, t) -> gitWork(t, new SandboxProtocol.MergeBranch(), "task.merge", c.reason()))
         .command(SendMessage.class, this::sendMessage)
         .command(StopSession.class, this::stopSession)
         .command(SyncGitState.class, this::syncGitState)
@@ -439,7 +269,7 @@ public final class TaskActor
     if (!tables.status().initializing()) {
       return Decision.reply(false);
     }
-    if (!runtime().runs(SandboxActor.KIND)) {
+    if (!runtime().runs(SandboxProtocol.TYPE)) {
       return Decision.persist(initialized(now())).thenReply(() -> true);
     }
     TaskOwner owner = tables.owner();
@@ -449,7 +279,7 @@ public final class TaskActor
     CompletionStage<String> userModel =
         tables.model() != null || owner == null
             ? CompletableFuture.completedFuture(tables.model())
-            : userProfile(runtime(), owner.userId())
+            : TaskReads.userProfile(runtime(), owner.userId())
                 .thenApply(p -> p == null ? null : p.defaultModel());
     return Decision.after(
         userModel,
@@ -501,7 +331,7 @@ public final class TaskActor
         });
   }
 
-  private record Prepared(SandboxTables.SandboxView view, String turnId) {}
+  private record Prepared(SandboxProtocol.SandboxView view, String turnId) {}
 
   private List<Event> initialized(long at) {
     return List.of(
@@ -510,7 +340,7 @@ public final class TaskActor
             "task.initialized", Map.of("sandboxProviderId", "local"), commandId(), at));
   }
 
-  private static SandboxAttached attached(SandboxTables.SandboxView view, long at) {
+  private static SandboxAttached attached(SandboxProtocol.SandboxView view, long at) {
     return new SandboxAttached(
         view.sandboxId(),
         view.providerId(),
@@ -533,7 +363,7 @@ public final class TaskActor
     if (blank(cmd.text())) {
       return Decision.reject("invalid_message", "message text is required");
     }
-    if (!runtime().runs(SandboxActor.KIND)) {
+    if (!runtime().runs(SandboxProtocol.TYPE)) {
       return Decision.reject("no_sandbox_runtime", "this backend runs no sandboxes");
     }
     WorkspaceSessionSummary session = tables.sessionSummary(cmd.sessionId());
@@ -547,7 +377,7 @@ public final class TaskActor
         !blank(cmd.userId()) && (current == null || !cmd.userId().equals(current.userId()));
     CompletionStage<TaskOwner> owner =
         swap
-            ? userProfile(runtime(), cmd.userId())
+            ? TaskReads.userProfile(runtime(), cmd.userId())
                 .thenApply(
                     p ->
                         p == null
@@ -596,18 +426,18 @@ public final class TaskActor
         failure -> rejectFromSandbox("message_not_sent", failure));
   }
 
-  private record Sent(SandboxTables.SandboxView view, TaskOwner owner, String turnId) {}
+  private record Sent(SandboxProtocol.SandboxView view, TaskOwner owner, String turnId) {}
 
   private Decision stopSession(StopSession cmd, TaskTables tables) {
     Decision refused = requireOpenSession(tables, cmd.sessionId());
     if (refused != null) {
       return refused;
     }
-    if (tables.switchTarget() == null || !runtime().runs(SandboxActor.KIND)) {
+    if (tables.switchTarget() == null || !runtime().runs(SandboxProtocol.TYPE)) {
       return Decision.reply(false);
     }
     return Decision.after(
-        sandbox().ref().ask(new SandboxActor.StopTurn(cmd.sessionId())),
+        sandbox().ref().ask(new SandboxProtocol.StopTurn(cmd.sessionId())),
         Decision::reply,
         failure -> rejectFromSandbox("stop_failed", failure));
   }
@@ -622,9 +452,9 @@ public final class TaskActor
     return Decision.persist(gitStateSynced(cmd.state(), now())).thenReply(() -> true);
   }
 
-  private static GitStateSynced gitStateSynced(SandboxTables.GitState state, long at) {
+  private static GitStateSynced gitStateSynced(SandboxProtocol.GitState state, long at) {
     List<WorkspaceFileChange> files = new ArrayList<>();
-    for (SandboxTables.FileChange f : state.files()) {
+    for (SandboxProtocol.FileChange f : state.files()) {
       files.add(
           new WorkspaceFileChange(
               f.path(),
@@ -641,7 +471,7 @@ public final class TaskActor
       return refused;
     }
     return Decision.after(
-        sandbox().ref().ask(new SandboxActor.RevertFile(cmd.path())),
+        sandbox().ref().ask(new SandboxProtocol.RevertFile(cmd.path())),
         state -> {
           GitStateSynced synced = gitStateSynced(state, now());
           return Decision.persist(synced).thenReply(synced::fileChanges);
@@ -652,7 +482,7 @@ public final class TaskActor
   /** Push, sync or merge in the sandbox; a git failure reaches the caller with git's words. */
   private Decision gitWork(
       TaskTables tables,
-      SandboxActor.Command<SandboxTables.GitState> work,
+      SandboxProtocol.Command<SandboxProtocol.GitState> work,
       String kind,
       String reason) {
     Decision refused = requireSandboxAttached(tables);
@@ -693,7 +523,7 @@ public final class TaskActor
     if (refused != null) {
       return refused;
     }
-    if (tables.switchTarget() == null || !runtime().runs(SandboxActor.KIND)) {
+    if (tables.switchTarget() == null || !runtime().runs(SandboxProtocol.TYPE)) {
       return Decision.reject(
           "no_active_sandbox", "task " + taskId() + " has no sandbox yet; send it a message first");
     }
@@ -810,7 +640,8 @@ public final class TaskActor
       return sessionCreated(tables, blank(cmd.model()) ? null : cmd.model().strip(), cmd.userId());
     }
     CompletionStage<String> userModel =
-        userProfile(runtime(), cmd.userId()).thenApply(p -> p == null ? null : p.defaultModel());
+        TaskReads.userProfile(runtime(), cmd.userId())
+            .thenApply(p -> p == null ? null : p.defaultModel());
     return Decision.after(userModel, model -> sessionCreated(tables, model, cmd.userId()));
   }
 
@@ -881,7 +712,7 @@ public final class TaskActor
         tables,
         cmd.sessionId(),
         cmd.userId(),
-        new UserActor.UpsertTaskState(
+        new UserProtocol.UpsertTaskState(
             taskId(), cmd.sessionId(), cmd.sessionId(), null, null, null));
   }
 
@@ -890,7 +721,8 @@ public final class TaskActor
         tables,
         cmd.sessionId(),
         cmd.userId(),
-        new UserActor.UpsertTaskState(taskId(), cmd.sessionId(), null, cmd.unread(), null, null));
+        new UserProtocol.UpsertTaskState(
+            taskId(), cmd.sessionId(), null, cmd.unread(), null, null));
   }
 
   private Decision updateDraft(UpdateDraft cmd, TaskTables tables) {
@@ -898,7 +730,7 @@ public final class TaskActor
         tables,
         cmd.sessionId(),
         cmd.userId(),
-        new UserActor.UpsertTaskState(
+        new UserProtocol.UpsertTaskState(
             taskId(),
             cmd.sessionId(),
             null,
@@ -916,12 +748,12 @@ public final class TaskActor
         tables,
         latest,
         cmd.userId(),
-        new UserActor.UpsertTaskState(taskId(), latest, null, true, null, null));
+        new UserProtocol.UpsertTaskState(taskId(), latest, null, true, null, null));
   }
 
   /** Checks the session here, then writes the user's own state on their user actor. */
   private Decision perUser(
-      TaskTables tables, String sessionId, String userId, UserActor.UpsertTaskState change) {
+      TaskTables tables, String sessionId, String userId, UserProtocol.UpsertTaskState change) {
     Decision refused = requireOpenSession(tables, sessionId);
     if (refused != null) {
       return refused;
@@ -930,7 +762,8 @@ public final class TaskActor
       return Decision.reject("invalid_user", "per-user task state needs the user's id");
     }
     return Decision.after(
-        runtime().getOrCreate(UserActor.KIND, UserActor.key(userId)).ask(change), Decision::reply);
+        runtime().getOrCreate(UserProtocol.TYPE, UserProtocol.key(userId)).ask(change),
+        Decision::reply);
   }
 
   private Decision syncPullRequest(SyncPullRequest cmd, TaskTables tables) {
@@ -1031,8 +864,9 @@ public final class TaskActor
       if (event instanceof LifecycleRecorded e) {
         tells.add(
             new Outbound.Tell(
-                runtime().getOrCreate(AuditLog.KIND, AuditLog.key(organizationId())),
-                new AuditLog.Append(
+                runtime()
+                    .getOrCreate(AuditLogProtocol.TYPE, AuditLogProtocol.key(organizationId())),
+                new AuditLogProtocol.Append(
                     e.auditKind(),
                     repoId(),
                     taskId(),
@@ -1043,7 +877,7 @@ public final class TaskActor
         summaryChanged = true;
       }
       if (event instanceof TaskInitialized) {
-        tells.add(new Outbound.Tell(runtime().get(KIND, key()), new Provision()));
+        tells.add(new Outbound.Tell(runtime().get(TaskProtocol.TYPE, key()), new Provision()));
       } else if (event instanceof SessionStatusSynced e && e.turnEnded()) {
         TaskOwner owner = tables.owner();
         if (owner != null) {
@@ -1051,13 +885,14 @@ public final class TaskActor
           tells.add(
               userTell(
                   owner.userId(),
-                  new UserActor.UpsertTaskState(taskId(), e.sessionId(), null, true, null, null)));
+                  new UserProtocol.UpsertTaskState(
+                      taskId(), e.sessionId(), null, true, null, null)));
         }
       } else if (event instanceof MessageSent e && e.userId() != null) {
         tells.add(
             userTell(
                 e.userId(),
-                new UserActor.UpsertTaskState(
+                new UserProtocol.UpsertTaskState(
                     taskId(), e.sessionId(), e.sessionId(), false, "", List.of())));
       } else if (sandboxAttached(tables) && sandboxCommand(event, tables) != null) {
         tells.add(new Outbound.Tell(sandbox().ref(), sandboxCommand(event, tables)));
@@ -1065,14 +900,15 @@ public final class TaskActor
         tells.add(
             userTell(
                 e.createdBy(),
-                new UserActor.UpsertTaskState(
+                new UserProtocol.UpsertTaskState(
                     taskId(), e.sessionId(), e.sessionId(), false, null, null)));
       } else if (event instanceof SessionClosed e && e.closedBy() != null) {
-        tells.add(userTell(e.closedBy(), new UserActor.DeleteTaskState(taskId(), e.sessionId())));
+        tells.add(
+            userTell(e.closedBy(), new UserProtocol.DeleteTaskState(taskId(), e.sessionId())));
         tells.add(
             userTell(
                 e.closedBy(),
-                new UserActor.UpsertTaskState(
+                new UserProtocol.UpsertTaskState(
                     taskId(), e.nextSessionId(), e.nextSessionId(), null, null, null)));
       }
     }
@@ -1080,33 +916,34 @@ public final class TaskActor
       WorkspaceTaskDetail detail = tables.requireDetail(taskId(), repoId());
       tells.add(
           new Outbound.Tell(
-              runtime().get(OrganizationActor.KIND, OrganizationActor.key(organizationId())),
-              new OrganizationActor.ApplyTaskSummaryUpdate(TaskViews.summaryOf(detail))));
+              runtime().get(OrganizationProtocol.TYPE, OrganizationProtocol.key(organizationId())),
+              new OrganizationProtocol.ApplyTaskSummaryUpdate(TaskViews.summaryOf(detail))));
     }
     return tells;
   }
 
   private boolean sandboxAttached(TaskTables tables) {
-    return tables.switchTarget() != null && runtime().runs(SandboxActor.KIND);
+    return tables.switchTarget() != null && runtime().runs(SandboxProtocol.TYPE);
   }
 
   /** What the sandbox must do about {@code event} of a task that has one; null for nothing. */
-  private static SandboxActor.Command<?> sandboxCommand(Event event, TaskTables tables) {
+  private static SandboxProtocol.Command<?> sandboxCommand(Event event, TaskTables tables) {
     if (event instanceof StatusChanged e && e.status().finished()) {
-      return new SandboxActor.Destroy(); // archive and kill leave no process behind
+      return new SandboxProtocol.Destroy(); // archive and kill leave no process behind
     } else if (event instanceof OwnerChanged e && e.owner() != null) {
-      return new SandboxActor.StoreGitCredentials(
+      return new SandboxProtocol.StoreGitCredentials(
           e.owner().userId(), e.owner().login(), e.owner().email());
     } else if (event instanceof SessionClosed e) {
-      return new SandboxActor.CloseSession(e.sessionId());
+      return new SandboxProtocol.CloseSession(e.sessionId());
     } else if (event instanceof SessionModelChanged e && tables.sessionReady(e.sessionId())) {
-      return new SandboxActor.ChangeModel(e.sessionId(), e.model());
+      return new SandboxProtocol.ChangeModel(e.sessionId(), e.model());
     }
     return null;
   }
 
-  private Outbound.Tell userTell(String userId, UserActor.Command<?> command) {
-    return new Outbound.Tell(runtime().getOrCreate(UserActor.KIND, UserActor.key(userId)), command);
+  private Outbound.Tell userTell(String userId, UserProtocol.Command<?> command) {
+    return new Outbound.Tell(
+        runtime().getOrCreate(UserProtocol.TYPE, UserProtocol.key(userId)), command);
   }
 
   /** Realtime broadcasts: full-replacement payloads for the task and its sessions. */

@@ -1,9 +1,10 @@
 package dev.foundry.backend.task;
 
+import dev.foundry.backend.protocol.SandboxProtocol;
+import dev.foundry.backend.protocol.SandboxProtocol.SandboxView;
+import dev.foundry.backend.protocol.TaskProtocol.TaskOwner;
 import dev.foundry.backend.runtime.DurableRef;
 import dev.foundry.backend.runtime.DurableRuntime;
-import dev.foundry.backend.sandbox.SandboxActor;
-import dev.foundry.backend.sandbox.SandboxTables.SandboxView;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -22,15 +23,16 @@ final class TaskSandbox {
 
   private static final Duration STEP_TIMEOUT = Duration.ofMinutes(1);
 
-  private final DurableRef<SandboxActor.Command<?>> ref;
+  private final DurableRef<SandboxProtocol.Command<?>> ref;
   private final String repoId;
 
   TaskSandbox(DurableRuntime runtime, String organizationId, String repoId, String taskId) {
-    this.ref = runtime.getOrCreate(SandboxActor.KIND, SandboxActor.key(organizationId, taskId));
+    this.ref =
+        runtime.getOrCreate(SandboxProtocol.TYPE, SandboxProtocol.key(organizationId, taskId));
     this.repoId = repoId;
   }
 
-  DurableRef<SandboxActor.Command<?>> ref() {
+  DurableRef<SandboxProtocol.Command<?>> ref() {
     return ref;
   }
 
@@ -39,25 +41,25 @@ final class TaskSandbox {
    * given, writes the owner's git credentials and identity.
    */
   CompletionStage<SandboxView> prepare(String remoteUrl, String branch, TaskOwner owner) {
-    return ref.ask(new SandboxActor.Provision(repoId), PREPARE_TIMEOUT)
+    return ref.ask(new SandboxProtocol.Provision(repoId), PREPARE_TIMEOUT)
         .thenCompose(
-            v -> ref.ask(new SandboxActor.CloneRepository(remoteUrl, branch), PREPARE_TIMEOUT))
+            v -> ref.ask(new SandboxProtocol.CloneRepository(remoteUrl, branch), PREPARE_TIMEOUT))
         .thenCompose(
             repo ->
                 owner == null || owner.userId() == null
                     ? CompletableFuture.<Void>completedFuture(null)
                     : ref.ask(
-                        new SandboxActor.StoreGitCredentials(
+                        new SandboxProtocol.StoreGitCredentials(
                             owner.userId(), owner.login(), owner.email()),
                         STEP_TIMEOUT))
-        .thenCompose(v -> ref.query(new SandboxActor.GetSandbox()));
+        .thenCompose(v -> ref.query(new SandboxProtocol.GetSandbox()));
   }
 
   /** Opens the session if it is not open yet, then starts the turn; completes with its id. */
   CompletionStage<String> send(String sessionId, String model, String text, String messageId) {
-    return ref.ask(new SandboxActor.CreateSession(sessionId, null, model), STEP_TIMEOUT)
+    return ref.ask(new SandboxProtocol.CreateSession(sessionId, null, model), STEP_TIMEOUT)
         .thenCompose(
             session ->
-                ref.ask(new SandboxActor.SendMessage(sessionId, text, messageId), STEP_TIMEOUT));
+                ref.ask(new SandboxProtocol.SendMessage(sessionId, text, messageId), STEP_TIMEOUT));
   }
 }

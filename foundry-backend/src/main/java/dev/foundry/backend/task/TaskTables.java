@@ -1,8 +1,7 @@
 package dev.foundry.backend.task;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.foundry.backend.protocol.TaskProtocol.TaskOwner;
 import dev.foundry.backend.runtime.ActorTables;
 import dev.foundry.backend.runtime.CommandRejectedException;
 import dev.foundry.shared.contracts.TaskRecord;
@@ -25,7 +24,6 @@ import java.util.Map;
 
 /** The task actor's tables: the task row, its runtime, sandboxes, sessions and owner. */
 public final class TaskTables extends ActorTables<TaskActor.Event> {
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   TaskTables(Connection db) {
     super(db);
@@ -68,7 +66,7 @@ public final class TaskTables extends ActorTables<TaskActor.Event> {
           e.task(),
           e.sandboxProviderId(),
           e.status().wire(),
-          json(e.pullRequest()),
+          jsonOrNull(e.pullRequest()),
           e.at(),
           e.at(),
           e.model());
@@ -90,7 +88,7 @@ public final class TaskTables extends ActorTables<TaskActor.Event> {
               : e.at();
       exec(
           "UPDATE task SET pull_request_json = ?, updated_at = ? WHERE id = 1",
-          json(e.pullRequest()),
+          jsonOrNull(e.pullRequest()),
           at);
     } else if (event instanceof TaskActor.SessionCreated e) {
       exec(
@@ -160,7 +158,7 @@ public final class TaskTables extends ActorTables<TaskActor.Event> {
           e.branch(),
           e.ahead(),
           e.behind(),
-          json(e.fileChanges()),
+          jsonOrNull(e.fileChanges()),
           e.at());
       touch(e.at());
     } else if (event instanceof TaskActor.SessionStatusSynced e) {
@@ -251,11 +249,7 @@ public final class TaskTables extends ActorTables<TaskActor.Event> {
     if (json.isEmpty()) {
       return List.of();
     }
-    try {
-      return JSON.readValue(json.get(0), new TypeReference<List<WorkspaceFileChange>>() {});
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException(e);
-    }
+    return fromJson(json.get(0), new TypeReference<List<WorkspaceFileChange>>() {});
   }
 
   String switchTarget() {
@@ -503,7 +497,7 @@ public final class TaskTables extends ActorTables<TaskActor.Event> {
                     rs.getString(5),
                     rs.getString(6),
                     TaskStatus.fromWire(rs.getString(7)),
-                    pullRequest(rs.getString(8)),
+                    fromJson(rs.getString(8), WorkspacePullRequestSummary.class),
                     rs.getLong(9),
                     rs.getLong(10)));
     return r.isEmpty() ? null : r.get(0);
@@ -511,25 +505,4 @@ public final class TaskTables extends ActorTables<TaskActor.Event> {
 
   // --- SQL plumbing --------------------------------------------------------------------------
 
-  private static String json(Object value) {
-    if (value == null) {
-      return null;
-    }
-    try {
-      return JSON.writeValueAsString(value);
-    } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException(e);
-    }
-  }
-
-  private static WorkspacePullRequestSummary pullRequest(String json) {
-    if (json == null) {
-      return null;
-    }
-    try {
-      return JSON.readValue(json, WorkspacePullRequestSummary.class);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException(e);
-    }
-  }
 }

@@ -1,6 +1,6 @@
 package dev.foundry.backend.task;
 
-import dev.foundry.backend.user.UserTaskState;
+import dev.foundry.backend.protocol.UserProtocol.UserTaskState;
 import dev.foundry.shared.workspace.WorkspaceComposerDraft;
 import dev.foundry.shared.workspace.WorkspaceSessionDetail;
 import dev.foundry.shared.workspace.WorkspaceSessionSummary;
@@ -61,7 +61,7 @@ final class TaskViews {
   /** {@code d} with the sandbox's transcript entries as the wire's transcript events. */
   static WorkspaceSessionDetail withTranscript(
       WorkspaceSessionDetail d,
-      List<dev.foundry.backend.sandbox.SandboxTables.TranscriptEntry> entries) {
+      List<dev.foundry.backend.protocol.SandboxProtocol.TranscriptEntry> entries) {
     List<dev.foundry.shared.workspace.WorkspaceTranscriptEvent> transcript =
         entries.stream()
             .map(

@@ -1,5 +1,6 @@
 package dev.foundry.backend.user;
 
+import dev.foundry.backend.protocol.UserProtocol.SealedCredential;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;

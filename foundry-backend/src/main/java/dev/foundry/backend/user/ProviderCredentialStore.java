@@ -1,5 +1,7 @@
 package dev.foundry.backend.user;
 
+import dev.foundry.backend.protocol.UserProtocol;
+import dev.foundry.backend.protocol.UserProtocol.SealedCredential;
 import dev.foundry.backend.runtime.ActorNotFoundException;
 import dev.foundry.backend.runtime.DurableRuntime;
 import dev.foundry.shared.app.FoundryAppSnapshot.ProviderCredentials;
@@ -34,14 +36,14 @@ public final class ProviderCredentialStore {
       String userId, String provider, String credentialFileJson, String filePath) {
     SealedCredential sealed = cipher.seal(userId, provider, credentialFileJson);
     return runtime
-        .getOrCreate(UserActor.KIND, UserActor.key(userId))
-        .ask(new UserActor.StoreProviderCredential(provider, sealed, filePath));
+        .getOrCreate(UserProtocol.TYPE, UserProtocol.key(userId))
+        .ask(new UserProtocol.StoreProviderCredential(provider, sealed, filePath));
   }
 
   /** The user's credentials in clear, by provider. */
   public CompletionStage<Map<String, ProviderCredential>> load(String userId) {
     return runtime
-        .get(UserActor.KIND, UserActor.key(userId))
+        .get(UserProtocol.TYPE, UserProtocol.key(userId))
         .query(new UserActor.GetSealedCredentials())
         .exceptionally(
             failure -> {

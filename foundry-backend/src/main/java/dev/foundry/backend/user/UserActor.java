@@ -1,19 +1,33 @@
 package dev.foundry.backend.user;
 
 import com.fasterxml.jackson.annotation.JsonTypeName;
-import dev.foundry.backend.runtime.ActorKey;
+import dev.foundry.backend.protocol.UserProtocol;
+import dev.foundry.backend.protocol.UserProtocol.BumpTask;
+import dev.foundry.backend.protocol.UserProtocol.Command;
+import dev.foundry.backend.protocol.UserProtocol.DeleteTaskState;
+import dev.foundry.backend.protocol.UserProtocol.GetInbox;
+import dev.foundry.backend.protocol.UserProtocol.GetProfile;
+import dev.foundry.backend.protocol.UserProtocol.GetProviderCredentialStatus;
+import dev.foundry.backend.protocol.UserProtocol.GetTaskState;
+import dev.foundry.backend.protocol.UserProtocol.MarkNotificationRead;
+import dev.foundry.backend.protocol.UserProtocol.MarkTaskRead;
+import dev.foundry.backend.protocol.UserProtocol.Notify;
+import dev.foundry.backend.protocol.UserProtocol.RemoveProviderCredential;
+import dev.foundry.backend.protocol.UserProtocol.SealedCredential;
+import dev.foundry.backend.protocol.UserProtocol.SetDefaultModel;
+import dev.foundry.backend.protocol.UserProtocol.StoreProviderCredential;
+import dev.foundry.backend.protocol.UserProtocol.UpsertProfile;
+import dev.foundry.backend.protocol.UserProtocol.UpsertTaskState;
+import dev.foundry.backend.protocol.UserProtocol.UserTaskState;
 import dev.foundry.backend.runtime.ActorKind;
 import dev.foundry.backend.runtime.ActorQuery;
 import dev.foundry.backend.runtime.ActorSetup;
 import dev.foundry.backend.runtime.Decision;
 import dev.foundry.backend.runtime.DurableActor;
-import dev.foundry.backend.runtime.DurableCommand;
 import dev.foundry.backend.runtime.DurableEvent;
 import dev.foundry.backend.runtime.Handlers;
 import dev.foundry.backend.runtime.Publication;
-import dev.foundry.shared.app.FoundryAppSnapshot.ProviderCredentials;
 import dev.foundry.shared.app.FoundryUser;
-import dev.foundry.shared.inbox.UserInbox;
 import dev.foundry.shared.realtime.UserFeedUpdated;
 import dev.foundry.shared.workspace.WorkspaceLineAttachment;
 import dev.foundry.shared.workspace.WorkspaceModels;
@@ -25,7 +39,7 @@ import java.util.Set;
  * mutations are commands decided on the fast path: they never wait behind slow work (spec §6.0).
  */
 public final class UserActor
-    extends DurableActor<UserActor.Command<?>, UserActor.Event, UserTables> {
+    extends DurableActor<UserProtocol.Command<?>, UserActor.Event, UserTables> {
 
   public static final Set<String> PROVIDERS = Set.of("anthropic", "openai");
   public static final int INBOX_LIMIT = 50;
@@ -33,77 +47,7 @@ public final class UserActor
   // 1. Kind and key ---------------------------------------------------------------------------
 
   public static final ActorKind<Command<?>, Event, UserTables> KIND =
-      ActorKind.define("user", Command.class, Event.class, UserTables::new, UserActor::new);
-
-  public static ActorKey key(String userId) {
-    return ActorKey.of("org", "app", "user", userId);
-  }
-
-  // 2. Commands -------------------------------------------------------------------------------
-
-  public sealed interface Command<R> extends DurableCommand<R> {}
-
-  /**
-   * Creates the profile or changes the given fields (null keeps the current value; on creation null
-   * name/email become "" and the role label "GitHub user").
-   */
-  @JsonTypeName("user.upsert-profile")
-  public record UpsertProfile(
-      String name,
-      String email,
-      String image,
-      String githubAccountId,
-      String githubLogin,
-      String roleLabel,
-      List<String> eligibleOrganizationIds)
-      implements Command<FoundryUser> {}
-
-  @JsonTypeName("user.set-default-model")
-  public record SetDefaultModel(String model) implements Command<FoundryUser> {}
-
-  /**
-   * Changes this user's state of one session of one task; null fields keep their value. {@code
-   * activeSessionId} is written to every row of the task.
-   */
-  @JsonTypeName("user.upsert-task-state")
-  public record UpsertTaskState(
-      String taskId,
-      String sessionId,
-      String activeSessionId,
-      Boolean unread,
-      String draftText,
-      List<WorkspaceLineAttachment> draftAttachments)
-      implements Command<UserTaskState> {}
-
-  /** Forgets this user's state of one session of a task, or of the whole task without one. */
-  @JsonTypeName("user.delete-task-state")
-  public record DeleteTaskState(String taskId, String sessionId) implements Command<Boolean> {}
-
-  /** Stores an agent credential already sealed by {@link CredentialCipher}. */
-  @JsonTypeName("user.store-provider-credential")
-  public record StoreProviderCredential(
-      String provider, SealedCredential credential, String filePath)
-      implements Command<ProviderCredentials> {}
-
-  @JsonTypeName("user.remove-provider-credential")
-  public record RemoveProviderCredential(String provider) implements Command<ProviderCredentials> {}
-
-  /** Moves a task to the top of the user's feed and marks it unread there. */
-  @JsonTypeName("user.bump-task")
-  public record BumpTask(
-      String organizationId, String repoId, String taskId, String title, String reason)
-      implements Command<UserInbox> {}
-
-  /** Adds a notification; answers its id. */
-  @JsonTypeName("user.notify")
-  public record Notify(String organizationId, String taskId, String kind, String message)
-      implements Command<Long> {}
-
-  @JsonTypeName("user.mark-task-read")
-  public record MarkTaskRead(String taskId) implements Command<UserInbox> {}
-
-  @JsonTypeName("user.mark-notification-read")
-  public record MarkNotificationRead(long notificationId) implements Command<UserInbox> {}
+      ActorKind.bind(UserProtocol.TYPE, Event.class, UserTables::new, UserActor::new);
 
   // 3. Events ---------------------------------------------------------------------------------
 
@@ -165,20 +109,10 @@ public final class UserActor
   @JsonTypeName("user.notification-read")
   public record NotificationRead(long id, long at) implements Event {}
 
-  // 4. Queries --------------------------------------------------------------------------------
-
-  /** The profile as the app shows it, or null when the user has none yet. */
-  public record GetProfile() implements ActorQuery<FoundryUser> {}
-
-  public record GetTaskState(String taskId) implements ActorQuery<UserTaskState> {}
-
-  /** Which providers have a stored credential; never the credentials. */
-  public record GetProviderCredentialStatus() implements ActorQuery<ProviderCredentials> {}
+  // Queries of this package only
 
   /** The sealed credentials, for {@link ProviderCredentialStore} to open. */
   public record GetSealedCredentials() implements ActorQuery<List<StoredCredential>> {}
-
-  public record GetInbox() implements ActorQuery<UserInbox> {}
 
   // 5. Handlers -------------------------------------------------------------------------------
 

@@ -1,8 +1,8 @@
 package dev.foundry.backend.user;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.foundry.backend.protocol.UserProtocol.SealedCredential;
+import dev.foundry.backend.protocol.UserProtocol.UserTaskState;
 import dev.foundry.backend.runtime.ActorTables;
 import dev.foundry.shared.app.FoundryAppSnapshot.ProviderCredentials;
 import dev.foundry.shared.app.FoundryUser;
@@ -18,7 +18,6 @@ import java.util.List;
 
 /** The user actor's tables: profile, task state, sealed credentials, feed and notifications. */
 public final class UserTables extends ActorTables<UserActor.Event> {
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   UserTables(Connection db) {
     super(db);
@@ -239,13 +238,13 @@ public final class UserTables extends ActorTables<UserActor.Event> {
             },
             limit);
     long unread =
-        one("SELECT COUNT(*) FROM user_task_feed WHERE unread = 1")
-            + one("SELECT COUNT(*) FROM user_notifications WHERE read_at IS NULL");
+        count("SELECT COUNT(*) FROM user_task_feed WHERE unread = 1")
+            + count("SELECT COUNT(*) FROM user_notifications WHERE read_at IS NULL");
     return new UserInbox(feed, notifications, (int) unread);
   }
 
   long latestBump() {
-    return one("SELECT COALESCE(MAX(bumped_at), 0) FROM user_task_feed");
+    return count("SELECT COALESCE(MAX(bumped_at), 0) FROM user_task_feed");
   }
 
   boolean inFeed(String taskId) {
@@ -253,7 +252,7 @@ public final class UserTables extends ActorTables<UserActor.Event> {
   }
 
   long nextNotificationId() {
-    return one("SELECT COALESCE(MAX(id), 0) + 1 FROM user_notifications");
+    return count("SELECT COALESCE(MAX(id), 0) + 1 FROM user_notifications");
   }
 
   boolean notificationExists(long id) {
@@ -262,31 +261,15 @@ public final class UserTables extends ActorTables<UserActor.Event> {
 
   // --- SQL plumbing --------------------------------------------------------------------------
 
-  private long one(String sql, Object... args) {
+  private long count(String sql, Object... args) {
     return rows(sql, rs -> rs.getLong(1), args).get(0);
   }
 
-  private static String json(Object value) {
-    try {
-      return JSON.writeValueAsString(value);
-    } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException(e);
-    }
-  }
-
   private static List<String> strings(String json) {
-    try {
-      return JSON.readValue(json, new TypeReference<List<String>>() {});
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException(e);
-    }
+    return fromJson(json, new TypeReference<List<String>>() {});
   }
 
   private static List<WorkspaceLineAttachment> attachments(String json) {
-    try {
-      return JSON.readValue(json, new TypeReference<List<WorkspaceLineAttachment>>() {});
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException(e);
-    }
+    return fromJson(json, new TypeReference<List<WorkspaceLineAttachment>>() {});
   }
 }

@@ -4,8 +4,9 @@ import static dev.foundry.backend.runtime.RuntimeFixture.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.foundry.backend.auditlog.AuditLog.Append;
-import dev.foundry.backend.auditlog.AuditLog.ListEntries;
+import dev.foundry.backend.protocol.AuditLogProtocol;
+import dev.foundry.backend.protocol.AuditLogProtocol.Append;
+import dev.foundry.backend.protocol.AuditLogProtocol.ListEntries;
 import dev.foundry.backend.runtime.CommandRejectedException;
 import dev.foundry.backend.runtime.DurableRef;
 import dev.foundry.backend.runtime.RuntimeFixture;
@@ -41,8 +42,8 @@ class AuditLogTest {
     org = "org-" + UUID.randomUUID();
   }
 
-  private DurableRef<AuditLog.Command<?>> log(String org) {
-    return fixture.runtime().getOrCreate(AuditLog.KIND, AuditLog.key(org));
+  private DurableRef<AuditLogProtocol.Command<?>> log(String org) {
+    return fixture.runtime().getOrCreate(AuditLogProtocol.TYPE, AuditLogProtocol.key(org));
   }
 
   private static Append entry(String kind, String taskId) {
@@ -121,7 +122,8 @@ class AuditLogTest {
 
   @Test
   void recordDoesNotWaitAndTheEntryArrivesDurably() {
-    String commandId = await(AuditLog.record(fixture.runtime(), org, entry("task.push", "t9")));
+    String commandId =
+        await(AuditLogProtocol.record(fixture.runtime(), org, entry("task.push", "t9")));
     assertThat(commandId).isNotBlank();
     fixture.restart();
     assertThat(list(org, ListEntries.ofTask("t9")))

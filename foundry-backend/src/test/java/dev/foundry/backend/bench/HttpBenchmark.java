@@ -7,8 +7,9 @@ import com.typesafe.config.ConfigFactory;
 import dev.foundry.backend.FoundryApp;
 import dev.foundry.backend.config.FoundryConfig;
 import dev.foundry.backend.config.FoundrySettings;
+import dev.foundry.backend.protocol.TaskProtocol;
 import dev.foundry.backend.runtime.DurableRef;
-import dev.foundry.backend.task.TaskActor;
+import dev.foundry.backend.task.TaskReads;
 import java.io.IOException;
 import java.lang.management.ClassLoadingMXBean;
 import java.lang.management.CompilationMXBean;
@@ -57,10 +58,10 @@ import java.util.stream.Stream;
  * <ul>
  *   <li><b>REST reads</b> ({@code GET} task detail and organization summary) against {@code GET
  *       /v1/health} and against the same task detail read in-process ({@code
- *       TaskActor.detailForUser}, no HTTP, no session or membership check);
+ *       TaskReads.detailForUser}, no HTTP, no session or membership check);
  *   <li><b>durable commands over REST</b> ({@code PATCH .../tasks/{id} {"title"}}, answered once
  *       applied): sequential round trips on one task, and aggregate throughput with one closed loop
- *       per task on all tasks at once, against the same {@code TaskActor.Rename} sent straight
+ *       per task on all tasks at once, against the same {@code TaskProtocol.Rename} sent straight
  *       through {@link DurableRef#ask} in-process;
  *   <li><b>realtime fan-out</b>: N WebSocket connections each subscribed to the organization, a
  *       burst of renames of distinct tasks; for every command the time from its acknowledgement
@@ -291,8 +292,8 @@ public final class HttpBenchmark {
     return "/v1/organizations/" + ORG + "/tasks/" + taskIds.get(i);
   }
 
-  private DurableRef<TaskActor.Command<?>> taskRef(int i) {
-    return app.runtime().get(TaskActor.KIND, TaskActor.key(ORG, repoId, taskIds.get(i)));
+  private DurableRef<TaskProtocol.Command<?>> taskRef(int i) {
+    return app.runtime().get(TaskProtocol.TYPE, TaskProtocol.key(ORG, repoId, taskIds.get(i)));
   }
 
   // -- REST reads ------------------------------------------------------------------------------
@@ -323,7 +324,7 @@ public final class HttpBenchmark {
           "c" + c,
           measure(
                   c,
-                  i -> TaskActor.detailForUser(app.runtime(), taskRef(i % taskCount).key(), userId))
+                  i -> TaskReads.detailForUser(app.runtime(), taskRef(i % taskCount).key(), userId))
               .json());
     }
     reads.put("taskDetailInProcessBaseline", inProcess);
@@ -405,7 +406,7 @@ public final class HttpBenchmark {
   private CompletionStage<?> ask(int i) {
     String title = "ask " + titles.incrementAndGet();
     lastTitle.set(i, title);
-    return taskRef(i).ask(new TaskActor.Rename(title));
+    return taskRef(i).ask(new TaskProtocol.Rename(title));
   }
 
   /**

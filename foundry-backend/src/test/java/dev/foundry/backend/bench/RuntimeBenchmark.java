@@ -145,7 +145,7 @@ public final class RuntimeBenchmark {
       throws Exception {
     List<DurableRef<TodoList.Command<?>>> refs = new ArrayList<>();
     for (int i = 0; i < actors; i++) {
-      refs.add(runtime.getOrCreate(TodoList.KIND, TodoList.key(prefix + "-" + i)));
+      refs.add(runtime.getOrCreate(TodoList.KIND.type(), TodoList.key(prefix + "-" + i)));
     }
     return measure(
         actors, seconds, i -> refs.get(i).ask(new TodoList.AddItem(TEXT)).thenApply(x -> null));
@@ -251,7 +251,7 @@ public final class RuntimeBenchmark {
       long t0 = System.nanoTime();
       await(
           runtime
-              .getOrCreate(TodoList.KIND, TodoList.key("cold-" + i))
+              .getOrCreate(TodoList.KIND.type(), TodoList.key("cold-" + i))
               .ask(new TodoList.AddItem("first")));
       ms[i] = System.nanoTime() - t0;
     }
@@ -265,7 +265,7 @@ public final class RuntimeBenchmark {
     for (int i = 0; i < 1000; i++) {
       all.add(
           runtime
-              .getOrCreate(TodoList.KIND, TodoList.key("active-" + i))
+              .getOrCreate(TodoList.KIND.type(), TodoList.key("active-" + i))
               .ask(new TodoList.AddItem("hello"))
               .toCompletableFuture());
     }
@@ -284,7 +284,7 @@ public final class RuntimeBenchmark {
       for (int i = start; i < Math.min(total, start + batch); i++) {
         all.add(
             runtime
-                .getOrCreate(TodoList.KIND, TodoList.key("idle-" + i))
+                .getOrCreate(TodoList.KIND.type(), TodoList.key("idle-" + i))
                 .ask(new TodoList.AddItem("hello"))
                 .toCompletableFuture());
       }

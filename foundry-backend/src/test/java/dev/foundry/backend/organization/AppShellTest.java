@@ -5,16 +5,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.foundry.backend.organization.OrganizationActor.FindSession;
-import dev.foundry.backend.organization.OrganizationActor.FindUserByAccount;
-import dev.foundry.backend.organization.OrganizationActor.FindUserByEmail;
-import dev.foundry.backend.organization.OrganizationActor.IndexAccount;
-import dev.foundry.backend.organization.OrganizationActor.IndexEmail;
-import dev.foundry.backend.organization.OrganizationActor.IndexSession;
-import dev.foundry.backend.organization.OrganizationActor.LocalSignIn;
-import dev.foundry.backend.organization.OrganizationActor.RemoveSession;
-import dev.foundry.backend.organization.OrganizationActor.SelectOrganization;
-import dev.foundry.backend.organization.OrganizationActor.SignInLocalUser;
+import dev.foundry.backend.protocol.OrganizationProtocol;
+import dev.foundry.backend.protocol.OrganizationProtocol.FindSession;
+import dev.foundry.backend.protocol.OrganizationProtocol.FindUserByAccount;
+import dev.foundry.backend.protocol.OrganizationProtocol.FindUserByEmail;
+import dev.foundry.backend.protocol.OrganizationProtocol.IndexAccount;
+import dev.foundry.backend.protocol.OrganizationProtocol.IndexEmail;
+import dev.foundry.backend.protocol.OrganizationProtocol.IndexSession;
+import dev.foundry.backend.protocol.OrganizationProtocol.LocalSignIn;
+import dev.foundry.backend.protocol.OrganizationProtocol.RemoveSession;
+import dev.foundry.backend.protocol.OrganizationProtocol.SelectOrganization;
+import dev.foundry.backend.protocol.OrganizationProtocol.SignInLocalUser;
 import dev.foundry.backend.runtime.CommandRejectedException;
 import dev.foundry.backend.runtime.Publication;
 import dev.foundry.shared.app.FoundryAppSnapshot;
@@ -99,7 +100,8 @@ class AppShellTest {
     LocalSignIn again =
         await(product.app().ask(new SignInLocalUser(unique("s-"), login, "Bob", null)));
     FoundryOrganization org =
-        await(product.org(again.organizationId()).query(new OrganizationActor.GetOrganization()));
+        await(
+            product.org(again.organizationId()).query(new OrganizationProtocol.GetOrganization()));
     assertThat(org.members()).hasSize(1);
   }
 
@@ -115,7 +117,7 @@ class AppShellTest {
         product
             .user(userId)
             .ask(
-                new dev.foundry.backend.user.UserActor.UpsertProfile(
+                new dev.foundry.backend.protocol.UserProtocol.UpsertProfile(
                     "U", "u@x", null, null, "u", null, List.of(missingOrg))));
     FoundryAppSnapshot snapshot = await(AppShell.snapshot(product.runtime(), session));
     assertThat(snapshot.auth().status()).isEqualTo("signed_in");
@@ -126,8 +128,8 @@ class AppShellTest {
                 await(
                     product
                         .runtime()
-                        .get(OrganizationActor.KIND, OrganizationActor.key(missingOrg))
-                        .query(new OrganizationActor.GetOrganization())))
+                        .get(OrganizationProtocol.TYPE, OrganizationProtocol.key(missingOrg))
+                        .query(new OrganizationProtocol.GetOrganization())))
         .isInstanceOf(dev.foundry.backend.runtime.ActorNotFoundException.class);
   }
 

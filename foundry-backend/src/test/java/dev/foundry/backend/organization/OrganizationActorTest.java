@@ -6,26 +6,27 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.groups.Tuple.tuple;
 import static org.awaitility.Awaitility.await;
 
-import dev.foundry.backend.organization.OrganizationActor.AddRepository;
-import dev.foundry.backend.organization.OrganizationActor.ApplyTaskSummaryUpdate;
-import dev.foundry.backend.organization.OrganizationActor.CreateTask;
-import dev.foundry.backend.organization.OrganizationActor.GetOrganization;
-import dev.foundry.backend.organization.OrganizationActor.GetOrganizationSummary;
-import dev.foundry.backend.organization.OrganizationActor.GetTaskIndexEntry;
-import dev.foundry.backend.organization.OrganizationActor.IndexSession;
-import dev.foundry.backend.organization.OrganizationActor.InitializeOrganization;
-import dev.foundry.backend.organization.OrganizationActor.ListRepos;
-import dev.foundry.backend.organization.OrganizationActor.MaterializeTask;
-import dev.foundry.backend.organization.OrganizationActor.RefreshTaskSummariesForBranches;
-import dev.foundry.backend.organization.OrganizationActor.RefreshTaskSummaryForBranch;
-import dev.foundry.backend.organization.OrganizationActor.RemoveMember;
-import dev.foundry.backend.organization.OrganizationActor.TaskIndexEntry;
-import dev.foundry.backend.organization.OrganizationActor.UpdateProfile;
-import dev.foundry.backend.organization.OrganizationActor.UpsertMember;
+import dev.foundry.backend.protocol.OrganizationProtocol;
+import dev.foundry.backend.protocol.OrganizationProtocol.AddRepository;
+import dev.foundry.backend.protocol.OrganizationProtocol.ApplyTaskSummaryUpdate;
+import dev.foundry.backend.protocol.OrganizationProtocol.CreateTask;
+import dev.foundry.backend.protocol.OrganizationProtocol.GetOrganization;
+import dev.foundry.backend.protocol.OrganizationProtocol.GetOrganizationSummary;
+import dev.foundry.backend.protocol.OrganizationProtocol.GetTaskIndexEntry;
+import dev.foundry.backend.protocol.OrganizationProtocol.IndexSession;
+import dev.foundry.backend.protocol.OrganizationProtocol.InitializeOrganization;
+import dev.foundry.backend.protocol.OrganizationProtocol.ListRepos;
+import dev.foundry.backend.protocol.OrganizationProtocol.MaterializeTask;
+import dev.foundry.backend.protocol.OrganizationProtocol.RefreshTaskSummariesForBranches;
+import dev.foundry.backend.protocol.OrganizationProtocol.RefreshTaskSummaryForBranch;
+import dev.foundry.backend.protocol.OrganizationProtocol.RemoveMember;
+import dev.foundry.backend.protocol.OrganizationProtocol.TaskIndexEntry;
+import dev.foundry.backend.protocol.OrganizationProtocol.UpdateProfile;
+import dev.foundry.backend.protocol.OrganizationProtocol.UpsertMember;
+import dev.foundry.backend.protocol.TaskProtocol;
 import dev.foundry.backend.runtime.ActorNotFoundException;
 import dev.foundry.backend.runtime.CommandRejectedException;
 import dev.foundry.backend.runtime.Publication;
-import dev.foundry.backend.task.TaskActor;
 import dev.foundry.shared.app.FoundryOrganization;
 import dev.foundry.shared.app.FoundryOrganizationMember;
 import dev.foundry.shared.contracts.AuditLogEvent;
@@ -112,7 +113,7 @@ class OrganizationActorTest {
                 await(
                     product
                         .runtime()
-                        .get(OrganizationActor.KIND, OrganizationActor.key("never-made"))
+                        .get(OrganizationProtocol.TYPE, OrganizationProtocol.key("never-made"))
                         .ask(new AddRepository("acme/widgets", null))))
         .isInstanceOf(ActorNotFoundException.class);
     assertThatThrownBy(
@@ -303,7 +304,7 @@ class OrganizationActorTest {
         .isInstanceOf(CommandRejectedException.class)
         .hasFieldOrPropertyWithValue("code", "branch_in_use");
 
-    await(product.task(first).ask(new TaskActor.Archive("done")));
+    await(product.task(first).ask(new TaskProtocol.Archive("done")));
     await()
         .atMost(Duration.ofSeconds(10))
         .until(() -> product.summary(org, first.taskId()).status() == TaskStatus.ARCHIVED);
@@ -353,7 +354,8 @@ class OrganizationActorTest {
     assertThat(await(product.org(org).query(new GetTaskIndexEntry(taskId))).actorCreated())
         .isFalse();
     assertThatThrownBy(
-            () -> await(product.task(org, repo.repoId(), taskId).query(new TaskActor.GetRecord())))
+            () ->
+                await(product.task(org, repo.repoId(), taskId).query(new TaskProtocol.GetRecord())))
         .isInstanceOf(ActorNotFoundException.class);
 
     // A pull request that went away on a branch without a task changes nothing.
@@ -423,7 +425,7 @@ class OrganizationActorTest {
         .untilAsserted(
             () ->
                 assertThat(
-                        await(product.task(record).query(new TaskActor.GetRecord()))
+                        await(product.task(record).query(new TaskProtocol.GetRecord()))
                             .pullRequest()
                             .title())
                     .isEqualTo("Fix nav (v2)"));
@@ -457,7 +459,7 @@ class OrganizationActorTest {
     assertThat(await(product.org(org).query(new ListRepos()))).containsExactly(repo);
     assertThat(product.tasks(org)).hasSize(2);
     assertThat(product.summary(org, task.taskId()).status()).isEqualTo(TaskStatus.IDLE);
-    assertThat(await(product.task(task).query(new TaskActor.GetRecord())).branchName())
+    assertThat(await(product.task(task).query(new TaskProtocol.GetRecord())).branchName())
         .isEqualTo(task.branchName());
   }
 }

@@ -2,11 +2,12 @@ package dev.foundry.backend.organization;
 
 import static dev.foundry.backend.runtime.RuntimeFixture.await;
 
-import dev.foundry.backend.organization.OrganizationActor.CreateTask;
-import dev.foundry.backend.organization.OrganizationActor.GetOrganizationSummary;
-import dev.foundry.backend.organization.OrganizationActor.ListTasks;
-import dev.foundry.backend.organization.OrganizationActor.RefreshTaskSummariesForBranches;
-import dev.foundry.backend.organization.OrganizationActor.RefreshTaskSummaryForBranch;
+import dev.foundry.backend.protocol.OrganizationProtocol;
+import dev.foundry.backend.protocol.OrganizationProtocol.CreateTask;
+import dev.foundry.backend.protocol.OrganizationProtocol.GetOrganizationSummary;
+import dev.foundry.backend.protocol.OrganizationProtocol.ListTasks;
+import dev.foundry.backend.protocol.OrganizationProtocol.RefreshTaskSummariesForBranches;
+import dev.foundry.backend.protocol.OrganizationProtocol.RefreshTaskSummaryForBranch;
 import dev.foundry.backend.runtime.DurableRef;
 import dev.foundry.shared.contracts.RepoRecord;
 import dev.foundry.shared.contracts.TaskRecord;
@@ -38,7 +39,7 @@ public final class OrganizationBenchmark {
     try (ProductFixture product = new ProductFixture(dir)) {
       String org = product.newPersonalOrganization("bench-owner");
       RepoRecord repo = product.addRepository(org, "file:///srv/git/bench/widgets.git");
-      DurableRef<OrganizationActor.Command<?>> ref = product.org(org);
+      DurableRef<OrganizationProtocol.Command<?>> ref = product.org(org);
       Duration patient = Duration.ofMinutes(10);
       // At most this many commands in flight to the one organization: a burst beyond the
       // runtime's persistence stash is dropped by Pekko (runtime.conf).

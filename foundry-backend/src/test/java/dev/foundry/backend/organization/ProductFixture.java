@@ -3,12 +3,16 @@ package dev.foundry.backend.organization;
 import static dev.foundry.backend.runtime.RuntimeFixture.await;
 
 import dev.foundry.backend.auditlog.AuditLog;
+import dev.foundry.backend.protocol.AuditLogProtocol;
+import dev.foundry.backend.protocol.OrganizationProtocol;
+import dev.foundry.backend.protocol.TaskProtocol;
+import dev.foundry.backend.protocol.TaskProtocol.TaskOwner;
+import dev.foundry.backend.protocol.UserProtocol;
 import dev.foundry.backend.runtime.ActorKind;
 import dev.foundry.backend.runtime.DurableRef;
 import dev.foundry.backend.runtime.DurableRuntime;
 import dev.foundry.backend.runtime.RuntimeFixture;
 import dev.foundry.backend.task.TaskActor;
-import dev.foundry.backend.task.TaskOwner;
 import dev.foundry.backend.user.UserActor;
 import dev.foundry.shared.app.FoundryOrganizationMember;
 import dev.foundry.shared.contracts.AuditLogEvent;
@@ -55,24 +59,25 @@ public final class ProductFixture implements AutoCloseable {
     runtime.close();
   }
 
-  public DurableRef<OrganizationActor.Command<?>> org(String organizationId) {
-    return runtime().getOrCreate(OrganizationActor.KIND, OrganizationActor.key(organizationId));
+  public DurableRef<OrganizationProtocol.Command<?>> org(String organizationId) {
+    return runtime()
+        .getOrCreate(OrganizationProtocol.TYPE, OrganizationProtocol.key(organizationId));
   }
 
-  public DurableRef<OrganizationActor.Command<?>> app() {
+  public DurableRef<OrganizationProtocol.Command<?>> app() {
     return org(OrganizationIds.APP);
   }
 
-  public DurableRef<UserActor.Command<?>> user(String userId) {
-    return runtime().getOrCreate(UserActor.KIND, UserActor.key(userId));
+  public DurableRef<UserProtocol.Command<?>> user(String userId) {
+    return runtime().getOrCreate(UserProtocol.TYPE, UserProtocol.key(userId));
   }
 
-  public DurableRef<TaskActor.Command<?>> task(
+  public DurableRef<TaskProtocol.Command<?>> task(
       String organizationId, String repoId, String taskId) {
-    return runtime().get(TaskActor.KIND, TaskActor.key(organizationId, repoId, taskId));
+    return runtime().get(TaskProtocol.TYPE, TaskProtocol.key(organizationId, repoId, taskId));
   }
 
-  public DurableRef<TaskActor.Command<?>> task(TaskRecord record) {
+  public DurableRef<TaskProtocol.Command<?>> task(TaskRecord record) {
     return task(record.organizationId(), record.repoId(), record.taskId());
   }
 
@@ -83,7 +88,7 @@ public final class ProductFixture implements AutoCloseable {
     await(
         org(orgId)
             .ask(
-                new OrganizationActor.InitializeOrganization(
+                new OrganizationProtocol.InitializeOrganization(
                     "personal",
                     login,
                     "Personal " + login,
@@ -93,7 +98,7 @@ public final class ProductFixture implements AutoCloseable {
   }
 
   public RepoRecord addRepository(String organizationId, String remoteUrl) {
-    return await(org(organizationId).ask(new OrganizationActor.AddRepository(remoteUrl, null)));
+    return await(org(organizationId).ask(new OrganizationProtocol.AddRepository(remoteUrl, null)));
   }
 
   public TaskRecord createTask(
@@ -101,7 +106,7 @@ public final class ProductFixture implements AutoCloseable {
     return await(
         org(organizationId)
             .ask(
-                new OrganizationActor.CreateTask(
+                new OrganizationProtocol.CreateTask(
                     repoId, prompt, null, null, null, null, owner, model)));
   }
 
@@ -110,12 +115,12 @@ public final class ProductFixture implements AutoCloseable {
     return await(
         org(organizationId)
             .ask(
-                new OrganizationActor.CreateTask(
+                new OrganizationProtocol.CreateTask(
                     repoId, prompt, null, null, null, null, owner, null)));
   }
 
   public List<WorkspaceTaskSummary> tasks(String organizationId) {
-    return await(org(organizationId).query(new OrganizationActor.ListTasks(null)));
+    return await(org(organizationId).query(new OrganizationProtocol.ListTasks(null)));
   }
 
   public WorkspaceTaskSummary summary(String organizationId, String taskId) {
@@ -128,7 +133,7 @@ public final class ProductFixture implements AutoCloseable {
   public List<AuditLogEvent> audit(String organizationId, String taskId) {
     return await(
         runtime()
-            .getOrCreate(AuditLog.KIND, AuditLog.key(organizationId))
-            .query(AuditLog.ListEntries.ofTask(taskId)));
+            .getOrCreate(AuditLogProtocol.TYPE, AuditLogProtocol.key(organizationId))
+            .query(AuditLogProtocol.ListEntries.ofTask(taskId)));
   }
 }

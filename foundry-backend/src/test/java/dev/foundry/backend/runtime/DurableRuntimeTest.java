@@ -49,7 +49,7 @@ class DurableRuntimeTest {
   }
 
   private DurableRef<TodoList.Command<?>> list(String id) {
-    return fixture.runtime().getOrCreate(TodoList.KIND, TodoList.key(id));
+    return fixture.runtime().getOrCreate(TodoList.KIND.type(), TodoList.key(id));
   }
 
   private List<Item> items(String id) {
@@ -224,7 +224,7 @@ class DurableRuntimeTest {
   void getFailsClearlyForAnActorNeverCreatedAndExistenceSurvivesRestart() {
     start();
     DurableRef<TodoList.Command<?>> missing =
-        fixture.runtime().get(TodoList.KIND, TodoList.key("nope"));
+        fixture.runtime().get(TodoList.KIND.type(), TodoList.key("nope"));
     assertThatThrownBy(() -> await(missing.ask(new AddItem("x"))))
         .isInstanceOf(ActorNotFoundException.class)
         .hasMessageContaining("todo-list")
@@ -236,7 +236,7 @@ class DurableRuntimeTest {
 
     await(list("yes").ask(new AddItem("created")));
     DurableRef<TodoList.Command<?>> existing =
-        fixture.runtime().get(TodoList.KIND, TodoList.key("yes"));
+        fixture.runtime().get(TodoList.KIND.type(), TodoList.key("yes"));
     assertThat(await(existing.ask(new AddItem("second")))).isEqualTo(2L);
 
     // getOrCreate creates on a query too, durably: the actor then exists for get.
@@ -246,13 +246,13 @@ class DurableRuntimeTest {
             await(
                 fixture
                     .runtime()
-                    .get(TodoList.KIND, TodoList.key("by-query"))
+                    .get(TodoList.KIND.type(), TodoList.key("by-query"))
                     .query(new ListItems())))
         .isEmpty();
-    existing = fixture.runtime().get(TodoList.KIND, TodoList.key("yes"));
+    existing = fixture.runtime().get(TodoList.KIND.type(), TodoList.key("yes"));
     assertThat(await(existing.query(new ListItems()))).hasSize(2);
     DurableRef<TodoList.Command<?>> stillMissing =
-        fixture.runtime().get(TodoList.KIND, TodoList.key("nope"));
+        fixture.runtime().get(TodoList.KIND.type(), TodoList.key("nope"));
     assertThatThrownBy(() -> await(stillMissing.query(new ListItems())))
         .isInstanceOf(ActorNotFoundException.class);
   }

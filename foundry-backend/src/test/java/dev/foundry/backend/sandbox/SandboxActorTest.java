@@ -7,29 +7,30 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.foundry.backend.protocol.SandboxProtocol;
+import dev.foundry.backend.protocol.SandboxProtocol.CloneRepository;
+import dev.foundry.backend.protocol.SandboxProtocol.CloseSession;
+import dev.foundry.backend.protocol.SandboxProtocol.Command;
+import dev.foundry.backend.protocol.SandboxProtocol.CreateSession;
+import dev.foundry.backend.protocol.SandboxProtocol.Destroy;
+import dev.foundry.backend.protocol.SandboxProtocol.GetSandbox;
+import dev.foundry.backend.protocol.SandboxProtocol.GetSession;
+import dev.foundry.backend.protocol.SandboxProtocol.ListProcesses;
+import dev.foundry.backend.protocol.SandboxProtocol.ProcessLogs;
+import dev.foundry.backend.protocol.SandboxProtocol.Provision;
+import dev.foundry.backend.protocol.SandboxProtocol.PushBranch;
+import dev.foundry.backend.protocol.SandboxProtocol.RefreshGitState;
+import dev.foundry.backend.protocol.SandboxProtocol.RevertFile;
+import dev.foundry.backend.protocol.SandboxProtocol.SandboxView;
+import dev.foundry.backend.protocol.SandboxProtocol.SendMessage;
+import dev.foundry.backend.protocol.SandboxProtocol.SessionDetail;
+import dev.foundry.backend.protocol.SandboxProtocol.StartProcess;
+import dev.foundry.backend.protocol.SandboxProtocol.StopTurn;
+import dev.foundry.backend.protocol.SandboxProtocol.StoreGitCredentials;
 import dev.foundry.backend.runtime.CommandRejectedException;
 import dev.foundry.backend.runtime.DurableRef;
 import dev.foundry.backend.runtime.Publication;
 import dev.foundry.backend.runtime.RuntimeFixture;
-import dev.foundry.backend.sandbox.SandboxActor.CloneRepository;
-import dev.foundry.backend.sandbox.SandboxActor.CloseSession;
-import dev.foundry.backend.sandbox.SandboxActor.Command;
-import dev.foundry.backend.sandbox.SandboxActor.CreateSession;
-import dev.foundry.backend.sandbox.SandboxActor.Destroy;
-import dev.foundry.backend.sandbox.SandboxActor.GetSandbox;
-import dev.foundry.backend.sandbox.SandboxActor.GetSession;
-import dev.foundry.backend.sandbox.SandboxActor.ListProcesses;
-import dev.foundry.backend.sandbox.SandboxActor.ProcessLogs;
-import dev.foundry.backend.sandbox.SandboxActor.Provision;
-import dev.foundry.backend.sandbox.SandboxActor.PushBranch;
-import dev.foundry.backend.sandbox.SandboxActor.RefreshGitState;
-import dev.foundry.backend.sandbox.SandboxActor.RevertFile;
-import dev.foundry.backend.sandbox.SandboxActor.SendMessage;
-import dev.foundry.backend.sandbox.SandboxActor.StartProcess;
-import dev.foundry.backend.sandbox.SandboxActor.StopTurn;
-import dev.foundry.backend.sandbox.SandboxActor.StoreGitCredentials;
-import dev.foundry.backend.sandbox.SandboxTables.SandboxView;
-import dev.foundry.backend.sandbox.SandboxTables.SessionDetail;
 import dev.foundry.sandbox.git.GitCredentials;
 import dev.foundry.sandbox.process.ProcessInfo;
 import dev.foundry.sandbox.process.ProcessLogEntry;
@@ -113,7 +114,7 @@ class SandboxActorTest {
   }
 
   private DurableRef<Command<?>> sandbox(String taskId) {
-    return fixture.runtime().getOrCreate(SandboxActor.KIND, SandboxActor.key(ORG, taskId));
+    return fixture.runtime().getOrCreate(SandboxProtocol.TYPE, SandboxProtocol.key(ORG, taskId));
   }
 
   /** Provisioned, cloned on {@code branch}, one session: where most stories start. */
@@ -212,11 +213,11 @@ class SandboxActorTest {
 
     await()
         .atMost(Duration.ofSeconds(10))
-        .until(() -> await(ref.query(new SandboxActor.GetGitState())) != null);
-    SandboxTables.GitState git = await(ref.query(new SandboxActor.GetGitState()));
+        .until(() -> await(ref.query(new SandboxProtocol.GetGitState())) != null);
+    SandboxProtocol.GitState git = await(ref.query(new SandboxProtocol.GetGitState()));
     assertThat(git.branch()).isEqualTo("feature-t3");
     assertThat(git.files())
-        .extracting(SandboxTables.FileChange::path, SandboxTables.FileChange::type)
+        .extracting(SandboxProtocol.FileChange::path, SandboxProtocol.FileChange::type)
         .containsExactly(org.assertj.core.groups.Tuple.tuple("notes/todo.txt", "A"));
     assertThat(git.added()).isEqualTo(1);
     assertThat(git.ahead()).isZero();
@@ -393,8 +394,10 @@ class SandboxActorTest {
     String turn =
         await(after.ask(new SendMessage("s1", "hello again", null), Duration.ofSeconds(30)));
     assertThat(awaitStatus(after, "s1", "idle").agentText(turn)).isEqualTo("You said: hello again");
-    SandboxTables.GitState git = await(after.query(new SandboxActor.GetGitState()));
-    assertThat(git.files()).extracting(SandboxTables.FileChange::path).containsExactly("kept.txt");
+    SandboxProtocol.GitState git = await(after.query(new SandboxProtocol.GetGitState()));
+    assertThat(git.files())
+        .extracting(SandboxProtocol.FileChange::path)
+        .containsExactly("kept.txt");
   }
 
   @Test
@@ -405,17 +408,17 @@ class SandboxActorTest {
     await(ref.ask(new SendMessage("s1", "/write scratch.txt throw me away", null)));
     awaitStatus(ref, "s1", "idle");
     assertThat(Files.exists(Path.of(workDir, "scratch.txt"))).isTrue();
-    SandboxTables.GitState reverted = await(ref.ask(new RevertFile("scratch.txt")));
+    SandboxProtocol.GitState reverted = await(ref.ask(new RevertFile("scratch.txt")));
     assertThat(reverted.files()).isEmpty();
     assertThat(Files.exists(Path.of(workDir, "scratch.txt"))).isFalse();
 
     await(ref.ask(new SendMessage("s1", "/write feature.txt the feature", null)));
     awaitStatus(ref, "s1", "idle");
     commitAll(Path.of(workDir), "add the feature");
-    assertThat(((SandboxTables.GitState) await(ref.ask(new RefreshGitState()))).ahead())
+    assertThat(((SandboxProtocol.GitState) await(ref.ask(new RefreshGitState()))).ahead())
         .isEqualTo(1);
 
-    SandboxTables.GitState pushed = await(ref.ask(new PushBranch(), Duration.ofSeconds(30)));
+    SandboxProtocol.GitState pushed = await(ref.ask(new PushBranch(), Duration.ofSeconds(30)));
     assertThat(pushed.ahead()).isZero();
     assertThat(pushed.behind()).isZero();
     String remoteHead =
@@ -461,8 +464,8 @@ class SandboxActorTest {
   void theModelOfASessionChangesLive() {
     DurableRef<Command<?>> ref = readySandbox("t12", "s1");
 
-    SandboxTables.SessionView changed =
-        await(ref.ask(new SandboxActor.ChangeModel("s1", "offline-fast")));
+    SandboxProtocol.SessionView changed =
+        await(ref.ask(new SandboxProtocol.ChangeModel("s1", "offline-fast")));
     assertThat(changed.model()).isEqualTo("offline-fast");
     String turn = await(ref.ask(new SendMessage("s1", "fast now?", null)));
     SessionDetail done = awaitStatus(ref, "s1", "idle");

@@ -8,13 +8,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.foundry.backend.organization.ProductFixture;
+import dev.foundry.backend.protocol.SandboxProtocol;
+import dev.foundry.backend.protocol.TaskProtocol;
+import dev.foundry.backend.protocol.TaskProtocol.TaskOwner;
+import dev.foundry.backend.protocol.UserProtocol;
+import dev.foundry.backend.protocol.UserProtocol.UserTaskState;
 import dev.foundry.backend.runtime.ActorKind;
 import dev.foundry.backend.runtime.CommandRejectedException;
 import dev.foundry.backend.runtime.DurableRef;
-import dev.foundry.backend.task.TaskActor;
-import dev.foundry.backend.task.TaskOwner;
-import dev.foundry.backend.user.UserActor;
-import dev.foundry.backend.user.UserTaskState;
 import dev.foundry.sandbox.provider.SandboxProvider.SandboxSummary;
 import dev.foundry.sandbox.provider.local.LocalSandboxProvider;
 import dev.foundry.sandbox.provider.local.LocalSandboxSettings;
@@ -99,7 +100,7 @@ class SessionFlowTest {
   @Test
   void aTaskWithAPromptRunsItsFirstTurnAndTheOwnerGetsItUnread() {
     TaskRecord record = product.createTask(org, repoId, "hello agent", owner);
-    DurableRef<TaskActor.Command<?>> task = product.task(record);
+    DurableRef<TaskProtocol.Command<?>> task = product.task(record);
 
     WorkspaceTaskDetail done = awaitIdle(task);
     WorkspaceSessionSummary first = done.sessionsSummary().get(0);
@@ -110,14 +111,14 @@ class SessionFlowTest {
     assertThat(done.activeSandboxId()).isEqualTo(record.taskId());
     assertThat(done.sandboxes()).hasSize(1);
 
-    SandboxTables.SessionDetail transcript = transcript(record, first.sessionId());
+    SandboxProtocol.SessionDetail transcript = transcript(record, first.sessionId());
     assertThat(transcript.transcript().get(0).payload().path("text").asText())
         .isEqualTo("hello agent");
     assertThat(transcript.agentText(transcript.transcript().get(0).turnId()))
         .isEqualTo("You said: hello agent");
     // The model's agent (codex here) cannot be installed offline: the offline agent runs instead.
     assertThat(AgentChoice.agentOf(first.model())).isEqualTo("codex");
-    assertThat(transcript.session().agent()).isEqualTo(SandboxActor.DEFAULT_AGENT);
+    assertThat(transcript.session().agent()).isEqualTo(SandboxProtocol.DEFAULT_AGENT);
 
     await()
         .atMost(Duration.ofSeconds(20))
@@ -127,29 +128,30 @@ class SessionFlowTest {
   @Test
   void aSecondMessageRunsWhileQueriesAndOtherCommandsAreAnswered() {
     TaskRecord record = product.createTask(org, repoId, "first", owner);
-    DurableRef<TaskActor.Command<?>> task = product.task(record);
+    DurableRef<TaskProtocol.Command<?>> task = product.task(record);
     String session = awaitIdle(task).sessionsSummary().get(0).sessionId();
 
     // A 10 s turn: the task answers queries and other commands meanwhile.
-    String turn = await(task.ask(new TaskActor.SendMessage(session, "/slow 100", owner.userId())));
+    String turn =
+        await(task.ask(new TaskProtocol.SendMessage(session, "/slow 100", owner.userId())));
     assertThat(turn).startsWith("turn-");
-    WorkspaceTaskDetail running = await(task.query(new TaskActor.GetDetail()));
+    WorkspaceTaskDetail running = await(task.query(new TaskProtocol.GetDetail()));
     assertThat(running.status()).isEqualTo(TaskStatus.RUNNING);
     assertThat(running.sessionsSummary().get(0).status()).isEqualTo(WorkspaceSessionStatus.RUNNING);
-    await(task.ask(new TaskActor.Rename("Renamed while running")));
+    await(task.ask(new TaskProtocol.Rename("Renamed while running")));
     assertThatThrownBy(
-            () -> await(task.ask(new TaskActor.SendMessage(session, "again", owner.userId()))))
+            () -> await(task.ask(new TaskProtocol.SendMessage(session, "again", owner.userId()))))
         .isInstanceOf(CommandRejectedException.class)
         .hasMessageContaining("running a turn");
 
-    assertThat(await(task.ask(new TaskActor.StopSession(session)))).isTrue();
+    assertThat(await(task.ask(new TaskProtocol.StopSession(session)))).isTrue();
     WorkspaceTaskDetail stopped = awaitIdle(task);
     assertThat(stopped.title()).isEqualTo("Renamed while running");
 
     // And the session takes the next message.
-    await(task.ask(new TaskActor.SendMessage(session, "after the stop", owner.userId())));
+    await(task.ask(new TaskProtocol.SendMessage(session, "after the stop", owner.userId())));
     awaitIdle(task);
-    SandboxTables.SessionDetail detail = transcript(record, session);
+    SandboxProtocol.SessionDetail detail = transcript(record, session);
     assertThat(detail.transcript())
         .filteredOn(e -> "client".equals(e.sender()))
         .extracting(e -> e.payload().path("text").asText())
@@ -168,16 +170,16 @@ class SessionFlowTest {
   @Test
   void anotherUsersMessageMakesThemTheOwner() {
     TaskRecord record = product.createTask(org, repoId, "first", owner);
-    DurableRef<TaskActor.Command<?>> task = product.task(record);
+    DurableRef<TaskProtocol.Command<?>> task = product.task(record);
     String session = awaitIdle(task).sessionsSummary().get(0).sessionId();
     await(
         product
             .user("user-bob")
             .ask(
-                new UserActor.UpsertProfile(
+                new UserProtocol.UpsertProfile(
                     "Bob", "bob@example.com", null, null, "bob", "member", List.of(org))));
 
-    await(task.ask(new TaskActor.SendMessage(session, "bob here", "user-bob")));
+    await(task.ask(new TaskProtocol.SendMessage(session, "bob here", "user-bob")));
     WorkspaceTaskDetail after = awaitIdle(task);
     assertThat(after.primaryUserLogin()).isEqualTo("bob");
   }
@@ -185,13 +187,14 @@ class SessionFlowTest {
   @Test
   void anAgentCrashEndsTheSessionInErrorWithTheReason() {
     TaskRecord record = product.createTask(org, repoId, "/crash 3", owner);
-    DurableRef<TaskActor.Command<?>> task = product.task(record);
+    DurableRef<TaskProtocol.Command<?>> task = product.task(record);
     await()
         .atMost(Duration.ofSeconds(30))
         .until(
-            () -> await(task.query(new TaskActor.GetDetail())).status(), TaskStatus.ERROR::equals);
+            () -> await(task.query(new TaskProtocol.GetDetail())).status(),
+            TaskStatus.ERROR::equals);
     WorkspaceSessionSummary session =
-        await(task.query(new TaskActor.GetDetail())).sessionsSummary().get(0);
+        await(task.query(new TaskProtocol.GetDetail())).sessionsSummary().get(0);
     assertThat(session.status()).isEqualTo(WorkspaceSessionStatus.ERROR);
     assertThat(session.errorMessage()).isNotBlank();
   }
@@ -199,31 +202,31 @@ class SessionFlowTest {
   @Test
   void aFileTheAgentWritesShowsInTheTaskAndARevertRemovesIt() {
     TaskRecord record = product.createTask(org, repoId, "/write notes/todo.txt milk", owner);
-    DurableRef<TaskActor.Command<?>> task = product.task(record);
+    DurableRef<TaskProtocol.Command<?>> task = product.task(record);
     awaitIdle(task);
     await()
         .atMost(Duration.ofSeconds(20))
         .untilAsserted(
             () ->
-                assertThat(await(task.query(new TaskActor.GetDetail())).fileChanges())
+                assertThat(await(task.query(new TaskProtocol.GetDetail())).fileChanges())
                     .anySatisfy(f -> assertThat(f.path()).isEqualTo("notes/todo.txt")));
 
-    assertThat(await(task.ask(new TaskActor.RevertFile("notes/todo.txt")))).isEmpty();
-    assertThat(await(task.query(new TaskActor.GetDetail())).fileChanges()).isEmpty();
+    assertThat(await(task.ask(new TaskProtocol.RevertFile("notes/todo.txt")))).isEmpty();
+    assertThat(await(task.query(new TaskProtocol.GetDetail())).fileChanges()).isEmpty();
   }
 
   @Test
   void pushMergeAndAConflictingSyncAreRealGitOperations() throws Exception {
     TaskRecord record = product.createTask(org, repoId, "/write feature.txt the feature", owner);
-    DurableRef<TaskActor.Command<?>> task = product.task(record);
+    DurableRef<TaskProtocol.Command<?>> task = product.task(record);
     awaitIdle(task);
-    Path work = Path.of(await(task.query(new TaskActor.GetDetail())).sandboxes().get(0).cwd());
+    Path work = Path.of(await(task.query(new TaskProtocol.GetDetail())).sandboxes().get(0).cwd());
     commitAll(work, "the feature");
 
-    assertThat(await(task.ask(new TaskActor.Push("ready")))).isTrue();
+    assertThat(await(task.ask(new TaskProtocol.Push("ready")))).isTrue();
     assertThat(git(remote, "branch", "--list")).contains(record.branchName());
 
-    assertThat(await(task.ask(new TaskActor.Merge("done")))).isTrue();
+    assertThat(await(task.ask(new TaskProtocol.Merge("done")))).isTrue();
     assertThat(git(remote, "show", "main:feature.txt")).contains("the feature");
     await()
         .atMost(Duration.ofSeconds(10))
@@ -242,7 +245,7 @@ class SessionFlowTest {
     commitAll(work, "ours");
     String headBefore = git(work, "rev-parse", "HEAD");
 
-    assertThatThrownBy(() -> await(task.ask(new TaskActor.Sync("catch up"))))
+    assertThatThrownBy(() -> await(task.ask(new TaskProtocol.Sync("catch up"))))
         .isInstanceOf(CommandRejectedException.class)
         .hasMessageContaining("README.md")
         .hasMessageContaining("aborted");
@@ -264,39 +267,43 @@ class SessionFlowTest {
   @Test
   void aRestartMidTurnEndsTheSessionTruthfullyAndTheSandboxServesAgain() {
     TaskRecord record = product.createTask(org, repoId, "first", owner);
-    DurableRef<TaskActor.Command<?>> task = product.task(record);
+    DurableRef<TaskProtocol.Command<?>> task = product.task(record);
     String session = awaitIdle(task).sessionsSummary().get(0).sessionId();
-    await(task.ask(new TaskActor.SendMessage(session, "/slow 100", owner.userId())));
+    await(task.ask(new TaskProtocol.SendMessage(session, "/slow 100", owner.userId())));
 
     product.restart();
     configureHost();
-    DurableRef<TaskActor.Command<?>> again = product.task(record);
+    DurableRef<TaskProtocol.Command<?>> again = product.task(record);
     // The sandbox wakes up on its own and tells the task the turn did not survive.
     product
         .runtime()
-        .getOrCreate(SandboxActor.KIND, SandboxActor.key(org, record.taskId()))
-        .query(new SandboxActor.GetSandbox());
+        .getOrCreate(SandboxProtocol.TYPE, SandboxProtocol.key(org, record.taskId()))
+        .query(new SandboxProtocol.GetSandbox());
     await()
         .atMost(Duration.ofSeconds(30))
         .until(
-            () -> await(again.query(new TaskActor.GetDetail())).sessionsSummary().get(0).status(),
+            () ->
+                await(again.query(new TaskProtocol.GetDetail())).sessionsSummary().get(0).status(),
             WorkspaceSessionStatus.ERROR::equals);
     assertThat(
-            await(again.query(new TaskActor.GetDetail())).sessionsSummary().get(0).errorMessage())
+            await(again.query(new TaskProtocol.GetDetail()))
+                .sessionsSummary()
+                .get(0)
+                .errorMessage())
         .contains("restarted");
 
-    await(again.ask(new TaskActor.SendMessage(session, "still there?", owner.userId())));
+    await(again.ask(new TaskProtocol.SendMessage(session, "still there?", owner.userId())));
     awaitIdle(again);
   }
 
   @Test
   void archivingDestroysTheSandboxAndLeavesNoProcess() {
     TaskRecord record = product.createTask(org, repoId, "first", owner);
-    DurableRef<TaskActor.Command<?>> task = product.task(record);
+    DurableRef<TaskProtocol.Command<?>> task = product.task(record);
     awaitIdle(task);
     assertThat(provider.list().join()).hasSize(1);
 
-    await(task.ask(new TaskActor.Archive("done")));
+    await(task.ask(new TaskProtocol.Archive("done")));
     await()
         .atMost(Duration.ofSeconds(30))
         .until(
@@ -305,12 +312,12 @@ class SessionFlowTest {
                     .filter(s -> s.sandboxId().equals(record.taskId()))
                     .toList(),
             List::isEmpty);
-    SandboxTables.SandboxView view =
+    SandboxProtocol.SandboxView view =
         await(
             product
                 .runtime()
-                .getOrCreate(SandboxActor.KIND, SandboxActor.key(org, record.taskId()))
-                .query(new SandboxActor.GetSandbox()));
+                .getOrCreate(SandboxProtocol.TYPE, SandboxProtocol.key(org, record.taskId()))
+                .query(new SandboxProtocol.GetSandbox()));
     assertThat(view.state()).isEqualTo("destroyed");
     assertThat(ProcessHandle.allProcesses().map(p -> p.info().commandLine().orElse("")))
         .noneMatch(c -> c.contains(tmp.resolve("sandboxes").toString()));
@@ -318,25 +325,26 @@ class SessionFlowTest {
 
   // --- helpers -------------------------------------------------------------------------------
 
-  private WorkspaceTaskDetail awaitIdle(DurableRef<TaskActor.Command<?>> task) {
+  private WorkspaceTaskDetail awaitIdle(DurableRef<TaskProtocol.Command<?>> task) {
     await()
         .atMost(Duration.ofSeconds(60))
         .until(
-            () -> await(task.query(new TaskActor.GetDetail())).status(), TaskStatus.IDLE::equals);
-    return await(task.query(new TaskActor.GetDetail()));
+            () -> await(task.query(new TaskProtocol.GetDetail())).status(),
+            TaskStatus.IDLE::equals);
+    return await(task.query(new TaskProtocol.GetDetail()));
   }
 
-  private SandboxTables.SessionDetail transcript(TaskRecord record, String sessionId) {
+  private SandboxProtocol.SessionDetail transcript(TaskRecord record, String sessionId) {
     return await(
         product
             .runtime()
-            .getOrCreate(SandboxActor.KIND, SandboxActor.key(org, record.taskId()))
-            .query(new SandboxActor.GetSession(sessionId)));
+            .getOrCreate(SandboxProtocol.TYPE, SandboxProtocol.key(org, record.taskId()))
+            .query(new SandboxProtocol.GetSession(sessionId)));
   }
 
   private Boolean unread(TaskRecord record, String sessionId) {
     UserTaskState state =
-        await(product.user(owner.userId()).query(new UserActor.GetTaskState(record.taskId())));
+        await(product.user(owner.userId()).query(new UserProtocol.GetTaskState(record.taskId())));
     UserTaskState.SessionState s = state == null ? null : state.session(sessionId);
     return s != null && s.unread();
   }

@@ -6,31 +6,33 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.foundry.backend.organization.ProductFixture;
+import dev.foundry.backend.protocol.TaskProtocol;
+import dev.foundry.backend.protocol.TaskProtocol.Archive;
+import dev.foundry.backend.protocol.TaskProtocol.Attach;
+import dev.foundry.backend.protocol.TaskProtocol.ChangeModel;
+import dev.foundry.backend.protocol.TaskProtocol.ChangeOwner;
+import dev.foundry.backend.protocol.TaskProtocol.CloseSession;
+import dev.foundry.backend.protocol.TaskProtocol.CreateSession;
+import dev.foundry.backend.protocol.TaskProtocol.GetRecord;
+import dev.foundry.backend.protocol.TaskProtocol.GetSessionDetail;
+import dev.foundry.backend.protocol.TaskProtocol.Kill;
+import dev.foundry.backend.protocol.TaskProtocol.MarkUnread;
+import dev.foundry.backend.protocol.TaskProtocol.Merge;
+import dev.foundry.backend.protocol.TaskProtocol.PublishPr;
+import dev.foundry.backend.protocol.TaskProtocol.Push;
+import dev.foundry.backend.protocol.TaskProtocol.Rename;
+import dev.foundry.backend.protocol.TaskProtocol.RenameSession;
+import dev.foundry.backend.protocol.TaskProtocol.SelectSession;
+import dev.foundry.backend.protocol.TaskProtocol.SetSessionUnread;
+import dev.foundry.backend.protocol.TaskProtocol.Switch;
+import dev.foundry.backend.protocol.TaskProtocol.Sync;
+import dev.foundry.backend.protocol.TaskProtocol.SyncSessionStatus;
+import dev.foundry.backend.protocol.TaskProtocol.TaskOwner;
+import dev.foundry.backend.protocol.TaskProtocol.UpdateDraft;
+import dev.foundry.backend.protocol.UserProtocol;
 import dev.foundry.backend.runtime.CommandRejectedException;
 import dev.foundry.backend.runtime.DurableRef;
 import dev.foundry.backend.runtime.Publication;
-import dev.foundry.backend.task.TaskActor.Archive;
-import dev.foundry.backend.task.TaskActor.Attach;
-import dev.foundry.backend.task.TaskActor.ChangeModel;
-import dev.foundry.backend.task.TaskActor.ChangeOwner;
-import dev.foundry.backend.task.TaskActor.CloseSession;
-import dev.foundry.backend.task.TaskActor.CreateSession;
-import dev.foundry.backend.task.TaskActor.GetRecord;
-import dev.foundry.backend.task.TaskActor.GetSessionDetail;
-import dev.foundry.backend.task.TaskActor.Kill;
-import dev.foundry.backend.task.TaskActor.MarkUnread;
-import dev.foundry.backend.task.TaskActor.Merge;
-import dev.foundry.backend.task.TaskActor.PublishPr;
-import dev.foundry.backend.task.TaskActor.Push;
-import dev.foundry.backend.task.TaskActor.Rename;
-import dev.foundry.backend.task.TaskActor.RenameSession;
-import dev.foundry.backend.task.TaskActor.SelectSession;
-import dev.foundry.backend.task.TaskActor.SetSessionUnread;
-import dev.foundry.backend.task.TaskActor.Switch;
-import dev.foundry.backend.task.TaskActor.Sync;
-import dev.foundry.backend.task.TaskActor.SyncSessionStatus;
-import dev.foundry.backend.task.TaskActor.UpdateDraft;
-import dev.foundry.backend.user.UserActor;
 import dev.foundry.shared.contracts.AttachResult;
 import dev.foundry.shared.contracts.AuditLogEvent;
 import dev.foundry.shared.contracts.RepoRecord;
@@ -61,7 +63,7 @@ class TaskActorTest {
   private static ProductFixture product;
   private String org;
   private TaskRecord record;
-  private DurableRef<TaskActor.Command<?>> task;
+  private DurableRef<TaskProtocol.Command<?>> task;
 
   @BeforeAll
   static void start() {
@@ -193,9 +195,9 @@ class TaskActorTest {
         product
             .user("alice")
             .ask(
-                new UserActor.UpsertProfile(
+                new UserProtocol.UpsertProfile(
                     "Alice", "a@x", null, null, "alice", null, List.of(org))));
-    await(product.user("alice").ask(new UserActor.SetDefaultModel("claude-sonnet-4")));
+    await(product.user("alice").ask(new UserProtocol.SetDefaultModel("claude-sonnet-4")));
     String s1 = await(task.ask(new CreateSession(null, "alice")));
     String s2 = await(task.ask(new CreateSession("gpt-5.4", null)));
     String s3 = await(task.ask(new CreateSession(null, null)));
@@ -226,7 +228,10 @@ class TaskActorTest {
         .until(
             () ->
                 s1.equals(
-                    await(product.user("alice").query(new UserActor.GetTaskState(record.taskId())))
+                    await(
+                            product
+                                .user("alice")
+                                .query(new UserProtocol.GetTaskState(record.taskId())))
                         .activeSessionId()));
   }
 
@@ -243,7 +248,8 @@ class TaskActorTest {
         .untilAsserted(
             () -> {
               var state =
-                  await(product.user("carol").query(new UserActor.GetTaskState(record.taskId())));
+                  await(
+                      product.user("carol").query(new UserProtocol.GetTaskState(record.taskId())));
               assertThat(state.activeSessionId()).isEqualTo(s1);
               assertThat(state.session(s2)).isNull();
             });
@@ -262,8 +268,8 @@ class TaskActorTest {
     await(task.ask(new MarkUnread("bob"))); // the latest session, s2
 
     WorkspaceTaskDetail alice =
-        await(TaskActor.detailForUser(product.runtime(), task.key(), "alice"));
-    WorkspaceTaskDetail bob = await(TaskActor.detailForUser(product.runtime(), task.key(), "bob"));
+        await(TaskReads.detailForUser(product.runtime(), task.key(), "alice"));
+    WorkspaceTaskDetail bob = await(TaskReads.detailForUser(product.runtime(), task.key(), "bob"));
     assertThat(alice.activeSessionId()).isEqualTo(s1);
     assertThat(bob.activeSessionId()).isEqualTo(s2);
     assertThat(alice.sessionsSummary())
@@ -274,19 +280,19 @@ class TaskActorTest {
         .containsExactly(false, true);
     await(task.ask(new SetSessionUnread(s2, false, "alice")));
     assertThat(
-            await(TaskActor.detailForUser(product.runtime(), task.key(), "alice"))
+            await(TaskReads.detailForUser(product.runtime(), task.key(), "alice"))
                 .sessionsSummary())
         .extracting(WorkspaceSessionSummary::unread)
         .containsExactly(false, false);
     assertThat(
-            await(TaskActor.detailForUser(product.runtime(), task.key(), "bob")).sessionsSummary())
+            await(TaskReads.detailForUser(product.runtime(), task.key(), "bob")).sessionsSummary())
         .extracting(WorkspaceSessionSummary::unread)
         .containsExactly(false, true);
 
     WorkspaceSessionDetail aliceS1 =
-        await(TaskActor.sessionDetailForUser(product.runtime(), task.key(), s1, "alice"));
+        await(TaskReads.sessionDetailForUser(product.runtime(), task.key(), s1, "alice"));
     WorkspaceSessionDetail bobS1 =
-        await(TaskActor.sessionDetailForUser(product.runtime(), task.key(), s1, "bob"));
+        await(TaskReads.sessionDetailForUser(product.runtime(), task.key(), s1, "bob"));
     assertThat(aliceS1.draft().text()).isEqualTo("alice's draft");
     assertThat(aliceS1.draft().attachments()).containsExactly(line);
     assertThat(bobS1.draft().text()).isEqualTo("bob's draft");
@@ -349,11 +355,13 @@ class TaskActorTest {
         () ->
             await(
                 task.ask(
-                    new TaskActor.Initialize(
+                    new TaskProtocol.Initialize(
                         "file:///x", "x", "b", "t", "task", null, null, null, null))),
         "task_already_initialized");
-    DurableRef<TaskActor.Command<?>> stray =
-        product.runtime().getOrCreate(TaskActor.KIND, TaskActor.key(org, record.repoId(), "stray"));
+    DurableRef<TaskProtocol.Command<?>> stray =
+        product
+            .runtime()
+            .getOrCreate(TaskProtocol.TYPE, TaskProtocol.key(org, record.repoId(), "stray"));
     assertRejected(() -> await(stray.ask(new Rename("x"))), "task_not_found");
     assertRejected(() -> await(stray.query(new GetRecord())), "task_not_found");
   }
@@ -364,7 +372,7 @@ class TaskActorTest {
     await(task.ask(new Rename("Persisted")));
     await(task.ask(new Archive("done")));
     product.restart();
-    DurableRef<TaskActor.Command<?>> again = product.task(record);
+    DurableRef<TaskProtocol.Command<?>> again = product.task(record);
     TaskRecord r = await(again.query(new GetRecord()));
     assertThat(r.title()).isEqualTo("Persisted");
     assertThat(r.status()).isEqualTo(TaskStatus.ARCHIVED);

@@ -4,22 +4,25 @@ import static dev.foundry.backend.runtime.RuntimeFixture.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.foundry.backend.protocol.UserProtocol;
+import dev.foundry.backend.protocol.UserProtocol.BumpTask;
+import dev.foundry.backend.protocol.UserProtocol.DeleteTaskState;
+import dev.foundry.backend.protocol.UserProtocol.GetInbox;
+import dev.foundry.backend.protocol.UserProtocol.GetProfile;
+import dev.foundry.backend.protocol.UserProtocol.GetProviderCredentialStatus;
+import dev.foundry.backend.protocol.UserProtocol.GetTaskState;
+import dev.foundry.backend.protocol.UserProtocol.MarkNotificationRead;
+import dev.foundry.backend.protocol.UserProtocol.MarkTaskRead;
+import dev.foundry.backend.protocol.UserProtocol.Notify;
+import dev.foundry.backend.protocol.UserProtocol.SealedCredential;
+import dev.foundry.backend.protocol.UserProtocol.SetDefaultModel;
+import dev.foundry.backend.protocol.UserProtocol.UpsertProfile;
+import dev.foundry.backend.protocol.UserProtocol.UpsertTaskState;
+import dev.foundry.backend.protocol.UserProtocol.UserTaskState;
 import dev.foundry.backend.runtime.CommandRejectedException;
 import dev.foundry.backend.runtime.DurableRef;
 import dev.foundry.backend.runtime.Publication;
 import dev.foundry.backend.runtime.RuntimeFixture;
-import dev.foundry.backend.user.UserActor.BumpTask;
-import dev.foundry.backend.user.UserActor.DeleteTaskState;
-import dev.foundry.backend.user.UserActor.GetInbox;
-import dev.foundry.backend.user.UserActor.GetProfile;
-import dev.foundry.backend.user.UserActor.GetProviderCredentialStatus;
-import dev.foundry.backend.user.UserActor.GetTaskState;
-import dev.foundry.backend.user.UserActor.MarkNotificationRead;
-import dev.foundry.backend.user.UserActor.MarkTaskRead;
-import dev.foundry.backend.user.UserActor.Notify;
-import dev.foundry.backend.user.UserActor.SetDefaultModel;
-import dev.foundry.backend.user.UserActor.UpsertProfile;
-import dev.foundry.backend.user.UserActor.UpsertTaskState;
 import dev.foundry.shared.app.FoundryAppSnapshot.ProviderCredentials;
 import dev.foundry.shared.app.FoundryUser;
 import dev.foundry.shared.inbox.UserInbox;
@@ -63,8 +66,8 @@ class UserActorTest {
     bob = "bob-" + UUID.randomUUID();
   }
 
-  private DurableRef<UserActor.Command<?>> user(String id) {
-    return fixture.runtime().getOrCreate(UserActor.KIND, UserActor.key(id));
+  private DurableRef<UserProtocol.Command<?>> user(String id) {
+    return fixture.runtime().getOrCreate(UserProtocol.TYPE, UserProtocol.key(id));
   }
 
   private FoundryUser signUp(String id, String login) {
@@ -199,7 +202,7 @@ class UserActorTest {
                 await(
                     user(alice)
                         .ask(
-                            new UserActor.StoreProviderCredential(
+                            new UserProtocol.StoreProviderCredential(
                                 "gemini", cipher.seal(alice, "gemini", "{}"), "x"))))
         .isInstanceOf(CommandRejectedException.class)
         .hasFieldOrPropertyWithValue("code", "invalid_provider");

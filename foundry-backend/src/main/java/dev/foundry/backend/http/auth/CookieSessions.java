@@ -1,9 +1,9 @@
 package dev.foundry.backend.http.auth;
 
-import dev.foundry.backend.organization.OrganizationActor;
-import dev.foundry.backend.organization.OrganizationActor.FindSession;
-import dev.foundry.backend.organization.OrganizationActor.SessionEntry;
 import dev.foundry.backend.organization.OrganizationIds;
+import dev.foundry.backend.protocol.OrganizationProtocol;
+import dev.foundry.backend.protocol.OrganizationProtocol.FindSession;
+import dev.foundry.backend.protocol.OrganizationProtocol.SessionEntry;
 import dev.foundry.backend.runtime.DurableRef;
 import dev.foundry.backend.runtime.DurableRuntime;
 import java.time.Clock;
@@ -100,7 +100,7 @@ public final class CookieSessions implements Authenticator {
       // Expired: refuse it now and forget it durably (no one waits for that).
       ended(entry.sessionId());
       app()
-          .tell(new OrganizationActor.RemoveSession(entry.sessionId()))
+          .tell(new OrganizationProtocol.RemoveSession(entry.sessionId()))
           .exceptionally(
               failure -> {
                 log.warn("expired session not removed: {}", failure.toString());
@@ -122,7 +122,7 @@ public final class CookieSessions implements Authenticator {
     String token = cookie.newToken();
     String sessionId = cookie.sessionIdOf(token);
     return app()
-        .ask(new OrganizationActor.SignInLocalUser(sessionId, login, null, null))
+        .ask(new OrganizationProtocol.SignInLocalUser(sessionId, login, null, null))
         .thenApply(
             signIn -> new Opened(token, sessionId, signIn.userId(), signIn.organizationId()));
   }
@@ -138,7 +138,7 @@ public final class CookieSessions implements Authenticator {
     }
     String sessionId = cookie.sessionIdOf(token.get());
     return app()
-        .ask(new OrganizationActor.RemoveSession(sessionId))
+        .ask(new OrganizationProtocol.RemoveSession(sessionId))
         .thenApply(
             removed -> {
               if (removed) {
@@ -148,7 +148,8 @@ public final class CookieSessions implements Authenticator {
             });
   }
 
-  private DurableRef<OrganizationActor.Command<?>> app() {
-    return runtime.getOrCreate(OrganizationActor.KIND, OrganizationActor.key(OrganizationIds.APP));
+  private DurableRef<OrganizationProtocol.Command<?>> app() {
+    return runtime.getOrCreate(
+        OrganizationProtocol.TYPE, OrganizationProtocol.key(OrganizationIds.APP));
   }
 }

@@ -3,10 +3,10 @@ package dev.foundry.backend.http.rest;
 import dev.foundry.backend.http.rest.RequestBodies.SelectOrganization;
 import dev.foundry.backend.http.rest.RequestBodies.SetDefaultModel;
 import dev.foundry.backend.organization.AppShell;
-import dev.foundry.backend.organization.OrganizationActor;
 import dev.foundry.backend.organization.OrganizationIds;
+import dev.foundry.backend.protocol.OrganizationProtocol;
+import dev.foundry.backend.protocol.UserProtocol;
 import dev.foundry.backend.runtime.DurableRuntime;
-import dev.foundry.backend.user.UserActor;
 import dev.foundry.shared.app.FoundryAppSnapshot;
 import java.util.concurrent.CompletionStage;
 
@@ -26,16 +26,16 @@ final class AppApi {
   CompletionStage<FoundryAppSnapshot> selectOrganization(Call call) {
     String organizationId = call.body(SelectOrganization.class).organizationId();
     return runtime
-        .getOrCreate(OrganizationActor.KIND, OrganizationActor.key(OrganizationIds.APP))
-        .ask(new OrganizationActor.SelectOrganization(call.user().sessionId(), organizationId))
+        .getOrCreate(OrganizationProtocol.TYPE, OrganizationProtocol.key(OrganizationIds.APP))
+        .ask(new OrganizationProtocol.SelectOrganization(call.user().sessionId(), organizationId))
         .thenCompose(selected -> AppShell.snapshotForUser(runtime, call.userId(), selected));
   }
 
   CompletionStage<FoundryAppSnapshot> setDefaultModel(Call call) {
     String model = call.body(SetDefaultModel.class).model();
     return runtime
-        .get(UserActor.KIND, UserActor.key(call.userId()))
-        .ask(new UserActor.SetDefaultModel(model))
+        .get(UserProtocol.TYPE, UserProtocol.key(call.userId()))
+        .ask(new UserProtocol.SetDefaultModel(model))
         .thenCompose(
             user ->
                 AppShell.snapshotForUser(

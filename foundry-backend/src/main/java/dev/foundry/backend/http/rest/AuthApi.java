@@ -4,8 +4,8 @@ import dev.foundry.backend.http.ApiException;
 import dev.foundry.backend.http.auth.CookieSessions;
 import dev.foundry.backend.http.rest.RequestBodies.DevSignIn;
 import dev.foundry.backend.http.rest.Responses.AuthSession;
+import dev.foundry.backend.protocol.UserProtocol;
 import dev.foundry.backend.runtime.DurableRuntime;
-import dev.foundry.backend.user.UserActor;
 import dev.foundry.shared.app.FoundryUser;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -49,8 +49,8 @@ final class AuthApi {
   private CompletionStage<AuthSession> authSession(String userId, String activeOrganizationId) {
     CompletionStage<FoundryUser> profile =
         runtime
-            .get(UserActor.KIND, UserActor.key(userId))
-            .queryIfExists(new UserActor.GetProfile());
+            .get(UserProtocol.TYPE, UserProtocol.key(userId))
+            .queryIfExists(new UserProtocol.GetProfile());
     return profile.thenApply(
         user -> {
           if (user == null) {

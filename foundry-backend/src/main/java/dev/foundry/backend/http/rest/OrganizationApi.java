@@ -1,15 +1,16 @@
 package dev.foundry.backend.http.rest;
 
-import dev.foundry.backend.auditlog.AuditLog;
 import dev.foundry.backend.http.ApiException;
 import dev.foundry.backend.http.rest.RequestBodies.AddRepository;
 import dev.foundry.backend.http.rest.RequestBodies.CreateTask;
-import dev.foundry.backend.organization.OrganizationActor;
+import dev.foundry.backend.protocol.AuditLogProtocol;
+import dev.foundry.backend.protocol.OrganizationProtocol;
+import dev.foundry.backend.protocol.TaskProtocol;
+import dev.foundry.backend.protocol.TaskProtocol.TaskOwner;
+import dev.foundry.backend.protocol.UserProtocol;
 import dev.foundry.backend.runtime.DurableRef;
 import dev.foundry.backend.runtime.DurableRuntime;
-import dev.foundry.backend.task.TaskActor;
-import dev.foundry.backend.task.TaskOwner;
-import dev.foundry.backend.user.UserActor;
+import dev.foundry.backend.task.TaskReads;
 import dev.foundry.shared.contracts.AuditLogEvent;
 import dev.foundry.shared.contracts.RepoRecord;
 import dev.foundry.shared.workspace.OrganizationSummarySnapshot;
@@ -31,22 +32,22 @@ final class OrganizationApi {
     this.runtime = runtime;
   }
 
-  private DurableRef<OrganizationActor.Command<?>> org(Call call) {
-    return runtime.get(OrganizationActor.KIND, OrganizationActor.key(call.org()));
+  private DurableRef<OrganizationProtocol.Command<?>> org(Call call) {
+    return runtime.get(OrganizationProtocol.TYPE, OrganizationProtocol.key(call.org()));
   }
 
   CompletionStage<OrganizationSummarySnapshot> summary(Call call) {
-    return org(call).query(new OrganizationActor.GetOrganizationSummary());
+    return org(call).query(new OrganizationProtocol.GetOrganizationSummary());
   }
 
   CompletionStage<List<RepoRecord>> listRepos(Call call) {
-    return org(call).query(new OrganizationActor.ListRepos());
+    return org(call).query(new OrganizationProtocol.ListRepos());
   }
 
   CompletionStage<RepoRecord> getRepo(Call call) {
     String repoId = call.path("repoId");
     return org(call)
-        .query(new OrganizationActor.GetRepository(repoId))
+        .query(new OrganizationProtocol.GetRepository(repoId))
         .thenApply(
             repo -> {
               if (repo == null) {
@@ -61,7 +62,9 @@ final class OrganizationApi {
 
   CompletionStage<RepoRecord> addRepo(Call call) {
     return org(call)
-        .ask(new OrganizationActor.AddRepository(call.body(AddRepository.class).remoteUrl(), null));
+        .ask(
+            new OrganizationProtocol.AddRepository(
+                call.body(AddRepository.class).remoteUrl(), null));
   }
 
   /**
@@ -73,8 +76,8 @@ final class OrganizationApi {
     CreateTask body = call.body(CreateTask.class);
     String userId = call.userId();
     return runtime
-        .get(UserActor.KIND, UserActor.key(userId))
-        .queryIfExists(new UserActor.GetProfile())
+        .get(UserProtocol.TYPE, UserProtocol.key(userId))
+        .queryIfExists(new UserProtocol.GetProfile())
         .thenCompose(
             profile -> {
               TaskOwner owner =
@@ -83,7 +86,7 @@ final class OrganizationApi {
                       : new TaskOwner(userId, profile.githubLogin(), profile.email(), null);
               return org(call)
                   .ask(
-                      new OrganizationActor.CreateTask(
+                      new OrganizationProtocol.CreateTask(
                           body.repoId(),
                           body.task(),
                           body.title(),
@@ -95,9 +98,9 @@ final class OrganizationApi {
             })
         .thenCompose(
             record ->
-                TaskActor.detailForUser(
+                TaskReads.detailForUser(
                     runtime,
-                    TaskActor.key(record.organizationId(), record.repoId(), record.taskId()),
+                    TaskProtocol.key(record.organizationId(), record.repoId(), record.taskId()),
                     userId));
   }
 
@@ -106,14 +109,14 @@ final class OrganizationApi {
     if (repoId.isPresent() && !ResourceAccess.validId(repoId.get())) {
       throw ApiErrors.badRequest("invalid_parameter", "repoId is 1-128 of [A-Za-z0-9._-]");
     }
-    return org(call).query(new OrganizationActor.ListTasks(repoId.orElse(null)));
+    return org(call).query(new OrganizationProtocol.ListTasks(repoId.orElse(null)));
   }
 
   CompletionStage<List<AuditLogEvent>> auditLog(Call call) {
     Integer limit =
         call.query("limit").map(v -> parseLong("limit", v)).map(Long::intValue).orElse(null);
-    if (limit != null && (limit < 1 || limit > AuditLog.MAX_LIMIT)) {
-      throw ApiErrors.badRequest("invalid_parameter", "limit is 1-" + AuditLog.MAX_LIMIT);
+    if (limit != null && (limit < 1 || limit > AuditLogProtocol.MAX_LIMIT)) {
+      throw ApiErrors.badRequest("invalid_parameter", "limit is 1-" + AuditLogProtocol.MAX_LIMIT);
     }
     Long before = call.query("before").map(v -> parseLong("before", v)).orElse(null);
     if (before != null && before < 1) {
@@ -124,8 +127,8 @@ final class OrganizationApi {
       throw ApiErrors.badRequest("invalid_parameter", "taskId is 1-128 of [A-Za-z0-9._-]");
     }
     return runtime
-        .get(AuditLog.KIND, AuditLog.key(call.org()))
-        .queryIfExists(new AuditLog.ListEntries(null, taskId, null, null, limit, before))
+        .get(AuditLogProtocol.TYPE, AuditLogProtocol.key(call.org()))
+        .queryIfExists(new AuditLogProtocol.ListEntries(null, taskId, null, null, limit, before))
         .thenApply(entries -> entries == null ? List.<AuditLogEvent>of() : entries);
   }
 

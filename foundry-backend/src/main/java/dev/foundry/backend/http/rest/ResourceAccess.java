@@ -1,11 +1,11 @@
 package dev.foundry.backend.http.rest;
 
 import dev.foundry.backend.http.ApiException;
-import dev.foundry.backend.organization.OrganizationActor;
 import dev.foundry.backend.organization.OrganizationIds;
+import dev.foundry.backend.protocol.OrganizationProtocol;
+import dev.foundry.backend.protocol.TaskProtocol;
 import dev.foundry.backend.runtime.ActorKey;
 import dev.foundry.backend.runtime.DurableRuntime;
-import dev.foundry.backend.task.TaskActor;
 import dev.foundry.shared.app.FoundryOrganization;
 import dev.foundry.shared.app.FoundryOrganizationMember;
 import java.util.Optional;
@@ -26,7 +26,7 @@ public final class ResourceAccess {
   /** A task found in its organization's index: enough to address its actor. */
   public record TaskRef(String organizationId, String repoId, String taskId) {
     public ActorKey key() {
-      return TaskActor.key(organizationId, repoId, taskId);
+      return TaskProtocol.key(organizationId, repoId, taskId);
     }
   }
 
@@ -55,8 +55,8 @@ public final class ResourceAccess {
       return CompletableFuture.failedFuture(organizationNotFound(organizationId));
     }
     return runtime
-        .get(OrganizationActor.KIND, OrganizationActor.key(organizationId))
-        .queryIfExists(new OrganizationActor.GetOrganization())
+        .get(OrganizationProtocol.TYPE, OrganizationProtocol.key(organizationId))
+        .queryIfExists(new OrganizationProtocol.GetOrganization())
         .thenApply(
             org -> {
               if (org == null) {
@@ -88,8 +88,8 @@ public final class ResourceAccess {
     if (!validId(taskId)) {
       return CompletableFuture.failedFuture(taskNotFound(taskId));
     }
-    var org = runtime.get(OrganizationActor.KIND, OrganizationActor.key(organizationId));
-    return org.queryIfExists(new OrganizationActor.GetTaskIndexEntry(taskId))
+    var org = runtime.get(OrganizationProtocol.TYPE, OrganizationProtocol.key(organizationId));
+    return org.queryIfExists(new OrganizationProtocol.GetTaskIndexEntry(taskId))
         .thenCompose(
             entry -> {
               if (entry == null) {
@@ -99,7 +99,7 @@ public final class ResourceAccess {
               if (entry.actorCreated()) {
                 return CompletableFuture.completedFuture(ref);
               }
-              return org.ask(new OrganizationActor.MaterializeTask(taskId)).thenApply(r -> ref);
+              return org.ask(new OrganizationProtocol.MaterializeTask(taskId)).thenApply(r -> ref);
             });
   }
 

@@ -13,9 +13,9 @@ import dev.foundry.backend.http.rest.Responses.CommandAccepted;
 import dev.foundry.backend.http.rest.Responses.MessageAccepted;
 import dev.foundry.backend.http.rest.Responses.ProcessOutput;
 import dev.foundry.backend.http.rest.Responses.TurnStopped;
+import dev.foundry.backend.protocol.SandboxProtocol.SandboxView;
+import dev.foundry.backend.protocol.TaskProtocol;
 import dev.foundry.backend.runtime.DurableRuntime;
-import dev.foundry.backend.sandbox.SandboxTables.SandboxView;
-import dev.foundry.backend.task.TaskActor;
 import dev.foundry.sandbox.process.ProcessInfo;
 import dev.foundry.shared.app.FoundryAppSnapshot;
 import dev.foundry.shared.contracts.AttachResult;
@@ -126,17 +126,17 @@ public final class RestApi {
                 .body(RequestBodies.RenameTask.class)
                 .returns(WorkspaceTaskDetail.class)
                 .handle(tasks::rename),
-            git(tasks, "push", "Push the task's branch to its remote", TaskActor.Push::new),
+            git(tasks, "push", "Push the task's branch to its remote", TaskProtocol.Push::new),
             git(
                 tasks,
                 "sync",
                 "Rebase the task's branch onto the remote's default branch",
-                TaskActor.Sync::new),
+                TaskProtocol.Sync::new),
             git(
                 tasks,
                 "merge",
                 "Sync, then push the branch to the remote's default branch",
-                TaskActor.Merge::new),
+                TaskProtocol.Merge::new),
             post(
                     TASK + "/files/revert",
                     "revertFile",
@@ -145,8 +145,8 @@ public final class RestApi {
                 .body(RequestBodies.RevertFile.class)
                 .returnsListOf(WorkspaceFileChange.class)
                 .handle(tasks::revertFile),
-            queued(tasks, "archive", "Archive the task", TaskActor.Archive::new),
-            queued(tasks, "kill", "Kill the task and destroy its sandbox", TaskActor.Kill::new),
+            queued(tasks, "archive", "Archive the task", TaskProtocol.Archive::new),
+            queued(tasks, "kill", "Kill the task and destroy its sandbox", TaskProtocol.Kill::new),
             post(TASK + "/switch", "switchTask", "Where to open the task's sandbox")
                 .tag("tasks")
                 .returns(SwitchResult.class)
@@ -262,7 +262,7 @@ public final class RestApi {
       TaskApi tasks,
       String action,
       String summary,
-      java.util.function.Function<String, TaskActor.Command<Boolean>> command) {
+      java.util.function.Function<String, TaskProtocol.Command<Boolean>> command) {
     return post(TASK + "/" + action, action + "Task", summary)
         .tag("tasks")
         .returns(WorkspaceTaskDetail.class)
@@ -274,7 +274,7 @@ public final class RestApi {
       TaskApi tasks,
       String action,
       String summary,
-      java.util.function.Function<String, TaskActor.Command<?>> command) {
+      java.util.function.Function<String, TaskProtocol.Command<?>> command) {
     return post(TASK + "/" + action, action + "Task", summary)
         .tag("tasks")
         .status(202)

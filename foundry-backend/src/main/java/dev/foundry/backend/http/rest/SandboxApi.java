@@ -3,10 +3,10 @@ package dev.foundry.backend.http.rest;
 import dev.foundry.backend.http.ApiException;
 import dev.foundry.backend.http.rest.RequestBodies.StartProcess;
 import dev.foundry.backend.http.rest.Responses.ProcessOutput;
+import dev.foundry.backend.protocol.SandboxProtocol;
+import dev.foundry.backend.protocol.SandboxProtocol.SandboxView;
 import dev.foundry.backend.runtime.DurableRef;
 import dev.foundry.backend.runtime.DurableRuntime;
-import dev.foundry.backend.sandbox.SandboxActor;
-import dev.foundry.backend.sandbox.SandboxTables.SandboxView;
 import dev.foundry.sandbox.process.ProcessInfo;
 import dev.foundry.sandbox.process.ProcessLogEntry;
 import java.util.List;
@@ -28,7 +28,7 @@ final class SandboxApi {
 
   CompletionStage<SandboxView> sandbox(Call call) {
     return ref(call)
-        .thenCompose(ref -> ref.queryIfExists(new SandboxActor.GetSandbox()))
+        .thenCompose(ref -> ref.queryIfExists(new SandboxProtocol.GetSandbox()))
         .thenApply(
             view -> {
               if (view == null) {
@@ -41,7 +41,7 @@ final class SandboxApi {
   /** Live from the sandbox's server: status, pid and exit code as it knows them now. */
   CompletionStage<List<ProcessInfo>> processes(Call call) {
     return ref(call)
-        .thenCompose(ref -> ref.query(new SandboxActor.ListProcesses()))
+        .thenCompose(ref -> ref.query(new SandboxProtocol.ListProcesses()))
         .thenCompose(live -> live)
         .exceptionally(failure -> rethrowNotAttached(failure));
   }
@@ -52,7 +52,7 @@ final class SandboxApi {
         .thenCompose(
             ref ->
                 ref.ask(
-                    new SandboxActor.StartProcess(
+                    new SandboxProtocol.StartProcess(
                         body.command(),
                         body.args() == null ? List.of() : body.args(),
                         body.cwd())));
@@ -60,12 +60,12 @@ final class SandboxApi {
 
   CompletionStage<ProcessInfo> stopProcess(Call call) {
     return ref(call)
-        .thenCompose(ref -> ref.ask(new SandboxActor.StopProcess(call.path("processId"))));
+        .thenCompose(ref -> ref.ask(new SandboxProtocol.StopProcess(call.path("processId"))));
   }
 
   CompletionStage<List<ProcessOutput>> processLogs(Call call) {
     return ref(call)
-        .thenCompose(ref -> ref.query(new SandboxActor.ProcessLogs(call.path("processId"))))
+        .thenCompose(ref -> ref.query(new SandboxProtocol.ProcessLogs(call.path("processId"))))
         .thenCompose(live -> live)
         .thenApply(entries -> entries.stream().map(SandboxApi::output).toList())
         .exceptionally(failure -> rethrowNotAttached(failure));
@@ -76,13 +76,13 @@ final class SandboxApi {
   }
 
   /** The task's sandbox actor, never created by a read: a task without one is a 404. */
-  private CompletionStage<DurableRef<SandboxActor.Command<?>>> ref(Call call) {
-    if (!runtime.runs(SandboxActor.KIND)) {
+  private CompletionStage<DurableRef<SandboxProtocol.Command<?>>> ref(Call call) {
+    if (!runtime.runs(SandboxProtocol.TYPE)) {
       return CompletableFuture.failedFuture(noSandbox());
     }
-    DurableRef<SandboxActor.Command<?>> ref =
-        runtime.get(SandboxActor.KIND, SandboxActor.key(call.org(), call.task().taskId()));
-    return ref.queryIfExists(new SandboxActor.GetSandbox())
+    DurableRef<SandboxProtocol.Command<?>> ref =
+        runtime.get(SandboxProtocol.TYPE, SandboxProtocol.key(call.org(), call.task().taskId()));
+    return ref.queryIfExists(new SandboxProtocol.GetSandbox())
         .thenApply(
             view -> {
               if (view == null) {

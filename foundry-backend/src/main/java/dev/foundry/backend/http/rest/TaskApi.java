@@ -11,11 +11,12 @@ import dev.foundry.backend.http.rest.ResourceAccess.TaskRef;
 import dev.foundry.backend.http.rest.Responses.CommandAccepted;
 import dev.foundry.backend.http.rest.Responses.MessageAccepted;
 import dev.foundry.backend.http.rest.Responses.TurnStopped;
+import dev.foundry.backend.protocol.TaskProtocol;
+import dev.foundry.backend.protocol.TaskProtocol.TaskOwner;
+import dev.foundry.backend.protocol.UserProtocol;
 import dev.foundry.backend.runtime.DurableRef;
 import dev.foundry.backend.runtime.DurableRuntime;
-import dev.foundry.backend.task.TaskActor;
-import dev.foundry.backend.task.TaskOwner;
-import dev.foundry.backend.user.UserActor;
+import dev.foundry.backend.task.TaskReads;
 import dev.foundry.shared.app.FoundryOrganizationMember;
 import dev.foundry.shared.contracts.AttachResult;
 import dev.foundry.shared.contracts.SwitchResult;
@@ -42,31 +43,31 @@ final class TaskApi {
     this.runtime = runtime;
   }
 
-  private DurableRef<TaskActor.Command<?>> task(Call call) {
-    return runtime.get(TaskActor.KIND, call.task().key());
+  private DurableRef<TaskProtocol.Command<?>> task(Call call) {
+    return runtime.get(TaskProtocol.TYPE, call.task().key());
   }
 
   CompletionStage<WorkspaceTaskDetail> detail(Call call) {
-    return TaskActor.detailForUser(runtime, call.task().key(), call.userId());
+    return TaskReads.detailForUser(runtime, call.task().key(), call.userId());
   }
 
   CompletionStage<WorkspaceTaskDetail> rename(Call call) {
     String title = call.body(RenameTask.class).title();
     CompletionStage<?> renamed =
-        title == null ? done(null) : task(call).ask(new TaskActor.Rename(title));
+        title == null ? done(null) : task(call).ask(new TaskProtocol.Rename(title));
     return renamed.thenCompose(r -> detail(call));
   }
 
   CompletionStage<SwitchResult> switchTask(Call call) {
-    return task(call).ask(new TaskActor.Switch());
+    return task(call).ask(new TaskProtocol.Switch());
   }
 
   CompletionStage<AttachResult> attach(Call call) {
-    return task(call).ask(new TaskActor.Attach("api.attach"));
+    return task(call).ask(new TaskProtocol.Attach("api.attach"));
   }
 
   /** A lifecycle command upstream sends without waiting: push, sync, merge, archive, kill. */
-  Endpoint.Handler queued(Function<String, TaskActor.Command<?>> command, String action) {
+  Endpoint.Handler queued(Function<String, TaskProtocol.Command<?>> command, String action) {
     return call ->
         requireLive(call)
             .thenCompose(live -> accepted(task(call).tell(command.apply("api." + action))));
@@ -76,15 +77,15 @@ final class TaskApi {
    * Push, sync or merge: waited, because a git failure (a rejected push, a conflict) must reach the
    * caller with git's words; answers the task with its refreshed changed files.
    */
-  Endpoint.Handler gitWork(Function<String, TaskActor.Command<Boolean>> command, String action) {
+  Endpoint.Handler gitWork(Function<String, TaskProtocol.Command<Boolean>> command, String action) {
     return call ->
         task(call)
-            .ask(command.apply("api." + action), TaskActor.GIT_TIMEOUT)
+            .ask(command.apply("api." + action), TaskProtocol.GIT_TIMEOUT)
             .thenCompose(done -> detail(call));
   }
 
   CompletionStage<List<WorkspaceFileChange>> revertFile(Call call) {
-    return task(call).ask(new TaskActor.RevertFile(call.body(RevertFile.class).path()));
+    return task(call).ask(new TaskProtocol.RevertFile(call.body(RevertFile.class).path()));
   }
 
   /** Answers once the agent has started the turn; the turn's progress arrives over WebSocket. */
@@ -92,14 +93,14 @@ final class TaskApi {
     SendMessage body = call.body(SendMessage.class);
     return task(call)
         .ask(
-            new TaskActor.SendMessage(call.path("sessionId"), body.prompt(), call.userId()),
-            TaskActor.GIT_TIMEOUT)
+            new TaskProtocol.SendMessage(call.path("sessionId"), body.prompt(), call.userId()),
+            TaskProtocol.GIT_TIMEOUT)
         .thenApply(MessageAccepted::new);
   }
 
   CompletionStage<TurnStopped> stopSession(Call call) {
     return task(call)
-        .ask(new TaskActor.StopSession(call.path("sessionId")))
+        .ask(new TaskProtocol.StopSession(call.path("sessionId")))
         .thenApply(TurnStopped::new);
   }
 
@@ -116,22 +117,23 @@ final class TaskApi {
                         "invalid_owner",
                         "the owner must be a member of organization " + call.org()));
     return runtime
-        .get(UserActor.KIND, UserActor.key(userId))
-        .queryIfExists(new UserActor.GetProfile())
+        .get(UserProtocol.TYPE, UserProtocol.key(userId))
+        .queryIfExists(new UserProtocol.GetProfile())
         .thenCompose(
             profile -> {
               TaskOwner owner =
                   new TaskOwner(
                       userId, profile == null ? null : profile.githubLogin(), member.email(), null);
               return requireLive(call)
-                  .thenCompose(live -> accepted(task(call).tell(new TaskActor.ChangeOwner(owner))));
+                  .thenCompose(
+                      live -> accepted(task(call).tell(new TaskProtocol.ChangeOwner(owner))));
             });
   }
 
   CompletionStage<WorkspaceSessionDetail> createSession(Call call) {
     String model = call.body(CreateSession.class).model();
     return task(call)
-        .ask(new TaskActor.CreateSession(model, call.userId()))
+        .ask(new TaskProtocol.CreateSession(model, call.userId()))
         .thenCompose(sessionId -> sessionDetail(call, sessionId));
   }
 
@@ -144,25 +146,26 @@ final class TaskApi {
     UpdateSession body = call.body(UpdateSession.class);
     String sessionId = call.path("sessionId");
     String userId = call.userId();
-    DurableRef<TaskActor.Command<?>> task = task(call);
+    DurableRef<TaskProtocol.Command<?>> task = task(call);
     CompletionStage<?> step = sessionDetail(call, sessionId);
     if (body.title() != null) {
-      step = step.thenCompose(x -> task.ask(new TaskActor.RenameSession(sessionId, body.title())));
+      step =
+          step.thenCompose(x -> task.ask(new TaskProtocol.RenameSession(sessionId, body.title())));
     }
     if (body.model() != null) {
-      step = step.thenCompose(x -> task.ask(new TaskActor.ChangeModel(sessionId, body.model())));
+      step = step.thenCompose(x -> task.ask(new TaskProtocol.ChangeModel(sessionId, body.model())));
     }
     if (body.unread() != null) {
       step =
           step.thenCompose(
-              x -> task.ask(new TaskActor.SetSessionUnread(sessionId, body.unread(), userId)));
+              x -> task.ask(new TaskProtocol.SetSessionUnread(sessionId, body.unread(), userId)));
     }
     if (body.draft() != null) {
       step =
           step.thenCompose(
               x ->
                   task.ask(
-                      new TaskActor.UpdateDraft(
+                      new TaskProtocol.UpdateDraft(
                           sessionId,
                           body.draft().text(),
                           body.draft().attachments() == null
@@ -180,17 +183,17 @@ final class TaskApi {
         .thenCompose(live -> sessionDetail(call, sessionId))
         .thenCompose(
             session ->
-                accepted(task(call).tell(new TaskActor.CloseSession(sessionId, call.userId()))));
+                accepted(task(call).tell(new TaskProtocol.CloseSession(sessionId, call.userId()))));
   }
 
   private CompletionStage<WorkspaceSessionDetail> sessionDetail(Call call, String sessionId) {
-    return TaskActor.sessionDetailForUser(runtime, call.task().key(), sessionId, call.userId());
+    return TaskReads.sessionDetailForUser(runtime, call.task().key(), sessionId, call.userId());
   }
 
   /** 409 for an archived or killed task; the command itself checks again when it runs. */
   private CompletionStage<TaskRef> requireLive(Call call) {
     return task(call)
-        .query(new TaskActor.GetRecord())
+        .query(new TaskProtocol.GetRecord())
         .thenApply(
             record -> {
               if (record.status() == TaskStatus.ARCHIVED) {

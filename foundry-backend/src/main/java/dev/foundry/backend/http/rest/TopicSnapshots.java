@@ -5,11 +5,11 @@ import dev.foundry.backend.http.ApiException;
 import dev.foundry.backend.http.auth.SignedInUser;
 import dev.foundry.backend.http.realtime.TopicAccess;
 import dev.foundry.backend.organization.AppShell;
-import dev.foundry.backend.organization.OrganizationActor;
 import dev.foundry.backend.organization.OrganizationIds;
+import dev.foundry.backend.protocol.OrganizationProtocol;
+import dev.foundry.backend.protocol.SandboxProtocol;
 import dev.foundry.backend.runtime.DurableRuntime;
-import dev.foundry.backend.sandbox.SandboxActor;
-import dev.foundry.backend.task.TaskActor;
+import dev.foundry.backend.task.TaskReads;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -60,8 +60,8 @@ public final class TopicSnapshots implements TopicAccess {
 
   private CompletionStage<?> app(SignedInUser user) {
     return runtime
-        .getOrCreate(OrganizationActor.KIND, OrganizationActor.key(OrganizationIds.APP))
-        .query(new OrganizationActor.FindSession(user.sessionId()))
+        .getOrCreate(OrganizationProtocol.TYPE, OrganizationProtocol.key(OrganizationIds.APP))
+        .query(new OrganizationProtocol.FindSession(user.sessionId()))
         .thenCompose(
             session ->
                 AppShell.snapshotForUser(
@@ -76,15 +76,15 @@ public final class TopicSnapshots implements TopicAccess {
         .thenCompose(
             org ->
                 runtime
-                    .get(OrganizationActor.KIND, OrganizationActor.key(id[0]))
-                    .query(new OrganizationActor.GetOrganizationSummary()));
+                    .get(OrganizationProtocol.TYPE, OrganizationProtocol.key(id[0]))
+                    .query(new OrganizationProtocol.GetOrganizationSummary()));
   }
 
   private CompletionStage<?> task(SignedInUser user, String[] id) {
     return access
         .requireMember(user.userId(), id[0], true)
         .thenCompose(org -> access.resolveTask(id[0], id[1]))
-        .thenCompose(task -> TaskActor.detailForUser(runtime, task.key(), user.userId()));
+        .thenCompose(task -> TaskReads.detailForUser(runtime, task.key(), user.userId()));
   }
 
   private CompletionStage<?> session(SignedInUser user, String[] id) {
@@ -95,7 +95,7 @@ public final class TopicSnapshots implements TopicAccess {
         .requireMember(user.userId(), id[0], true)
         .thenCompose(org -> access.resolveTask(id[0], id[1]))
         .thenCompose(
-            task -> TaskActor.sessionDetailForUser(runtime, task.key(), id[2], user.userId()));
+            task -> TaskReads.sessionDetailForUser(runtime, task.key(), id[2], user.userId()));
   }
 
   private CompletionStage<?> sandboxProcesses(SignedInUser user, String[] id) {
@@ -104,10 +104,10 @@ public final class TopicSnapshots implements TopicAccess {
         .thenCompose(org -> access.resolveTask(id[0], id[1]))
         .thenCompose(
             task ->
-                runtime.runs(SandboxActor.KIND)
+                runtime.runs(SandboxProtocol.TYPE)
                     ? runtime
-                        .get(SandboxActor.KIND, SandboxActor.key(id[0], id[1]))
-                        .queryIfExists(new SandboxActor.GetProcesses())
+                        .get(SandboxProtocol.TYPE, SandboxProtocol.key(id[0], id[1]))
+                        .queryIfExists(new SandboxProtocol.GetProcesses())
                     : CompletableFuture.completedFuture(null))
         .thenApply(
             records ->

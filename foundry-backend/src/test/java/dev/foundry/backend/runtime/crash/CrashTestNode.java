@@ -61,7 +61,7 @@ public final class CrashTestNode {
       String line;
       while ((line = in.readLine()) != null) {
         String[] parts = line.split(" ");
-        var ref = runtime.getOrCreate(CrashLog.KIND, ActorKey.of("log", parts[1]));
+        var ref = runtime.getOrCreate(CrashLog.KIND.type(), ActorKey.of("log", parts[1]));
         if (parts[0].equals("A")) {
           long seq = Long.parseLong(parts[2]);
           ref.tell(new CrashLog.Append(seq))

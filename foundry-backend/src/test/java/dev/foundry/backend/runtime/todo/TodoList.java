@@ -98,7 +98,7 @@ public final class TodoList extends DurableActor<TodoList.Command<?>, TodoList.E
   private Decision shareItem(ShareItem cmd, TodoTables tables) {
     long id = tables.nextId();
     // get, not getOrCreate: the other list must exist; until it does, delivery is retried.
-    DurableRef<Command<?>> other = runtime().get(KIND, key(cmd.toList()));
+    DurableRef<Command<?>> other = runtime().get(KIND.type(), key(cmd.toList()));
     return Decision.persist(new ItemAdded(id, cmd.text(), commandId()))
         .andTell(other, new AddItem(cmd.text()))
         .thenReply(() -> id);

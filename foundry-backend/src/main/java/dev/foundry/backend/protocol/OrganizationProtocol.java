@@ -1,0 +1,194 @@
+package dev.foundry.backend.protocol;
+
+import com.fasterxml.jackson.annotation.JsonTypeName;
+import dev.foundry.backend.protocol.TaskProtocol.TaskOwner;
+import dev.foundry.backend.runtime.ActorKey;
+import dev.foundry.backend.runtime.ActorQuery;
+import dev.foundry.backend.runtime.ActorType;
+import dev.foundry.backend.runtime.DurableCommand;
+import dev.foundry.shared.app.FoundryOrganization;
+import dev.foundry.shared.app.FoundryOrganizationMember;
+import dev.foundry.shared.contracts.RepoRecord;
+import dev.foundry.shared.contracts.TaskRecord;
+import dev.foundry.shared.workspace.OrganizationSummarySnapshot;
+import dev.foundry.shared.workspace.WorkspacePullRequestSummary;
+import dev.foundry.shared.workspace.WorkspaceTaskSummary;
+import java.util.List;
+
+/** How other actors and the HTTP layer talk to an organization and to the {@code app} instance. */
+public final class OrganizationProtocol {
+  private OrganizationProtocol() {}
+
+  /**
+   * The persisted name {@code "organization"} and the command root: how callers address an
+   * organization, and the {@code app} instance that holds the sign-in indexes.
+   */
+  public static final ActorType<Command<?>> TYPE = ActorType.of("organization", Command.class);
+
+  /** One organization, or the {@code app} instance ({@code organizationId} "app"). */
+  public record OrganizationAddress(String organizationId) {
+    public ActorKey key() {
+      return ActorKey.of("org", organizationId);
+    }
+
+    public static OrganizationAddress of(ActorKey key) {
+      return new OrganizationAddress(key.segments().get(1));
+    }
+  }
+
+  public static ActorKey key(String organizationId) {
+    return new OrganizationAddress(organizationId).key();
+  }
+
+  // 2. Commands: real organization ------------------------------------------------------------
+
+  public sealed interface Command<R> extends DurableCommand<R> {}
+
+  /** Marker of the commands only a real organization accepts. */
+  public sealed interface OrganizationCommand<R> extends Command<R> {}
+
+  /** Marker of the commands only the {@code app} instance accepts. */
+  public sealed interface AppCommand<R> extends Command<R> {}
+
+  /**
+   * Creates the organization (or refreshes its owner member): {@code kind} is personal or
+   * organization; the member becomes owner (personal) or admin.
+   */
+  @JsonTypeName("organization.initialize")
+  public record InitializeOrganization(
+      String kind, String githubLogin, String displayName, FoundryOrganizationMember member)
+      implements OrganizationCommand<FoundryOrganization> {}
+
+  /** Changes the non-blank fields of the profile. */
+  @JsonTypeName("organization.update-profile")
+  public record UpdateProfile(String displayName, String slug, String primaryDomain)
+      implements OrganizationCommand<FoundryOrganization> {}
+
+  @JsonTypeName("organization.upsert-member")
+  public record UpsertMember(FoundryOrganizationMember member)
+      implements OrganizationCommand<FoundryOrganization> {}
+
+  @JsonTypeName("organization.remove-member")
+  public record RemoveMember(String memberId) implements OrganizationCommand<FoundryOrganization> {}
+
+  /** Adds a repository by remote URL (idempotent: the same URL answers the same record). */
+  @JsonTypeName("organization.add-repository")
+  public record AddRepository(String remoteUrl, String defaultBranch)
+      implements OrganizationCommand<RepoRecord> {}
+
+  /**
+   * A user creates a task: the only path, with {@link MaterializeTask}, that creates a task actor.
+   * {@code onBranch} adopts an existing branch; otherwise the branch is {@code explicitBranchName}
+   * or a generated one.
+   */
+  @JsonTypeName("organization.create-task")
+  public record CreateTask(
+      String repoId,
+      String task,
+      String explicitTitle,
+      String explicitBranchName,
+      String onBranch,
+      String sandboxProviderId,
+      TaskOwner owner,
+      String model)
+      implements OrganizationCommand<TaskRecord> {}
+
+  /**
+   * A user opens a task: a virtual task gets its actor now (initialized from its summary); a real
+   * task answers its record.
+   */
+  @JsonTypeName("organization.materialize-task")
+  public record MaterializeTask(String taskId) implements OrganizationCommand<TaskRecord> {}
+
+  /** A task pushes its summary up (upstream {@code applyTaskSummaryUpdate}). */
+  @JsonTypeName("organization.apply-task-summary-update")
+  public record ApplyTaskSummaryUpdate(WorkspaceTaskSummary taskSummary)
+      implements OrganizationCommand<Boolean> {}
+
+  @JsonTypeName("organization.remove-task-summary")
+  public record RemoveTaskSummary(String taskId) implements OrganizationCommand<Boolean> {}
+
+  /**
+   * The bulk path (GitHub sync, webhooks): a pull request appeared, changed or went away on a
+   * branch. It never creates a task actor: a new branch becomes a virtual task, and only tasks that
+   * already have an actor are told.
+   */
+  @JsonTypeName("organization.refresh-task-summary-for-branch")
+  public record RefreshTaskSummaryForBranch(
+      String repoId, String branchName, WorkspacePullRequestSummary pullRequest, String repoName)
+      implements OrganizationCommand<Boolean> {}
+
+  /**
+   * The bulk path for many branches in one command (one journal write): what a repository sync
+   * sends instead of one command per pull request. At most 500 branches.
+   */
+  @JsonTypeName("organization.refresh-task-summaries-for-branches")
+  public record RefreshTaskSummariesForBranches(List<RefreshTaskSummaryForBranch> branches)
+      implements OrganizationCommand<Boolean> {}
+
+  // 2b. Commands: app instance ----------------------------------------------------------------
+
+  @JsonTypeName("organization.app.index-session")
+  public record IndexSession(String sessionId, String userId) implements AppCommand<Boolean> {}
+
+  @JsonTypeName("organization.app.remove-session")
+  public record RemoveSession(String sessionId) implements AppCommand<Boolean> {}
+
+  @JsonTypeName("organization.app.index-email")
+  public record IndexEmail(String email, String userId) implements AppCommand<Boolean> {}
+
+  @JsonTypeName("organization.app.index-account")
+  public record IndexAccount(String providerId, String accountId, String userId)
+      implements AppCommand<Boolean> {}
+
+  /** Makes {@code organizationId} the session's active one; it must be eligible for its user. */
+  @JsonTypeName("organization.app.select-organization")
+  public record SelectOrganization(String sessionId, String organizationId)
+      implements AppCommand<String> {}
+
+  /**
+   * Signs in a local user without GitHub: their user record, their personal organization {@code
+   * personal-<slug(login)>} (created and owned by them), and the session, active on it.
+   */
+  @JsonTypeName("organization.app.sign-in-local-user")
+  public record SignInLocalUser(String sessionId, String login, String name, String email)
+      implements AppCommand<LocalSignIn> {}
+
+  /** Who a local sign-in made: the user id and their personal organization. */
+  public record LocalSignIn(String userId, String organizationId) {}
+
+  // 4. Queries --------------------------------------------------------------------------------
+
+  /** The organization as the app snapshot shows it; null until initialized. */
+  public record GetOrganization() implements ActorQuery<FoundryOrganization> {}
+
+  /** The full summary the organization page shows (and {@code organizationUpdated} carries). */
+  public record GetOrganizationSummary() implements ActorQuery<OrganizationSummarySnapshot> {}
+
+  public record ListRepos() implements ActorQuery<List<RepoRecord>> {}
+
+  public record GetRepository(String repoId) implements ActorQuery<RepoRecord> {}
+
+  /** Task summaries newest first, archived included; {@code repoId} null for all. */
+  public record ListTasks(String repoId) implements ActorQuery<List<WorkspaceTaskSummary>> {}
+
+  /** Where a task lives, without ever creating its actor; null when unknown. */
+  public record GetTaskIndexEntry(String taskId) implements ActorQuery<TaskIndexEntry> {}
+
+  public record FindTaskForBranch(String repoId, String branchName) implements ActorQuery<String> {}
+
+  public record TaskIndexEntry(
+      String taskId, String repoId, String branchName, String title, boolean actorCreated) {}
+
+  /** App: the session's user and active organization; null when unknown. */
+  public record FindSession(String sessionId) implements ActorQuery<SessionEntry> {}
+
+  /** {@code createdAt} (epoch ms) is when the session was first indexed: its age decides expiry. */
+  public record SessionEntry(
+      String sessionId, String userId, String activeOrganizationId, long createdAt) {}
+
+  public record FindUserByEmail(String email) implements ActorQuery<String> {}
+
+  public record FindUserByAccount(String providerId, String accountId)
+      implements ActorQuery<String> {}
+}

@@ -1,0 +1,250 @@
+package dev.foundry.backend.protocol;
+
+import com.fasterxml.jackson.annotation.JsonTypeName;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.foundry.backend.runtime.ActorKey;
+import dev.foundry.backend.runtime.ActorQuery;
+import dev.foundry.backend.runtime.ActorType;
+import dev.foundry.backend.runtime.DurableCommand;
+import dev.foundry.sandbox.process.ProcessInfo;
+import dev.foundry.sandbox.process.ProcessLogEntry;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+
+/** How the task and the HTTP layer talk to a sandbox: its commands, queries and views. */
+public final class SandboxProtocol {
+  private SandboxProtocol() {}
+
+  /** The persisted name {@code "sandbox"} and the command root: how callers address a sandbox. */
+  public static final ActorType<Command<?>> TYPE = ActorType.of("sandbox", Command.class);
+
+  /** The agent a session falls back to: the offline agent in the {@code mock} slot. */
+  public static final String DEFAULT_AGENT = "mock";
+
+  /** As upstream: one sandbox per task, the sandbox id being the task id. */
+  public record SandboxAddress(String organizationId, String taskId) {
+    public ActorKey key() {
+      return ActorKey.of("org", organizationId, "sandbox", taskId);
+    }
+
+    public static SandboxAddress of(ActorKey key) {
+      return new SandboxAddress(key.segments().get(1), key.segments().get(3));
+    }
+  }
+
+  public static ActorKey key(String organizationId, String taskId) {
+    return new SandboxAddress(organizationId, taskId).key();
+  }
+
+  // 2. Commands --------------------------------------------------------------------------------
+
+  public sealed interface Command<R> extends DurableCommand<R> {}
+
+  /**
+   * Creates the sandbox, or finds it again (it survives restarts). {@code repoId} names, with the
+   * key, the task actor the sandbox reports session status and git state to (null: no reports).
+   */
+  @JsonTypeName("sandbox.provision")
+  public record Provision(String repoId) implements Command<SandboxView> {}
+
+  /**
+   * Sent by the actor to itself on its first activation in a process: rebuild what a restart lost.
+   */
+  @JsonTypeName("sandbox.reattach")
+  public record Reattach() implements Command<Void> {}
+
+  /** Clones the task's repository into the work dir and checks out {@code branch} (may be new). */
+  @JsonTypeName("sandbox.clone-repository")
+  public record CloneRepository(String remoteUrl, String branch)
+      implements Command<RepositoryView> {}
+
+  /**
+   * (Re)writes the credential store with {@code ownerUserId}'s credentials (asked from the {@link
+   * SandboxHost.GitCredentialSource}, never carried here) and sets git's author identity.
+   */
+  @JsonTypeName("sandbox.store-git-credentials")
+  public record StoreGitCredentials(String ownerUserId, String login, String email)
+      implements Command<Void> {}
+
+  /**
+   * Opens an agent session in the work dir. {@code agent} null: the model's agent when the sandbox
+   * can run it, else {@value #DEFAULT_AGENT} (the offline agent); see {@link AgentChoice}.
+   */
+  @JsonTypeName("sandbox.create-session")
+  public record CreateSession(String sessionId, String agent, String model)
+      implements Command<SessionView> {}
+
+  /**
+   * Records the message and starts the turn; completes at once with the turn id. {@code messageId}
+   * (may be null) makes a redelivery harmless: a message whose turn exists is not sent again.
+   */
+  @JsonTypeName("sandbox.send-message")
+  public record SendMessage(String sessionId, String text, String messageId)
+      implements Command<String> {}
+
+  /** One streamed update of a running turn (sent by the session's listener). */
+  @JsonTypeName("sandbox.record-session-update")
+  public record RecordSessionUpdate(
+      String sessionId, String turnId, String kind, String payloadJson) implements Command<Void> {}
+
+  /** A turn ended (sent by the turn's completion): its stop reason, or why it failed. */
+  @JsonTypeName("sandbox.finish-turn")
+  public record FinishTurn(String sessionId, String turnId, String stopReason, String errorMessage)
+      implements Command<Void> {}
+
+  /** The agent process of a session died (sent by the session's listener). */
+  @JsonTypeName("sandbox.record-session-ended")
+  public record RecordSessionEnded(String sessionId, String reason) implements Command<Void> {}
+
+  /** Asks the agent to cancel the running turn; the turn then ends as {@code cancelled}. */
+  @JsonTypeName("sandbox.stop-turn")
+  public record StopTurn(String sessionId) implements Command<Boolean> {}
+
+  /**
+   * Switches the session's model: live through the agent's {@code model} option when it has one; an
+   * agent that refuses gets the model when its session is next opened.
+   */
+  @JsonTypeName("sandbox.change-model")
+  public record ChangeModel(String sessionId, String model) implements Command<SessionView> {}
+
+  @JsonTypeName("sandbox.close-session")
+  public record CloseSession(String sessionId) implements Command<Void> {}
+
+  /** Starts a background process; {@code cwd} null means the work dir. */
+  @JsonTypeName("sandbox.start-process")
+  public record StartProcess(String command, List<String> args, String cwd)
+      implements Command<ProcessInfo> {}
+
+  @JsonTypeName("sandbox.stop-process")
+  public record StopProcess(String processId) implements Command<ProcessInfo> {}
+
+  @JsonTypeName("sandbox.refresh-git-state")
+  public record RefreshGitState() implements Command<GitState> {}
+
+  /** Drops the changes to one file (a new file is deleted); replies the refreshed git state. */
+  @JsonTypeName("sandbox.revert-file")
+  public record RevertFile(String path) implements Command<GitState> {}
+
+  /**
+   * {@code git push -u origin <branch>} with the owner's credentials; a rejected push or missing
+   * credentials is refused with git's own message (code {@code git_push_failed}).
+   */
+  @JsonTypeName("sandbox.push-branch")
+  public record PushBranch() implements Command<GitState> {}
+
+  /** Ends every session and process and deletes the sandbox; later commands are refused. */
+  /**
+   * Brings the branch up to date with the remote's default branch: fetch, then rebase onto it. A
+   * conflict aborts the rebase (the work tree is left as it was) and names the files.
+   */
+  @JsonTypeName("sandbox.sync-branch")
+  public record SyncBranch() implements Command<GitState> {}
+
+  /**
+   * Merges the branch into the remote's default branch: sync first, then push the branch's head to
+   * the default branch (a fast-forward, so the remote never gets a merge it did not see).
+   */
+  @JsonTypeName("sandbox.merge-branch")
+  public record MergeBranch() implements Command<GitState> {}
+
+  @JsonTypeName("sandbox.destroy")
+  public record Destroy() implements Command<Void> {}
+
+  // 4. Queries
+  /** What the task actor and the UI see of the sandbox. {@code state}: running or destroyed. */
+  public record SandboxView(
+      String providerId,
+      String sandboxId,
+      String state,
+      String baseUrl,
+      String homeDir,
+      String workDir,
+      long provisionedAt,
+      Long reattachedAt,
+      RepositoryView repository,
+      GitOwner gitOwner,
+      GitState gitState) {}
+
+  /** {@code branch}/{@code headCommit} as cloned; {@code pushedCommit} the last one pushed. */
+  public record RepositoryView(
+      String remoteUrl,
+      String branch,
+      String headCommit,
+      String dir,
+      String pushedBranch,
+      String pushedCommit) {
+    public RepositoryView(String remoteUrl, String branch, String headCommit, String dir) {
+      this(remoteUrl, branch, headCommit, dir, null, null);
+    }
+  }
+
+  /** Whose credentials are in the sandbox; the secret itself is never stored. */
+  public record GitOwner(String ownerUserId, String login, String email, List<String> hosts) {}
+
+  /** {@code status}: idle, running, error or closed. */
+  public record SessionView(
+      String sessionId,
+      String agent,
+      String model,
+      String status,
+      String turnId,
+      String errorMessage,
+      long createdAt,
+      long updatedAt) {}
+
+  /** {@code sender}: client, agent or system; {@code kind} is the ACP update kind for agents. */
+  public record TranscriptEntry(
+      long eventIndex,
+      String sessionId,
+      String turnId,
+      String sender,
+      String kind,
+      JsonNode payload,
+      long createdAt) {}
+
+  public record SessionDetail(SessionView session, List<TranscriptEntry> transcript) {
+    /** The agent's reply text of one turn: its message chunks joined. */
+    public String agentText(String turnId) {
+      StringBuilder b = new StringBuilder();
+      for (TranscriptEntry e : transcript) {
+        if (turnId.equals(e.turnId()) && "agent_message_chunk".equals(e.kind())) {
+          b.append(e.payload().path("content").path("text").asText(""));
+        }
+      }
+      return b.toString();
+    }
+  }
+
+  /** {@code type}: A (added or untracked), M or D; line counts null for binary files. */
+  public record FileChange(String path, String type, Integer added, Integer removed) {}
+
+  public record GitState(
+      String branch, int ahead, int behind, List<FileChange> files, int added, int removed) {}
+
+  public record ProcessRecord(
+      String processId,
+      String command,
+      List<String> args,
+      String cwd,
+      long startedAt,
+      Long stoppedAt) {}
+
+  /** The sandbox, its repository, owner and git state; null before {@link Provision}. */
+  public record GetSandbox() implements ActorQuery<SandboxView> {}
+
+  public record ListSessions() implements ActorQuery<List<SessionView>> {}
+
+  /** One session with its transcript; null if there is no such session. */
+  public record GetSession(String sessionId) implements ActorQuery<SessionDetail> {}
+
+  public record GetGitState() implements ActorQuery<GitState> {}
+
+  /** The processes started in the sandbox as recorded (the realtime snapshot). */
+  public record GetProcesses() implements ActorQuery<List<ProcessRecord>> {}
+
+  /** Live from the sandbox's server; fails if the sandbox is not attached in this process. */
+  public record ListProcesses() implements ActorQuery<CompletionStage<List<ProcessInfo>>> {}
+
+  public record ProcessLogs(String processId)
+      implements ActorQuery<CompletionStage<List<ProcessLogEntry>>> {}
+}

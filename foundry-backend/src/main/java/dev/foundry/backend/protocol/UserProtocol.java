@@ -1,0 +1,141 @@
+package dev.foundry.backend.protocol;
+
+import com.fasterxml.jackson.annotation.JsonTypeName;
+import dev.foundry.backend.runtime.ActorKey;
+import dev.foundry.backend.runtime.ActorQuery;
+import dev.foundry.backend.runtime.ActorType;
+import dev.foundry.backend.runtime.DurableCommand;
+import dev.foundry.shared.app.FoundryAppSnapshot.ProviderCredentials;
+import dev.foundry.shared.app.FoundryUser;
+import dev.foundry.shared.inbox.UserInbox;
+import dev.foundry.shared.workspace.WorkspaceComposerDraft;
+import dev.foundry.shared.workspace.WorkspaceLineAttachment;
+import java.util.List;
+
+/** How other actors and the HTTP layer talk to a user actor: profile, per-task state, inbox. */
+public final class UserProtocol {
+  private UserProtocol() {}
+
+  /** The persisted name {@code "user"} and the command root: how callers address a user. */
+  public static final ActorType<Command<?>> TYPE = ActorType.of("user", Command.class);
+
+  /** One user, across organizations (upstream keys users under the app organization). */
+  public record UserAddress(String userId) {
+    public ActorKey key() {
+      return ActorKey.of("org", "app", "user", userId);
+    }
+
+    public static UserAddress of(ActorKey key) {
+      return new UserAddress(key.segments().get(3));
+    }
+  }
+
+  public static ActorKey key(String userId) {
+    return new UserAddress(userId).key();
+  }
+
+  // 2. Commands -------------------------------------------------------------------------------
+
+  public sealed interface Command<R> extends DurableCommand<R> {}
+
+  /**
+   * Creates the profile or changes the given fields (null keeps the current value; on creation null
+   * name/email become "" and the role label "GitHub user").
+   */
+  @JsonTypeName("user.upsert-profile")
+  public record UpsertProfile(
+      String name,
+      String email,
+      String image,
+      String githubAccountId,
+      String githubLogin,
+      String roleLabel,
+      List<String> eligibleOrganizationIds)
+      implements Command<FoundryUser> {}
+
+  @JsonTypeName("user.set-default-model")
+  public record SetDefaultModel(String model) implements Command<FoundryUser> {}
+
+  /**
+   * Changes this user's state of one session of one task; null fields keep their value. {@code
+   * activeSessionId} is written to every row of the task.
+   */
+  @JsonTypeName("user.upsert-task-state")
+  public record UpsertTaskState(
+      String taskId,
+      String sessionId,
+      String activeSessionId,
+      Boolean unread,
+      String draftText,
+      List<WorkspaceLineAttachment> draftAttachments)
+      implements Command<UserTaskState> {}
+
+  /** Forgets this user's state of one session of a task, or of the whole task without one. */
+  @JsonTypeName("user.delete-task-state")
+  public record DeleteTaskState(String taskId, String sessionId) implements Command<Boolean> {}
+
+  /** Stores an agent credential already sealed by {@link CredentialCipher}. */
+  @JsonTypeName("user.store-provider-credential")
+  public record StoreProviderCredential(
+      String provider, SealedCredential credential, String filePath)
+      implements Command<ProviderCredentials> {}
+
+  @JsonTypeName("user.remove-provider-credential")
+  public record RemoveProviderCredential(String provider) implements Command<ProviderCredentials> {}
+
+  /** Moves a task to the top of the user's feed and marks it unread there. */
+  @JsonTypeName("user.bump-task")
+  public record BumpTask(
+      String organizationId, String repoId, String taskId, String title, String reason)
+      implements Command<UserInbox> {}
+
+  /** Adds a notification; answers its id. */
+  @JsonTypeName("user.notify")
+  public record Notify(String organizationId, String taskId, String kind, String message)
+      implements Command<Long> {}
+
+  @JsonTypeName("user.mark-task-read")
+  public record MarkTaskRead(String taskId) implements Command<UserInbox> {}
+
+  @JsonTypeName("user.mark-notification-read")
+  public record MarkNotificationRead(long notificationId) implements Command<UserInbox> {}
+
+  // 4. Queries --------------------------------------------------------------------------------
+
+  /** The profile as the app shows it, or null when the user has none yet. */
+  public record GetProfile() implements ActorQuery<FoundryUser> {}
+
+  public record GetTaskState(String taskId) implements ActorQuery<UserTaskState> {}
+
+  /** Which providers have a stored credential; never the credentials. */
+  public record GetProviderCredentialStatus() implements ActorQuery<ProviderCredentials> {}
+
+  public record GetInbox() implements ActorQuery<UserInbox> {}
+
+  /** One user's state of one task: the selected session and, per session, unread and draft. */
+  public record UserTaskState(String taskId, String activeSessionId, List<SessionState> sessions) {
+
+    public record SessionState(
+        String sessionId, boolean unread, WorkspaceComposerDraft draft, long updatedAt) {}
+
+    /** This user's state of {@code sessionId}, or null when they never touched it. */
+    public SessionState session(String sessionId) {
+      return sessions.stream()
+          .filter(s -> s.sessionId().equals(sessionId))
+          .findFirst()
+          .orElse(null);
+    }
+  }
+
+  /**
+   * An agent credential sealed with AES-256-GCM: base64 of the 12-byte nonce and of the ciphertext
+   * with its tag. Opening needs the key and the same user and provider (they are the associated
+   * data).
+   */
+  public record SealedCredential(String nonce, String ciphertext) {
+    @Override
+    public String toString() {
+      return "SealedCredential[" + ciphertext.length() + " chars]";
+    }
+  }
+}

@@ -1,0 +1,79 @@
+package dev.foundry.backend.task;
+
+import dev.foundry.backend.protocol.SandboxProtocol;
+import dev.foundry.backend.protocol.TaskProtocol;
+import dev.foundry.backend.protocol.TaskProtocol.GetDetail;
+import dev.foundry.backend.protocol.TaskProtocol.GetSessionDetail;
+import dev.foundry.backend.protocol.UserProtocol;
+import dev.foundry.backend.protocol.UserProtocol.UserTaskState;
+import dev.foundry.backend.runtime.ActorKey;
+import dev.foundry.backend.runtime.DurableRuntime;
+import dev.foundry.shared.workspace.WorkspaceSessionDetail;
+import dev.foundry.shared.workspace.WorkspaceTaskDetail;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Reads that combine a task with what other actors hold about it: the user's own view (selected
+ * session, unread, draft) and the session's transcript from the sandbox. The HTTP layer and the
+ * realtime snapshots use them; they never change anything.
+ */
+public final class TaskReads {
+  private TaskReads() {}
+
+  /**
+   * The task's detail as {@code userId} sees it: their selected session and unread flags merged
+   * from their user actor.
+   */
+  public static CompletionStage<WorkspaceTaskDetail> detailForUser(
+      DurableRuntime runtime, ActorKey taskKey, String userId) {
+    String taskId = taskKey.segments().get(4);
+    CompletionStage<WorkspaceTaskDetail> detail =
+        runtime.get(TaskProtocol.TYPE, taskKey).query(new GetDetail());
+    CompletionStage<UserTaskState> state = userState(runtime, userId, taskId);
+    return detail.thenCombine(state, TaskViews::forUser);
+  }
+
+  /** One session's detail as {@code userId} sees it: their draft and unread flag. */
+  public static CompletionStage<WorkspaceSessionDetail> sessionDetailForUser(
+      DurableRuntime runtime, ActorKey taskKey, String sessionId, String userId) {
+    String taskId = taskKey.segments().get(4);
+    CompletionStage<WorkspaceSessionDetail> detail =
+        runtime.get(TaskProtocol.TYPE, taskKey).query(new GetSessionDetail(sessionId));
+    CompletionStage<UserTaskState> state = userState(runtime, userId, taskId);
+    return detail
+        .thenCombine(state, TaskViews::forUser)
+        .thenCompose(d -> withTranscript(runtime, taskKey, d));
+  }
+
+  /** The session's transcript lives in its sandbox: read it there (empty before the sandbox). */
+  private static CompletionStage<WorkspaceSessionDetail> withTranscript(
+      DurableRuntime runtime, ActorKey taskKey, WorkspaceSessionDetail d) {
+    if (!runtime.runs(SandboxProtocol.TYPE)) {
+      return CompletableFuture.completedFuture(d);
+    }
+    String organizationId = taskKey.segments().get(1);
+    String taskId = taskKey.segments().get(4);
+    return runtime
+        .get(SandboxProtocol.TYPE, SandboxProtocol.key(organizationId, taskId))
+        .queryIfExists(new SandboxProtocol.GetSession(d.sessionId()))
+        .thenApply(s -> s == null ? d : TaskViews.withTranscript(d, s.transcript()));
+  }
+
+  /** The user's state of this task; empty for a user who never touched it (or does not exist). */
+  static CompletionStage<UserTaskState> userState(
+      DurableRuntime runtime, String userId, String taskId) {
+    return runtime
+        .get(UserProtocol.TYPE, UserProtocol.key(userId))
+        .queryIfExists(new UserProtocol.GetTaskState(taskId))
+        .thenApply(s -> s != null ? s : new UserTaskState(taskId, null, List.of()));
+  }
+
+  static CompletionStage<dev.foundry.shared.app.FoundryUser> userProfile(
+      DurableRuntime runtime, String userId) {
+    return runtime
+        .get(UserProtocol.TYPE, UserProtocol.key(userId))
+        .queryIfExists(new UserProtocol.GetProfile());
+  }
+}
