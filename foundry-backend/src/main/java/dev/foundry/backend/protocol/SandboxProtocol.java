@@ -8,6 +8,11 @@ import dev.foundry.backend.runtime.ActorType;
 import dev.foundry.backend.runtime.DurableCommand;
 import dev.foundry.sandbox.process.ProcessInfo;
 import dev.foundry.sandbox.process.ProcessLogEntry;
+import dev.foundry.shared.sandbox.GitState;
+import dev.foundry.shared.sandbox.ProcessRecord;
+import dev.foundry.shared.sandbox.RepositoryView;
+import dev.foundry.shared.sandbox.SandboxView;
+import dev.foundry.shared.workspace.WorkspaceTranscriptEvent;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 
@@ -151,35 +156,6 @@ public final class SandboxProtocol {
   public record Destroy() implements Command<Void> {}
 
   // 4. Queries
-  /** What the task actor and the UI see of the sandbox. {@code state}: running or destroyed. */
-  public record SandboxView(
-      String providerId,
-      String sandboxId,
-      String state,
-      String baseUrl,
-      String homeDir,
-      String workDir,
-      long provisionedAt,
-      Long reattachedAt,
-      RepositoryView repository,
-      GitOwner gitOwner,
-      GitState gitState) {}
-
-  /** {@code branch}/{@code headCommit} as cloned; {@code pushedCommit} the last one pushed. */
-  public record RepositoryView(
-      String remoteUrl,
-      String branch,
-      String headCommit,
-      String dir,
-      String pushedBranch,
-      String pushedCommit) {
-    public RepositoryView(String remoteUrl, String branch, String headCommit, String dir) {
-      this(remoteUrl, branch, headCommit, dir, null, null);
-    }
-  }
-
-  /** Whose credentials are in the sandbox; the secret itself is never stored. */
-  public record GitOwner(String ownerUserId, String login, String email, List<String> hosts) {}
 
   /** {@code status}: idle, running, error or closed. */
   public record SessionView(
@@ -200,7 +176,20 @@ public final class SandboxProtocol {
       String sender,
       String kind,
       JsonNode payload,
-      long createdAt) {}
+      long createdAt) {
+    /** The entry as clients see it: the one transcript type of snapshots and increments. */
+    public WorkspaceTranscriptEvent toWire() {
+      return new WorkspaceTranscriptEvent(
+          sessionId + "/" + eventIndex,
+          eventIndex,
+          sessionId,
+          createdAt,
+          turnId,
+          sender,
+          payload,
+          turnId);
+    }
+  }
 
   public record SessionDetail(SessionView session, List<TranscriptEntry> transcript) {
     /** The agent's reply text of one turn: its message chunks joined. */
@@ -214,20 +203,6 @@ public final class SandboxProtocol {
       return b.toString();
     }
   }
-
-  /** {@code type}: A (added or untracked), M or D; line counts null for binary files. */
-  public record FileChange(String path, String type, Integer added, Integer removed) {}
-
-  public record GitState(
-      String branch, int ahead, int behind, List<FileChange> files, int added, int removed) {}
-
-  public record ProcessRecord(
-      String processId,
-      String command,
-      List<String> args,
-      String cwd,
-      long startedAt,
-      Long stoppedAt) {}
 
   /** The sandbox, its repository, owner and git state; null before {@link Provision}. */
   public record GetSandbox() implements ActorQuery<SandboxView> {}

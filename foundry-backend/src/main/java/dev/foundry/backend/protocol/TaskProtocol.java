@@ -9,6 +9,7 @@ import dev.foundry.backend.runtime.DurableCommand;
 import dev.foundry.shared.contracts.AttachResult;
 import dev.foundry.shared.contracts.SwitchResult;
 import dev.foundry.shared.contracts.TaskRecord;
+import dev.foundry.shared.sandbox.GitState;
 import dev.foundry.shared.workspace.WorkspaceFileChange;
 import dev.foundry.shared.workspace.WorkspaceLineAttachment;
 import dev.foundry.shared.workspace.WorkspaceModels;
@@ -86,7 +87,7 @@ public final class TaskProtocol {
 
   /** The derived git state its sandbox reports after a turn, revert, push, sync or merge. */
   @JsonTypeName("task.sync-git-state")
-  public record SyncGitState(SandboxProtocol.GitState state) implements Command<Boolean> {}
+  public record SyncGitState(GitState state) implements Command<Boolean> {}
 
   /** Restores one file of the work tree to the branch's last commit. */
   @JsonTypeName("task.revert-file")

@@ -1,7 +1,7 @@
 package dev.foundry.backend.sandbox;
 
-import dev.foundry.backend.protocol.SandboxProtocol.GitState;
 import dev.foundry.sandbox.git.SandboxGit;
+import dev.foundry.shared.sandbox.GitState;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;

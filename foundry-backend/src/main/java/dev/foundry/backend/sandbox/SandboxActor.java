@@ -15,7 +15,6 @@ import dev.foundry.backend.protocol.SandboxProtocol.GetGitState;
 import dev.foundry.backend.protocol.SandboxProtocol.GetProcesses;
 import dev.foundry.backend.protocol.SandboxProtocol.GetSandbox;
 import dev.foundry.backend.protocol.SandboxProtocol.GetSession;
-import dev.foundry.backend.protocol.SandboxProtocol.GitState;
 import dev.foundry.backend.protocol.SandboxProtocol.ListProcesses;
 import dev.foundry.backend.protocol.SandboxProtocol.ListSessions;
 import dev.foundry.backend.protocol.SandboxProtocol.MergeBranch;
@@ -58,6 +57,9 @@ import dev.foundry.sandbox.session.AgentTurn;
 import dev.foundry.sandbox.session.PermissionHandler;
 import dev.foundry.sandbox.session.SessionListener;
 import dev.foundry.sandbox.session.SessionUpdate;
+import dev.foundry.shared.sandbox.GitState;
+import dev.foundry.shared.sandbox.ProcessRecord;
+import dev.foundry.shared.sandbox.RepositoryView;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -178,7 +180,7 @@ public final class SandboxActor
     public static final String TYPE = "transcriptUpdated";
   }
 
-  public record ProcessesUpdated(String type, List<SandboxProtocol.ProcessRecord> processes) {
+  public record ProcessesUpdated(String type, List<ProcessRecord> processes) {
     public static final String TYPE = "processesUpdated";
   }
 
@@ -407,7 +409,7 @@ public final class SandboxActor
     if (blank(cmd.remoteUrl())) {
       return Decision.reject("invalid_remote", "remoteUrl is required");
     }
-    SandboxProtocol.RepositoryView repo = t.repository();
+    RepositoryView repo = t.repository();
     if (repo != null) {
       return repo.remoteUrl().equals(cmd.remoteUrl())
           ? Decision.reply(repo)
@@ -419,7 +421,7 @@ public final class SandboxActor
         sb -> {
           SandboxGit git = new SandboxGit(sb.client(), sb.homeDir());
           String dir = sb.workDir();
-          CompletionStage<SandboxProtocol.RepositoryView> io =
+          CompletionStage<RepositoryView> io =
               git.git(dir, "rev-parse", "--show-toplevel")
                   .thenCompose(
                       top ->
@@ -433,7 +435,7 @@ public final class SandboxActor
                           git.git(dir, "rev-parse", "HEAD")
                               .thenApply(
                                   head ->
-                                      new SandboxProtocol.RepositoryView(
+                                      new RepositoryView(
                                           cmd.remoteUrl(),
                                           branch.orThrow("git rev-parse").stdout().strip(),
                                           head.orThrow("git rev-parse").stdout().strip(),
@@ -805,7 +807,7 @@ public final class SandboxActor
     if (blank(path) || path.startsWith("/") || path.startsWith("-") || path.contains("..")) {
       return Decision.reject("invalid_path", "a path inside the repository is required: " + path);
     }
-    SandboxProtocol.RepositoryView repo = t.repository();
+    RepositoryView repo = t.repository();
     if (repo == null) {
       return Decision.reject("no_repository", "nothing is cloned into the sandbox yet");
     }
@@ -841,7 +843,7 @@ public final class SandboxActor
   }
 
   private Decision pushBranch(PushBranch cmd, SandboxTables t) {
-    SandboxProtocol.RepositoryView repo = t.repository();
+    RepositoryView repo = t.repository();
     if (repo == null) {
       return Decision.reject("no_repository", "nothing is cloned into the sandbox yet");
     }
@@ -919,7 +921,7 @@ public final class SandboxActor
   /** Runs {@code work} with git in the cloned repository; refused before anything is cloned. */
   private Decision withRepository(
       SandboxTables t, java.util.function.BiFunction<SandboxGit, String, Decision> work) {
-    SandboxProtocol.RepositoryView repo = t.repository();
+    RepositoryView repo = t.repository();
     if (repo == null) {
       return Decision.reject("no_repository", "nothing is cloned into the sandbox yet");
     }

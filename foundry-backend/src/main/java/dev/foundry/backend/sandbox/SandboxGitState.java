@@ -1,9 +1,9 @@
 package dev.foundry.backend.sandbox;
 
-import dev.foundry.backend.protocol.SandboxProtocol.FileChange;
-import dev.foundry.backend.protocol.SandboxProtocol.GitState;
 import dev.foundry.sandbox.git.SandboxGit;
 import dev.foundry.sandbox.process.ProcessRunResult;
+import dev.foundry.shared.sandbox.FileChange;
+import dev.foundry.shared.sandbox.GitState;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

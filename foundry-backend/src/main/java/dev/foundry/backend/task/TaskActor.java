@@ -52,6 +52,9 @@ import dev.foundry.shared.contracts.SwitchResult;
 import dev.foundry.shared.contracts.TaskStatus;
 import dev.foundry.shared.realtime.SessionUpdated;
 import dev.foundry.shared.realtime.TaskUpdated;
+import dev.foundry.shared.sandbox.FileChange;
+import dev.foundry.shared.sandbox.GitState;
+import dev.foundry.shared.sandbox.SandboxView;
 import dev.foundry.shared.workspace.WorkspaceFileChange;
 import dev.foundry.shared.workspace.WorkspaceModels;
 import dev.foundry.shared.workspace.WorkspacePullRequestSummary;
@@ -331,7 +334,7 @@ public final class TaskActor
         });
   }
 
-  private record Prepared(SandboxProtocol.SandboxView view, String turnId) {}
+  private record Prepared(SandboxView view, String turnId) {}
 
   private List<Event> initialized(long at) {
     return List.of(
@@ -340,7 +343,7 @@ public final class TaskActor
             "task.initialized", Map.of("sandboxProviderId", "local"), commandId(), at));
   }
 
-  private static SandboxAttached attached(SandboxProtocol.SandboxView view, long at) {
+  private static SandboxAttached attached(SandboxView view, long at) {
     return new SandboxAttached(
         view.sandboxId(),
         view.providerId(),
@@ -426,7 +429,7 @@ public final class TaskActor
         failure -> rejectFromSandbox("message_not_sent", failure));
   }
 
-  private record Sent(SandboxProtocol.SandboxView view, TaskOwner owner, String turnId) {}
+  private record Sent(SandboxView view, TaskOwner owner, String turnId) {}
 
   private Decision stopSession(StopSession cmd, TaskTables tables) {
     Decision refused = requireOpenSession(tables, cmd.sessionId());
@@ -452,9 +455,9 @@ public final class TaskActor
     return Decision.persist(gitStateSynced(cmd.state(), now())).thenReply(() -> true);
   }
 
-  private static GitStateSynced gitStateSynced(SandboxProtocol.GitState state, long at) {
+  private static GitStateSynced gitStateSynced(GitState state, long at) {
     List<WorkspaceFileChange> files = new ArrayList<>();
-    for (SandboxProtocol.FileChange f : state.files()) {
+    for (FileChange f : state.files()) {
       files.add(
           new WorkspaceFileChange(
               f.path(),
@@ -481,10 +484,7 @@ public final class TaskActor
 
   /** Push, sync or merge in the sandbox; a git failure reaches the caller with git's words. */
   private Decision gitWork(
-      TaskTables tables,
-      SandboxProtocol.Command<SandboxProtocol.GitState> work,
-      String kind,
-      String reason) {
+      TaskTables tables, SandboxProtocol.Command<GitState> work, String kind, String reason) {
     Decision refused = requireSandboxAttached(tables);
     if (refused != null) {
       return refused;

@@ -1,10 +1,10 @@
 package dev.foundry.backend.task;
 
 import dev.foundry.backend.protocol.SandboxProtocol;
-import dev.foundry.backend.protocol.SandboxProtocol.SandboxView;
 import dev.foundry.backend.protocol.TaskProtocol.TaskOwner;
 import dev.foundry.backend.runtime.DurableRef;
 import dev.foundry.backend.runtime.DurableRuntime;
+import dev.foundry.shared.sandbox.SandboxView;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;

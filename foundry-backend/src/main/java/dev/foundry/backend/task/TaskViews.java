@@ -1,11 +1,13 @@
 package dev.foundry.backend.task;
 
+import dev.foundry.backend.protocol.SandboxProtocol;
 import dev.foundry.backend.protocol.UserProtocol.UserTaskState;
 import dev.foundry.shared.workspace.WorkspaceComposerDraft;
 import dev.foundry.shared.workspace.WorkspaceSessionDetail;
 import dev.foundry.shared.workspace.WorkspaceSessionSummary;
 import dev.foundry.shared.workspace.WorkspaceTaskDetail;
 import dev.foundry.shared.workspace.WorkspaceTaskSummary;
+import dev.foundry.shared.workspace.WorkspaceTranscriptEvent;
 import java.util.List;
 
 /** Projections of a task's detail: its summary, and one user's view of it. */
@@ -60,21 +62,9 @@ final class TaskViews {
 
   /** {@code d} with the sandbox's transcript entries as the wire's transcript events. */
   static WorkspaceSessionDetail withTranscript(
-      WorkspaceSessionDetail d,
-      List<dev.foundry.backend.protocol.SandboxProtocol.TranscriptEntry> entries) {
-    List<dev.foundry.shared.workspace.WorkspaceTranscriptEvent> transcript =
-        entries.stream()
-            .map(
-                e ->
-                    new dev.foundry.shared.workspace.WorkspaceTranscriptEvent(
-                        e.sessionId() + "/" + e.eventIndex(),
-                        e.eventIndex(),
-                        e.sessionId(),
-                        e.createdAt(),
-                        e.turnId(),
-                        e.sender(),
-                        (Object) e.payload()))
-            .toList();
+      WorkspaceSessionDetail d, List<SandboxProtocol.TranscriptEntry> entries) {
+    List<WorkspaceTranscriptEvent> transcript =
+        entries.stream().map(SandboxProtocol.TranscriptEntry::toWire).toList();
     return new WorkspaceSessionDetail(
         d.sessionId(),
         d.sandboxSessionId(),

@@ -21,7 +21,6 @@ import dev.foundry.backend.protocol.SandboxProtocol.Provision;
 import dev.foundry.backend.protocol.SandboxProtocol.PushBranch;
 import dev.foundry.backend.protocol.SandboxProtocol.RefreshGitState;
 import dev.foundry.backend.protocol.SandboxProtocol.RevertFile;
-import dev.foundry.backend.protocol.SandboxProtocol.SandboxView;
 import dev.foundry.backend.protocol.SandboxProtocol.SendMessage;
 import dev.foundry.backend.protocol.SandboxProtocol.SessionDetail;
 import dev.foundry.backend.protocol.SandboxProtocol.StartProcess;
@@ -37,6 +36,9 @@ import dev.foundry.sandbox.process.ProcessLogEntry;
 import dev.foundry.sandbox.provider.SandboxProvider.SandboxSummary;
 import dev.foundry.sandbox.provider.local.LocalSandboxProvider;
 import dev.foundry.sandbox.provider.local.LocalSandboxSettings;
+import dev.foundry.shared.sandbox.FileChange;
+import dev.foundry.shared.sandbox.GitState;
+import dev.foundry.shared.sandbox.SandboxView;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -214,10 +216,10 @@ class SandboxActorTest {
     await()
         .atMost(Duration.ofSeconds(10))
         .until(() -> await(ref.query(new SandboxProtocol.GetGitState())) != null);
-    SandboxProtocol.GitState git = await(ref.query(new SandboxProtocol.GetGitState()));
+    GitState git = await(ref.query(new SandboxProtocol.GetGitState()));
     assertThat(git.branch()).isEqualTo("feature-t3");
     assertThat(git.files())
-        .extracting(SandboxProtocol.FileChange::path, SandboxProtocol.FileChange::type)
+        .extracting(FileChange::path, FileChange::type)
         .containsExactly(org.assertj.core.groups.Tuple.tuple("notes/todo.txt", "A"));
     assertThat(git.added()).isEqualTo(1);
     assertThat(git.ahead()).isZero();
@@ -394,10 +396,8 @@ class SandboxActorTest {
     String turn =
         await(after.ask(new SendMessage("s1", "hello again", null), Duration.ofSeconds(30)));
     assertThat(awaitStatus(after, "s1", "idle").agentText(turn)).isEqualTo("You said: hello again");
-    SandboxProtocol.GitState git = await(after.query(new SandboxProtocol.GetGitState()));
-    assertThat(git.files())
-        .extracting(SandboxProtocol.FileChange::path)
-        .containsExactly("kept.txt");
+    GitState git = await(after.query(new SandboxProtocol.GetGitState()));
+    assertThat(git.files()).extracting(FileChange::path).containsExactly("kept.txt");
   }
 
   @Test
@@ -408,17 +408,16 @@ class SandboxActorTest {
     await(ref.ask(new SendMessage("s1", "/write scratch.txt throw me away", null)));
     awaitStatus(ref, "s1", "idle");
     assertThat(Files.exists(Path.of(workDir, "scratch.txt"))).isTrue();
-    SandboxProtocol.GitState reverted = await(ref.ask(new RevertFile("scratch.txt")));
+    GitState reverted = await(ref.ask(new RevertFile("scratch.txt")));
     assertThat(reverted.files()).isEmpty();
     assertThat(Files.exists(Path.of(workDir, "scratch.txt"))).isFalse();
 
     await(ref.ask(new SendMessage("s1", "/write feature.txt the feature", null)));
     awaitStatus(ref, "s1", "idle");
     commitAll(Path.of(workDir), "add the feature");
-    assertThat(((SandboxProtocol.GitState) await(ref.ask(new RefreshGitState()))).ahead())
-        .isEqualTo(1);
+    assertThat(((GitState) await(ref.ask(new RefreshGitState()))).ahead()).isEqualTo(1);
 
-    SandboxProtocol.GitState pushed = await(ref.ask(new PushBranch(), Duration.ofSeconds(30)));
+    GitState pushed = await(ref.ask(new PushBranch(), Duration.ofSeconds(30)));
     assertThat(pushed.ahead()).isZero();
     assertThat(pushed.behind()).isZero();
     String remoteHead =

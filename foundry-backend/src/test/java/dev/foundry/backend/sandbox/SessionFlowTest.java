@@ -21,6 +21,7 @@ import dev.foundry.sandbox.provider.local.LocalSandboxProvider;
 import dev.foundry.sandbox.provider.local.LocalSandboxSettings;
 import dev.foundry.shared.contracts.TaskRecord;
 import dev.foundry.shared.contracts.TaskStatus;
+import dev.foundry.shared.sandbox.SandboxView;
 import dev.foundry.shared.workspace.WorkspaceSessionStatus;
 import dev.foundry.shared.workspace.WorkspaceSessionSummary;
 import dev.foundry.shared.workspace.WorkspaceTaskDetail;
@@ -312,7 +313,7 @@ class SessionFlowTest {
                     .filter(s -> s.sandboxId().equals(record.taskId()))
                     .toList(),
             List::isEmpty);
-    SandboxProtocol.SandboxView view =
+    SandboxView view =
         await(
             product
                 .runtime()
