@@ -20,6 +20,7 @@ import dev.foundry.backend.persistence.JournalDatabase;
 import dev.foundry.backend.runtime.ActorKind;
 import dev.foundry.backend.runtime.DurableRuntime;
 import dev.foundry.backend.runtime.RealtimeHub;
+import dev.foundry.backend.runtime.RuntimeSettings;
 import dev.foundry.backend.runtime.json.JsonTypes;
 import dev.foundry.backend.sandbox.SandboxActor;
 import dev.foundry.backend.sandbox.SandboxHost;
@@ -107,7 +108,7 @@ public final class FoundryApp {
       DurableRuntime runtime =
           DurableRuntime.start(
               system,
-              settings.runtimeSettings(),
+              runtimeSettings(settings),
               hub,
               actorKinds(settings),
               Map.of(),
@@ -228,5 +229,17 @@ public final class FoundryApp {
     } catch (Exception e) {
       throw new IllegalStateException("actor system did not stop within " + timeout, e);
     }
+  }
+
+  /** The durable runtime's settings, from the validated configuration. */
+  static RuntimeSettings runtimeSettings(FoundrySettings settings) {
+    FoundrySettings.Runtime runtime = settings.runtime();
+    return new RuntimeSettings(
+        settings.dataDir(),
+        runtime.passivateAfter(),
+        runtime.commandTimeout(),
+        runtime.snapshotEvery(),
+        runtime.maxActiveActors(),
+        runtime.maxQueuedPerActor());
   }
 }

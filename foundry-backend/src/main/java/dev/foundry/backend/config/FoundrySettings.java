@@ -88,17 +88,6 @@ public record FoundrySettings(
    */
   public record Realtime(int bufferSize, int maxSubscriptions, Duration keepAlive) {}
 
-  /** The durable runtime's settings for this process. */
-  public dev.foundry.backend.runtime.RuntimeSettings runtimeSettings() {
-    return new dev.foundry.backend.runtime.RuntimeSettings(
-        dataDir,
-        runtime.passivateAfter(),
-        runtime.commandTimeout(),
-        runtime.snapshotEvery(),
-        runtime.maxActiveActors(),
-        runtime.maxQueuedPerActor());
-  }
-
   /**
    * Reads and validates the {@code foundry} section.
    *

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.foundry.backend.config.FoundrySettings;
 import dev.foundry.backend.http.ApiException;
 import dev.foundry.backend.http.auth.SignedInUser;
+import dev.foundry.backend.runtime.Failures;
 import dev.foundry.backend.runtime.Publication;
 import dev.foundry.backend.runtime.RealtimeHub;
 import java.time.Duration;
@@ -16,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.http.javadsl.model.ws.Message;
@@ -343,10 +343,7 @@ final class RealtimeConnection {
   }
 
   private Frame.Error refusal(Subscription sub, Throwable failure) {
-    Throwable cause =
-        failure instanceof CompletionException && failure.getCause() != null
-            ? failure.getCause()
-            : failure;
+    Throwable cause = Failures.cause(failure);
     if (cause instanceof ApiException api) {
       return new Frame.Error(api.error().code(), api.error().message(), sub.topic, sub.id);
     }

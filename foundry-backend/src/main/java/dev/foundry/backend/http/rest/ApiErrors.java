@@ -7,9 +7,8 @@ import dev.foundry.backend.runtime.ActorNotFoundException;
 import dev.foundry.backend.runtime.CommandFailedException;
 import dev.foundry.backend.runtime.CommandRejectedException;
 import dev.foundry.backend.runtime.CommandTimeoutException;
+import dev.foundry.backend.runtime.Failures;
 import java.util.Set;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
@@ -98,12 +97,7 @@ public final class ApiErrors {
   }
 
   static Throwable unwrap(Throwable failure) {
-    Throwable t = failure;
-    while ((t instanceof CompletionException || t instanceof ExecutionException)
-        && t.getCause() != null) {
-      t = t.getCause();
-    }
-    return t;
+    return Failures.cause(failure);
   }
 
   private static ApiError internal() {

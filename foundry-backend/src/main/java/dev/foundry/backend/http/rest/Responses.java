@@ -1,7 +1,6 @@
 package dev.foundry.backend.http.rest;
 
 import dev.foundry.shared.app.FoundryUser;
-import java.util.List;
 
 /** Response shapes of the REST API that are not shared wire records of {@code foundry-shared}. */
 public final class Responses {
@@ -21,7 +20,4 @@ public final class Responses {
 
   /** Whether a running turn was asked to stop. */
   public record TurnStopped(boolean stopped) {}
-
-  /** The sandbox processes of a task ({@code sandboxProcesses} topic snapshot). */
-  public record SandboxProcesses(List<Object> processes) {}
 }

@@ -6,6 +6,7 @@ import dev.foundry.backend.http.rest.Responses.ProcessOutput;
 import dev.foundry.backend.protocol.SandboxProtocol;
 import dev.foundry.backend.runtime.DurableRef;
 import dev.foundry.backend.runtime.DurableRuntime;
+import dev.foundry.backend.runtime.Failures;
 import dev.foundry.sandbox.process.ProcessInfo;
 import dev.foundry.sandbox.process.ProcessLogEntry;
 import dev.foundry.shared.sandbox.SandboxView;
@@ -100,9 +101,7 @@ final class SandboxApi {
       throw new ApiException(
           StatusCodes.CONFLICT, "sandbox_not_attached", e.getMessage() + "; retry in a moment");
     }
-    throw failure instanceof java.util.concurrent.CompletionException c
-        ? c
-        : new java.util.concurrent.CompletionException(cause);
+    throw Failures.rethrow(failure);
   }
 
   private static ApiException noSandbox() {

@@ -10,7 +10,7 @@ import dev.foundry.backend.protocol.OrganizationProtocol;
 import dev.foundry.backend.protocol.SandboxProtocol;
 import dev.foundry.backend.runtime.DurableRuntime;
 import dev.foundry.backend.task.TaskReads;
-import java.util.List;
+import dev.foundry.shared.sandbox.SandboxProcesses;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
@@ -109,10 +109,7 @@ public final class TopicSnapshots implements TopicAccess {
                         .get(SandboxProtocol.TYPE, SandboxProtocol.key(id[0], id[1]))
                         .queryIfExists(new SandboxProtocol.GetProcesses())
                     : CompletableFuture.completedFuture(null))
-        .thenApply(
-            records ->
-                new Responses.SandboxProcesses(
-                    records == null ? List.of() : new java.util.ArrayList<Object>(records)));
+        .thenApply(SandboxProcesses::new);
   }
 
   /** Any failure becomes the ApiException the realtime endpoint reports (same mapping as REST). */

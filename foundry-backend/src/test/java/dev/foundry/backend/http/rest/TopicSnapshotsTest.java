@@ -142,7 +142,7 @@ class TopicSnapshotsTest {
             snapshot(alice, "session", aliceOrg + "/" + taskId + "/" + sessionId);
     assertThat(session.sessionId()).isEqualTo(sessionId);
     assertThat(snapshot(alice, "sandboxProcesses", aliceOrg + "/" + taskId))
-        .isEqualTo(new Responses.SandboxProcesses(java.util.List.of()));
+        .isEqualTo(new dev.foundry.shared.sandbox.SandboxProcesses(java.util.List.of()));
   }
 
   @Test
