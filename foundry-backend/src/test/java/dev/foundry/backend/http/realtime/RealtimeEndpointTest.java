@@ -25,7 +25,11 @@ import java.net.http.WebSocketHandshakeException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -301,6 +305,110 @@ class RealtimeEndpointTest {
 
       assertThat(annSocket.next().get("payload").get("for").asText()).isEqualTo("ann");
       assertThat(bobSocket.next().get("payload").get("for").asText()).isEqualTo("bob");
+    }
+  }
+
+  @Test
+  void everyEventThatReplacesATopicsStateHasTheShapeOfItsSnapshot() throws Exception {
+    User user = signIn("rt-shapes");
+    String taskId = createTask(user, "shapes");
+    String task = user.organization() + "/" + taskId;
+    Browser.Answer created =
+        user.browser()
+            .post(
+                "/v1/organizations/" + user.organization() + "/tasks/" + taskId + "/sessions",
+                "{}");
+    assertThat(created.status()).as("create session: %s", created).isIn(200, 201);
+    String sessionId = created.json().path("sessionId").asText();
+    assertThat(sessionId).as("create session: %s", created).isNotEmpty();
+    try (Client client = connect(user.cookie(), APP_URL)) {
+      JsonNode organization = snapshotOf(client, "organization", user.organization());
+      addRepository(user, "shapes-more");
+      assertSameShape(eventOf(client, "organizationUpdated"), organization);
+
+      JsonNode taskSnapshot = snapshotOf(client, "task", task);
+      user.browser()
+          .patch(
+              "/v1/organizations/" + user.organization() + "/tasks/" + taskId,
+              "{\"title\":\"t2\"}");
+      assertSameShape(eventOf(client, "taskUpdated"), taskSnapshot);
+    }
+    try (Client client = connect(user.cookie(), APP_URL)) {
+      JsonNode session = snapshotOf(client, "session", task + "/" + sessionId);
+      user.browser()
+          .patch(
+              "/v1/organizations/"
+                  + user.organization()
+                  + "/tasks/"
+                  + taskId
+                  + "/sessions/"
+                  + sessionId,
+              "{\"title\":\"renamed\"}");
+      assertSameShape(eventOf(client, "sessionUpdated"), session);
+
+      client.send("{\"type\":\"subscribe\",\"topic\":\"app\"}");
+      JsonNode app = client.next();
+      assertThat(app.get("type").asText()).isEqualTo("snapshot");
+      user.browser()
+          .post(
+              "/v1/app/active-organization",
+              "{\"organizationId\":\"" + user.organization() + "\"}");
+      assertSameShape(eventOf(client, "appUpdated"), app.get("payload"));
+    }
+  }
+
+  /** Subscribes and answers the snapshot's payload. */
+  private static JsonNode snapshotOf(Client client, String topic, String id) throws Exception {
+    client.send(subscribe(topic, id));
+    JsonNode frame = client.next();
+    assertThat(frame.get("type").asText()).as("frame %s", frame).isEqualTo("snapshot");
+    return frame.get("payload");
+  }
+
+  /** The payload of the next event frame named {@code event} (other events are skipped). */
+  private static JsonNode eventOf(Client client, String event) throws Exception {
+    while (true) {
+      JsonNode frame = client.next();
+      if (frame.path("type").asText().equals("event")
+          && frame.path("event").asText().equals(event)) {
+        return frame.get("payload");
+      }
+    }
+  }
+
+  /**
+   * The same field names at every level (values may differ: an event is built without a user, so
+   * per-user fields hold defaults). A null on either side matches anything; arrays are compared by
+   * their first elements when both have one.
+   */
+  private static void assertSameShape(JsonNode event, JsonNode snapshot) {
+    List<String> differences = new ArrayList<>();
+    compareShapes("$", event, snapshot, differences);
+    assertThat(differences).as("event %s%nsnapshot %s", event, snapshot).isEmpty();
+  }
+
+  private static void compareShapes(String at, JsonNode a, JsonNode b, List<String> differences) {
+    if (a == null || b == null || a.isNull() || b.isNull()) {
+      return;
+    }
+    if (a.isObject() && b.isObject()) {
+      Set<String> fieldsA = new TreeSet<>();
+      Set<String> fieldsB = new TreeSet<>();
+      a.fieldNames().forEachRemaining(fieldsA::add);
+      b.fieldNames().forEachRemaining(fieldsB::add);
+      if (!fieldsA.equals(fieldsB)) {
+        differences.add(at + ": event fields " + fieldsA + ", snapshot fields " + fieldsB);
+        return;
+      }
+      for (String field : fieldsA) {
+        compareShapes(at + "." + field, a.get(field), b.get(field), differences);
+      }
+    } else if (a.isArray() && b.isArray()) {
+      if (!a.isEmpty() && !b.isEmpty()) {
+        compareShapes(at + "[0]", a.get(0), b.get(0), differences);
+      }
+    } else if (a.isContainerNode() || b.isContainerNode()) {
+      differences.add(at + ": event " + a.getNodeType() + ", snapshot " + b.getNodeType());
     }
   }
 
