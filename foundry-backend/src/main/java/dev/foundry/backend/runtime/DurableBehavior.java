@@ -25,7 +25,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletionException;
 import java.util.function.BiFunction;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -692,10 +691,7 @@ final class DurableBehavior<
   }
 
   private Decision ioFailure(String id, Throwable failure) {
-    Throwable cause =
-        failure instanceof CompletionException && failure.getCause() != null
-            ? failure.getCause()
-            : failure;
+    Throwable cause = Failures.cause(failure);
     if (cause instanceof CommandRejectedException rejected) {
       return Decision.reject(rejected.code(), rejected.getMessage());
     }
@@ -783,10 +779,7 @@ final class DurableBehavior<
 
   private Effect<RuntimeEvent, QueueState> onOutboxSent(QueueState state, OutboxSent sent) {
     outboxInFlight.remove(sent.id());
-    Throwable failure = sent.failure();
-    if (failure instanceof CompletionException && failure.getCause() != null) {
-      failure = failure.getCause();
-    }
+    Throwable failure = Failures.cause(sent.failure());
     if (failure instanceof CommandRejectedException rejected) {
       // The target processed the command and refused it: sending it again cannot help.
       context
