@@ -1,5 +1,7 @@
 package dev.foundry.backend.runtime;
 
+import com.fasterxml.jackson.annotation.JsonTypeName;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.foundry.backend.runtime.ActorMessage.Accepted;
 import dev.foundry.backend.runtime.ActorMessage.Drain;
 import dev.foundry.backend.runtime.ActorMessage.Failed;
@@ -23,9 +25,14 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.function.BiFunction;
+import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
@@ -76,7 +83,7 @@ final class DurableBehavior<
   private final Map<String, List<ActorRef<Reply>>> waiters = new HashMap<>();
   private long lastActivityNanos = System.nanoTime();
   private boolean listedAsPending;
-  private final java.util.Set<String> outboxInFlight = new java.util.HashSet<>();
+  private final Set<String> outboxInFlight = new HashSet<>();
   private static final Duration OUTBOX_FIRST_RETRY = Duration.ofMillis(500);
   private static final Duration OUTBOX_MAX_RETRY = Duration.ofSeconds(30);
   private Duration outboxRetryDelay = OUTBOX_FIRST_RETRY;
@@ -548,8 +555,7 @@ final class DurableBehavior<
   }
 
   /** The outcome of a decision, written to SQLite but not committed until the journal has it. */
-  private record Staged(
-      List<DurableEvent> events, CommandError error, java.util.function.Supplier<?> reply) {}
+  private record Staged(List<DurableEvent> events, CommandError error, Supplier<?> reply) {}
 
   private Staged stage(long seqNr, String id, DurableCommand<?> command, Decision decision) {
     if (decision.type == Decision.Type.PERSIST) {
@@ -668,7 +674,7 @@ final class DurableBehavior<
     return guard(id, () -> handler.apply(command, tables()));
   }
 
-  private Decision guard(String id, java.util.function.Supplier<Decision> decide) {
+  private Decision guard(String id, Supplier<Decision> decide) {
     actor.decidingCommand(id);
     try {
       Decision d = decide.get();
@@ -743,7 +749,7 @@ final class DurableBehavior<
           rows.add(
               new ActorDatabase.OutboxRow(
                   commandId + "#" + index, json.mapper().writeValueAsString(outbound)));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
           throw new IllegalStateException("cannot write outbox entry of " + commandId, e);
         }
       }
@@ -766,12 +772,12 @@ final class DurableBehavior<
       if (!outboxInFlight.add(row.id())) {
         continue;
       }
-      java.util.concurrent.CompletionStage<String> sent;
+      CompletionStage<String> sent;
       try {
         Outbound outbound = json.mapper().readValue(row.outboundJson(), Outbound.class);
         sent = runtime.deliver(outbound, row.id());
       } catch (Exception e) {
-        sent = java.util.concurrent.CompletableFuture.failedFuture(e);
+        sent = CompletableFuture.failedFuture(e);
       }
       context.pipeToSelf(sent, (id, failure) -> new OutboxSent(row.id(), failure));
     }
@@ -958,8 +964,7 @@ final class DurableBehavior<
   }
 
   private static String typeName(Object command) {
-    com.fasterxml.jackson.annotation.JsonTypeName name =
-        command.getClass().getAnnotation(com.fasterxml.jackson.annotation.JsonTypeName.class);
+    JsonTypeName name = command.getClass().getAnnotation(JsonTypeName.class);
     return name != null ? name.value() : command.getClass().getSimpleName();
   }
 

@@ -4,6 +4,7 @@ import dev.foundry.backend.runtime.json.JsonTypes;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -68,8 +69,7 @@ public final class DurableRuntime {
   }
 
   /** Calls outstanding per actor ("kind key"), for the bound on each actor's queue. */
-  private final java.util.concurrent.ConcurrentHashMap<String, Integer> outstanding =
-      new java.util.concurrent.ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Integer> outstanding = new ConcurrentHashMap<>();
 
   /** Counts one more call to {@code actor}; false (and nothing counted) when at the bound. */
   boolean admit(String actor) {
@@ -96,7 +96,7 @@ public final class DurableRuntime {
   CompletionStage<String> deliver(Outbound outbound, String commandId) {
     ActorKind<?, ?, ?> kind = kinds.get(outbound.kind());
     if (kind == null) {
-      return java.util.concurrent.CompletableFuture.failedFuture(
+      return CompletableFuture.failedFuture(
           new IllegalStateException("no actor kind " + outbound.kind() + " in this runtime"));
     }
     return new DurableRef<>(this, kind, new ActorKey(outbound.key()), outbound.create())
