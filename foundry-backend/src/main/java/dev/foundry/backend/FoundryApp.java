@@ -35,7 +35,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -110,7 +109,6 @@ public final class FoundryApp {
               settings.runtimeSettings(),
               hub,
               actorKinds(settings),
-              Map.of(),
               metrics.runtimeMetrics());
       metrics.watch(runtime);
       CookieSessions sessions = new CookieSessions(runtime, SessionCookie.from(settings));

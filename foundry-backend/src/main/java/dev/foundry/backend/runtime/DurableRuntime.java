@@ -27,7 +27,6 @@ public final class DurableRuntime {
   private final Map<String, ActorKind<?, ?, ?>> kinds = new ConcurrentHashMap<>();
   private final ActorRef<ActorRegistry.Command> registry;
   private final PendingWork pendingWork;
-  private final Map<Class<?>, Object> services;
   private final RuntimeMetrics metrics;
 
   private DurableRuntime(
@@ -35,11 +34,9 @@ public final class DurableRuntime {
       RuntimeSettings settings,
       RealtimeHub hub,
       List<ActorKind<?, ?, ?>> kinds,
-      Map<Class<?>, Object> services,
       RuntimeMetrics metrics) {
     this.system = system;
     this.metrics = metrics;
-    this.services = Map.copyOf(services);
     this.settings = settings;
     this.hub = hub;
     JsonTypes types = JsonTypes.get(system);
@@ -113,41 +110,17 @@ public final class DurableRuntime {
       RuntimeSettings settings,
       RealtimeHub hub,
       List<ActorKind<?, ?, ?>> kinds) {
-    return new DurableRuntime(system, settings, hub, kinds, Map.of(), RuntimeMetrics.NONE);
+    return new DurableRuntime(system, settings, hub, kinds, RuntimeMetrics.NONE);
   }
 
-  /**
-   * Starts the runtime with {@code services}: process-wide collaborators actors look up by type
-   * ({@link DurableActor#service}), e.g. a sandbox provider or a credential cipher built from
-   * settings. Kinds stay constants; what they need from configuration arrives here.
-   */
+  /** Starts the runtime and reports its commands to {@code metrics}. */
   public static DurableRuntime start(
       ActorSystem<?> system,
       RuntimeSettings settings,
       RealtimeHub hub,
       List<ActorKind<?, ?, ?>> kinds,
-      Map<Class<?>, Object> services) {
-    return new DurableRuntime(system, settings, hub, kinds, services, RuntimeMetrics.NONE);
-  }
-
-  /** Starts the runtime with {@code services} and reports its commands to {@code metrics}. */
-  public static DurableRuntime start(
-      ActorSystem<?> system,
-      RuntimeSettings settings,
-      RealtimeHub hub,
-      List<ActorKind<?, ?, ?>> kinds,
-      Map<Class<?>, Object> services,
       RuntimeMetrics metrics) {
-    return new DurableRuntime(system, settings, hub, kinds, services, metrics);
-  }
-
-  /** The service registered under {@code type}. */
-  public <S> S service(Class<S> type) {
-    Object service = services.get(type);
-    if (service == null) {
-      throw new IllegalStateException("no " + type.getName() + " was given to the runtime");
-    }
-    return type.cast(service);
+    return new DurableRuntime(system, settings, hub, kinds, metrics);
   }
 
   public <C extends DurableCommand<?>> DurableRef<C> getOrCreate(
