@@ -1,5 +1,7 @@
 package dev.foundry.backend.runtime;
 
+import static dev.foundry.backend.runtime.ActorInstance.now;
+
 import com.fasterxml.jackson.annotation.JsonTypeName;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.foundry.backend.runtime.ActorMessage.Accepted;
@@ -70,19 +72,14 @@ final class DurableBehavior<
   private final JsonTypes json;
   private final ActorRegistry.Passivation passivation;
   private final DurableActor<C, E, T> actor;
-  private final PendingWork pendingWork;
-  private final String persistenceId;
-  private final Handlers<C, T> handlers = new Handlers<>();
-
-  private ActorDatabase database;
-  private T tables;
+  private final Handlers<C, T> handlers;
+  private final ActorInstance<C, E, T> instance;
 
   /** The head command's I/O is running; the queue waits, queries do not. */
   private boolean ioInFlight;
 
   private final Map<String, List<ActorRef<Reply>>> waiters = new HashMap<>();
   private long lastActivityNanos = System.nanoTime();
-  private boolean listedAsPending;
   private final Set<String> outboxInFlight = new HashSet<>();
   private static final Duration OUTBOX_FIRST_RETRY = Duration.ofMillis(500);
   private static final Duration OUTBOX_MAX_RETRY = Duration.ofSeconds(30);
@@ -126,40 +123,12 @@ final class DurableBehavior<
     this.context = context;
     this.timers = timers;
     this.settings = settings;
-    this.json = JsonTypes.get(context.getSystem());
     this.passivation = passivation;
-    this.pendingWork = runtime.pendingWork();
     this.runtime = runtime;
-    this.persistenceId = kind.persistenceId(key);
-    this.actor =
-        kind.create(
-            new ActorSetup<>(
-                kind.name(),
-                key,
-                this::tables,
-                runtime,
-                context.getExecutionContext(),
-                runtime.hub(),
-                context.getLog()));
-    actor.handlers(handlers);
-  }
-
-  // --- storage -------------------------------------------------------------------------------
-
-  private ActorDatabase database() {
-    if (database == null) {
-      database =
-          ActorDatabase.open(
-              new ActorFiles(settings.dataDir()).databaseFile(kind.name(), key), kind.migrations());
-    }
-    return database;
-  }
-
-  private T tables() {
-    if (tables == null) {
-      tables = kind.openTables(database().connection());
-    }
-    return tables;
+    this.instance = new ActorInstance<>(kind, key, context, timers, runtime, settings);
+    this.json = instance.json;
+    this.actor = instance.actor;
+    this.handlers = instance.handlers;
   }
 
   // --- Pekko Persistence ---------------------------------------------------------------------
@@ -183,12 +152,12 @@ final class DurableBehavior<
         // Pekko snapshots after the journal write and before our side effects run, so the
         // events of that write are still staged: the journal has them, commit them now.
         try {
-          database().commit();
+          instance.database().commit();
         } catch (SQLException e) {
           throw new IllegalStateException(kind.name() + " " + key + ": commit failed", e);
         }
         return new ActorSnapshot(
-            state.created, state.seqNr, state.pendingList(), database().backup());
+            state.created, state.seqNr, state.pendingList(), instance.database().backup());
       }
 
       @Override
@@ -196,9 +165,9 @@ final class DurableBehavior<
         ActorSnapshot snapshot = (ActorSnapshot) from;
         // The file may be missing, or behind because it runs synchronous=NORMAL: the snapshot's
         // copy is then the truth, and replay continues after it.
-        if (database().appliedSeqNr() < snapshot.seqNr()) {
-          database().restore(snapshot.database(), kind.migrations());
-          tables = null;
+        if (instance.database().appliedSeqNr() < snapshot.seqNr()) {
+          instance.database().restore(snapshot.database(), kind.migrations());
+          instance.reopenTables();
         }
         return QueueState.of(snapshot.created(), snapshot.seqNr(), snapshot.pending());
       }
@@ -212,7 +181,7 @@ final class DurableBehavior<
             RecoveryCompleted.instance(),
             state -> {
               if (state.created) {
-                listedAsPending = !state.pending.isEmpty();
+                instance.listedAsPending(!state.pending.isEmpty());
                 deliverOutbox();
               }
               if (!state.pending.isEmpty()) {
@@ -220,16 +189,8 @@ final class DurableBehavior<
                 context.getSelf().tell(Drain.INSTANCE);
               }
             })
-        .onSignal(PostStop.instance(), state -> closeDatabase())
+        .onSignal(PostStop.instance(), state -> instance.closeDatabase())
         .build();
-  }
-
-  private void closeDatabase() {
-    if (database != null) {
-      database.close();
-      database = null;
-      tables = null;
-    }
   }
 
   @Override
@@ -274,7 +235,7 @@ final class DurableBehavior<
     if (events.isEmpty() && !failure) {
       return;
     }
-    ActorDatabase db = database();
+    ActorDatabase db = instance.database();
     if (seqNr <= db.appliedSeqNr()) {
       return;
     }
@@ -282,7 +243,7 @@ final class DurableBehavior<
       db.applyAt(
           seqNr,
           events,
-          tables(),
+          instance.tables(),
           failure ? failedCommand(commandId, command, error, at) : null,
           outboxRows(commandId, events));
     } catch (SQLException e) {
@@ -442,27 +403,15 @@ final class DurableBehavior<
   /** Before the first queued command is written, the actor is listed for waking at start. */
   private void markPendingIfFirst(QueueState state) {
     if (state.pending.isEmpty()) {
-      markPendingWork();
+      instance.markPendingWork();
     }
-  }
-
-  private void markPendingWork() {
-    if (!listedAsPending) {
-      pendingWork.mark(persistenceId, kind.name(), key);
-      listedAsPending = true;
-    }
-  }
-
-  private void clearPendingWork() {
-    pendingWork.clear(persistenceId);
-    listedAsPending = false;
   }
 
   private void afterCompletion(QueueState state) {
     if (!state.pending.isEmpty()) {
       context.getSelf().tell(Drain.INSTANCE);
     } else if (outboxEmpty()) {
-      clearPendingWork();
+      instance.clearPendingWork();
     }
   }
 
@@ -579,11 +528,12 @@ final class DurableBehavior<
       }
       try {
         List<DurableEvent> persisted = new ArrayList<>(events);
-        database()
+        instance
+            .database()
             .stage(
                 seqNr,
                 events,
-                tables(),
+                instance.tables(),
                 null,
                 () -> {
                   // Commands the actor derives from its updated tables join the persisted
@@ -591,7 +541,7 @@ final class DurableBehavior<
                   persisted.addAll(durableTells(id, events));
                   List<ActorDatabase.OutboxRow> outbox = outboxRows(id, persisted);
                   if (!outbox.isEmpty()) {
-                    markPendingWork();
+                    instance.markPendingWork();
                   }
                   return outbox;
                 });
@@ -613,8 +563,14 @@ final class DurableBehavior<
   private Staged stageFailure(
       long seqNr, String id, DurableCommand<?> command, CommandError error) {
     try {
-      database()
-          .stage(seqNr, List.of(), tables(), failedCommand(id, command, error, now()), List::of);
+      instance
+          .database()
+          .stage(
+              seqNr,
+              List.of(),
+              instance.tables(),
+              failedCommand(id, command, error, now()),
+              List::of);
     } catch (SQLException | RuntimeException e) {
       context.getLog().error("{} {}: cannot record failure of command {}", kind.name(), key, id, e);
     }
@@ -624,6 +580,7 @@ final class DurableBehavior<
   /** After the journal write: commit SQLite, publish, and build the caller's answer. */
   @SuppressWarnings("unchecked")
   private Reply finish(String id, Staged staged) {
+    ActorDatabase database = instance.databaseIfOpen();
     if (database != null) {
       try {
         database.commit();
@@ -641,7 +598,7 @@ final class DurableBehavior<
         // commandId() names the command whose events these are, e.g. for dedupe keys.
         actor.decidingCommand(id);
         try {
-          actor.afterApply((List<E>) (List<?>) domainEvents(staged.events), tables());
+          actor.afterApply((List<E>) (List<?>) domainEvents(staged.events), instance.tables());
         } finally {
           actor.decidingCommand(null);
         }
@@ -671,7 +628,7 @@ final class DurableBehavior<
           CommandError.failed(
               "unsupported_command", "no handler for " + command.getClass().getSimpleName()));
     }
-    return guard(id, () -> handler.apply(command, tables()));
+    return guard(id, () -> handler.apply(command, instance.tables()));
   }
 
   private Decision guard(String id, Supplier<Decision> decide) {
@@ -727,7 +684,9 @@ final class DurableBehavior<
   private List<Outbound> durableTells(String id, List<DurableEvent> events) {
     actor.decidingCommand(id);
     try {
-      return actor.durableTells((List<E>) (List<?>) domainEvents(events), tables()).stream()
+      return actor
+          .durableTells((List<E>) (List<?>) domainEvents(events), instance.tables())
+          .stream()
           .map(Outbound::of)
           .toList();
     } finally {
@@ -762,7 +721,7 @@ final class DurableBehavior<
   private void deliverOutbox() {
     List<ActorDatabase.OutboxRow> rows;
     try {
-      rows = database().outbox();
+      rows = instance.database().outbox();
     } catch (SQLException e) {
       context.getLog().error("{} {}: cannot read the outbox", kind.name(), key, e);
       scheduleOutboxRetry();
@@ -809,10 +768,12 @@ final class DurableBehavior<
       return Effect().none();
     }
     try {
-      database().deleteOutbox(sent.id());
+      instance.database().deleteOutbox(sent.id());
       outboxRetryDelay = OUTBOX_FIRST_RETRY;
-      if (state.pending.isEmpty() && outboxInFlight.isEmpty() && database().outbox().isEmpty()) {
-        clearPendingWork();
+      if (state.pending.isEmpty()
+          && outboxInFlight.isEmpty()
+          && instance.database().outbox().isEmpty()) {
+        instance.clearPendingWork();
       }
     } catch (SQLException e) {
       context
@@ -836,6 +797,7 @@ final class DurableBehavior<
     if (!outboxInFlight.isEmpty()) {
       return false;
     }
+    ActorDatabase database = instance.databaseIfOpen();
     if (database == null) {
       return true;
     }
@@ -909,7 +871,7 @@ final class DurableBehavior<
       return;
     }
     try {
-      query.replyTo().tell(new Succeeded(null, handler.apply(query.query(), tables())));
+      query.replyTo().tell(new Succeeded(null, handler.apply(query.query(), instance.tables())));
     } catch (ActorException e) {
       query.replyTo().tell(new Failed(null, e));
     } catch (RuntimeException e) {
@@ -929,7 +891,7 @@ final class DurableBehavior<
     try {
       List<FailedCommandInfo> out = new ArrayList<>();
       if (state.created) {
-        for (ActorDatabase.FailedCommand f : database().failedCommands()) {
+        for (ActorDatabase.FailedCommand f : instance.database().failedCommands()) {
           out.add(
               new FailedCommandInfo(
                   f.commandId(),
@@ -966,9 +928,5 @@ final class DurableBehavior<
   private static String typeName(Object command) {
     JsonTypeName name = command.getClass().getAnnotation(JsonTypeName.class);
     return name != null ? name.value() : command.getClass().getSimpleName();
-  }
-
-  private static long now() {
-    return System.currentTimeMillis();
   }
 }
