@@ -26,16 +26,13 @@ import dev.foundry.backend.runtime.json.JsonTypes;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.BiFunction;
 import java.util.function.Supplier;
-import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -74,11 +71,11 @@ final class DurableBehavior<
   private final DurableActor<C, E, T> actor;
   private final Handlers<C, T> handlers;
   private final ActorInstance<C, E, T> instance;
+  private final Waiters waiters;
 
   /** The head command's I/O is running; the queue waits, queries do not. */
   private boolean ioInFlight;
 
-  private final Map<String, List<ActorRef<Reply>>> waiters = new HashMap<>();
   private long lastActivityNanos = System.nanoTime();
   private final Set<String> outboxInFlight = new HashSet<>();
   private static final Duration OUTBOX_FIRST_RETRY = Duration.ofMillis(500);
@@ -129,6 +126,7 @@ final class DurableBehavior<
     this.json = instance.json;
     this.actor = instance.actor;
     this.handlers = instance.handlers;
+    this.waiters = new Waiters(timers);
   }
 
   // --- Pekko Persistence ---------------------------------------------------------------------
@@ -270,7 +268,8 @@ final class DurableBehavior<
       } else if (message instanceof IoFinished finished) {
         return onIoFinished(state, finished);
       } else if (message instanceof WaitExpired expired) {
-        return onWaitExpired(expired);
+        waiters.expired(expired);
+        return Effect().none();
       } else if (message instanceof InspectFailures inspect) {
         return onInspectFailures(state, inspect);
       } else if (message == Idle.INSTANCE) {
@@ -329,11 +328,7 @@ final class DurableBehavior<
     }
     if (state.pending.containsKey(submit.commandId())) {
       // A resubmission of a queued command (a retry): answer it like the first.
-      if (submit.awaitResult()) {
-        addWaiter(submit.commandId(), submit.replyTo(), submit.timeout());
-      } else {
-        submit.replyTo().tell(new Accepted(submit.commandId()));
-      }
+      waiters.acknowledge(submit);
       return Effect().none();
     }
     List<RuntimeEvent> write = new ArrayList<>(2);
@@ -347,7 +342,7 @@ final class DurableBehavior<
     }
     markPendingIfFirst(state);
     write.add(new CommandAccepted(submit.commandId(), submit.command(), now()));
-    return Effect().persist(write).thenRun(s -> acknowledge(submit));
+    return Effect().persist(write).thenRun(s -> waiters.acknowledge(submit));
   }
 
   /** The fast path: nothing queued, so this command is next; decide before writing anything. */
@@ -380,7 +375,7 @@ final class DurableBehavior<
             .persist(write)
             .thenRun(
                 s -> {
-                  acknowledge(submit);
+                  waiters.acknowledge(submit);
                   startIo(id, decision);
                 });
       }
@@ -412,14 +407,6 @@ final class DurableBehavior<
       context.getSelf().tell(Drain.INSTANCE);
     } else if (outboxEmpty()) {
       instance.clearPendingWork();
-    }
-  }
-
-  private void acknowledge(Submit submit) {
-    if (submit.awaitResult()) {
-      addWaiter(submit.commandId(), submit.replyTo(), submit.timeout());
-    } else {
-      submit.replyTo().tell(new Accepted(submit.commandId()));
     }
   }
 
@@ -465,7 +452,7 @@ final class DurableBehavior<
           .thenRun(
               s -> {
                 Failed failed = new Failed(id, decision.error.toException(id));
-                answerWaiters(id, failed);
+                waiters.answer(id, failed);
                 finished(head.at(), failed);
                 afterCompletion(s);
               });
@@ -476,7 +463,7 @@ final class DurableBehavior<
         .thenRun(
             s -> {
               Reply reply = finish(id, staged);
-              answerWaiters(id, reply);
+              waiters.answer(id, reply);
               finished(head.at(), reply);
               afterCompletion(s);
             });
@@ -806,33 +793,6 @@ final class DurableBehavior<
     } catch (SQLException e) {
       return false;
     }
-  }
-
-  // --- waiting callers -----------------------------------------------------------------------
-
-  private void addWaiter(String id, ActorRef<Reply> replyTo, Duration timeout) {
-    waiters.computeIfAbsent(id, k -> new ArrayList<>(1)).add(replyTo);
-    timers.startSingleTimer("wait-" + id, new WaitExpired(id, timeout), timeout);
-  }
-
-  private void answerWaiters(String id, Reply reply) {
-    List<ActorRef<Reply>> refs = waiters.remove(id);
-    if (refs != null) {
-      timers.cancel("wait-" + id);
-      refs.forEach(r -> r.tell(reply));
-    }
-  }
-
-  private Effect<RuntimeEvent, QueueState> onWaitExpired(WaitExpired expired) {
-    List<ActorRef<Reply>> refs = waiters.get(expired.commandId());
-    if (refs != null) {
-      // The timer is per command; callers that came later with a longer timeout wait on.
-      waiters.remove(expired.commandId());
-      CommandTimeoutException timeout =
-          new CommandTimeoutException(expired.commandId(), expired.after());
-      refs.forEach(r -> r.tell(new Failed(expired.commandId(), timeout)));
-    }
-    return Effect().none();
   }
 
   // --- queries -------------------------------------------------------------------------------
