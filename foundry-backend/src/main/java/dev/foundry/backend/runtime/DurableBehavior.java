@@ -2,7 +2,6 @@ package dev.foundry.backend.runtime;
 
 import static dev.foundry.backend.runtime.ActorInstance.now;
 
-import com.fasterxml.jackson.annotation.JsonTypeName;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.foundry.backend.runtime.ActorMessage.Accepted;
 import dev.foundry.backend.runtime.ActorMessage.Drain;
@@ -72,6 +71,7 @@ final class DurableBehavior<
   private final Handlers<C, T> handlers;
   private final ActorInstance<C, E, T> instance;
   private final Waiters waiters;
+  private final ActorQueries<C, E, T> queries;
 
   /** The head command's I/O is running; the queue waits, queries do not. */
   private boolean ioInFlight;
@@ -127,6 +127,7 @@ final class DurableBehavior<
     this.actor = instance.actor;
     this.handlers = instance.handlers;
     this.waiters = new Waiters(timers);
+    this.queries = new ActorQueries<>(instance);
   }
 
   // --- Pekko Persistence ---------------------------------------------------------------------
@@ -242,7 +243,7 @@ final class DurableBehavior<
           seqNr,
           events,
           instance.tables(),
-          failure ? failedCommand(commandId, command, error, at) : null,
+          failure ? queries.failedCommand(commandId, command, error, at) : null,
           outboxRows(commandId, events));
     } catch (SQLException e) {
       throw new IllegalStateException(
@@ -271,7 +272,8 @@ final class DurableBehavior<
         waiters.expired(expired);
         return Effect().none();
       } else if (message instanceof InspectFailures inspect) {
-        return onInspectFailures(state, inspect);
+        queries.inspectFailures(state, inspect);
+        return Effect().none();
       } else if (message == Idle.INSTANCE) {
         long idleFor = System.nanoTime() - lastActivityNanos;
         if (idleFor >= settings.passivateAfter().toNanos() && isIdle(state)) {
@@ -556,7 +558,7 @@ final class DurableBehavior<
               seqNr,
               List.of(),
               instance.tables(),
-              failedCommand(id, command, error, now()),
+              queries.failedCommand(id, command, error, now()),
               List::of);
     } catch (SQLException | RuntimeException e) {
       context.getLog().error("{} {}: cannot record failure of command {}", kind.name(), key, id, e);
@@ -808,85 +810,9 @@ final class DurableBehavior<
       // a file never exists for an actor the journal does not know.
       return Effect()
           .persist(new ActorCreated(kind.name(), key.segments(), now()))
-          .thenRun(s -> answer(query));
+          .thenRun(s -> queries.answer(query));
     }
-    answer(query);
+    queries.answer(query);
     return Effect().none();
-  }
-
-  private void answer(Query query) {
-    BiFunction<Object, T, Object> handler = handlers.queryHandler(query.query().getClass());
-    if (handler == Handlers.MISSING || handler == null) {
-      query
-          .replyTo()
-          .tell(
-              new Failed(
-                  null,
-                  new CommandRejectedException(
-                      null,
-                      "unsupported_query",
-                      kind.name()
-                          + " has no handler for "
-                          + query.query().getClass().getSimpleName())));
-      return;
-    }
-    try {
-      query.replyTo().tell(new Succeeded(null, handler.apply(query.query(), instance.tables())));
-    } catch (ActorException e) {
-      query.replyTo().tell(new Failed(null, e));
-    } catch (RuntimeException e) {
-      context.getLog().error("{} {}: query {} threw", kind.name(), key, query.query(), e);
-      query
-          .replyTo()
-          .tell(
-              new Failed(
-                  null,
-                  new CommandFailedException(
-                      null, "query_failed", String.valueOf(e.getMessage()))));
-    }
-  }
-
-  private Effect<RuntimeEvent, QueueState> onInspectFailures(
-      QueueState state, InspectFailures inspect) {
-    try {
-      List<FailedCommandInfo> out = new ArrayList<>();
-      if (state.created) {
-        for (ActorDatabase.FailedCommand f : instance.database().failedCommands()) {
-          out.add(
-              new FailedCommandInfo(
-                  f.commandId(),
-                  f.commandType(),
-                  f.commandJson(),
-                  f.error().code(),
-                  f.error().message(),
-                  f.failedAtMillis()));
-        }
-      }
-      inspect.replyTo().tell(new Succeeded(null, out));
-    } catch (SQLException e) {
-      inspect
-          .replyTo()
-          .tell(new Failed(null, new CommandFailedException(null, "query_failed", e.getMessage())));
-    }
-    return Effect().none();
-  }
-
-  // --- helpers -------------------------------------------------------------------------------
-
-  private ActorDatabase.FailedCommand failedCommand(
-      String id, DurableCommand<?> command, CommandError error, long at) {
-    String type = command == null ? "unknown" : typeName(command);
-    String body;
-    try {
-      body = command == null ? "null" : json.mapper().writeValueAsString(command);
-    } catch (Exception e) {
-      body = "\"<not serializable: " + e.getMessage() + ">\"";
-    }
-    return new ActorDatabase.FailedCommand(id, type, body, error, at);
-  }
-
-  private static String typeName(Object command) {
-    JsonTypeName name = command.getClass().getAnnotation(JsonTypeName.class);
-    return name != null ? name.value() : command.getClass().getSimpleName();
   }
 }
