@@ -2,7 +2,6 @@ package dev.foundry.backend.runtime;
 
 import static dev.foundry.backend.runtime.ActorInstance.now;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.foundry.backend.runtime.ActorMessage.Accepted;
 import dev.foundry.backend.runtime.ActorMessage.Drain;
 import dev.foundry.backend.runtime.ActorMessage.Failed;
@@ -25,11 +24,7 @@ import dev.foundry.backend.runtime.json.JsonTypes;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.function.BiFunction;
 import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.Behavior;
@@ -72,15 +67,12 @@ final class DurableBehavior<
   private final ActorInstance<C, E, T> instance;
   private final Waiters waiters;
   private final ActorQueries<C, E, T> queries;
+  private final Outbox<C, E, T> outbox;
 
   /** The head command's I/O is running; the queue waits, queries do not. */
   private boolean ioInFlight;
 
   private long lastActivityNanos = System.nanoTime();
-  private final Set<String> outboxInFlight = new HashSet<>();
-  private static final Duration OUTBOX_FIRST_RETRY = Duration.ofMillis(500);
-  private static final Duration OUTBOX_MAX_RETRY = Duration.ofSeconds(30);
-  private Duration outboxRetryDelay = OUTBOX_FIRST_RETRY;
   private final DurableRuntime runtime;
 
   static <C extends DurableCommand<?>, E extends DurableEvent, T extends ActorTables<E>>
@@ -128,6 +120,7 @@ final class DurableBehavior<
     this.handlers = instance.handlers;
     this.waiters = new Waiters(timers);
     this.queries = new ActorQueries<>(instance);
+    this.outbox = new Outbox<>(instance);
   }
 
   // --- Pekko Persistence ---------------------------------------------------------------------
@@ -181,7 +174,7 @@ final class DurableBehavior<
             state -> {
               if (state.created) {
                 instance.listedAsPending(!state.pending.isEmpty());
-                deliverOutbox();
+                outbox.deliver();
               }
               if (!state.pending.isEmpty()) {
                 context.getLog().debug("resuming {} accepted commands", state.pending.size());
@@ -244,7 +237,7 @@ final class DurableBehavior<
           events,
           instance.tables(),
           failure ? queries.failedCommand(commandId, command, error, at) : null,
-          outboxRows(commandId, events));
+          outbox.rows(commandId, events));
     } catch (SQLException e) {
       throw new IllegalStateException(
           kind.name() + " " + key + ": cannot apply journal event " + seqNr + ": " + e.getMessage(),
@@ -281,9 +274,10 @@ final class DurableBehavior<
         }
         return Effect().none();
       } else if (message instanceof OutboxSent sent) {
-        return onOutboxSent(state, sent);
+        outbox.onSent(state, sent);
+        return Effect().none();
       } else if (message == OutboxRetry.INSTANCE) {
-        deliverOutbox();
+        outbox.deliver();
         return Effect().none();
       } else if (message == ActorMessage.Wake.INSTANCE) {
         if (!state.created) {
@@ -305,7 +299,7 @@ final class DurableBehavior<
   }
 
   private boolean isIdle(QueueState state) {
-    return state.pending.isEmpty() && !ioInFlight && waiters.isEmpty() && outboxEmpty();
+    return state.pending.isEmpty() && !ioInFlight && waiters.isEmpty() && outbox.isEmpty();
   }
 
   private Effect<RuntimeEvent, QueueState> onSubmit(QueueState state, Submit submit) {
@@ -407,7 +401,7 @@ final class DurableBehavior<
   private void afterCompletion(QueueState state) {
     if (!state.pending.isEmpty()) {
       context.getSelf().tell(Drain.INSTANCE);
-    } else if (outboxEmpty()) {
+    } else if (outbox.isEmpty()) {
       instance.clearPendingWork();
     }
   }
@@ -527,12 +521,12 @@ final class DurableBehavior<
                 () -> {
                   // Commands the actor derives from its updated tables join the persisted
                   // events, so they are sent durably like Decision.andTell's.
-                  persisted.addAll(durableTells(id, events));
-                  List<ActorDatabase.OutboxRow> outbox = outboxRows(id, persisted);
-                  if (!outbox.isEmpty()) {
+                  persisted.addAll(outbox.durableTells(id, events));
+                  List<ActorDatabase.OutboxRow> rows = outbox.rows(id, persisted);
+                  if (!rows.isEmpty()) {
                     instance.markPendingWork();
                   }
-                  return outbox;
+                  return rows;
                 });
         return new Staged(List.copyOf(persisted), null, decision.reply);
       } catch (SQLException | RuntimeException e) {
@@ -587,7 +581,8 @@ final class DurableBehavior<
         // commandId() names the command whose events these are, e.g. for dedupe keys.
         actor.decidingCommand(id);
         try {
-          actor.afterApply((List<E>) (List<?>) domainEvents(staged.events), instance.tables());
+          actor.afterApply(
+              (List<E>) (List<?>) Outbox.domainEvents(staged.events), instance.tables());
         } finally {
           actor.decidingCommand(null);
         }
@@ -595,7 +590,7 @@ final class DurableBehavior<
         context.getLog().error("{} {}: afterApply of command {} threw", kind.name(), key, id, e);
       }
       if (staged.events.stream().anyMatch(e -> e instanceof Outbound)) {
-        deliverOutbox();
+        outbox.deliver();
       }
     }
     try {
@@ -665,136 +660,6 @@ final class DurableBehavior<
     ioInFlight = true;
     context.pipeToSelf(
         decision.io, (value, failure) -> new IoFinished(id, value, failure, decision));
-  }
-
-  // --- outbox ----------------------------------------------------------------------------------
-
-  @SuppressWarnings("unchecked")
-  private List<Outbound> durableTells(String id, List<DurableEvent> events) {
-    actor.decidingCommand(id);
-    try {
-      return actor
-          .durableTells((List<E>) (List<?>) domainEvents(events), instance.tables())
-          .stream()
-          .map(Outbound::of)
-          .toList();
-    } finally {
-      actor.decidingCommand(null);
-    }
-  }
-
-  private static List<DurableEvent> domainEvents(List<DurableEvent> events) {
-    return events.stream().filter(e -> !(e instanceof Outbound)).toList();
-  }
-
-  /** The outbox rows of a command's events; ids derive from the command id (stable on replay). */
-  private List<ActorDatabase.OutboxRow> outboxRows(String commandId, List<DurableEvent> events) {
-    List<ActorDatabase.OutboxRow> rows = new ArrayList<>();
-    int index = 0;
-    for (DurableEvent event : events) {
-      if (event instanceof Outbound outbound) {
-        try {
-          rows.add(
-              new ActorDatabase.OutboxRow(
-                  commandId + "#" + index, json.mapper().writeValueAsString(outbound)));
-        } catch (JsonProcessingException e) {
-          throw new IllegalStateException("cannot write outbox entry of " + commandId, e);
-        }
-      }
-      index++;
-    }
-    return rows;
-  }
-
-  /** Sends every undelivered outbox row that is not already on its way. */
-  private void deliverOutbox() {
-    List<ActorDatabase.OutboxRow> rows;
-    try {
-      rows = instance.database().outbox();
-    } catch (SQLException e) {
-      context.getLog().error("{} {}: cannot read the outbox", kind.name(), key, e);
-      scheduleOutboxRetry();
-      return;
-    }
-    for (ActorDatabase.OutboxRow row : rows) {
-      if (!outboxInFlight.add(row.id())) {
-        continue;
-      }
-      CompletionStage<String> sent;
-      try {
-        Outbound outbound = json.mapper().readValue(row.outboundJson(), Outbound.class);
-        sent = runtime.deliver(outbound, row.id());
-      } catch (Exception e) {
-        sent = CompletableFuture.failedFuture(e);
-      }
-      context.pipeToSelf(sent, (id, failure) -> new OutboxSent(row.id(), failure));
-    }
-  }
-
-  private Effect<RuntimeEvent, QueueState> onOutboxSent(QueueState state, OutboxSent sent) {
-    outboxInFlight.remove(sent.id());
-    Throwable failure = Failures.cause(sent.failure());
-    if (failure instanceof CommandRejectedException rejected) {
-      // The target processed the command and refused it: sending it again cannot help.
-      context
-          .getLog()
-          .warn(
-              "{} {}: outbox {} refused by its target: {}",
-              kind.name(),
-              key,
-              sent.id(),
-              rejected.getMessage());
-    } else if (failure != null) {
-      context
-          .getLog()
-          .warn(
-              "{} {}: outbox {} not delivered yet: {}",
-              kind.name(),
-              key,
-              sent.id(),
-              sent.failure().toString());
-      scheduleOutboxRetry();
-      return Effect().none();
-    }
-    try {
-      instance.database().deleteOutbox(sent.id());
-      outboxRetryDelay = OUTBOX_FIRST_RETRY;
-      if (state.pending.isEmpty()
-          && outboxInFlight.isEmpty()
-          && instance.database().outbox().isEmpty()) {
-        instance.clearPendingWork();
-      }
-    } catch (SQLException e) {
-      context
-          .getLog()
-          .warn("{} {}: cannot delete delivered outbox {}", kind.name(), key, sent.id(), e);
-    }
-    return Effect().none();
-  }
-
-  private void scheduleOutboxRetry() {
-    if (!timers.isTimerActive("outbox-retry")) {
-      timers.startSingleTimer("outbox-retry", OutboxRetry.INSTANCE, outboxRetryDelay);
-      outboxRetryDelay =
-          outboxRetryDelay.multipliedBy(2).compareTo(OUTBOX_MAX_RETRY) > 0
-              ? OUTBOX_MAX_RETRY
-              : outboxRetryDelay.multipliedBy(2);
-    }
-  }
-
-  private boolean outboxEmpty() {
-    if (!outboxInFlight.isEmpty()) {
-      return false;
-    }
-    ActorDatabase database = instance.databaseIfOpen();
-    if (database == null) {
-      return true;
-    }
-    try {
-      return database.outbox().isEmpty();
-    } catch (SQLException e) {
-      return false;
-    }
   }
 
   // --- queries -------------------------------------------------------------------------------
