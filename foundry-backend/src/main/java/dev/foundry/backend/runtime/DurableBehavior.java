@@ -25,8 +25,6 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.BiFunction;
-import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -68,6 +66,7 @@ final class DurableBehavior<
   private final Waiters waiters;
   private final ActorQueries<C, E, T> queries;
   private final Outbox<C, E, T> outbox;
+  private final CommandStaging<C, E, T> staging;
 
   /** The head command's I/O is running; the queue waits, queries do not. */
   private boolean ioInFlight;
@@ -121,6 +120,7 @@ final class DurableBehavior<
     this.waiters = new Waiters(timers);
     this.queries = new ActorQueries<>(instance);
     this.outbox = new Outbox<>(instance);
+    this.staging = new CommandStaging<>(instance, outbox, queries);
   }
 
   // --- Pekko Persistence ---------------------------------------------------------------------
@@ -346,7 +346,7 @@ final class DurableBehavior<
       QueueState state, List<RuntimeEvent> write, Submit submit) {
     String id = submit.commandId();
     long arrived = now();
-    Decision decision = decide(id, submit.command());
+    Decision decision = staging.decide(id, submit.command());
     switch (decision.type) {
       case REJECT -> {
         // Nothing changes and nothing is journaled (except the creation a getOrCreate implies).
@@ -376,13 +376,15 @@ final class DurableBehavior<
                 });
       }
       default -> {
-        Staged staged = stage(state.seqNr + write.size() + 1, id, submit.command(), decision);
-        write.add(new CommandExecuted(id, submit.command(), staged.events, staged.error, now()));
+        CommandStaging.Staged staged =
+            staging.stage(state.seqNr + write.size() + 1, id, submit.command(), decision);
+        write.add(
+            new CommandExecuted(id, submit.command(), staged.events(), staged.error(), now()));
         return Effect()
             .persist(write)
             .thenRun(
                 s -> {
-                  Reply reply = finish(id, staged);
+                  Reply reply = staging.finish(id, staged);
                   // wait=false: acknowledged once persisted; a failure is kept for inspection.
                   submit.replyTo().tell(submit.awaitResult() ? reply : new Accepted(id));
                   finished(arrived, reply);
@@ -411,7 +413,7 @@ final class DurableBehavior<
     if (head == null || ioInFlight) {
       return Effect().none();
     }
-    return complete(state, head, decide(head.commandId(), head.command()));
+    return complete(state, head, staging.decide(head.commandId(), head.command()));
   }
 
   private Effect<RuntimeEvent, QueueState> onIoFinished(QueueState state, IoFinished finished) {
@@ -425,11 +427,14 @@ final class DurableBehavior<
     ioInFlight = false;
     Decision next;
     if (finished.failure() == null) {
-      next = guard(head.commandId(), () -> finished.decision().then.apply(finished.value()));
+      next =
+          staging.guard(head.commandId(), () -> finished.decision().then.apply(finished.value()));
     } else if (finished.decision().onFailure != null) {
-      next = guard(head.commandId(), () -> finished.decision().onFailure.apply(finished.failure()));
+      next =
+          staging.guard(
+              head.commandId(), () -> finished.decision().onFailure.apply(finished.failure()));
     } else {
-      next = ioFailure(head.commandId(), finished.failure());
+      next = staging.ioFailure(head.commandId(), finished.failure());
     }
     return complete(state, head, next);
   }
@@ -453,12 +458,12 @@ final class DurableBehavior<
                 afterCompletion(s);
               });
     }
-    Staged staged = stage(state.seqNr + 1, id, head.command(), decision);
+    CommandStaging.Staged staged = staging.stage(state.seqNr + 1, id, head.command(), decision);
     return Effect()
-        .persist(new CommandCompleted(id, staged.events, staged.error, now()))
+        .persist(new CommandCompleted(id, staged.events(), staged.error(), now()))
         .thenRun(
             s -> {
-              Reply reply = finish(id, staged);
+              Reply reply = staging.finish(id, staged);
               waiters.answer(id, reply);
               finished(head.at(), reply);
               afterCompletion(s);
@@ -484,176 +489,6 @@ final class DurableBehavior<
     } catch (RuntimeException e) {
       context.getLog().warn("{} {}: runtime metrics hook failed", kind.name(), key, e);
     }
-  }
-
-  /** The outcome of a decision, written to SQLite but not committed until the journal has it. */
-  private record Staged(List<DurableEvent> events, CommandError error, Supplier<?> reply) {}
-
-  private Staged stage(long seqNr, String id, DurableCommand<?> command, Decision decision) {
-    if (decision.type == Decision.Type.PERSIST) {
-      List<DurableEvent> events = decision.events;
-      for (DurableEvent event : events) {
-        if (!kind.eventType().isInstance(event) && !(event instanceof Outbound)) {
-          return stageFailure(
-              seqNr,
-              id,
-              command,
-              CommandError.failed(
-                  "handler_error",
-                  "handler returned "
-                      + event.getClass().getName()
-                      + ", not a "
-                      + kind.eventType().getName()));
-        }
-      }
-      if (events.isEmpty()) {
-        return new Staged(events, null, decision.reply);
-      }
-      try {
-        List<DurableEvent> persisted = new ArrayList<>(events);
-        instance
-            .database()
-            .stage(
-                seqNr,
-                events,
-                instance.tables(),
-                null,
-                () -> {
-                  // Commands the actor derives from its updated tables join the persisted
-                  // events, so they are sent durably like Decision.andTell's.
-                  persisted.addAll(outbox.durableTells(id, events));
-                  List<ActorDatabase.OutboxRow> rows = outbox.rows(id, persisted);
-                  if (!rows.isEmpty()) {
-                    instance.markPendingWork();
-                  }
-                  return rows;
-                });
-        return new Staged(List.copyOf(persisted), null, decision.reply);
-      } catch (SQLException | RuntimeException e) {
-        context
-            .getLog()
-            .error("{} {}: events of command {} cannot be applied", kind.name(), key, id, e);
-        return stageFailure(
-            seqNr,
-            id,
-            command,
-            CommandError.failed("apply_failed", "events cannot be applied: " + e.getMessage()));
-      }
-    }
-    return stageFailure(seqNr, id, command, decision.error);
-  }
-
-  private Staged stageFailure(
-      long seqNr, String id, DurableCommand<?> command, CommandError error) {
-    try {
-      instance
-          .database()
-          .stage(
-              seqNr,
-              List.of(),
-              instance.tables(),
-              queries.failedCommand(id, command, error, now()),
-              List::of);
-    } catch (SQLException | RuntimeException e) {
-      context.getLog().error("{} {}: cannot record failure of command {}", kind.name(), key, id, e);
-    }
-    return new Staged(List.of(), error, null);
-  }
-
-  /** After the journal write: commit SQLite, publish, and build the caller's answer. */
-  @SuppressWarnings("unchecked")
-  private Reply finish(String id, Staged staged) {
-    ActorDatabase database = instance.databaseIfOpen();
-    if (database != null) {
-      try {
-        database.commit();
-      } catch (SQLException e) {
-        // The journal has the events; replay on the next activation applies them.
-        throw new IllegalStateException(
-            kind.name() + " " + key + ": commit failed: " + e.getMessage(), e);
-      }
-    }
-    if (staged.error != null) {
-      return new Failed(id, staged.error.toException(id));
-    }
-    if (!staged.events.isEmpty()) {
-      try {
-        // commandId() names the command whose events these are, e.g. for dedupe keys.
-        actor.decidingCommand(id);
-        try {
-          actor.afterApply(
-              (List<E>) (List<?>) Outbox.domainEvents(staged.events), instance.tables());
-        } finally {
-          actor.decidingCommand(null);
-        }
-      } catch (RuntimeException e) {
-        context.getLog().error("{} {}: afterApply of command {} threw", kind.name(), key, id, e);
-      }
-      if (staged.events.stream().anyMatch(e -> e instanceof Outbound)) {
-        outbox.deliver();
-      }
-    }
-    try {
-      Object value = staged.reply.get();
-      return new Succeeded(id, value);
-    } catch (CommandRejectedException e) {
-      return new Failed(id, new CommandRejectedException(id, e.code(), e.getMessage()));
-    } catch (RuntimeException e) {
-      context.getLog().error("{} {}: reply of command {} threw", kind.name(), key, id, e);
-      return new Failed(
-          id, new CommandFailedException(id, "reply_failed", String.valueOf(e.getMessage())));
-    }
-  }
-
-  private Decision decide(String id, DurableCommand<?> command) {
-    BiFunction<Object, T, Decision> handler = handlers.commandHandler(command.getClass());
-    if (handler == Handlers.MISSING || handler == null) {
-      return failedDecision(
-          CommandError.failed(
-              "unsupported_command", "no handler for " + command.getClass().getSimpleName()));
-    }
-    return guard(id, () -> handler.apply(command, instance.tables()));
-  }
-
-  private Decision guard(String id, Supplier<Decision> decide) {
-    actor.decidingCommand(id);
-    try {
-      Decision d = decide.get();
-      if (d == null) {
-        return failedDecision(CommandError.failed("handler_error", "handler returned no decision"));
-      }
-      return d;
-    } catch (ActorException e) {
-      return e instanceof CommandRejectedException
-          ? Decision.reject(e.code(), e.getMessage())
-          : failedDecision(CommandError.failed(e.code(), e.getMessage()));
-    } catch (RuntimeException e) {
-      context.getLog().error("{} {}: handler of command {} threw", kind.name(), key, id, e);
-      return failedDecision(
-          CommandError.failed(
-              "handler_error", e.getClass().getSimpleName() + ": " + e.getMessage()));
-    } finally {
-      actor.decidingCommand(null);
-    }
-  }
-
-  private Decision ioFailure(String id, Throwable failure) {
-    Throwable cause = Failures.cause(failure);
-    if (cause instanceof CommandRejectedException rejected) {
-      return Decision.reject(rejected.code(), rejected.getMessage());
-    }
-    if (cause instanceof ActorException ae) {
-      return failedDecision(CommandError.failed(ae.code(), ae.getMessage()));
-    }
-    context
-        .getLog()
-        .warn("{} {}: I/O of command {} failed: {}", kind.name(), key, id, cause.toString());
-    return failedDecision(CommandError.failed("io_failed", String.valueOf(cause.getMessage())));
-  }
-
-  /** A decision that completes the command with a FAILED error (kept for inspection). */
-  private static Decision failedDecision(CommandError error) {
-    return Decision.failed(error);
   }
 
   private void startIo(String id, Decision decision) {
