@@ -21,7 +21,6 @@ import dev.foundry.backend.runtime.RuntimeEvent.CommandAccepted;
 import dev.foundry.backend.runtime.RuntimeEvent.CommandCompleted;
 import dev.foundry.backend.runtime.RuntimeEvent.CommandExecuted;
 import dev.foundry.backend.runtime.json.JsonTypes;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -67,6 +66,7 @@ final class DurableBehavior<
   private final ActorQueries<C, E, T> queries;
   private final Outbox<C, E, T> outbox;
   private final CommandStaging<C, E, T> staging;
+  private final Recovery<C, E, T> recovery;
 
   /** The head command's I/O is running; the queue waits, queries do not. */
   private boolean ioInFlight;
@@ -121,6 +121,7 @@ final class DurableBehavior<
     this.queries = new ActorQueries<>(instance);
     this.outbox = new Outbox<>(instance);
     this.staging = new CommandStaging<>(instance, outbox, queries);
+    this.recovery = new Recovery<>(instance, outbox, queries);
   }
 
   // --- Pekko Persistence ---------------------------------------------------------------------
@@ -138,111 +139,20 @@ final class DurableBehavior<
 
   @Override
   public SnapshotAdapter<QueueState> snapshotAdapter() {
-    return new SnapshotAdapter<>() {
-      @Override
-      public Object toJournal(QueueState state) {
-        // Pekko snapshots after the journal write and before our side effects run, so the
-        // events of that write are still staged: the journal has them, commit them now.
-        try {
-          instance.database().commit();
-        } catch (SQLException e) {
-          throw new IllegalStateException(kind.name() + " " + key + ": commit failed", e);
-        }
-        return new ActorSnapshot(
-            state.created, state.seqNr, state.pendingList(), instance.database().backup());
-      }
-
-      @Override
-      public QueueState fromJournal(Object from) {
-        ActorSnapshot snapshot = (ActorSnapshot) from;
-        // The file may be missing, or behind because it runs synchronous=NORMAL: the snapshot's
-        // copy is then the truth, and replay continues after it.
-        if (instance.database().appliedSeqNr() < snapshot.seqNr()) {
-          instance.database().restore(snapshot.database(), kind.migrations());
-          instance.reopenTables();
-        }
-        return QueueState.of(snapshot.created(), snapshot.seqNr(), snapshot.pending());
-      }
-    };
+    return recovery.snapshotAdapter();
   }
 
   @Override
   public SignalHandler<QueueState> signalHandler() {
     return newSignalHandlerBuilder()
-        .onSignal(
-            RecoveryCompleted.instance(),
-            state -> {
-              if (state.created) {
-                instance.listedAsPending(!state.pending.isEmpty());
-                outbox.deliver();
-              }
-              if (!state.pending.isEmpty()) {
-                context.getLog().debug("resuming {} accepted commands", state.pending.size());
-                context.getSelf().tell(Drain.INSTANCE);
-              }
-            })
+        .onSignal(RecoveryCompleted.instance(), recovery::completed)
         .onSignal(PostStop.instance(), state -> instance.closeDatabase())
         .build();
   }
 
   @Override
   public EventHandler<QueueState, RuntimeEvent> eventHandler() {
-    return (state, event) -> {
-      state.seqNr++;
-      if (event instanceof ActorCreated) {
-        state.created = true;
-      } else if (event instanceof CommandAccepted accepted) {
-        state.pending.put(accepted.commandId(), accepted);
-      } else if (event instanceof CommandCompleted completed) {
-        CommandAccepted accepted = state.pending.remove(completed.commandId());
-        applyToTables(
-            state.seqNr,
-            completed.events(),
-            accepted == null ? null : accepted.command(),
-            completed.commandId(),
-            completed.error(),
-            completed.at());
-      } else if (event instanceof CommandExecuted executed) {
-        applyToTables(
-            state.seqNr,
-            executed.events(),
-            executed.command(),
-            executed.commandId(),
-            executed.error(),
-            executed.at());
-      }
-      return state;
-    };
-  }
-
-  /** Replay path: applies unless staged already (live path) or applied before a crash. */
-  private void applyToTables(
-      long seqNr,
-      List<DurableEvent> events,
-      DurableCommand<?> command,
-      String commandId,
-      CommandError error,
-      long at) {
-    boolean failure = error != null && error.kind() == CommandError.Kind.FAILED;
-    if (events.isEmpty() && !failure) {
-      return;
-    }
-    ActorDatabase db = instance.database();
-    if (seqNr <= db.appliedSeqNr()) {
-      return;
-    }
-    try {
-      db.applyAt(
-          seqNr,
-          events,
-          instance.tables(),
-          failure ? queries.failedCommand(commandId, command, error, at) : null,
-          outbox.rows(commandId, events));
-    } catch (SQLException e) {
-      throw new IllegalStateException(
-          kind.name() + " " + key + ": cannot apply journal event " + seqNr + ": " + e.getMessage(),
-          e);
-    }
+    return recovery::applyEvent;
   }
 
   // --- commands ------------------------------------------------------------------------------
