@@ -20,7 +20,6 @@ import dev.foundry.backend.runtime.RuntimeEvent.ActorCreated;
 import dev.foundry.backend.runtime.RuntimeEvent.CommandAccepted;
 import dev.foundry.backend.runtime.RuntimeEvent.CommandCompleted;
 import dev.foundry.backend.runtime.RuntimeEvent.CommandExecuted;
-import dev.foundry.backend.runtime.json.JsonTypes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,6 +46,13 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * commits SQLite, and replies. Otherwise the command is persisted as accepted (acknowledged to a
  * {@code wait=false} caller), queued, and decided when it reaches the head; I/O runs off the actor
  * and its result is decided on the actor again.
+ *
+ * <p>This class is the face Pekko sees: command dispatch, the fast and the queued path, the I/O
+ * continuation and passivation. It delegates the rest: {@link Recovery} (snapshots, the event
+ * handler, resuming after recovery), {@link CommandStaging} (deciding, staging in SQLite before the
+ * journal write, committing after it), {@link Outbox} (durable tells), {@link Waiters} (callers
+ * waiting for a result) and {@link ActorQueries} (reads); {@link ActorInstance} holds what they
+ * share.
  */
 final class DurableBehavior<
         C extends DurableCommand<?>, E extends DurableEvent, T extends ActorTables<E>>
@@ -55,12 +61,9 @@ final class DurableBehavior<
   private final ActorKind<C, E, T> kind;
   private final ActorKey key;
   private final ActorContext<ActorMessage> context;
-  private final TimerScheduler<ActorMessage> timers;
   private final RuntimeSettings settings;
-  private final JsonTypes json;
   private final ActorRegistry.Passivation passivation;
-  private final DurableActor<C, E, T> actor;
-  private final Handlers<C, T> handlers;
+  private final DurableRuntime runtime;
   private final ActorInstance<C, E, T> instance;
   private final Waiters waiters;
   private final ActorQueries<C, E, T> queries;
@@ -72,7 +75,6 @@ final class DurableBehavior<
   private boolean ioInFlight;
 
   private long lastActivityNanos = System.nanoTime();
-  private final DurableRuntime runtime;
 
   static <C extends DurableCommand<?>, E extends DurableEvent, T extends ActorTables<E>>
       Behavior<ActorMessage> create(
@@ -109,14 +111,10 @@ final class DurableBehavior<
     this.kind = kind;
     this.key = key;
     this.context = context;
-    this.timers = timers;
     this.settings = settings;
     this.passivation = passivation;
     this.runtime = runtime;
     this.instance = new ActorInstance<>(kind, key, context, timers, runtime, settings);
-    this.json = instance.json;
-    this.actor = instance.actor;
-    this.handlers = instance.handlers;
     this.waiters = new Waiters(timers);
     this.queries = new ActorQueries<>(instance);
     this.outbox = new Outbox<>(instance);
@@ -349,6 +347,12 @@ final class DurableBehavior<
     return complete(state, head, next);
   }
 
+  private void startIo(String id, Decision decision) {
+    ioInFlight = true;
+    context.pipeToSelf(
+        decision.io, (value, failure) -> new IoFinished(id, value, failure, decision));
+  }
+
   /** Completes the queued head command with {@code decision} (or starts its I/O). */
   private Effect<RuntimeEvent, QueueState> complete(
       QueueState state, CommandAccepted head, Decision decision) {
@@ -399,12 +403,6 @@ final class DurableBehavior<
     } catch (RuntimeException e) {
       context.getLog().warn("{} {}: runtime metrics hook failed", kind.name(), key, e);
     }
-  }
-
-  private void startIo(String id, Decision decision) {
-    ioInFlight = true;
-    context.pipeToSelf(
-        decision.io, (value, failure) -> new IoFinished(id, value, failure, decision));
   }
 
   // --- queries -------------------------------------------------------------------------------
