@@ -36,7 +36,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -111,7 +110,6 @@ public final class FoundryApp {
               runtimeSettings(settings),
               hub,
               actorKinds(settings),
-              Map.of(),
               metrics.runtimeMetrics());
       metrics.watch(runtime);
       CookieSessions sessions = new CookieSessions(runtime, SessionCookie.from(settings));

@@ -6,13 +6,18 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import org.sqlite.SQLiteConfig;
 
 /**
@@ -54,7 +59,7 @@ final class ActorDatabase implements AutoCloseable {
     try (Statement s = connection.createStatement();
         ResultSet rs =
             s.executeQuery("SELECT id, outbound_json FROM _runtime_outbox ORDER BY id")) {
-      List<OutboxRow> rows = new java.util.ArrayList<>();
+      List<OutboxRow> rows = new ArrayList<>();
       while (rs.next()) {
         rows.add(new OutboxRow(rs.getString(1), rs.getString(2)));
       }
@@ -75,8 +80,7 @@ final class ActorDatabase implements AutoCloseable {
   private boolean transactionOpen;
 
   /** Migrated empty files per kind, copied for new actors (see {@link #open}). */
-  private static final java.util.Map<String, byte[]> TEMPLATES =
-      new java.util.concurrent.ConcurrentHashMap<>();
+  private static final Map<String, byte[]> TEMPLATES = new ConcurrentHashMap<>();
 
   static ActorDatabase open(Path file, MigrationSet migrations) {
     try {
@@ -87,7 +91,7 @@ final class ActorDatabase implements AutoCloseable {
         byte[] template = TEMPLATES.computeIfAbsent(migrations.kind(), k -> template(migrations));
         Path partial = file.resolveSibling(file.getFileName() + ".new");
         Files.write(partial, template);
-        Files.move(partial, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        Files.move(partial, file, StandardCopyOption.ATOMIC_MOVE);
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create " + file, e);
@@ -178,7 +182,7 @@ final class ActorDatabase implements AutoCloseable {
       List<? extends DurableEvent> events,
       ActorTables<E> tables,
       FailedCommand failure,
-      java.util.function.Supplier<List<OutboxRow>> outbox)
+      Supplier<List<OutboxRow>> outbox)
       throws SQLException {
     // Explicit BEGIN/COMMIT with cached statements: sqlite-jdbc's setAutoCommit/commit pair
     // runs an extra empty transaction per call, and this runs once per command.
@@ -273,7 +277,7 @@ final class ActorDatabase implements AutoCloseable {
             s.executeQuery(
                 "SELECT command_id, command_type, command_json, error_code, error_message,"
                     + " failed_at FROM _runtime_failed_commands ORDER BY failed_at, command_id")) {
-      List<FailedCommand> out = new java.util.ArrayList<>();
+      List<FailedCommand> out = new ArrayList<>();
       while (rs.next()) {
         out.add(
             new FailedCommand(

@@ -52,11 +52,6 @@ public abstract class DurableActor<
     return setup.key();
   }
 
-  /** A process-wide collaborator given to the runtime at start (see {@link DurableRuntime}). */
-  protected final <S> S service(Class<S> type) {
-    return setup.runtime().service(type);
-  }
-
   protected final DurableRuntime runtime() {
     return setup.runtime();
   }

@@ -1,5 +1,7 @@
 package dev.foundry.backend.runtime;
 
+import static dev.foundry.backend.runtime.ActorInstance.now;
+
 import dev.foundry.backend.runtime.ActorMessage.Accepted;
 import dev.foundry.backend.runtime.ActorMessage.Drain;
 import dev.foundry.backend.runtime.ActorMessage.Failed;
@@ -18,16 +20,9 @@ import dev.foundry.backend.runtime.RuntimeEvent.ActorCreated;
 import dev.foundry.backend.runtime.RuntimeEvent.CommandAccepted;
 import dev.foundry.backend.runtime.RuntimeEvent.CommandCompleted;
 import dev.foundry.backend.runtime.RuntimeEvent.CommandExecuted;
-import dev.foundry.backend.runtime.json.JsonTypes;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.CompletionException;
-import java.util.function.BiFunction;
-import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -51,6 +46,13 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * commits SQLite, and replies. Otherwise the command is persisted as accepted (acknowledged to a
  * {@code wait=false} caller), queued, and decided when it reaches the head; I/O runs off the actor
  * and its result is decided on the actor again.
+ *
+ * <p>This class is the face Pekko sees: command dispatch, the fast and the queued path, the I/O
+ * continuation and passivation. It delegates the rest: {@link Recovery} (snapshots, the event
+ * handler, resuming after recovery), {@link CommandStaging} (deciding, staging in SQLite before the
+ * journal write, committing after it), {@link Outbox} (durable tells), {@link Waiters} (callers
+ * waiting for a result) and {@link ActorQueries} (reads); {@link ActorInstance} holds what they
+ * share.
  */
 final class DurableBehavior<
         C extends DurableCommand<?>, E extends DurableEvent, T extends ActorTables<E>>
@@ -59,29 +61,20 @@ final class DurableBehavior<
   private final ActorKind<C, E, T> kind;
   private final ActorKey key;
   private final ActorContext<ActorMessage> context;
-  private final TimerScheduler<ActorMessage> timers;
   private final RuntimeSettings settings;
-  private final JsonTypes json;
   private final ActorRegistry.Passivation passivation;
-  private final DurableActor<C, E, T> actor;
-  private final PendingWork pendingWork;
-  private final String persistenceId;
-  private final Handlers<C, T> handlers = new Handlers<>();
-
-  private ActorDatabase database;
-  private T tables;
+  private final DurableRuntime runtime;
+  private final ActorInstance<C, E, T> instance;
+  private final Waiters waiters;
+  private final ActorQueries<C, E, T> queries;
+  private final Outbox<C, E, T> outbox;
+  private final CommandStaging<C, E, T> staging;
+  private final Recovery<C, E, T> recovery;
 
   /** The head command's I/O is running; the queue waits, queries do not. */
   private boolean ioInFlight;
 
-  private final Map<String, List<ActorRef<Reply>>> waiters = new HashMap<>();
   private long lastActivityNanos = System.nanoTime();
-  private boolean listedAsPending;
-  private final java.util.Set<String> outboxInFlight = new java.util.HashSet<>();
-  private static final Duration OUTBOX_FIRST_RETRY = Duration.ofMillis(500);
-  private static final Duration OUTBOX_MAX_RETRY = Duration.ofSeconds(30);
-  private Duration outboxRetryDelay = OUTBOX_FIRST_RETRY;
-  private final DurableRuntime runtime;
 
   static <C extends DurableCommand<?>, E extends DurableEvent, T extends ActorTables<E>>
       Behavior<ActorMessage> create(
@@ -118,42 +111,15 @@ final class DurableBehavior<
     this.kind = kind;
     this.key = key;
     this.context = context;
-    this.timers = timers;
     this.settings = settings;
-    this.json = JsonTypes.get(context.getSystem());
     this.passivation = passivation;
-    this.pendingWork = runtime.pendingWork();
     this.runtime = runtime;
-    this.persistenceId = kind.persistenceId(key);
-    this.actor =
-        kind.create(
-            new ActorSetup<>(
-                kind.name(),
-                key,
-                this::tables,
-                runtime,
-                context.getExecutionContext(),
-                runtime.hub(),
-                context.getLog()));
-    actor.handlers(handlers);
-  }
-
-  // --- storage -------------------------------------------------------------------------------
-
-  private ActorDatabase database() {
-    if (database == null) {
-      database =
-          ActorDatabase.open(
-              new ActorFiles(settings.dataDir()).databaseFile(kind.name(), key), kind.migrations());
-    }
-    return database;
-  }
-
-  private T tables() {
-    if (tables == null) {
-      tables = kind.openTables(database().connection());
-    }
-    return tables;
+    this.instance = new ActorInstance<>(kind, key, context, timers, runtime, settings);
+    this.waiters = new Waiters(timers);
+    this.queries = new ActorQueries<>(instance);
+    this.outbox = new Outbox<>(instance);
+    this.staging = new CommandStaging<>(instance, outbox, queries);
+    this.recovery = new Recovery<>(instance, outbox, queries);
   }
 
   // --- Pekko Persistence ---------------------------------------------------------------------
@@ -171,119 +137,20 @@ final class DurableBehavior<
 
   @Override
   public SnapshotAdapter<QueueState> snapshotAdapter() {
-    return new SnapshotAdapter<>() {
-      @Override
-      public Object toJournal(QueueState state) {
-        // Pekko snapshots after the journal write and before our side effects run, so the
-        // events of that write are still staged: the journal has them, commit them now.
-        try {
-          database().commit();
-        } catch (SQLException e) {
-          throw new IllegalStateException(kind.name() + " " + key + ": commit failed", e);
-        }
-        return new ActorSnapshot(
-            state.created, state.seqNr, state.pendingList(), database().backup());
-      }
-
-      @Override
-      public QueueState fromJournal(Object from) {
-        ActorSnapshot snapshot = (ActorSnapshot) from;
-        // The file may be missing, or behind because it runs synchronous=NORMAL: the snapshot's
-        // copy is then the truth, and replay continues after it.
-        if (database().appliedSeqNr() < snapshot.seqNr()) {
-          database().restore(snapshot.database(), kind.migrations());
-          tables = null;
-        }
-        return QueueState.of(snapshot.created(), snapshot.seqNr(), snapshot.pending());
-      }
-    };
+    return recovery.snapshotAdapter();
   }
 
   @Override
   public SignalHandler<QueueState> signalHandler() {
     return newSignalHandlerBuilder()
-        .onSignal(
-            RecoveryCompleted.instance(),
-            state -> {
-              if (state.created) {
-                listedAsPending = !state.pending.isEmpty();
-                deliverOutbox();
-              }
-              if (!state.pending.isEmpty()) {
-                context.getLog().debug("resuming {} accepted commands", state.pending.size());
-                context.getSelf().tell(Drain.INSTANCE);
-              }
-            })
-        .onSignal(PostStop.instance(), state -> closeDatabase())
+        .onSignal(RecoveryCompleted.instance(), recovery::completed)
+        .onSignal(PostStop.instance(), state -> instance.closeDatabase())
         .build();
-  }
-
-  private void closeDatabase() {
-    if (database != null) {
-      database.close();
-      database = null;
-      tables = null;
-    }
   }
 
   @Override
   public EventHandler<QueueState, RuntimeEvent> eventHandler() {
-    return (state, event) -> {
-      state.seqNr++;
-      if (event instanceof ActorCreated) {
-        state.created = true;
-      } else if (event instanceof CommandAccepted accepted) {
-        state.pending.put(accepted.commandId(), accepted);
-      } else if (event instanceof CommandCompleted completed) {
-        CommandAccepted accepted = state.pending.remove(completed.commandId());
-        applyToTables(
-            state.seqNr,
-            completed.events(),
-            accepted == null ? null : accepted.command(),
-            completed.commandId(),
-            completed.error(),
-            completed.at());
-      } else if (event instanceof CommandExecuted executed) {
-        applyToTables(
-            state.seqNr,
-            executed.events(),
-            executed.command(),
-            executed.commandId(),
-            executed.error(),
-            executed.at());
-      }
-      return state;
-    };
-  }
-
-  /** Replay path: applies unless staged already (live path) or applied before a crash. */
-  private void applyToTables(
-      long seqNr,
-      List<DurableEvent> events,
-      DurableCommand<?> command,
-      String commandId,
-      CommandError error,
-      long at) {
-    boolean failure = error != null && error.kind() == CommandError.Kind.FAILED;
-    if (events.isEmpty() && !failure) {
-      return;
-    }
-    ActorDatabase db = database();
-    if (seqNr <= db.appliedSeqNr()) {
-      return;
-    }
-    try {
-      db.applyAt(
-          seqNr,
-          events,
-          tables(),
-          failure ? failedCommand(commandId, command, error, at) : null,
-          outboxRows(commandId, events));
-    } catch (SQLException e) {
-      throw new IllegalStateException(
-          kind.name() + " " + key + ": cannot apply journal event " + seqNr + ": " + e.getMessage(),
-          e);
-    }
+    return recovery::applyEvent;
   }
 
   // --- commands ------------------------------------------------------------------------------
@@ -303,9 +170,11 @@ final class DurableBehavior<
       } else if (message instanceof IoFinished finished) {
         return onIoFinished(state, finished);
       } else if (message instanceof WaitExpired expired) {
-        return onWaitExpired(expired);
+        waiters.expired(expired);
+        return Effect().none();
       } else if (message instanceof InspectFailures inspect) {
-        return onInspectFailures(state, inspect);
+        queries.inspectFailures(state, inspect);
+        return Effect().none();
       } else if (message == Idle.INSTANCE) {
         long idleFor = System.nanoTime() - lastActivityNanos;
         if (idleFor >= settings.passivateAfter().toNanos() && isIdle(state)) {
@@ -313,9 +182,10 @@ final class DurableBehavior<
         }
         return Effect().none();
       } else if (message instanceof OutboxSent sent) {
-        return onOutboxSent(state, sent);
+        outbox.onSent(state, sent);
+        return Effect().none();
       } else if (message == OutboxRetry.INSTANCE) {
-        deliverOutbox();
+        outbox.deliver();
         return Effect().none();
       } else if (message == ActorMessage.Wake.INSTANCE) {
         if (!state.created) {
@@ -337,7 +207,7 @@ final class DurableBehavior<
   }
 
   private boolean isIdle(QueueState state) {
-    return state.pending.isEmpty() && !ioInFlight && waiters.isEmpty() && outboxEmpty();
+    return state.pending.isEmpty() && !ioInFlight && waiters.isEmpty() && outbox.isEmpty();
   }
 
   private Effect<RuntimeEvent, QueueState> onSubmit(QueueState state, Submit submit) {
@@ -362,11 +232,7 @@ final class DurableBehavior<
     }
     if (state.pending.containsKey(submit.commandId())) {
       // A resubmission of a queued command (a retry): answer it like the first.
-      if (submit.awaitResult()) {
-        addWaiter(submit.commandId(), submit.replyTo(), submit.timeout());
-      } else {
-        submit.replyTo().tell(new Accepted(submit.commandId()));
-      }
+      waiters.acknowledge(submit);
       return Effect().none();
     }
     List<RuntimeEvent> write = new ArrayList<>(2);
@@ -380,7 +246,7 @@ final class DurableBehavior<
     }
     markPendingIfFirst(state);
     write.add(new CommandAccepted(submit.commandId(), submit.command(), now()));
-    return Effect().persist(write).thenRun(s -> acknowledge(submit));
+    return Effect().persist(write).thenRun(s -> waiters.acknowledge(submit));
   }
 
   /** The fast path: nothing queued, so this command is next; decide before writing anything. */
@@ -388,7 +254,7 @@ final class DurableBehavior<
       QueueState state, List<RuntimeEvent> write, Submit submit) {
     String id = submit.commandId();
     long arrived = now();
-    Decision<?> decision = decide(id, submit.command());
+    Decision<?> decision = staging.decide(id, submit.command());
     switch (decision.type) {
       case REJECT -> {
         // Nothing changes and nothing is journaled (except the creation a getOrCreate implies).
@@ -413,18 +279,20 @@ final class DurableBehavior<
             .persist(write)
             .thenRun(
                 s -> {
-                  acknowledge(submit);
+                  waiters.acknowledge(submit);
                   startIo(id, decision);
                 });
       }
       default -> {
-        Staged staged = stage(state.seqNr + write.size() + 1, id, submit.command(), decision);
-        write.add(new CommandExecuted(id, submit.command(), staged.events, staged.error, now()));
+        CommandStaging.Staged staged =
+            staging.stage(state.seqNr + write.size() + 1, id, submit.command(), decision);
+        write.add(
+            new CommandExecuted(id, submit.command(), staged.events(), staged.error(), now()));
         return Effect()
             .persist(write)
             .thenRun(
                 s -> {
-                  Reply reply = finish(id, staged);
+                  Reply reply = staging.finish(id, staged);
                   // wait=false: acknowledged once persisted; a failure is kept for inspection.
                   submit.replyTo().tell(submit.awaitResult() ? reply : new Accepted(id));
                   finished(arrived, reply);
@@ -436,35 +304,15 @@ final class DurableBehavior<
   /** Before the first queued command is written, the actor is listed for waking at start. */
   private void markPendingIfFirst(QueueState state) {
     if (state.pending.isEmpty()) {
-      markPendingWork();
+      instance.markPendingWork();
     }
-  }
-
-  private void markPendingWork() {
-    if (!listedAsPending) {
-      pendingWork.mark(persistenceId, kind.name(), key);
-      listedAsPending = true;
-    }
-  }
-
-  private void clearPendingWork() {
-    pendingWork.clear(persistenceId);
-    listedAsPending = false;
   }
 
   private void afterCompletion(QueueState state) {
     if (!state.pending.isEmpty()) {
       context.getSelf().tell(Drain.INSTANCE);
-    } else if (outboxEmpty()) {
-      clearPendingWork();
-    }
-  }
-
-  private void acknowledge(Submit submit) {
-    if (submit.awaitResult()) {
-      addWaiter(submit.commandId(), submit.replyTo(), submit.timeout());
-    } else {
-      submit.replyTo().tell(new Accepted(submit.commandId()));
+    } else if (outbox.isEmpty()) {
+      instance.clearPendingWork();
     }
   }
 
@@ -473,7 +321,7 @@ final class DurableBehavior<
     if (head == null || ioInFlight) {
       return Effect().none();
     }
-    return complete(state, head, decide(head.commandId(), head.command()));
+    return complete(state, head, staging.decide(head.commandId(), head.command()));
   }
 
   private Effect<RuntimeEvent, QueueState> onIoFinished(QueueState state, IoFinished finished) {
@@ -487,13 +335,22 @@ final class DurableBehavior<
     ioInFlight = false;
     Decision<?> next;
     if (finished.failure() == null) {
-      next = guard(head.commandId(), () -> finished.decision().then.apply(finished.value()));
+      next =
+          staging.guard(head.commandId(), () -> finished.decision().then.apply(finished.value()));
     } else if (finished.decision().onFailure != null) {
-      next = guard(head.commandId(), () -> finished.decision().onFailure.apply(finished.failure()));
+      next =
+          staging.guard(
+              head.commandId(), () -> finished.decision().onFailure.apply(finished.failure()));
     } else {
-      next = ioFailure(head.commandId(), finished.failure());
+      next = staging.ioFailure(head.commandId(), finished.failure());
     }
     return complete(state, head, next);
+  }
+
+  private void startIo(String id, Decision<?> decision) {
+    ioInFlight = true;
+    context.pipeToSelf(
+        decision.io, (value, failure) -> new IoFinished(id, value, failure, decision));
   }
 
   /** Completes the queued head command with {@code decision} (or starts its I/O). */
@@ -510,18 +367,18 @@ final class DurableBehavior<
           .thenRun(
               s -> {
                 Failed failed = new Failed(id, decision.error.toException(id));
-                answerWaiters(id, failed);
+                waiters.answer(id, failed);
                 finished(head.at(), failed);
                 afterCompletion(s);
               });
     }
-    Staged staged = stage(state.seqNr + 1, id, head.command(), decision);
+    CommandStaging.Staged staged = staging.stage(state.seqNr + 1, id, head.command(), decision);
     return Effect()
-        .persist(new CommandCompleted(id, staged.events, staged.error, now()))
+        .persist(new CommandCompleted(id, staged.events(), staged.error(), now()))
         .thenRun(
             s -> {
-              Reply reply = finish(id, staged);
-              answerWaiters(id, reply);
+              Reply reply = staging.finish(id, staged);
+              waiters.answer(id, reply);
               finished(head.at(), reply);
               afterCompletion(s);
             });
@@ -548,332 +405,6 @@ final class DurableBehavior<
     }
   }
 
-  /** The outcome of a decision, written to SQLite but not committed until the journal has it. */
-  private record Staged(
-      List<DurableEvent> events, CommandError error, java.util.function.Supplier<?> reply) {}
-
-  private Staged stage(long seqNr, String id, DurableCommand<?> command, Decision<?> decision) {
-    if (decision.type == Decision.Type.PERSIST) {
-      List<DurableEvent> events = decision.events;
-      for (DurableEvent event : events) {
-        if (!kind.eventType().isInstance(event) && !(event instanceof Outbound)) {
-          return stageFailure(
-              seqNr,
-              id,
-              command,
-              CommandError.failed(
-                  "handler_error",
-                  "handler returned "
-                      + event.getClass().getName()
-                      + ", not a "
-                      + kind.eventType().getName()));
-        }
-      }
-      if (events.isEmpty()) {
-        return new Staged(events, null, decision.reply);
-      }
-      try {
-        List<DurableEvent> persisted = new ArrayList<>(events);
-        database()
-            .stage(
-                seqNr,
-                events,
-                tables(),
-                null,
-                () -> {
-                  // Commands the actor derives from its updated tables join the persisted
-                  // events, so they are sent durably like Decision.andTell's.
-                  persisted.addAll(durableTells(id, events));
-                  List<ActorDatabase.OutboxRow> outbox = outboxRows(id, persisted);
-                  if (!outbox.isEmpty()) {
-                    markPendingWork();
-                  }
-                  return outbox;
-                });
-        return new Staged(List.copyOf(persisted), null, decision.reply);
-      } catch (SQLException | RuntimeException e) {
-        context
-            .getLog()
-            .error("{} {}: events of command {} cannot be applied", kind.name(), key, id, e);
-        return stageFailure(
-            seqNr,
-            id,
-            command,
-            CommandError.failed("apply_failed", "events cannot be applied: " + e.getMessage()));
-      }
-    }
-    return stageFailure(seqNr, id, command, decision.error);
-  }
-
-  private Staged stageFailure(
-      long seqNr, String id, DurableCommand<?> command, CommandError error) {
-    try {
-      database()
-          .stage(seqNr, List.of(), tables(), failedCommand(id, command, error, now()), List::of);
-    } catch (SQLException | RuntimeException e) {
-      context.getLog().error("{} {}: cannot record failure of command {}", kind.name(), key, id, e);
-    }
-    return new Staged(List.of(), error, null);
-  }
-
-  /** After the journal write: commit SQLite, publish, and build the caller's answer. */
-  @SuppressWarnings("unchecked")
-  private Reply finish(String id, Staged staged) {
-    if (database != null) {
-      try {
-        database.commit();
-      } catch (SQLException e) {
-        // The journal has the events; replay on the next activation applies them.
-        throw new IllegalStateException(
-            kind.name() + " " + key + ": commit failed: " + e.getMessage(), e);
-      }
-    }
-    if (staged.error != null) {
-      return new Failed(id, staged.error.toException(id));
-    }
-    if (!staged.events.isEmpty()) {
-      try {
-        // commandId() names the command whose events these are, e.g. for dedupe keys.
-        actor.decidingCommand(id);
-        try {
-          actor.afterApply((List<E>) (List<?>) domainEvents(staged.events), tables());
-        } finally {
-          actor.decidingCommand(null);
-        }
-      } catch (RuntimeException e) {
-        context.getLog().error("{} {}: afterApply of command {} threw", kind.name(), key, id, e);
-      }
-      if (staged.events.stream().anyMatch(e -> e instanceof Outbound)) {
-        deliverOutbox();
-      }
-    }
-    try {
-      Object value = staged.reply.get();
-      return new Succeeded(id, value);
-    } catch (CommandRejectedException e) {
-      return new Failed(id, new CommandRejectedException(id, e.code(), e.getMessage()));
-    } catch (RuntimeException e) {
-      context.getLog().error("{} {}: reply of command {} threw", kind.name(), key, id, e);
-      return new Failed(
-          id, new CommandFailedException(id, "reply_failed", String.valueOf(e.getMessage())));
-    }
-  }
-
-  private Decision<?> decide(String id, DurableCommand<?> command) {
-    BiFunction<Object, T, Decision<?>> handler = handlers.commandHandler(command.getClass());
-    if (handler == Handlers.MISSING || handler == null) {
-      return failedDecision(
-          CommandError.failed(
-              "unsupported_command", "no handler for " + command.getClass().getSimpleName()));
-    }
-    return guard(id, () -> handler.apply(command, tables()));
-  }
-
-  private Decision<?> guard(String id, java.util.function.Supplier<Decision<?>> decide) {
-    actor.decidingCommand(id);
-    try {
-      Decision<?> d = decide.get();
-      if (d == null) {
-        return failedDecision(CommandError.failed("handler_error", "handler returned no decision"));
-      }
-      return d;
-    } catch (ActorException e) {
-      return e instanceof CommandRejectedException
-          ? Decision.reject(e.code(), e.getMessage())
-          : failedDecision(CommandError.failed(e.code(), e.getMessage()));
-    } catch (RuntimeException e) {
-      context.getLog().error("{} {}: handler of command {} threw", kind.name(), key, id, e);
-      return failedDecision(
-          CommandError.failed(
-              "handler_error", e.getClass().getSimpleName() + ": " + e.getMessage()));
-    } finally {
-      actor.decidingCommand(null);
-    }
-  }
-
-  private Decision<?> ioFailure(String id, Throwable failure) {
-    Throwable cause =
-        failure instanceof CompletionException && failure.getCause() != null
-            ? failure.getCause()
-            : failure;
-    if (cause instanceof CommandRejectedException rejected) {
-      return Decision.reject(rejected.code(), rejected.getMessage());
-    }
-    if (cause instanceof ActorException ae) {
-      return failedDecision(CommandError.failed(ae.code(), ae.getMessage()));
-    }
-    context
-        .getLog()
-        .warn("{} {}: I/O of command {} failed: {}", kind.name(), key, id, cause.toString());
-    return failedDecision(CommandError.failed("io_failed", String.valueOf(cause.getMessage())));
-  }
-
-  /** A decision that completes the command with a FAILED error (kept for inspection). */
-  private static Decision<?> failedDecision(CommandError error) {
-    return Decision.failed(error);
-  }
-
-  private void startIo(String id, Decision<?> decision) {
-    ioInFlight = true;
-    context.pipeToSelf(
-        decision.io, (value, failure) -> new IoFinished(id, value, failure, decision));
-  }
-
-  // --- outbox ----------------------------------------------------------------------------------
-
-  @SuppressWarnings("unchecked")
-  private List<Outbound> durableTells(String id, List<DurableEvent> events) {
-    actor.decidingCommand(id);
-    try {
-      return actor.durableTells((List<E>) (List<?>) domainEvents(events), tables()).stream()
-          .map(Outbound::of)
-          .toList();
-    } finally {
-      actor.decidingCommand(null);
-    }
-  }
-
-  private static List<DurableEvent> domainEvents(List<DurableEvent> events) {
-    return events.stream().filter(e -> !(e instanceof Outbound)).toList();
-  }
-
-  /** The outbox rows of a command's events; ids derive from the command id (stable on replay). */
-  private List<ActorDatabase.OutboxRow> outboxRows(String commandId, List<DurableEvent> events) {
-    List<ActorDatabase.OutboxRow> rows = new ArrayList<>();
-    int index = 0;
-    for (DurableEvent event : events) {
-      if (event instanceof Outbound outbound) {
-        try {
-          rows.add(
-              new ActorDatabase.OutboxRow(
-                  commandId + "#" + index, json.mapper().writeValueAsString(outbound)));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-          throw new IllegalStateException("cannot write outbox entry of " + commandId, e);
-        }
-      }
-      index++;
-    }
-    return rows;
-  }
-
-  /** Sends every undelivered outbox row that is not already on its way. */
-  private void deliverOutbox() {
-    List<ActorDatabase.OutboxRow> rows;
-    try {
-      rows = database().outbox();
-    } catch (SQLException e) {
-      context.getLog().error("{} {}: cannot read the outbox", kind.name(), key, e);
-      scheduleOutboxRetry();
-      return;
-    }
-    for (ActorDatabase.OutboxRow row : rows) {
-      if (!outboxInFlight.add(row.id())) {
-        continue;
-      }
-      java.util.concurrent.CompletionStage<String> sent;
-      try {
-        Outbound outbound = json.mapper().readValue(row.outboundJson(), Outbound.class);
-        sent = runtime.deliver(outbound, row.id());
-      } catch (Exception e) {
-        sent = java.util.concurrent.CompletableFuture.failedFuture(e);
-      }
-      context.pipeToSelf(sent, (id, failure) -> new OutboxSent(row.id(), failure));
-    }
-  }
-
-  private Effect<RuntimeEvent, QueueState> onOutboxSent(QueueState state, OutboxSent sent) {
-    outboxInFlight.remove(sent.id());
-    Throwable failure = sent.failure();
-    if (failure instanceof CompletionException && failure.getCause() != null) {
-      failure = failure.getCause();
-    }
-    if (failure instanceof CommandRejectedException rejected) {
-      // The target processed the command and refused it: sending it again cannot help.
-      context
-          .getLog()
-          .warn(
-              "{} {}: outbox {} refused by its target: {}",
-              kind.name(),
-              key,
-              sent.id(),
-              rejected.getMessage());
-    } else if (failure != null) {
-      context
-          .getLog()
-          .warn(
-              "{} {}: outbox {} not delivered yet: {}",
-              kind.name(),
-              key,
-              sent.id(),
-              sent.failure().toString());
-      scheduleOutboxRetry();
-      return Effect().none();
-    }
-    try {
-      database().deleteOutbox(sent.id());
-      outboxRetryDelay = OUTBOX_FIRST_RETRY;
-      if (state.pending.isEmpty() && outboxInFlight.isEmpty() && database().outbox().isEmpty()) {
-        clearPendingWork();
-      }
-    } catch (SQLException e) {
-      context
-          .getLog()
-          .warn("{} {}: cannot delete delivered outbox {}", kind.name(), key, sent.id(), e);
-    }
-    return Effect().none();
-  }
-
-  private void scheduleOutboxRetry() {
-    if (!timers.isTimerActive("outbox-retry")) {
-      timers.startSingleTimer("outbox-retry", OutboxRetry.INSTANCE, outboxRetryDelay);
-      outboxRetryDelay =
-          outboxRetryDelay.multipliedBy(2).compareTo(OUTBOX_MAX_RETRY) > 0
-              ? OUTBOX_MAX_RETRY
-              : outboxRetryDelay.multipliedBy(2);
-    }
-  }
-
-  private boolean outboxEmpty() {
-    if (!outboxInFlight.isEmpty()) {
-      return false;
-    }
-    if (database == null) {
-      return true;
-    }
-    try {
-      return database.outbox().isEmpty();
-    } catch (SQLException e) {
-      return false;
-    }
-  }
-
-  // --- waiting callers -----------------------------------------------------------------------
-
-  private void addWaiter(String id, ActorRef<Reply> replyTo, Duration timeout) {
-    waiters.computeIfAbsent(id, k -> new ArrayList<>(1)).add(replyTo);
-    timers.startSingleTimer("wait-" + id, new WaitExpired(id, timeout), timeout);
-  }
-
-  private void answerWaiters(String id, Reply reply) {
-    List<ActorRef<Reply>> refs = waiters.remove(id);
-    if (refs != null) {
-      timers.cancel("wait-" + id);
-      refs.forEach(r -> r.tell(reply));
-    }
-  }
-
-  private Effect<RuntimeEvent, QueueState> onWaitExpired(WaitExpired expired) {
-    List<ActorRef<Reply>> refs = waiters.get(expired.commandId());
-    if (refs != null) {
-      // The timer is per command; callers that came later with a longer timeout wait on.
-      waiters.remove(expired.commandId());
-      CommandTimeoutException timeout =
-          new CommandTimeoutException(expired.commandId(), expired.after());
-      refs.forEach(r -> r.tell(new Failed(expired.commandId(), timeout)));
-    }
-    return Effect().none();
-  }
-
   // --- queries -------------------------------------------------------------------------------
 
   private Effect<RuntimeEvent, QueueState> onQuery(QueueState state, Query query) {
@@ -887,90 +418,9 @@ final class DurableBehavior<
       // a file never exists for an actor the journal does not know.
       return Effect()
           .persist(new ActorCreated(kind.name(), key.segments(), now()))
-          .thenRun(s -> answer(query));
+          .thenRun(s -> queries.answer(query));
     }
-    answer(query);
+    queries.answer(query);
     return Effect().none();
-  }
-
-  private void answer(Query query) {
-    BiFunction<Object, T, Object> handler = handlers.queryHandler(query.query().getClass());
-    if (handler == Handlers.MISSING || handler == null) {
-      query
-          .replyTo()
-          .tell(
-              new Failed(
-                  null,
-                  new CommandRejectedException(
-                      null,
-                      "unsupported_query",
-                      kind.name()
-                          + " has no handler for "
-                          + query.query().getClass().getSimpleName())));
-      return;
-    }
-    try {
-      query.replyTo().tell(new Succeeded(null, handler.apply(query.query(), tables())));
-    } catch (ActorException e) {
-      query.replyTo().tell(new Failed(null, e));
-    } catch (RuntimeException e) {
-      context.getLog().error("{} {}: query {} threw", kind.name(), key, query.query(), e);
-      query
-          .replyTo()
-          .tell(
-              new Failed(
-                  null,
-                  new CommandFailedException(
-                      null, "query_failed", String.valueOf(e.getMessage()))));
-    }
-  }
-
-  private Effect<RuntimeEvent, QueueState> onInspectFailures(
-      QueueState state, InspectFailures inspect) {
-    try {
-      List<FailedCommandInfo> out = new ArrayList<>();
-      if (state.created) {
-        for (ActorDatabase.FailedCommand f : database().failedCommands()) {
-          out.add(
-              new FailedCommandInfo(
-                  f.commandId(),
-                  f.commandType(),
-                  f.commandJson(),
-                  f.error().code(),
-                  f.error().message(),
-                  f.failedAtMillis()));
-        }
-      }
-      inspect.replyTo().tell(new Succeeded(null, out));
-    } catch (SQLException e) {
-      inspect
-          .replyTo()
-          .tell(new Failed(null, new CommandFailedException(null, "query_failed", e.getMessage())));
-    }
-    return Effect().none();
-  }
-
-  // --- helpers -------------------------------------------------------------------------------
-
-  private ActorDatabase.FailedCommand failedCommand(
-      String id, DurableCommand<?> command, CommandError error, long at) {
-    String type = command == null ? "unknown" : typeName(command);
-    String body;
-    try {
-      body = command == null ? "null" : json.mapper().writeValueAsString(command);
-    } catch (Exception e) {
-      body = "\"<not serializable: " + e.getMessage() + ">\"";
-    }
-    return new ActorDatabase.FailedCommand(id, type, body, error, at);
-  }
-
-  private static String typeName(Object command) {
-    com.fasterxml.jackson.annotation.JsonTypeName name =
-        command.getClass().getAnnotation(com.fasterxml.jackson.annotation.JsonTypeName.class);
-    return name != null ? name.value() : command.getClass().getSimpleName();
-  }
-
-  private static long now() {
-    return System.currentTimeMillis();
   }
 }

@@ -110,17 +110,10 @@ public final class DurableRef<C extends DurableCommand<?>> {
     return query(query)
         .exceptionally(
             failure -> {
-              Throwable cause =
-                  failure instanceof java.util.concurrent.CompletionException
-                          && failure.getCause() != null
-                      ? failure.getCause()
-                      : failure;
-              if (cause instanceof ActorNotFoundException) {
+              if (Failures.cause(failure) instanceof ActorNotFoundException) {
                 return null;
               }
-              throw failure instanceof java.util.concurrent.CompletionException c
-                  ? c
-                  : new java.util.concurrent.CompletionException(cause);
+              throw Failures.rethrow(failure);
             });
   }
 

@@ -4,6 +4,7 @@ import dev.foundry.backend.runtime.json.JsonTypes;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -26,7 +27,6 @@ public final class DurableRuntime {
   private final Map<String, ActorKind<?, ?, ?>> kinds = new ConcurrentHashMap<>();
   private final ActorRef<ActorRegistry.Command> registry;
   private final PendingWork pendingWork;
-  private final Map<Class<?>, Object> services;
   private final RuntimeMetrics metrics;
 
   private DurableRuntime(
@@ -34,11 +34,9 @@ public final class DurableRuntime {
       RuntimeSettings settings,
       RealtimeHub hub,
       List<ActorKind<?, ?, ?>> kinds,
-      Map<Class<?>, Object> services,
       RuntimeMetrics metrics) {
     this.system = system;
     this.metrics = metrics;
-    this.services = Map.copyOf(services);
     this.settings = settings;
     this.hub = hub;
     JsonTypes types = JsonTypes.get(system);
@@ -68,8 +66,7 @@ public final class DurableRuntime {
   }
 
   /** Calls outstanding per actor ("kind key"), for the bound on each actor's queue. */
-  private final java.util.concurrent.ConcurrentHashMap<String, Integer> outstanding =
-      new java.util.concurrent.ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Integer> outstanding = new ConcurrentHashMap<>();
 
   /** Counts one more call to {@code actor}; false (and nothing counted) when at the bound. */
   boolean admit(String actor) {
@@ -96,7 +93,7 @@ public final class DurableRuntime {
   CompletionStage<String> deliver(Outbound outbound, String commandId) {
     ActorKind<?, ?, ?> kind = kinds.get(outbound.kind());
     if (kind == null) {
-      return java.util.concurrent.CompletableFuture.failedFuture(
+      return CompletableFuture.failedFuture(
           new IllegalStateException("no actor kind " + outbound.kind() + " in this runtime"));
     }
     return new DurableRef<>(this, kind, new ActorKey(outbound.key()), outbound.create())
@@ -113,41 +110,17 @@ public final class DurableRuntime {
       RuntimeSettings settings,
       RealtimeHub hub,
       List<ActorKind<?, ?, ?>> kinds) {
-    return new DurableRuntime(system, settings, hub, kinds, Map.of(), RuntimeMetrics.NONE);
+    return new DurableRuntime(system, settings, hub, kinds, RuntimeMetrics.NONE);
   }
 
-  /**
-   * Starts the runtime with {@code services}: process-wide collaborators actors look up by type
-   * ({@link DurableActor#service}), e.g. a sandbox provider or a credential cipher built from
-   * settings. Kinds stay constants; what they need from configuration arrives here.
-   */
+  /** Starts the runtime and reports its commands to {@code metrics}. */
   public static DurableRuntime start(
       ActorSystem<?> system,
       RuntimeSettings settings,
       RealtimeHub hub,
       List<ActorKind<?, ?, ?>> kinds,
-      Map<Class<?>, Object> services) {
-    return new DurableRuntime(system, settings, hub, kinds, services, RuntimeMetrics.NONE);
-  }
-
-  /** Starts the runtime with {@code services} and reports its commands to {@code metrics}. */
-  public static DurableRuntime start(
-      ActorSystem<?> system,
-      RuntimeSettings settings,
-      RealtimeHub hub,
-      List<ActorKind<?, ?, ?>> kinds,
-      Map<Class<?>, Object> services,
       RuntimeMetrics metrics) {
-    return new DurableRuntime(system, settings, hub, kinds, services, metrics);
-  }
-
-  /** The service registered under {@code type}. */
-  public <S> S service(Class<S> type) {
-    Object service = services.get(type);
-    if (service == null) {
-      throw new IllegalStateException("no " + type.getName() + " was given to the runtime");
-    }
-    return type.cast(service);
+    return new DurableRuntime(system, settings, hub, kinds, metrics);
   }
 
   /** The actor of {@code type} under {@code key}, created by its first command. */

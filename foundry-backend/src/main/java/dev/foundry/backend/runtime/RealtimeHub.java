@@ -5,6 +5,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArraySet;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,8 +38,7 @@ public final class RealtimeHub {
    * Publishes the payload that {@code payload} builds, building it only when someone listens:
    * full-replacement payloads are costly to assemble and most actors have no subscriber.
    */
-  public void publish(
-      String topic, String id, String event, java.util.function.Supplier<?> payload) {
+  public void publish(String topic, String id, String event, Supplier<?> payload) {
     if (!hasSubscribers(topic, id)) {
       return;
     }

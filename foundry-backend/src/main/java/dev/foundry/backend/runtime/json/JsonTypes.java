@@ -18,6 +18,7 @@ import org.apache.pekko.actor.ActorSystem;
 import org.apache.pekko.actor.ExtendedActorSystem;
 import org.apache.pekko.actor.Extension;
 import org.apache.pekko.actor.ExtensionIdProvider;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
 
 /**
  * The registry of persisted type names of one actor system and the mapper that uses it. Actor kinds
@@ -123,6 +124,6 @@ public final class JsonTypes implements Extension {
   }
 
   public static JsonTypes get(org.apache.pekko.actor.typed.ActorSystem<?> system) {
-    return Id.INSTANCE.get(org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(system));
+    return Id.INSTANCE.get(Adapter.toClassic(system));
   }
 }

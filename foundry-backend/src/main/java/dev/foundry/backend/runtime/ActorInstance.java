@@ -1,0 +1,119 @@
+package dev.foundry.backend.runtime;
+
+import dev.foundry.backend.runtime.json.JsonTypes;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+
+/**
+ * What the parts of one running durable actor share ({@link DurableBehavior} and the parts it
+ * delegates to): its kind and key, its Pekko context and timers, the product actor and its
+ * handlers, its SQLite file and tables (opened on first use, closed when the actor stops), and its
+ * entry in the pending-work list. Confined to the actor, like the behavior.
+ */
+final class ActorInstance<
+    C extends DurableCommand<?>, E extends DurableEvent, T extends ActorTables<E>> {
+  final ActorKind<C, E, T> kind;
+  final ActorKey key;
+  final ActorContext<ActorMessage> context;
+  final TimerScheduler<ActorMessage> timers;
+  final RuntimeSettings settings;
+  final JsonTypes json;
+  final DurableRuntime runtime;
+  final DurableActor<C, E, T> actor;
+  final Handlers<C, T> handlers = new Handlers<>();
+  private final PendingWork pendingWork;
+  private final String persistenceId;
+
+  private ActorDatabase database;
+  private T tables;
+  private boolean listedAsPending;
+
+  ActorInstance(
+      ActorKind<C, E, T> kind,
+      ActorKey key,
+      ActorContext<ActorMessage> context,
+      TimerScheduler<ActorMessage> timers,
+      DurableRuntime runtime,
+      RuntimeSettings settings) {
+    this.kind = kind;
+    this.key = key;
+    this.context = context;
+    this.timers = timers;
+    this.settings = settings;
+    this.json = JsonTypes.get(context.getSystem());
+    this.pendingWork = runtime.pendingWork();
+    this.runtime = runtime;
+    this.persistenceId = kind.persistenceId(key);
+    this.actor =
+        kind.create(
+            new ActorSetup<>(
+                kind.name(),
+                key,
+                this::tables,
+                runtime,
+                context.getExecutionContext(),
+                runtime.hub(),
+                context.getLog()));
+    actor.handlers(handlers);
+  }
+
+  // --- storage -------------------------------------------------------------------------------
+
+  ActorDatabase database() {
+    if (database == null) {
+      database =
+          ActorDatabase.open(
+              new ActorFiles(settings.dataDir()).databaseFile(kind.name(), key), kind.migrations());
+    }
+    return database;
+  }
+
+  /** The database if it is open; null otherwise (does not open it). */
+  ActorDatabase databaseIfOpen() {
+    return database;
+  }
+
+  T tables() {
+    if (tables == null) {
+      tables = kind.openTables(database().connection());
+    }
+    return tables;
+  }
+
+  /** The file was replaced (restored from a snapshot): the tables open again on next use. */
+  void reopenTables() {
+    tables = null;
+  }
+
+  void closeDatabase() {
+    if (database != null) {
+      database.close();
+      database = null;
+      tables = null;
+    }
+  }
+
+  // --- pending work --------------------------------------------------------------------------
+
+  /** At recovery: an actor with accepted commands is listed (marked before they were written). */
+  void listedAsPending(boolean listed) {
+    listedAsPending = listed;
+  }
+
+  void markPendingWork() {
+    if (!listedAsPending) {
+      pendingWork.mark(persistenceId, kind.name(), key);
+      listedAsPending = true;
+    }
+  }
+
+  void clearPendingWork() {
+    pendingWork.clear(persistenceId);
+    listedAsPending = false;
+  }
+
+  /** Wall-clock milliseconds, as journal events and failed-command rows record them. */
+  static long now() {
+    return System.currentTimeMillis();
+  }
+}

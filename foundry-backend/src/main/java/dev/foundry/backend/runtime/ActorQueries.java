@@ -1,0 +1,112 @@
+package dev.foundry.backend.runtime;
+
+import com.fasterxml.jackson.annotation.JsonTypeName;
+import dev.foundry.backend.runtime.ActorMessage.Failed;
+import dev.foundry.backend.runtime.ActorMessage.InspectFailures;
+import dev.foundry.backend.runtime.ActorMessage.Query;
+import dev.foundry.backend.runtime.ActorMessage.Succeeded;
+import dev.foundry.backend.runtime.json.JsonTypes;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BiFunction;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+
+/**
+ * The reads of a durable actor, answered from its tables without touching the journal: the kind's
+ * query handlers and the inspection of failed commands, plus the failed-command rows those read
+ * (written by staging, and again on replay).
+ */
+final class ActorQueries<
+    C extends DurableCommand<?>, E extends DurableEvent, T extends ActorTables<E>> {
+  private final ActorInstance<C, E, T> instance;
+  private final ActorKind<C, E, T> kind;
+  private final ActorKey key;
+  private final ActorContext<ActorMessage> context;
+  private final JsonTypes json;
+  private final Handlers<C, T> handlers;
+
+  ActorQueries(ActorInstance<C, E, T> instance) {
+    this.instance = instance;
+    this.kind = instance.kind;
+    this.key = instance.key;
+    this.context = instance.context;
+    this.json = instance.json;
+    this.handlers = instance.handlers;
+  }
+
+  /** Answers a query from the tables with the kind's handler; never journaled. */
+  void answer(Query query) {
+    BiFunction<Object, T, Object> handler = handlers.queryHandler(query.query().getClass());
+    if (handler == Handlers.MISSING || handler == null) {
+      query
+          .replyTo()
+          .tell(
+              new Failed(
+                  null,
+                  new CommandRejectedException(
+                      null,
+                      "unsupported_query",
+                      kind.name()
+                          + " has no handler for "
+                          + query.query().getClass().getSimpleName())));
+      return;
+    }
+    try {
+      query.replyTo().tell(new Succeeded(null, handler.apply(query.query(), instance.tables())));
+    } catch (ActorException e) {
+      query.replyTo().tell(new Failed(null, e));
+    } catch (RuntimeException e) {
+      context.getLog().error("{} {}: query {} threw", kind.name(), key, query.query(), e);
+      query
+          .replyTo()
+          .tell(
+              new Failed(
+                  null,
+                  new CommandFailedException(
+                      null, "query_failed", String.valueOf(e.getMessage()))));
+    }
+  }
+
+  /** Lists the failed commands; none for an actor never created (its file must not appear). */
+  void inspectFailures(QueueState state, InspectFailures inspect) {
+    try {
+      List<FailedCommandInfo> out = new ArrayList<>();
+      if (state.created) {
+        for (ActorDatabase.FailedCommand f : instance.database().failedCommands()) {
+          out.add(
+              new FailedCommandInfo(
+                  f.commandId(),
+                  f.commandType(),
+                  f.commandJson(),
+                  f.error().code(),
+                  f.error().message(),
+                  f.failedAtMillis()));
+        }
+      }
+      inspect.replyTo().tell(new Succeeded(null, out));
+    } catch (SQLException e) {
+      inspect
+          .replyTo()
+          .tell(new Failed(null, new CommandFailedException(null, "query_failed", e.getMessage())));
+    }
+  }
+
+  /** The row that keeps a failed command for inspection: its type name and JSON, the error. */
+  ActorDatabase.FailedCommand failedCommand(
+      String id, DurableCommand<?> command, CommandError error, long at) {
+    String type = command == null ? "unknown" : typeName(command);
+    String body;
+    try {
+      body = command == null ? "null" : json.mapper().writeValueAsString(command);
+    } catch (Exception e) {
+      body = "\"<not serializable: " + e.getMessage() + ">\"";
+    }
+    return new ActorDatabase.FailedCommand(id, type, body, error, at);
+  }
+
+  private static String typeName(Object command) {
+    JsonTypeName name = command.getClass().getAnnotation(JsonTypeName.class);
+    return name != null ? name.value() : command.getClass().getSimpleName();
+  }
+}

@@ -1,0 +1,180 @@
+package dev.foundry.backend.runtime;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.foundry.backend.runtime.ActorMessage.OutboxRetry;
+import dev.foundry.backend.runtime.ActorMessage.OutboxSent;
+import dev.foundry.backend.runtime.json.JsonTypes;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+
+/**
+ * The transactional outbox of a durable actor: commands for other actors ({@link Outbound}, from
+ * {@link Decision#andTell} or {@link DurableActor#durableTells}) are written as rows in the same
+ * SQLite transaction as the events that imply them, sent once committed, and deleted when their
+ * target acknowledged them ({@link ActorMessage.OutboxSent}); a failed send is retried with a
+ * backoff from 500 ms up to 30 s. At least once, also across a crash.
+ */
+final class Outbox<C extends DurableCommand<?>, E extends DurableEvent, T extends ActorTables<E>> {
+  private static final Duration FIRST_RETRY = Duration.ofMillis(500);
+  private static final Duration MAX_RETRY = Duration.ofSeconds(30);
+
+  private final ActorInstance<C, E, T> instance;
+  private final ActorKind<C, E, T> kind;
+  private final ActorKey key;
+  private final ActorContext<ActorMessage> context;
+  private final TimerScheduler<ActorMessage> timers;
+  private final JsonTypes json;
+  private final DurableActor<C, E, T> actor;
+  private final DurableRuntime runtime;
+
+  private final Set<String> inFlight = new HashSet<>();
+  private Duration retryDelay = FIRST_RETRY;
+
+  Outbox(ActorInstance<C, E, T> instance) {
+    this.instance = instance;
+    this.kind = instance.kind;
+    this.key = instance.key;
+    this.context = instance.context;
+    this.timers = instance.timers;
+    this.json = instance.json;
+    this.actor = instance.actor;
+    this.runtime = instance.runtime;
+  }
+
+  /** The commands the actor derives from a command's events, decided under that command's id. */
+  @SuppressWarnings("unchecked")
+  List<Outbound> durableTells(String id, List<DurableEvent> events) {
+    actor.decidingCommand(id);
+    try {
+      return actor
+          .durableTells((List<E>) (List<?>) domainEvents(events), instance.tables())
+          .stream()
+          .map(Outbound::of)
+          .toList();
+    } finally {
+      actor.decidingCommand(null);
+    }
+  }
+
+  /** A command's events as the actor sees them: without the {@link Outbound}s among them. */
+  static List<DurableEvent> domainEvents(List<DurableEvent> events) {
+    return events.stream().filter(e -> !(e instanceof Outbound)).toList();
+  }
+
+  /** The outbox rows of a command's events; ids derive from the command id (stable on replay). */
+  List<ActorDatabase.OutboxRow> rows(String commandId, List<DurableEvent> events) {
+    List<ActorDatabase.OutboxRow> rows = new ArrayList<>();
+    int index = 0;
+    for (DurableEvent event : events) {
+      if (event instanceof Outbound outbound) {
+        try {
+          rows.add(
+              new ActorDatabase.OutboxRow(
+                  commandId + "#" + index, json.mapper().writeValueAsString(outbound)));
+        } catch (JsonProcessingException e) {
+          throw new IllegalStateException("cannot write outbox entry of " + commandId, e);
+        }
+      }
+      index++;
+    }
+    return rows;
+  }
+
+  /** Sends every undelivered outbox row that is not already on its way. */
+  void deliver() {
+    List<ActorDatabase.OutboxRow> rows;
+    try {
+      rows = instance.database().outbox();
+    } catch (SQLException e) {
+      context.getLog().error("{} {}: cannot read the outbox", kind.name(), key, e);
+      scheduleRetry();
+      return;
+    }
+    for (ActorDatabase.OutboxRow row : rows) {
+      if (!inFlight.add(row.id())) {
+        continue;
+      }
+      CompletionStage<String> sent;
+      try {
+        Outbound outbound = json.mapper().readValue(row.outboundJson(), Outbound.class);
+        sent = runtime.deliver(outbound, row.id());
+      } catch (Exception e) {
+        sent = CompletableFuture.failedFuture(e);
+      }
+      context.pipeToSelf(sent, (id, failure) -> new OutboxSent(row.id(), failure));
+    }
+  }
+
+  /** A delivery finished: delete the row once acknowledged or refused, retry it otherwise. */
+  void onSent(QueueState state, OutboxSent sent) {
+    inFlight.remove(sent.id());
+    Throwable failure = Failures.cause(sent.failure());
+    if (failure instanceof CommandRejectedException rejected) {
+      // The target processed the command and refused it: sending it again cannot help.
+      context
+          .getLog()
+          .warn(
+              "{} {}: outbox {} refused by its target: {}",
+              kind.name(),
+              key,
+              sent.id(),
+              rejected.getMessage());
+    } else if (failure != null) {
+      context
+          .getLog()
+          .warn(
+              "{} {}: outbox {} not delivered yet: {}",
+              kind.name(),
+              key,
+              sent.id(),
+              sent.failure().toString());
+      scheduleRetry();
+      return;
+    }
+    try {
+      instance.database().deleteOutbox(sent.id());
+      retryDelay = FIRST_RETRY;
+      if (state.pending.isEmpty() && inFlight.isEmpty() && instance.database().outbox().isEmpty()) {
+        instance.clearPendingWork();
+      }
+    } catch (SQLException e) {
+      context
+          .getLog()
+          .warn("{} {}: cannot delete delivered outbox {}", kind.name(), key, sent.id(), e);
+    }
+  }
+
+  private void scheduleRetry() {
+    if (!timers.isTimerActive("outbox-retry")) {
+      timers.startSingleTimer("outbox-retry", OutboxRetry.INSTANCE, retryDelay);
+      retryDelay =
+          retryDelay.multipliedBy(2).compareTo(MAX_RETRY) > 0
+              ? MAX_RETRY
+              : retryDelay.multipliedBy(2);
+    }
+  }
+
+  /** Nothing to deliver: no row on its way, and none in the file (if it is open). */
+  boolean isEmpty() {
+    if (!inFlight.isEmpty()) {
+      return false;
+    }
+    ActorDatabase database = instance.databaseIfOpen();
+    if (database == null) {
+      return true;
+    }
+    try {
+      return database.outbox().isEmpty();
+    } catch (SQLException e) {
+      return false;
+    }
+  }
+}
