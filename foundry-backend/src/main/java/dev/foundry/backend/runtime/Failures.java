@@ -4,9 +4,9 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 
 /**
- * The one place that looks through the wrappers of asynchronous failures: a {@code
- * CompletionStage} fails with {@link CompletionException} (or, through {@code get}, {@link
- * ExecutionException}) around the exception that matters.
+ * The one place that looks through the wrappers of asynchronous failures: a {@code CompletionStage}
+ * fails with {@link CompletionException} (or, through {@code get}, {@link ExecutionException})
+ * around the exception that matters.
  */
 public final class Failures {
   private Failures() {}
