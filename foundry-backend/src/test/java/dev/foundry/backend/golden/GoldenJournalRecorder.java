@@ -5,6 +5,13 @@ import static dev.foundry.backend.runtime.RuntimeFixture.await;
 import dev.foundry.backend.auditlog.AuditLog;
 import dev.foundry.backend.organization.OrganizationActor;
 import dev.foundry.backend.organization.OrganizationIds;
+import dev.foundry.backend.protocol.AuditLogProtocol;
+import dev.foundry.backend.protocol.OrganizationProtocol;
+import dev.foundry.backend.protocol.SandboxProtocol;
+import dev.foundry.backend.protocol.TaskProtocol;
+import dev.foundry.backend.protocol.TaskProtocol.TaskOwner;
+import dev.foundry.backend.protocol.UserProtocol;
+import dev.foundry.backend.protocol.UserProtocol.UserTaskState;
 import dev.foundry.backend.runtime.ActorKind;
 import dev.foundry.backend.runtime.DurableRef;
 import dev.foundry.backend.runtime.DurableRuntime;
@@ -12,12 +19,9 @@ import dev.foundry.backend.runtime.RuntimeFixture;
 import dev.foundry.backend.sandbox.SandboxActor;
 import dev.foundry.backend.sandbox.SandboxAgentBin;
 import dev.foundry.backend.sandbox.SandboxHost;
-import dev.foundry.backend.sandbox.SandboxTables;
 import dev.foundry.backend.task.TaskActor;
-import dev.foundry.backend.task.TaskOwner;
 import dev.foundry.backend.testing.Git;
 import dev.foundry.backend.user.UserActor;
-import dev.foundry.backend.user.UserTaskState;
 import dev.foundry.sandbox.provider.SandboxProvider.SandboxSummary;
 import dev.foundry.sandbox.provider.local.LocalSandboxProvider;
 import dev.foundry.sandbox.provider.local.LocalSandboxSettings;
@@ -113,40 +117,42 @@ class GoldenJournalRecorder {
   private static void record(DurableRuntime runtime, Path data, Path remote) throws Exception {
     // app: a dev sign-in (user, personal organization, session), a second session that selects
     // the organization, and a third that signs out again.
-    DurableRef<OrganizationActor.Command<?>> app =
-        runtime.getOrCreate(OrganizationActor.KIND, OrganizationActor.key(OrganizationIds.APP));
-    OrganizationActor.LocalSignIn signIn =
+    DurableRef<OrganizationProtocol.Command<?>> app =
+        runtime.getOrCreate(
+            OrganizationProtocol.TYPE, OrganizationProtocol.key(OrganizationIds.APP));
+    OrganizationProtocol.LocalSignIn signIn =
         await(
             app.ask(
-                new OrganizationActor.SignInLocalUser(
+                new OrganizationProtocol.SignInLocalUser(
                     "golden-session-1", "ada", "Ada Lovelace", "ada@example.com")));
     check(signIn.userId().equals(USER_ID) && signIn.organizationId().equals(ORG_ID), "sign-in");
-    await(app.ask(new OrganizationActor.IndexSession("golden-session-2", USER_ID)));
-    await(app.ask(new OrganizationActor.SelectOrganization("golden-session-2", ORG_ID)));
-    await(app.ask(new OrganizationActor.IndexSession("golden-session-3", USER_ID)));
-    await(app.ask(new OrganizationActor.RemoveSession("golden-session-3")));
+    await(app.ask(new OrganizationProtocol.IndexSession("golden-session-2", USER_ID)));
+    await(app.ask(new OrganizationProtocol.SelectOrganization("golden-session-2", ORG_ID)));
+    await(app.ask(new OrganizationProtocol.IndexSession("golden-session-3", USER_ID)));
+    await(app.ask(new OrganizationProtocol.RemoveSession("golden-session-3")));
 
     // user: a default model, which the task's sessions then take.
-    DurableRef<UserActor.Command<?>> user =
-        runtime.getOrCreate(UserActor.KIND, UserActor.key(USER_ID));
-    await(user.ask(new UserActor.SetDefaultModel("claude-sonnet-4")));
+    DurableRef<UserProtocol.Command<?>> user =
+        runtime.getOrCreate(UserProtocol.TYPE, UserProtocol.key(USER_ID));
+    await(user.ask(new UserProtocol.SetDefaultModel("claude-sonnet-4")));
 
     // organization: an invited member and a repository by file:// URL.
-    DurableRef<OrganizationActor.Command<?>> org =
-        runtime.getOrCreate(OrganizationActor.KIND, OrganizationActor.key(ORG_ID));
+    DurableRef<OrganizationProtocol.Command<?>> org =
+        runtime.getOrCreate(OrganizationProtocol.TYPE, OrganizationProtocol.key(ORG_ID));
     await(
         org.ask(
-            new OrganizationActor.UpsertMember(
+            new OrganizationProtocol.UpsertMember(
                 new FoundryOrganizationMember(
                     "local-grace", "Grace Hopper", "grace@example.com", "member", "invited"))));
-    RepoRecord repo = await(org.ask(new OrganizationActor.AddRepository("file://" + remote, null)));
+    RepoRecord repo =
+        await(org.ask(new OrganizationProtocol.AddRepository("file://" + remote, null)));
 
     // task + sandbox: the prompt provisions the sandbox, clones, and the offline agent answers
     // one turn; the turn's end comes back to the task and marks the owner's session unread.
     TaskRecord task =
         await(
             org.ask(
-                new OrganizationActor.CreateTask(
+                new OrganizationProtocol.CreateTask(
                     repo.repoId(),
                     "hello golden journal",
                     null,
@@ -155,39 +161,40 @@ class GoldenJournalRecorder {
                     null,
                     OWNER,
                     null)));
-    DurableRef<TaskActor.Command<?>> taskRef =
-        runtime.get(TaskActor.KIND, TaskActor.key(ORG_ID, repo.repoId(), task.taskId()));
+    DurableRef<TaskProtocol.Command<?>> taskRef =
+        runtime.get(TaskProtocol.TYPE, TaskProtocol.key(ORG_ID, repo.repoId(), task.taskId()));
     waitFor(
         "the first turn to end",
-        () -> await(taskRef.query(new TaskActor.GetDetail())).status() == TaskStatus.IDLE);
+        () -> await(taskRef.query(new TaskProtocol.GetDetail())).status() == TaskStatus.IDLE);
     String first =
-        await(taskRef.query(new TaskActor.GetDetail())).sessionsSummary().get(0).sessionId();
+        await(taskRef.query(new TaskProtocol.GetDetail())).sessionsSummary().get(0).sessionId();
     waitFor("the owner's unread mark", () -> unread(user, task.taskId(), first));
 
     // The rest of the story: a rename, a second session with a draft, the first session read,
     // and an attach (one more audit entry).
-    await(taskRef.ask(new TaskActor.Rename("Pinned by the golden journal")));
-    String second = await(taskRef.ask(new TaskActor.CreateSession(null, USER_ID)));
+    await(taskRef.ask(new TaskProtocol.Rename("Pinned by the golden journal")));
+    String second = await(taskRef.ask(new TaskProtocol.CreateSession(null, USER_ID)));
     await(
         taskRef.ask(
-            new TaskActor.UpdateDraft(second, "a draft that survives replay", List.of(), USER_ID)));
-    await(taskRef.ask(new TaskActor.SetSessionUnread(first, false, USER_ID)));
-    await(taskRef.ask(new TaskActor.Attach("golden attach")));
+            new TaskProtocol.UpdateDraft(
+                second, "a draft that survives replay", List.of(), USER_ID)));
+    await(taskRef.ask(new TaskProtocol.SetSessionUnread(first, false, USER_ID)));
+    await(taskRef.ask(new TaskProtocol.Attach("golden attach")));
 
-    DurableRef<AuditLog.Command<?>> audit =
-        runtime.getOrCreate(AuditLog.KIND, AuditLog.key(ORG_ID));
+    DurableRef<AuditLogProtocol.Command<?>> audit =
+        runtime.getOrCreate(AuditLogProtocol.TYPE, AuditLogProtocol.key(ORG_ID));
     waitFor(
         "three audit entries",
-        () -> await(audit.query(AuditLog.ListEntries.newest(10))).size() == 3);
+        () -> await(audit.query(AuditLogProtocol.ListEntries.newest(10))).size() == 3);
     // Every durable tell delivered: nothing left for a restart to resend or resume.
     waitFor("every outbox to drain", () -> quiet(data));
 
-    WorkspaceTaskDetail detail = await(taskRef.query(new TaskActor.GetDetail()));
-    SandboxTables.SessionDetail transcript =
+    WorkspaceTaskDetail detail = await(taskRef.query(new TaskProtocol.GetDetail()));
+    SandboxProtocol.SessionDetail transcript =
         await(
             runtime
-                .get(SandboxActor.KIND, SandboxActor.key(ORG_ID, task.taskId()))
-                .query(new SandboxActor.GetSession(first)));
+                .get(SandboxProtocol.TYPE, SandboxProtocol.key(ORG_ID, task.taskId()))
+                .query(new SandboxProtocol.GetSession(first)));
     System.out.println("--- golden ids (literals of GoldenJournalTest) ---");
     System.out.println("repoId      = " + repo.repoId());
     System.out.println("remoteUrl   = " + repo.remoteUrl());
@@ -200,13 +207,14 @@ class GoldenJournalRecorder {
     System.out.println("detail      = " + detail);
     System.out.println("transcript  = " + transcript);
     System.out.println(
-        "user state  = " + await(user.query(new UserActor.GetTaskState(task.taskId()))));
-    System.out.println("audit       = " + await(audit.query(AuditLog.ListEntries.newest(10))));
+        "user state  = " + await(user.query(new UserProtocol.GetTaskState(task.taskId()))));
+    System.out.println(
+        "audit       = " + await(audit.query(AuditLogProtocol.ListEntries.newest(10))));
   }
 
   private static boolean unread(
-      DurableRef<UserActor.Command<?>> user, String taskId, String sessionId) {
-    UserTaskState state = await(user.query(new UserActor.GetTaskState(taskId)));
+      DurableRef<UserProtocol.Command<?>> user, String taskId, String sessionId) {
+    UserTaskState state = await(user.query(new UserProtocol.GetTaskState(taskId)));
     UserTaskState.SessionState s = state == null ? null : state.session(sessionId);
     return s != null && s.unread();
   }

@@ -6,20 +6,19 @@ import static org.assertj.core.api.Assertions.tuple;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.foundry.backend.auditlog.AuditLog;
 import dev.foundry.backend.organization.AppShell;
-import dev.foundry.backend.organization.OrganizationActor;
 import dev.foundry.backend.organization.OrganizationIds;
+import dev.foundry.backend.protocol.AuditLogProtocol;
+import dev.foundry.backend.protocol.OrganizationProtocol;
+import dev.foundry.backend.protocol.SandboxProtocol;
+import dev.foundry.backend.protocol.TaskProtocol;
+import dev.foundry.backend.protocol.UserProtocol;
+import dev.foundry.backend.protocol.UserProtocol.UserTaskState;
 import dev.foundry.backend.runtime.ActorKind;
 import dev.foundry.backend.runtime.DurableRef;
 import dev.foundry.backend.runtime.DurableRuntime;
 import dev.foundry.backend.runtime.RuntimeFixture;
-import dev.foundry.backend.sandbox.SandboxActor;
 import dev.foundry.backend.sandbox.SandboxHost;
-import dev.foundry.backend.sandbox.SandboxTables;
-import dev.foundry.backend.task.TaskActor;
-import dev.foundry.backend.user.UserActor;
-import dev.foundry.backend.user.UserTaskState;
 import dev.foundry.sandbox.provider.local.LocalSandboxProvider;
 import dev.foundry.sandbox.provider.local.LocalSandboxSettings;
 import dev.foundry.shared.app.FoundryAppSnapshot;
@@ -29,6 +28,9 @@ import dev.foundry.shared.app.FoundryUser;
 import dev.foundry.shared.contracts.AuditLogEvent;
 import dev.foundry.shared.contracts.RepoRecord;
 import dev.foundry.shared.contracts.TaskStatus;
+import dev.foundry.shared.sandbox.GitOwner;
+import dev.foundry.shared.sandbox.GitState;
+import dev.foundry.shared.sandbox.SandboxView;
 import dev.foundry.shared.workspace.OrganizationSummarySnapshot;
 import dev.foundry.shared.workspace.WorkspaceSandboxSummary;
 import dev.foundry.shared.workspace.WorkspaceSessionStatus;
@@ -167,8 +169,9 @@ class GoldenJournalTest {
   }
 
   private void assertUser(DurableRuntime runtime) {
-    DurableRef<UserActor.Command<?>> user = runtime.get(UserActor.KIND, UserActor.key(USER));
-    FoundryUser profile = await(user.query(new UserActor.GetProfile()));
+    DurableRef<UserProtocol.Command<?>> user =
+        runtime.get(UserProtocol.TYPE, UserProtocol.key(USER));
+    FoundryUser profile = await(user.query(new UserProtocol.GetProfile()));
     assertThat(profile)
         .isEqualTo(
             new FoundryUser(
@@ -180,7 +183,7 @@ class GoldenJournalTest {
                 List.of(ORG),
                 "claude-sonnet-4"));
 
-    UserTaskState state = await(user.query(new UserActor.GetTaskState(TASK)));
+    UserTaskState state = await(user.query(new UserProtocol.GetTaskState(TASK)));
     assertThat(state.activeSessionId()).isEqualTo(SESSION_2);
     assertThat(state.sessions())
         .extracting(s -> s.sessionId(), s -> s.unread(), s -> s.draft().text())
@@ -190,7 +193,10 @@ class GoldenJournalTest {
 
   private void assertAuditLog(DurableRuntime runtime) {
     List<AuditLogEvent> entries =
-        await(runtime.get(AuditLog.KIND, AuditLog.key(ORG)).query(AuditLog.ListEntries.newest(10)));
+        await(
+            runtime
+                .get(AuditLogProtocol.TYPE, AuditLogProtocol.key(ORG))
+                .query(AuditLogProtocol.ListEntries.newest(10)));
     assertThat(entries)
         .extracting(
             AuditLogEvent::id,
@@ -206,17 +212,17 @@ class GoldenJournalTest {
   }
 
   private void assertApp(DurableRuntime runtime) {
-    DurableRef<OrganizationActor.Command<?>> app =
-        runtime.get(OrganizationActor.KIND, OrganizationActor.key(OrganizationIds.APP));
-    assertThat(await(app.query(new OrganizationActor.FindSession("golden-session-1"))))
+    DurableRef<OrganizationProtocol.Command<?>> app =
+        runtime.get(OrganizationProtocol.TYPE, OrganizationProtocol.key(OrganizationIds.APP));
+    assertThat(await(app.query(new OrganizationProtocol.FindSession("golden-session-1"))))
         .extracting(s -> s.userId(), s -> s.activeOrganizationId())
         .containsExactly(USER, ORG);
-    assertThat(await(app.query(new OrganizationActor.FindSession("golden-session-2"))))
+    assertThat(await(app.query(new OrganizationProtocol.FindSession("golden-session-2"))))
         .extracting(s -> s.userId(), s -> s.activeOrganizationId())
         .containsExactly(USER, ORG);
     // Signed out during the recording.
-    assertThat(await(app.query(new OrganizationActor.FindSession("golden-session-3")))).isNull();
-    assertThat(await(app.query(new OrganizationActor.FindUserByEmail("ada@example.com"))))
+    assertThat(await(app.query(new OrganizationProtocol.FindSession("golden-session-3")))).isNull();
+    assertThat(await(app.query(new OrganizationProtocol.FindUserByEmail("ada@example.com"))))
         .isEqualTo(USER);
 
     // The app shell joins the session index, the user and the organization.
@@ -227,9 +233,9 @@ class GoldenJournalTest {
   }
 
   private void assertOrganization(DurableRuntime runtime) {
-    DurableRef<OrganizationActor.Command<?>> org =
-        runtime.get(OrganizationActor.KIND, OrganizationActor.key(ORG));
-    FoundryOrganization organization = await(org.query(new OrganizationActor.GetOrganization()));
+    DurableRef<OrganizationProtocol.Command<?>> org =
+        runtime.get(OrganizationProtocol.TYPE, OrganizationProtocol.key(ORG));
+    FoundryOrganization organization = await(org.query(new OrganizationProtocol.GetOrganization()));
     assertThat(organization.kind()).isEqualTo("personal");
     assertThat(organization.settings().displayName()).isEqualTo("Ada Lovelace");
     assertThat(organization.members())
@@ -239,13 +245,13 @@ class GoldenJournalTest {
             new FoundryOrganizationMember(
                 "local-grace", "Grace Hopper", "grace@example.com", "member", "invited"));
 
-    assertThat(await(org.query(new OrganizationActor.ListRepos())))
+    assertThat(await(org.query(new OrganizationProtocol.ListRepos())))
         .extracting(
             RepoRecord::repoId, RepoRecord::remoteUrl, RepoRecord::label, r -> r.defaultBranch())
         .containsExactly(tuple(REPO, REMOTE, "foundry-golden-recording/remote", "main"));
 
     OrganizationSummarySnapshot summary =
-        await(org.query(new OrganizationActor.GetOrganizationSummary()));
+        await(org.query(new OrganizationProtocol.GetOrganizationSummary()));
     assertThat(summary.repos())
         .extracting(r -> r.id(), r -> r.taskCount())
         .containsExactly(tuple(REPO, 1));
@@ -257,11 +263,11 @@ class GoldenJournalTest {
             WorkspaceTaskSummary::branch,
             s -> s.sessionsSummary().size())
         .containsExactly(tuple(TASK, "Pinned by the golden journal", TaskStatus.IDLE, BRANCH, 2));
-    assertThat(await(org.query(new OrganizationActor.GetTaskIndexEntry(TASK))))
+    assertThat(await(org.query(new OrganizationProtocol.GetTaskIndexEntry(TASK))))
         .isEqualTo(
-            new OrganizationActor.TaskIndexEntry(
+            new OrganizationProtocol.TaskIndexEntry(
                 TASK, REPO, BRANCH, "Pinned by the golden journal", true));
-    assertThat(await(org.query(new OrganizationActor.FindTaskForBranch(REPO, BRANCH))))
+    assertThat(await(org.query(new OrganizationProtocol.FindTaskForBranch(REPO, BRANCH))))
         .isEqualTo(TASK);
   }
 
@@ -269,8 +275,8 @@ class GoldenJournalTest {
     WorkspaceTaskDetail detail =
         await(
             runtime
-                .get(TaskActor.KIND, TaskActor.key(ORG, REPO, TASK))
-                .query(new TaskActor.GetDetail()));
+                .get(TaskProtocol.TYPE, TaskProtocol.key(ORG, REPO, TASK))
+                .query(new TaskProtocol.GetDetail()));
     assertThat(detail.title()).isEqualTo("Pinned by the golden journal");
     assertThat(detail.task()).isEqualTo("hello golden journal");
     assertThat(detail.status()).isEqualTo(TaskStatus.IDLE);
@@ -311,9 +317,9 @@ class GoldenJournalTest {
   }
 
   private void assertSandbox(DurableRuntime runtime) {
-    DurableRef<SandboxActor.Command<?>> sandbox =
-        runtime.get(SandboxActor.KIND, SandboxActor.key(ORG, TASK));
-    SandboxTables.SandboxView view = await(sandbox.query(new SandboxActor.GetSandbox()));
+    DurableRef<SandboxProtocol.Command<?>> sandbox =
+        runtime.get(SandboxProtocol.TYPE, SandboxProtocol.key(ORG, TASK));
+    SandboxView view = await(sandbox.query(new SandboxProtocol.GetSandbox()));
     assertThat(view.providerId()).isEqualTo("local");
     assertThat(view.sandboxId()).isEqualTo(TASK);
     assertThat(view.state()).isEqualTo("running");
@@ -322,18 +328,16 @@ class GoldenJournalTest {
     assertThat(view.repository())
         .extracting(r -> r.remoteUrl(), r -> r.branch(), r -> r.dir())
         .containsExactly(REMOTE, BRANCH, SANDBOX_DIR + "/work");
-    assertThat(view.gitOwner())
-        .isEqualTo(new SandboxTables.GitOwner(USER, "ada", "ada@example.com", List.of()));
-    assertThat(view.gitState())
-        .isEqualTo(new SandboxTables.GitState(BRANCH, 0, 0, List.of(), 0, 0));
+    assertThat(view.gitOwner()).isEqualTo(new GitOwner(USER, "ada", "ada@example.com", List.of()));
+    assertThat(view.gitState()).isEqualTo(new GitState(BRANCH, 0, 0, List.of(), 0, 0));
 
-    assertThat(await(sandbox.query(new SandboxActor.ListSessions())))
+    assertThat(await(sandbox.query(new SandboxProtocol.ListSessions())))
         .extracting(
             s -> s.sessionId(), s -> s.agent(), s -> s.model(), s -> s.status(), s -> s.turnId())
         .containsExactly(tuple(SESSION_1, "mock", "claude-sonnet-4", "idle", TURN));
 
-    SandboxTables.SessionDetail session =
-        await(sandbox.query(new SandboxActor.GetSession(SESSION_1)));
+    SandboxProtocol.SessionDetail session =
+        await(sandbox.query(new SandboxProtocol.GetSession(SESSION_1)));
     assertThat(session.transcript())
         .extracting(e -> e.eventIndex(), e -> e.sender(), e -> e.kind())
         .containsExactly(
