@@ -35,8 +35,11 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -56,7 +59,7 @@ public final class FoundryApp {
     if (settings.sandbox().agentBinary() == null) {
       return ACTOR_KINDS;
     }
-    List<ActorKind<?, ?, ?>> kinds = new java.util.ArrayList<>(ACTOR_KINDS);
+    List<ActorKind<?, ?, ?>> kinds = new ArrayList<>(ACTOR_KINDS);
     kinds.add(SandboxActor.KIND);
     return List.copyOf(kinds);
   }
@@ -163,8 +166,8 @@ public final class FoundryApp {
       return;
     }
     // Sandbox I/O (process spawns, HTTP to sandbox-agent) blocks: it gets its own threads.
-    java.util.concurrent.ExecutorService io =
-        java.util.concurrent.Executors.newCachedThreadPool(
+    ExecutorService io =
+        Executors.newCachedThreadPool(
             r -> {
               Thread t = new Thread(r, "sandbox-io");
               t.setDaemon(true);

@@ -6,6 +6,7 @@ import dev.foundry.backend.config.FoundryConfig;
 import dev.foundry.backend.config.FoundrySettings;
 import dev.foundry.backend.config.InvalidSettingException;
 import dev.foundry.backend.config.MissingSettingException;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code java -jar foundry-backend.jar}: reads configuration, refuses to start on a missing or bad
@@ -38,7 +39,7 @@ public final class Main {
     try {
       FoundryApp.start(config, settings);
     } catch (RuntimeException e) {
-      org.slf4j.LoggerFactory.getLogger(Main.class).error("Foundry failed to start", e);
+      LoggerFactory.getLogger(Main.class).error("Foundry failed to start", e);
       System.err.println("foundry: failed to start: " + e.getMessage());
       System.exit(1);
     }

@@ -4,9 +4,12 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Base64;
+import java.util.Locale;
 
 /**
  * The typed, validated settings of one backend process. Built once at start: every problem is
@@ -195,7 +198,7 @@ public record FoundrySettings(
       }
       // Loopback dev server: a fixed key derived from the dev secret keeps data readable across
       // restarts; it protects nothing, which is acceptable only on a machine-local server.
-      key = java.util.Arrays.copyOf(DEV_AUTH_SECRET.getBytes(), 32);
+      key = Arrays.copyOf(DEV_AUTH_SECRET.getBytes(), 32);
     } else {
       try {
         key = Base64.getDecoder().decode(keyText);
@@ -238,7 +241,7 @@ public record FoundrySettings(
   }
 
   private static Sandbox sandbox(Config f) {
-    String provider = f.getString("sandbox.provider").trim().toLowerCase(java.util.Locale.ROOT);
+    String provider = f.getString("sandbox.provider").trim().toLowerCase(Locale.ROOT);
     if (!provider.equals("local")) {
       throw new InvalidSettingException(
           "FOUNDRY_SANDBOX_PROVIDER", "foundry.sandbox.provider", provider, "local");
@@ -248,7 +251,7 @@ public record FoundrySettings(
       return new Sandbox(provider, null);
     }
     Path path = Path.of(binary).toAbsolutePath().normalize();
-    if (!java.nio.file.Files.isRegularFile(path) || !java.nio.file.Files.isExecutable(path)) {
+    if (!Files.isRegularFile(path) || !Files.isExecutable(path)) {
       throw new InvalidSettingException(
           "SANDBOX_AGENT_BIN",
           "foundry.sandbox.agent-binary",
@@ -259,7 +262,7 @@ public record FoundrySettings(
   }
 
   private static String logLevel(Config f) {
-    String raw = f.getString("log-level").trim().toUpperCase(java.util.Locale.ROOT);
+    String raw = f.getString("log-level").trim().toUpperCase(Locale.ROOT);
     return switch (raw) {
       case "ERROR", "WARN", "INFO", "DEBUG", "TRACE" -> raw;
       case "WARNING" -> "WARN";

@@ -4,10 +4,12 @@ import org.apache.pekko.http.javadsl.model.HttpEntity;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.MediaTypes;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.server.Directives;
 import org.apache.pekko.http.javadsl.server.ExceptionHandler;
 import org.apache.pekko.http.javadsl.server.MalformedRequestContentRejection;
 import org.apache.pekko.http.javadsl.server.MethodRejection;
 import org.apache.pekko.http.javadsl.server.RejectionHandler;
+import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.http.javadsl.server.UnsupportedRequestContentTypeRejection;
 import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
 import org.slf4j.Logger;
@@ -86,7 +88,7 @@ final class ErrorHandling {
         .build();
   }
 
-  private static org.apache.pekko.http.javadsl.server.Route complete(ApiError error) {
-    return org.apache.pekko.http.javadsl.server.Directives.complete(error.toResponse());
+  private static Route complete(ApiError error) {
+    return Directives.complete(error.toResponse());
   }
 }

@@ -3,6 +3,7 @@ package dev.foundry.backend.http;
 import dev.foundry.backend.config.FoundrySettings;
 import dev.foundry.backend.metrics.FoundryMetrics;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
@@ -81,7 +82,7 @@ public final class HttpServer extends AllDirectives {
         "foundry-not-ready",
         () -> {
           readiness.stopping();
-          return java.util.concurrent.CompletableFuture.completedFuture(Done.getInstance());
+          return CompletableFuture.completedFuture(Done.getInstance());
         });
     return Http.get(system)
         .newServerAt(settings.http().host(), settings.http().port())

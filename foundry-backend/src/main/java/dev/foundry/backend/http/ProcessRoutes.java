@@ -2,6 +2,7 @@ package dev.foundry.backend.http;
 
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.Route;
@@ -40,8 +41,7 @@ final class ProcessRoutes extends AllDirectives {
                             }))));
   }
 
-  private static HttpResponse json(
-      org.apache.pekko.http.javadsl.model.StatusCode status, String s) {
+  private static HttpResponse json(StatusCode status, String s) {
     return HttpResponse.create().withStatus(status).withEntity(ContentTypes.APPLICATION_JSON, s);
   }
 }

@@ -1,5 +1,6 @@
 package dev.foundry.backend.http;
 
+import java.util.Locale;
 import java.util.UUID;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
@@ -41,7 +42,7 @@ final class RequestLog extends AllDirectives {
                       request.method().value(),
                       request.getUri().path(),
                       response.status().intValue(),
-                      String.format(java.util.Locale.ROOT, "%.1f", micros / 1000.0));
+                      String.format(Locale.ROOT, "%.1f", micros / 1000.0));
                 } finally {
                   MDC.remove("requestId");
                 }

@@ -10,6 +10,7 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -94,9 +95,7 @@ public final class FoundryMetrics extends AllDirectives {
                                                 TEXT_004,
                                                 registry
                                                     .scrape()
-                                                    .getBytes(
-                                                        java.nio.charset.StandardCharsets
-                                                            .UTF_8)))))));
+                                                    .getBytes(StandardCharsets.UTF_8)))))));
   }
 
   /** Refreshes the asked-for values; a value that does not answer in time keeps its last one. */

@@ -5,7 +5,7 @@
  * dev.foundry.backend.http.auth.Authenticator}), kept in the app organization actor's session
  * index.
  *
- * <p>May depend on {@code runtime}, {@code config} and the {@code organization} protocol; never
- * on routes.
+ * <p>May depend on {@code runtime}, {@code config} and the {@code organization} protocol; never on
+ * routes.
  */
 package dev.foundry.backend.http.auth;

@@ -22,6 +22,8 @@ import com.fasterxml.jackson.module.paramnames.ParameterNamesModule;
 import dev.foundry.backend.http.ApiException;
 import java.io.IOException;
 import java.lang.reflect.RecordComponent;
+import java.nio.charset.StandardCharsets;
+import java.util.Collection;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.TreeMap;
@@ -134,8 +136,8 @@ public final class ApiJson {
    *     422 for a value the record refuses
    */
   public static <T> T read(byte[] body, Class<T> type) {
-    if (body.length == 0 || new String(body, java.nio.charset.StandardCharsets.UTF_8).isBlank()) {
-      body = "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    if (body.length == 0 || new String(body, StandardCharsets.UTF_8).isBlank()) {
+      body = "{}".getBytes(StandardCharsets.UTF_8);
     }
     T value;
     try {
@@ -262,7 +264,7 @@ public final class ApiJson {
                 ? "a boolean"
                 : Number.class.isAssignableFrom(t) || t.isPrimitive()
                     ? "a number"
-                    : java.util.Collection.class.isAssignableFrom(t) ? "an array" : "an object";
+                    : Collection.class.isAssignableFrom(t) ? "an array" : "an object";
     return " (expected " + name + ")";
   }
 }

@@ -30,6 +30,8 @@ import dev.foundry.shared.workspace.WorkspaceTaskSummary;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+import java.util.stream.Stream;
 
 /**
  * The REST API: every endpoint in one table, in API.md's order. {@link RestRoutes} serves it and
@@ -250,8 +252,7 @@ public final class RestApi {
             .handle(auth::devSignIn);
     this.endpoints =
         settings.auth().devAuth()
-            ? java.util.stream.Stream.concat(rows.stream(), java.util.stream.Stream.of(devSignIn))
-                .toList()
+            ? Stream.concat(rows.stream(), Stream.of(devSignIn)).toList()
             : rows;
   }
 
@@ -262,7 +263,7 @@ public final class RestApi {
       TaskApi tasks,
       String action,
       String summary,
-      java.util.function.Function<String, TaskProtocol.Command<Boolean>> command) {
+      Function<String, TaskProtocol.Command<Boolean>> command) {
     return post(TASK + "/" + action, action + "Task", summary)
         .tag("tasks")
         .returns(WorkspaceTaskDetail.class)
@@ -274,7 +275,7 @@ public final class RestApi {
       TaskApi tasks,
       String action,
       String summary,
-      java.util.function.Function<String, TaskProtocol.Command<?>> command) {
+      Function<String, TaskProtocol.Command<?>> command) {
     return post(TASK + "/" + action, action + "Task", summary)
         .tag("tasks")
         .status(202)

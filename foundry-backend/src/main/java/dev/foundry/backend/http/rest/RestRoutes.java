@@ -5,6 +5,7 @@ import dev.foundry.backend.http.auth.CookieSessions;
 import dev.foundry.shared.app.FoundryOrganization;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -60,7 +61,7 @@ public final class RestRoutes extends AllDirectives {
 
   public Route route() {
     Route[] routes = endpoints.stream().map(this::route).toArray(Route[]::new);
-    return concat(routes[0], java.util.Arrays.copyOfRange(routes, 1, routes.length));
+    return concat(routes[0], Arrays.copyOfRange(routes, 1, routes.length));
   }
 
   private Route route(Endpoint endpoint) {
