@@ -69,8 +69,8 @@ public final class SandboxProtocol {
       implements Command<RepositoryView> {}
 
   /**
-   * (Re)writes the credential store with {@code ownerUserId}'s credentials (asked from the {@link
-   * SandboxHost.GitCredentialSource}, never carried here) and sets git's author identity.
+   * (Re)writes the credential store with {@code ownerUserId}'s credentials (asked from the sandbox
+   * host's {@code GitCredentialSource}, never carried here) and sets git's author identity.
    */
   @JsonTypeName("sandbox.store-git-credentials")
   public record StoreGitCredentials(String ownerUserId, String login, String email)
@@ -78,7 +78,8 @@ public final class SandboxProtocol {
 
   /**
    * Opens an agent session in the work dir. {@code agent} null: the model's agent when the sandbox
-   * can run it, else {@value #DEFAULT_AGENT} (the offline agent); see {@link AgentChoice}.
+   * can run it, else {@value #DEFAULT_AGENT} (the offline agent); see the sandbox's {@code
+   * AgentChoice}.
    */
   @JsonTypeName("sandbox.create-session")
   public record CreateSession(String sessionId, String agent, String model)
