@@ -45,6 +45,11 @@ public final class SandboxProtocol {
 
   public sealed interface Command<R> extends DurableCommand<R> {}
 
+  /** A command about one existing session (the sandbox guards its session's state once). */
+  public sealed interface SessionCommand<R> extends Command<R> {
+    String sessionId();
+  }
+
   /**
    * Creates the sandbox, or finds it again (it survives restarts). {@code repoId} names, with the
    * key, the task actor the sandbox reports session status and git state to (null: no reports).
@@ -64,8 +69,8 @@ public final class SandboxProtocol {
       implements Command<RepositoryView> {}
 
   /**
-   * (Re)writes the credential store with {@code ownerUserId}'s credentials (asked from the {@link
-   * SandboxHost.GitCredentialSource}, never carried here) and sets git's author identity.
+   * (Re)writes the credential store with {@code ownerUserId}'s credentials (asked from the sandbox
+   * host's {@code GitCredentialSource}, never carried here) and sets git's author identity.
    */
   @JsonTypeName("sandbox.store-git-credentials")
   public record StoreGitCredentials(String ownerUserId, String login, String email)
@@ -73,7 +78,8 @@ public final class SandboxProtocol {
 
   /**
    * Opens an agent session in the work dir. {@code agent} null: the model's agent when the sandbox
-   * can run it, else {@value #DEFAULT_AGENT} (the offline agent); see {@link AgentChoice}.
+   * can run it, else {@value #DEFAULT_AGENT} (the offline agent); see the sandbox's {@code
+   * AgentChoice}.
    */
   @JsonTypeName("sandbox.create-session")
   public record CreateSession(String sessionId, String agent, String model)
@@ -85,7 +91,7 @@ public final class SandboxProtocol {
    */
   @JsonTypeName("sandbox.send-message")
   public record SendMessage(String sessionId, String text, String messageId)
-      implements Command<String> {}
+      implements SessionCommand<String> {}
 
   /** One streamed update of a running turn (sent by the session's listener). */
   @JsonTypeName("sandbox.record-session-update")
@@ -110,10 +116,11 @@ public final class SandboxProtocol {
    * agent that refuses gets the model when its session is next opened.
    */
   @JsonTypeName("sandbox.change-model")
-  public record ChangeModel(String sessionId, String model) implements Command<SessionView> {}
+  public record ChangeModel(String sessionId, String model)
+      implements SessionCommand<SessionView> {}
 
   @JsonTypeName("sandbox.close-session")
-  public record CloseSession(String sessionId) implements Command<Void> {}
+  public record CloseSession(String sessionId) implements SessionCommand<Void> {}
 
   /** Starts a background process; {@code cwd} null means the work dir. */
   @JsonTypeName("sandbox.start-process")
@@ -137,7 +144,6 @@ public final class SandboxProtocol {
   @JsonTypeName("sandbox.push-branch")
   public record PushBranch() implements Command<GitState> {}
 
-  /** Ends every session and process and deletes the sandbox; later commands are refused. */
   /**
    * Brings the branch up to date with the remote's default branch: fetch, then rebase onto it. A
    * conflict aborts the rebase (the work tree is left as it was) and names the files.
@@ -152,6 +158,7 @@ public final class SandboxProtocol {
   @JsonTypeName("sandbox.merge-branch")
   public record MergeBranch() implements Command<GitState> {}
 
+  /** Ends every session and process and deletes the sandbox; later commands are refused. */
   @JsonTypeName("sandbox.destroy")
   public record Destroy() implements Command<Void> {}
 

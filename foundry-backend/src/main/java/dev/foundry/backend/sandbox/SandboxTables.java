@@ -6,17 +6,23 @@ import dev.foundry.backend.protocol.SandboxProtocol.SessionDetail;
 import dev.foundry.backend.protocol.SandboxProtocol.SessionView;
 import dev.foundry.backend.protocol.SandboxProtocol.TranscriptEntry;
 import dev.foundry.backend.runtime.ActorTables;
-import dev.foundry.backend.sandbox.SandboxActor.GitCredentialsStored;
-import dev.foundry.backend.sandbox.SandboxActor.GitStateRefreshed;
-import dev.foundry.backend.sandbox.SandboxActor.ProcessStarted;
-import dev.foundry.backend.sandbox.SandboxActor.ProcessStopped;
-import dev.foundry.backend.sandbox.SandboxActor.RepositoryCloned;
-import dev.foundry.backend.sandbox.SandboxActor.SandboxDestroyed;
-import dev.foundry.backend.sandbox.SandboxActor.SandboxProvisioned;
-import dev.foundry.backend.sandbox.SandboxActor.SandboxReattached;
-import dev.foundry.backend.sandbox.SandboxActor.SessionCreated;
-import dev.foundry.backend.sandbox.SandboxActor.SessionStatusChanged;
-import dev.foundry.backend.sandbox.SandboxActor.TranscriptEntryAppended;
+import dev.foundry.backend.sandbox.SandboxEvents.BranchMerged;
+import dev.foundry.backend.sandbox.SandboxEvents.BranchPushed;
+import dev.foundry.backend.sandbox.SandboxEvents.BranchSynced;
+import dev.foundry.backend.sandbox.SandboxEvents.Event;
+import dev.foundry.backend.sandbox.SandboxEvents.FileReverted;
+import dev.foundry.backend.sandbox.SandboxEvents.GitCredentialsStored;
+import dev.foundry.backend.sandbox.SandboxEvents.GitStateRefreshed;
+import dev.foundry.backend.sandbox.SandboxEvents.ProcessStarted;
+import dev.foundry.backend.sandbox.SandboxEvents.ProcessStopped;
+import dev.foundry.backend.sandbox.SandboxEvents.RepositoryCloned;
+import dev.foundry.backend.sandbox.SandboxEvents.SandboxDestroyed;
+import dev.foundry.backend.sandbox.SandboxEvents.SandboxProvisioned;
+import dev.foundry.backend.sandbox.SandboxEvents.SandboxReattached;
+import dev.foundry.backend.sandbox.SandboxEvents.SessionCreated;
+import dev.foundry.backend.sandbox.SandboxEvents.SessionModelChanged;
+import dev.foundry.backend.sandbox.SandboxEvents.SessionStatusChanged;
+import dev.foundry.backend.sandbox.SandboxEvents.TranscriptEntryAppended;
 import dev.foundry.shared.sandbox.FileChange;
 import dev.foundry.shared.sandbox.GitOwner;
 import dev.foundry.shared.sandbox.GitState;
@@ -30,7 +36,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** The sandbox actor's tables: the sandbox, repository, owner, sessions, transcript, processes. */
-public final class SandboxTables extends ActorTables<SandboxActor.Event> {
+public final class SandboxTables extends ActorTables<Event> {
 
   // Rows and views
   // ---------------------------------------------------------------------------------
@@ -62,116 +68,154 @@ public final class SandboxTables extends ActorTables<SandboxActor.Event> {
 
   SandboxTables(Connection db) {
     super(db);
+    on(SandboxProvisioned.class, this::sandboxProvisioned);
+    on(SandboxReattached.class, this::sandboxReattached);
+    on(SandboxDestroyed.class, this::sandboxDestroyed);
+    on(RepositoryCloned.class, this::repositoryCloned);
+    on(GitCredentialsStored.class, this::gitCredentialsStored);
+    on(SessionCreated.class, this::sessionCreated);
+    on(SessionStatusChanged.class, this::sessionStatusChanged);
+    on(SessionModelChanged.class, this::sessionModelChanged);
+    on(TranscriptEntryAppended.class, this::transcriptEntryAppended);
+    on(GitStateRefreshed.class, this::gitStateRefreshed);
+    on(BranchPushed.class, this::branchPushed);
+    on(ProcessStarted.class, this::processStarted);
+    on(ProcessStopped.class, this::processStopped);
+    // Recorded for the journal's history; the git state that follows them carries their effect.
+    ignore(FileReverted.class);
+    ignore(BranchSynced.class);
+    ignore(BranchMerged.class);
   }
 
   // Events
   // -----------------------------------------------------------------------------------------
 
-  @Override
-  protected void apply(SandboxActor.Event event) throws SQLException {
-    if (event instanceof SandboxProvisioned e) {
-      exec(
-          "INSERT OR REPLACE INTO sandbox (id, provider_id, sandbox_id, base_url, home_dir,"
-              + " work_dir, state, provisioned_at, repo_id)"
-              + " VALUES (1, ?, ?, ?, ?, ?, 'running', ?, ?)",
-          e.providerId(),
-          e.sandboxId(),
-          e.baseUrl(),
-          e.homeDir(),
-          e.workDir(),
-          e.at(),
-          e.repoId());
-    } else if (event instanceof SandboxReattached e) {
-      exec("UPDATE sandbox SET base_url = ?, reattached_at = ? WHERE id = 1", e.baseUrl(), e.at());
-    } else if (event instanceof SandboxDestroyed e) {
-      exec("UPDATE sandbox SET state = 'destroyed', destroyed_at = ? WHERE id = 1", e.at());
-      exec("UPDATE processes SET stopped_at = ? WHERE stopped_at IS NULL", e.at());
-    } else if (event instanceof RepositoryCloned e) {
-      exec(
-          "INSERT OR REPLACE INTO repository (id, remote_url, branch, head_commit, dir, cloned_at)"
-              + " VALUES (1, ?, ?, ?, ?, ?)",
-          e.remoteUrl(),
-          e.branch(),
-          e.headCommit(),
-          e.dir(),
-          e.at());
-    } else if (event instanceof GitCredentialsStored e) {
-      exec(
-          "INSERT OR REPLACE INTO git_owner (id, owner_user_id, login, email, hosts_json,"
-              + " stored_at) VALUES (1, ?, ?, ?, ?, ?)",
-          e.ownerUserId(),
-          e.login(),
-          e.email(),
-          json(e.hosts()),
-          e.at());
-    } else if (event instanceof SessionCreated e) {
-      exec(
-          "INSERT INTO sessions (session_id, agent, model, cwd, status, created_at, updated_at)"
-              + " VALUES (?, ?, ?, ?, 'idle', ?, ?)",
-          e.sessionId(),
-          e.agent(),
-          e.model(),
-          e.cwd(),
-          e.at(),
-          e.at());
-    } else if (event instanceof SessionStatusChanged e) {
-      exec(
-          "UPDATE sessions SET status = ?, turn_id = ?, error_message = ?, updated_at = ?"
-              + " WHERE session_id = ?",
-          e.status(),
-          e.turnId(),
-          e.errorMessage(),
-          e.at(),
-          e.sessionId());
-    } else if (event instanceof SandboxActor.SessionModelChanged e) {
-      exec(
-          "UPDATE sessions SET model = ?, updated_at = ? WHERE session_id = ?",
-          e.model(),
-          e.at(),
-          e.sessionId());
-    } else if (event instanceof TranscriptEntryAppended e) {
-      exec(
-          "INSERT INTO transcript (session_id, event_index, turn_id, sender, kind, payload_json,"
-              + " created_at) SELECT ?, COALESCE(MAX(event_index), 0) + 1, ?, ?, ?, ?, ?"
-              + " FROM transcript WHERE session_id = ?",
-          e.sessionId(),
-          e.turnId(),
-          e.sender(),
-          e.kind(),
-          e.payloadJson(),
-          e.at(),
-          e.sessionId());
-    } else if (event instanceof GitStateRefreshed e) {
-      GitState s = e.state();
-      exec(
-          "INSERT OR REPLACE INTO git_state (id, branch, ahead, behind, files_json, refreshed_at)"
-              + " VALUES (1, ?, ?, ?, ?, ?)",
-          s.branch(),
-          s.ahead(),
-          s.behind(),
-          json(s.files()),
-          e.at());
-    } else if (event instanceof SandboxActor.BranchPushed e) {
-      exec(
-          "UPDATE repository SET pushed_branch = ?, pushed_commit = ?, pushed_at = ? WHERE id = 1",
-          e.branch(),
-          e.headCommit(),
-          e.at());
-    } else if (event instanceof ProcessStarted e) {
-      exec(
-          "INSERT OR REPLACE INTO processes (process_id, command, args_json, cwd, started_at)"
-              + " VALUES (?, ?, ?, ?, ?)",
-          e.processId(),
-          e.command(),
-          json(e.args()),
-          e.cwd(),
-          e.at());
-    } else if (event instanceof ProcessStopped e) {
-      exec(
-          "UPDATE processes SET stopped_at = ? WHERE process_id = ? AND stopped_at IS NULL",
-          e.at(),
-          e.processId());
-    }
+  private void sandboxProvisioned(SandboxProvisioned e) throws SQLException {
+    exec(
+        "INSERT OR REPLACE INTO sandbox (id, provider_id, sandbox_id, base_url, home_dir,"
+            + " work_dir, state, provisioned_at, repo_id)"
+            + " VALUES (1, ?, ?, ?, ?, ?, 'running', ?, ?)",
+        e.providerId(),
+        e.sandboxId(),
+        e.baseUrl(),
+        e.homeDir(),
+        e.workDir(),
+        e.at(),
+        e.repoId());
+  }
+
+  private void sandboxReattached(SandboxReattached e) throws SQLException {
+    exec("UPDATE sandbox SET base_url = ?, reattached_at = ? WHERE id = 1", e.baseUrl(), e.at());
+  }
+
+  private void sandboxDestroyed(SandboxDestroyed e) throws SQLException {
+    exec("UPDATE sandbox SET state = 'destroyed', destroyed_at = ? WHERE id = 1", e.at());
+    exec("UPDATE processes SET stopped_at = ? WHERE stopped_at IS NULL", e.at());
+  }
+
+  private void repositoryCloned(RepositoryCloned e) throws SQLException {
+    exec(
+        "INSERT OR REPLACE INTO repository (id, remote_url, branch, head_commit, dir, cloned_at)"
+            + " VALUES (1, ?, ?, ?, ?, ?)",
+        e.remoteUrl(),
+        e.branch(),
+        e.headCommit(),
+        e.dir(),
+        e.at());
+  }
+
+  private void gitCredentialsStored(GitCredentialsStored e) throws SQLException {
+    exec(
+        "INSERT OR REPLACE INTO git_owner (id, owner_user_id, login, email, hosts_json,"
+            + " stored_at) VALUES (1, ?, ?, ?, ?, ?)",
+        e.ownerUserId(),
+        e.login(),
+        e.email(),
+        json(e.hosts()),
+        e.at());
+  }
+
+  private void sessionCreated(SessionCreated e) throws SQLException {
+    exec(
+        "INSERT INTO sessions (session_id, agent, model, cwd, status, created_at, updated_at)"
+            + " VALUES (?, ?, ?, ?, 'idle', ?, ?)",
+        e.sessionId(),
+        e.agent(),
+        e.model(),
+        e.cwd(),
+        e.at(),
+        e.at());
+  }
+
+  private void sessionStatusChanged(SessionStatusChanged e) throws SQLException {
+    exec(
+        "UPDATE sessions SET status = ?, turn_id = ?, error_message = ?, updated_at = ?"
+            + " WHERE session_id = ?",
+        e.status(),
+        e.turnId(),
+        e.errorMessage(),
+        e.at(),
+        e.sessionId());
+  }
+
+  private void sessionModelChanged(SessionModelChanged e) throws SQLException {
+    exec(
+        "UPDATE sessions SET model = ?, updated_at = ? WHERE session_id = ?",
+        e.model(),
+        e.at(),
+        e.sessionId());
+  }
+
+  private void transcriptEntryAppended(TranscriptEntryAppended e) throws SQLException {
+    exec(
+        "INSERT INTO transcript (session_id, event_index, turn_id, sender, kind, payload_json,"
+            + " created_at) SELECT ?, COALESCE(MAX(event_index), 0) + 1, ?, ?, ?, ?, ?"
+            + " FROM transcript WHERE session_id = ?",
+        e.sessionId(),
+        e.turnId(),
+        e.sender(),
+        e.kind(),
+        e.payloadJson(),
+        e.at(),
+        e.sessionId());
+  }
+
+  private void gitStateRefreshed(GitStateRefreshed e) throws SQLException {
+    GitState s = e.state();
+    exec(
+        "INSERT OR REPLACE INTO git_state (id, branch, ahead, behind, files_json, refreshed_at)"
+            + " VALUES (1, ?, ?, ?, ?, ?)",
+        s.branch(),
+        s.ahead(),
+        s.behind(),
+        json(s.files()),
+        e.at());
+  }
+
+  private void branchPushed(BranchPushed e) throws SQLException {
+    exec(
+        "UPDATE repository SET pushed_branch = ?, pushed_commit = ?, pushed_at = ? WHERE id = 1",
+        e.branch(),
+        e.headCommit(),
+        e.at());
+  }
+
+  private void processStarted(ProcessStarted e) throws SQLException {
+    exec(
+        "INSERT OR REPLACE INTO processes (process_id, command, args_json, cwd, started_at)"
+            + " VALUES (?, ?, ?, ?, ?)",
+        e.processId(),
+        e.command(),
+        json(e.args()),
+        e.cwd(),
+        e.at());
+  }
+
+  private void processStopped(ProcessStopped e) throws SQLException {
+    exec(
+        "UPDATE processes SET stopped_at = ? WHERE process_id = ? AND stopped_at IS NULL",
+        e.at(),
+        e.processId());
   }
 
   // Reads

@@ -18,6 +18,12 @@
  * DurableRuntime.start(system, settings, hub, List.of(..., SandboxActor.KIND));
  * }</pre>
  *
- * <p>May depend on {@code runtime}, {@code foundry-shared} and {@code sandbox-runtime}.
+ * <p>The actor is split by concern: {@code SandboxActor} (handler table, lifecycle, processes),
+ * {@code SandboxSessions} (sessions and turns), {@code SandboxRepository} (clone, credentials, git
+ * work), sharing a {@code SandboxScope}; {@code SandboxEvents} are its journal, {@code
+ * SandboxTables} applies them, {@code SandboxBroadcasts} reports to the task and publishes.
+ *
+ * <p>May depend on {@code runtime}, {@code protocol} (the only way to other actors), {@code
+ * foundry-shared} and {@code sandbox-runtime}; never on HTTP.
  */
 package dev.foundry.backend.sandbox;

@@ -36,6 +36,8 @@ import dev.foundry.sandbox.process.ProcessLogEntry;
 import dev.foundry.sandbox.provider.SandboxProvider.SandboxSummary;
 import dev.foundry.sandbox.provider.local.LocalSandboxProvider;
 import dev.foundry.sandbox.provider.local.LocalSandboxSettings;
+import dev.foundry.shared.realtime.RealtimeEvents;
+import dev.foundry.shared.realtime.TranscriptUpdated;
 import dev.foundry.shared.sandbox.FileChange;
 import dev.foundry.shared.sandbox.GitState;
 import dev.foundry.shared.sandbox.SandboxView;
@@ -144,7 +146,7 @@ class SandboxActorTest {
   @Test
   void aPromptStreamsIntoTheTranscriptAndTheSessionReturnsToIdle() {
     List<Publication> published = new CopyOnWriteArrayList<>();
-    fixture.hub().subscribe(SandboxActor.SESSION_TOPIC, ORG + "/t1/s1", published::add);
+    fixture.hub().subscribe(RealtimeEvents.SESSION_TOPIC, ORG + "/t1/s1", published::add);
     DurableRef<Command<?>> ref = readySandbox("t1", "s1");
 
     SandboxView view = await(ref.query(new GetSandbox()));
@@ -163,7 +165,7 @@ class SandboxActorTest {
     // Subscribers get only what each command appended: together, the whole transcript in order.
     List<Long> streamed =
         published.stream()
-            .map(p -> (SandboxActor.TranscriptUpdated) p.payload())
+            .map(p -> (TranscriptUpdated) p.payload())
             .flatMap(u -> u.entries().stream())
             .map(e -> e.eventIndex())
             .toList();
@@ -281,7 +283,7 @@ class SandboxActorTest {
   @Test
   void processesStartLogAndAreGoneWithTheDestroyedSandbox() throws Exception {
     List<Publication> processes = new CopyOnWriteArrayList<>();
-    fixture.hub().subscribe(SandboxActor.PROCESSES_TOPIC, ORG + "/t6", processes::add);
+    fixture.hub().subscribe(RealtimeEvents.PROCESSES_TOPIC, ORG + "/t6", processes::add);
     DurableRef<Command<?>> ref = readySandbox("t6", "s1");
     await(ref.ask(new SendMessage("s1", "/slow 100", null)));
 

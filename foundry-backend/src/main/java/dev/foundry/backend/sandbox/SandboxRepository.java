@@ -1,0 +1,263 @@
+package dev.foundry.backend.sandbox;
+
+import static dev.foundry.backend.sandbox.SandboxScope.blank;
+import static dev.foundry.backend.sandbox.SandboxScope.now;
+
+import dev.foundry.backend.protocol.SandboxProtocol.CloneRepository;
+import dev.foundry.backend.protocol.SandboxProtocol.MergeBranch;
+import dev.foundry.backend.protocol.SandboxProtocol.PushBranch;
+import dev.foundry.backend.protocol.SandboxProtocol.RefreshGitState;
+import dev.foundry.backend.protocol.SandboxProtocol.RevertFile;
+import dev.foundry.backend.protocol.SandboxProtocol.StoreGitCredentials;
+import dev.foundry.backend.protocol.SandboxProtocol.SyncBranch;
+import dev.foundry.backend.runtime.Decision;
+import dev.foundry.backend.runtime.Failures;
+import dev.foundry.backend.sandbox.SandboxEvents.BranchMerged;
+import dev.foundry.backend.sandbox.SandboxEvents.BranchPushed;
+import dev.foundry.backend.sandbox.SandboxEvents.BranchSynced;
+import dev.foundry.backend.sandbox.SandboxEvents.Event;
+import dev.foundry.backend.sandbox.SandboxEvents.FileReverted;
+import dev.foundry.backend.sandbox.SandboxEvents.GitCredentialsStored;
+import dev.foundry.backend.sandbox.SandboxEvents.GitStateRefreshed;
+import dev.foundry.backend.sandbox.SandboxEvents.RepositoryCloned;
+import dev.foundry.sandbox.git.GitCredentials;
+import dev.foundry.sandbox.git.SandboxGit;
+import dev.foundry.shared.sandbox.GitState;
+import dev.foundry.shared.sandbox.RepositoryView;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * The sandbox's repository: clone and checkout, the owner's git credentials and identity, and the
+ * git work on the task branch (refresh the derived git state, revert a file, push, sync, merge; the
+ * last two through {@link BranchSync}, the state through {@link SandboxGitState}). Every step that
+ * changes the work tree ends with the refreshed git state, which the task hears of.
+ */
+final class SandboxRepository {
+  private final SandboxScope scope;
+
+  SandboxRepository(SandboxScope scope) {
+    this.scope = scope;
+  }
+
+  Decision<RepositoryView> cloneRepository(CloneRepository cmd, SandboxTables t) {
+    if (blank(cmd.remoteUrl())) {
+      return Decision.reject("invalid_remote", "remoteUrl is required");
+    }
+    RepositoryView repo = t.repository();
+    if (repo != null) {
+      return repo.remoteUrl().equals(cmd.remoteUrl())
+          ? Decision.reply(repo)
+          : Decision.reject(
+              "repository_already_cloned", "the sandbox already holds " + repo.remoteUrl());
+    }
+    return scope.withSandbox(
+        t,
+        sb -> {
+          SandboxGit git = new SandboxGit(sb.client(), sb.homeDir());
+          String dir = sb.workDir();
+          CompletionStage<RepositoryView> io =
+              git.git(dir, "rev-parse", "--show-toplevel")
+                  .thenCompose(
+                      top ->
+                          top.succeeded() && top.stdout().strip().equals(dir)
+                              ? CompletableFuture.completedFuture(null) // cloned before a crash
+                              : git.cloneInto(cmd.remoteUrl(), dir, null).thenApply(r -> null))
+                  .thenCompose(v -> checkout(git, dir, cmd.branch()))
+                  .thenCompose(v -> git.git(dir, "rev-parse", "--abbrev-ref", "HEAD"))
+                  .thenCompose(
+                      branch ->
+                          git.git(dir, "rev-parse", "HEAD")
+                              .thenApply(
+                                  head ->
+                                      new RepositoryView(
+                                          cmd.remoteUrl(),
+                                          branch.orThrow("git rev-parse").stdout().strip(),
+                                          head.orThrow("git rev-parse").stdout().strip(),
+                                          dir)));
+          return Decision.after(
+              io,
+              r ->
+                  Decision.<RepositoryView>persist(
+                          new RepositoryCloned(
+                              r.remoteUrl(), r.branch(), r.headCommit(), r.dir(), now()))
+                      .thenReply(t::repository));
+        });
+  }
+
+  /** {@code checkout -B branch}, from {@code origin/branch} when the remote has it. */
+  private static CompletionStage<Void> checkout(SandboxGit git, String dir, String branch) {
+    if (blank(branch)) {
+      return CompletableFuture.completedFuture(null);
+    }
+    return git.git(dir, "rev-parse", "--verify", "--quiet", "refs/remotes/origin/" + branch)
+        .thenCompose(
+            remote ->
+                remote.succeeded()
+                    ? git.git(dir, "checkout", "-B", branch, "origin/" + branch)
+                    : git.git(dir, "checkout", "-B", branch))
+        .thenAccept(r -> r.orThrow("git checkout -B " + branch));
+  }
+
+  Decision<Void> storeGitCredentials(StoreGitCredentials cmd, SandboxTables t) {
+    if (blank(cmd.ownerUserId())) {
+      return Decision.reject("invalid_owner", "ownerUserId is required");
+    }
+    return scope.withSandbox(
+        t,
+        sb -> {
+          SandboxGit git = new SandboxGit(sb.client(), sb.homeDir());
+          CompletionStage<List<GitCredentials>> io =
+              scope
+                  .host
+                  .credentials()
+                  .credentialsFor(scope.address.organizationId(), cmd.ownerUserId())
+                  .thenCompose(
+                      creds ->
+                          git.storeCredentials(creds)
+                              .thenCompose(v -> identity(git, "user.name", cmd.login()))
+                              .thenCompose(v -> identity(git, "user.email", cmd.email()))
+                              .thenApply(v -> creds));
+          return Decision.after(
+              io,
+              creds -> {
+                List<String> hosts = new ArrayList<>();
+                creds.forEach(c -> hosts.add(c.url().toString()));
+                return Decision.persist(
+                    new GitCredentialsStored(
+                        cmd.ownerUserId(), cmd.login(), cmd.email(), hosts, now()));
+              });
+        });
+  }
+
+  private static CompletionStage<Void> identity(SandboxGit git, String key, String value) {
+    if (blank(value)) {
+      return CompletableFuture.completedFuture(null);
+    }
+    return git.git(null, "config", "--global", key, value).thenAccept(r -> r.orThrow(key));
+  }
+
+  Decision<GitState> refreshGitState(RefreshGitState cmd, SandboxTables t) {
+    return scope.withRepository(
+        t,
+        (git, dir) ->
+            Decision.after(
+                SandboxGitState.collect(git, dir),
+                state ->
+                    Decision.<GitState>persist(new GitStateRefreshed(state, now()))
+                        .thenReply(() -> state)));
+  }
+
+  Decision<GitState> revertFile(RevertFile cmd, SandboxTables t) {
+    String path = cmd.path();
+    if (blank(path) || path.startsWith("/") || path.startsWith("-") || path.contains("..")) {
+      return Decision.reject("invalid_path", "a path inside the repository is required: " + path);
+    }
+    return scope.withRepository(
+        t,
+        (git, dir) -> {
+          CompletionStage<GitState> io =
+              git.git(dir, "ls-files", "--error-unmatch", "--", path)
+                  .thenCompose(
+                      tracked ->
+                          tracked.succeeded()
+                              ? git.git(
+                                  dir,
+                                  "restore",
+                                  "--source=HEAD",
+                                  "--staged",
+                                  "--worktree",
+                                  "--",
+                                  path)
+                              : git.git(dir, "clean", "-f", "--", path))
+                  .thenApply(r -> r.orThrow("revert of " + path))
+                  .thenCompose(r -> SandboxGitState.collect(git, dir));
+          return Decision.after(
+              io,
+              state ->
+                  Decision.<GitState>persist(
+                          new FileReverted(path, now()), new GitStateRefreshed(state, now()))
+                      .thenReply(() -> state),
+              failure -> Decision.reject("git_revert_failed", Failures.message(failure)));
+        });
+  }
+
+  Decision<GitState> pushBranch(PushBranch cmd, SandboxTables t) {
+    return scope.withRepository(
+        t,
+        (git, dir) -> {
+          CompletionStage<Pushed> io =
+              git.git(dir, "rev-parse", "--abbrev-ref", "HEAD")
+                  .thenApply(r -> r.orThrow("git rev-parse").stdout().strip())
+                  .thenCompose(
+                      branch ->
+                          git.git(
+                                  dir,
+                                  SandboxGit.CLONE_TIMEOUT,
+                                  List.of("push", "-u", "origin", branch))
+                              .thenApply(r -> r.orThrow("git push of " + branch))
+                              .thenCompose(r -> git.git(dir, "rev-parse", "HEAD"))
+                              .thenCompose(
+                                  head ->
+                                      SandboxGitState.collect(git, dir)
+                                          .thenApply(
+                                              state ->
+                                                  new Pushed(
+                                                      branch,
+                                                      head.orThrow("git rev-parse")
+                                                          .stdout()
+                                                          .strip(),
+                                                      state))));
+          return Decision.after(
+              io,
+              pushed ->
+                  Decision.<GitState>persist(
+                          new BranchPushed(pushed.branch(), pushed.headCommit(), now()),
+                          new GitStateRefreshed(pushed.state(), now()))
+                      .thenReply(pushed::state),
+              failure -> Decision.reject("git_push_failed", Failures.message(failure)));
+        });
+  }
+
+  private record Pushed(String branch, String headCommit, GitState state) {}
+
+  Decision<GitState> syncBranch(SyncBranch cmd, SandboxTables t) {
+    return scope.withRepository(
+        t,
+        (git, dir) ->
+            Decision.after(
+                BranchSync.sync(git, dir),
+                synced -> branchSynced(synced, false),
+                failure -> gitRejection("git_sync_failed", failure)));
+  }
+
+  Decision<GitState> mergeBranch(MergeBranch cmd, SandboxTables t) {
+    return scope.withRepository(
+        t,
+        (git, dir) ->
+            Decision.after(
+                BranchSync.merge(git, dir),
+                merged -> branchSynced(merged, true),
+                failure -> gitRejection("git_merge_failed", failure)));
+  }
+
+  private static Decision<GitState> branchSynced(BranchSync.Synced s, boolean merged) {
+    long at = now();
+    List<Event> events = new ArrayList<>();
+    events.add(new BranchSynced(s.base(), s.baseCommit(), s.headCommit(), at));
+    if (merged) {
+      events.add(new BranchMerged(s.base(), s.headCommit(), at));
+    }
+    events.add(new GitStateRefreshed(s.state(), at));
+    return Decision.<GitState>persist(events).thenReply(s::state);
+  }
+
+  /** A git failure as the caller sees it: a conflict keeps its own code, the rest {@code code}. */
+  private static Decision<GitState> gitRejection(String code, Throwable failure) {
+    return Failures.cause(failure) instanceof BranchSync.Conflict conflict
+        ? Decision.reject(conflict.code(), conflict.getMessage())
+        : Decision.reject(code, Failures.message(failure));
+  }
+}
