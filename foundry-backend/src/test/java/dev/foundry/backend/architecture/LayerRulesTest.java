@@ -22,12 +22,15 @@ class LayerRulesTest {
 
   private static JavaClasses ours;
 
+  /**
+   * Our main classes, wherever they are: in a reactor build the other modules arrive as jars, so
+   * jars are not excluded (only our packages are imported anyway).
+   */
   @BeforeAll
   static void importMainClasses() {
     ours =
         new ClassFileImporter()
             .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
-            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_JARS)
             .importPackages(
                 BACKEND, "dev.foundry.shared", "dev.foundry.migrations", "dev.foundry.sandbox");
   }
