@@ -3,7 +3,9 @@ package dev.foundry.backend.task;
 import dev.foundry.backend.protocol.SandboxProtocol;
 import dev.foundry.backend.protocol.UserProtocol.UserTaskState;
 import dev.foundry.shared.workspace.WorkspaceComposerDraft;
+import dev.foundry.shared.workspace.WorkspaceModels;
 import dev.foundry.shared.workspace.WorkspaceSessionDetail;
+import dev.foundry.shared.workspace.WorkspaceSessionStatus;
 import dev.foundry.shared.workspace.WorkspaceSessionSummary;
 import dev.foundry.shared.workspace.WorkspaceTaskDetail;
 import dev.foundry.shared.workspace.WorkspaceTaskSummary;
@@ -13,6 +15,62 @@ import java.util.List;
 /** Projections of a task's detail: its summary, and one user's view of it. */
 final class TaskViews {
   private TaskViews() {}
+
+  /** One row of {@code task_workspace_sessions}, as the tables read it. */
+  record SessionRow(
+      String id,
+      String sandboxSessionId,
+      String name,
+      String model,
+      WorkspaceSessionStatus status,
+      String errorMessage,
+      boolean created,
+      Long thinkingSinceMs) {
+
+    /** A ready session with its agent session is shown idle, one with a turn running. */
+    WorkspaceSessionSummary summary() {
+      WorkspaceSessionStatus shown =
+          thinkingSinceMs != null
+              ? WorkspaceSessionStatus.RUNNING
+              : status == WorkspaceSessionStatus.READY && sandboxSessionId != null
+                  ? WorkspaceSessionStatus.IDLE
+                  : status;
+      return new WorkspaceSessionSummary(
+          id,
+          id,
+          status == WorkspaceSessionStatus.READY ? sandboxSessionId : null,
+          name,
+          WorkspaceModels.agentForModel(model),
+          model,
+          shown,
+          thinkingSinceMs,
+          false,
+          created,
+          errorMessage);
+    }
+
+    /** The session's metadata, without a user's draft and without its transcript. */
+    WorkspaceSessionDetail detail() {
+      WorkspaceSessionSummary summary = summary();
+      return new WorkspaceSessionDetail(
+          summary.sessionId(),
+          summary.sandboxSessionId(),
+          summary.sessionName(),
+          summary.agent(),
+          summary.model(),
+          summary.status(),
+          summary.thinkingSinceMs(),
+          false,
+          summary.created(),
+          summary.errorMessage(),
+          WorkspaceComposerDraft.EMPTY,
+          List.of());
+    }
+
+    TaskStatusRule.OpenSession rule() {
+      return new TaskStatusRule.OpenSession(id, thinkingSinceMs != null, status);
+    }
+  }
 
   static WorkspaceTaskSummary summaryOf(WorkspaceTaskDetail d) {
     return new WorkspaceTaskSummary(
