@@ -125,7 +125,9 @@ public final class TaskActor extends DurableActor<Command<?>, Event, TaskTables>
         .command(RevertFile.class, sandbox::revertFile);
     TaskAddress a = scope.address();
     on.query(GetRecord.class, (q, t) -> t.requireRecord(a.organizationId(), a.repoId(), a.taskId()))
-        .query(GetSummary.class, (q, t) -> t.requireSummary(a.taskId(), a.repoId()))
+        .query(
+            GetSummary.class,
+            (q, t) -> TaskViews.summaryOf(t.requireDetail(a.taskId(), a.repoId())))
         .query(GetDetail.class, (q, t) -> t.requireDetail(a.taskId(), a.repoId()))
         .query(GetSessionDetail.class, (q, t) -> t.requireSessionDetail(q.sessionId()));
   }
@@ -217,7 +219,7 @@ public final class TaskActor extends DurableActor<Command<?>, Event, TaskTables>
   }
 
   private WorkspaceTaskSummary summary(TaskTables tables) {
-    return tables.requireSummary(scope.taskId(), scope.address().repoId());
+    return TaskViews.summaryOf(tables.requireDetail(scope.taskId(), scope.address().repoId()));
   }
 
   private LifecycleRecorded recorded(String kind, String reason, long at) {

@@ -16,7 +16,6 @@ import dev.foundry.shared.workspace.WorkspaceSessionDetail;
 import dev.foundry.shared.workspace.WorkspaceSessionStatus;
 import dev.foundry.shared.workspace.WorkspaceSessionSummary;
 import dev.foundry.shared.workspace.WorkspaceTaskDetail;
-import dev.foundry.shared.workspace.WorkspaceTaskSummary;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
@@ -121,29 +120,28 @@ public final class TaskTables extends ActorTables<TaskEvents.Event> {
   }
 
   private void sessionRenamed(TaskEvents.SessionRenamed e) throws SQLException {
-    exec(
-        "UPDATE task_workspace_sessions SET session_name = ?, updated_at = ? WHERE session_id = ?",
-        e.sessionName(),
-        e.at(),
-        e.sessionId());
-    touch(e.at());
+    updateSession(e.sessionId(), "session_name", e.sessionName(), e.at());
   }
 
   private void sessionModelChanged(TaskEvents.SessionModelChanged e) throws SQLException {
-    exec(
-        "UPDATE task_workspace_sessions SET model = ?, updated_at = ? WHERE session_id = ?",
-        e.model(),
-        e.at(),
-        e.sessionId());
-    touch(e.at());
+    updateSession(e.sessionId(), "model", e.model(), e.at());
   }
 
   private void sessionClosed(TaskEvents.SessionClosed e) throws SQLException {
+    updateSession(e.sessionId(), "closed", 1, e.at());
+  }
+
+  /** Sets one column of a session ({@code column} is a constant of this class, never input). */
+  private void updateSession(String sessionId, String column, Object value, long at)
+      throws SQLException {
     exec(
-        "UPDATE task_workspace_sessions SET closed = 1, updated_at = ? WHERE session_id = ?",
-        e.at(),
-        e.sessionId());
-    touch(e.at());
+        "UPDATE task_workspace_sessions SET "
+            + column
+            + " = ?, updated_at = ? WHERE session_id = ?",
+        value,
+        at,
+        sessionId);
+    touch(at);
   }
 
   private void sandboxAttached(TaskEvents.SandboxAttached e) throws SQLException {
@@ -302,12 +300,8 @@ public final class TaskTables extends ActorTables<TaskEvents.Event> {
 
   /** Whether the session has its agent session in the sandbox. */
   boolean sessionReady(String sessionId) {
-    return one(
-            "SELECT 1 FROM task_workspace_sessions WHERE session_id = ? AND closed = 0"
-                + " AND sandbox_session_id IS NOT NULL",
-            rs -> rs.getInt(1),
-            sessionId)
-        != null;
+    return sessions(true).stream()
+        .anyMatch(x -> x.id().equals(sessionId) && x.sandboxSessionId() != null);
   }
 
   boolean sessionOpen(String sessionId) {
@@ -329,19 +323,6 @@ public final class TaskTables extends ActorTables<TaskEvents.Event> {
 
   TaskRecord requireRecord(String organizationId, String repoId, String taskId) {
     Row r = requireRow(taskId);
-    List<TaskSandboxRecord> sandboxes =
-        rows(
-            "SELECT sandbox_id, sandbox_provider_id, switch_target, cwd, created_at, updated_at"
-                + " FROM task_sandboxes ORDER BY created_at",
-            rs ->
-                new TaskSandboxRecord(
-                    rs.getString(1),
-                    rs.getString(2),
-                    null,
-                    rs.getString(3),
-                    rs.getString(4),
-                    rs.getLong(5),
-                    rs.getLong(6)));
     return new TaskRecord(
         organizationId,
         repoId,
@@ -354,25 +335,15 @@ public final class TaskTables extends ActorTables<TaskEvents.Event> {
         r.status(),
         activeSandboxId(),
         r.pullRequest(),
-        sandboxes,
+        sandboxes(),
         r.createdAt(),
         r.updatedAt());
-  }
-
-  WorkspaceTaskSummary requireSummary(String taskId, String repoId) {
-    return TaskViews.summaryOf(requireDetail(taskId, repoId));
   }
 
   WorkspaceTaskDetail requireDetail(String taskId, String repoId) {
     Row r = requireRow(taskId);
     List<SessionRow> open = sessions(true);
     TaskOwner owner = ownerRow();
-    List<WorkspaceSandboxSummary> sandboxes =
-        rows(
-            "SELECT sandbox_provider_id, sandbox_id, cwd FROM task_sandboxes ORDER BY created_at",
-            rs ->
-                new WorkspaceSandboxSummary(
-                    rs.getString(1), rs.getString(2), rs.getString(3), null));
     return new WorkspaceTaskDetail(
         taskId,
         repoId,
@@ -391,7 +362,12 @@ public final class TaskTables extends ActorTables<TaskEvents.Event> {
         Map.of(),
         List.of(),
         0,
-        sandboxes,
+        sandboxes().stream()
+            .map(
+                x ->
+                    new WorkspaceSandboxSummary(
+                        x.sandboxProviderId(), x.sandboxId(), x.cwd(), null))
+            .toList(),
         activeSandboxId());
   }
 
@@ -404,6 +380,22 @@ public final class TaskTables extends ActorTables<TaskEvents.Event> {
                 new CommandRejectedException(
                     null, "session_not_found", "no open session " + sessionId))
         .detail();
+  }
+
+  /** Every sandbox the task used, oldest first. */
+  private List<TaskSandboxRecord> sandboxes() {
+    return rows(
+        "SELECT sandbox_id, sandbox_provider_id, switch_target, cwd, created_at, updated_at"
+            + " FROM task_sandboxes ORDER BY created_at",
+        rs ->
+            new TaskSandboxRecord(
+                rs.getString(1),
+                rs.getString(2),
+                null,
+                rs.getString(3),
+                rs.getString(4),
+                rs.getLong(5),
+                rs.getLong(6)));
   }
 
   private String activeSandboxId() {
