@@ -6,6 +6,7 @@ import dev.foundry.backend.runtime.ActorTables;
 import dev.foundry.backend.runtime.CommandRejectedException;
 import dev.foundry.backend.task.TaskStatusRule.OpenSession;
 import dev.foundry.backend.task.TaskViews.SessionRow;
+import dev.foundry.backend.task.TaskViews.TaskRow;
 import dev.foundry.shared.contracts.TaskRecord;
 import dev.foundry.shared.contracts.TaskSandboxRecord;
 import dev.foundry.shared.contracts.TaskStatus;
@@ -43,19 +44,6 @@ public final class TaskTables extends ActorTables<TaskEvents.Event> {
     ignore(TaskEvents.LifecycleRecorded.class);
     ignore(TaskEvents.MessageSent.class);
   }
-
-  /** One row of {@code task}, read as a whole; its column {@code task} holds the prompt. */
-  private record Row(
-      String repoRemote,
-      String repoName,
-      String branchName,
-      String title,
-      String prompt,
-      String sandboxProviderId,
-      TaskStatus status,
-      WorkspacePullRequestSummary pullRequest,
-      long createdAt,
-      long updatedAt) {}
 
   // --- appliers ------------------------------------------------------------------------------
 
@@ -238,7 +226,7 @@ public final class TaskTables extends ActorTables<TaskEvents.Event> {
   }
 
   String branchName() {
-    Row r = row();
+    TaskRow r = row();
     return r == null ? null : r.branchName();
   }
 
@@ -322,7 +310,7 @@ public final class TaskTables extends ActorTables<TaskEvents.Event> {
   }
 
   TaskRecord requireRecord(String organizationId, String repoId, String taskId) {
-    Row r = requireRow(taskId);
+    TaskRow r = requireRow(taskId);
     return new TaskRecord(
         organizationId,
         repoId,
@@ -341,7 +329,7 @@ public final class TaskTables extends ActorTables<TaskEvents.Event> {
   }
 
   WorkspaceTaskDetail requireDetail(String taskId, String repoId) {
-    Row r = requireRow(taskId);
+    TaskRow r = requireRow(taskId);
     List<SessionRow> open = sessions(true);
     TaskOwner owner = ownerRow();
     return new WorkspaceTaskDetail(
@@ -423,8 +411,8 @@ public final class TaskTables extends ActorTables<TaskEvents.Event> {
         });
   }
 
-  private Row requireRow(String taskId) {
-    Row r = row();
+  private TaskRow requireRow(String taskId) {
+    TaskRow r = row();
     if (r == null) {
       throw new CommandRejectedException(
           null, "task_not_found", "task " + taskId + " does not exist");
@@ -432,12 +420,12 @@ public final class TaskTables extends ActorTables<TaskEvents.Event> {
     return r;
   }
 
-  private Row row() {
+  private TaskRow row() {
     return one(
         "SELECT repo_remote, repo_name, branch_name, title, task, sandbox_provider_id, status,"
             + " pull_request_json, created_at, updated_at FROM task WHERE id = 1",
         rs ->
-            new Row(
+            new TaskRow(
                 rs.getString(1),
                 rs.getString(2),
                 rs.getString(3),

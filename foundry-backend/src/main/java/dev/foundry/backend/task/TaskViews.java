@@ -2,8 +2,10 @@ package dev.foundry.backend.task;
 
 import dev.foundry.backend.protocol.SandboxProtocol;
 import dev.foundry.backend.protocol.UserProtocol.UserTaskState;
+import dev.foundry.shared.contracts.TaskStatus;
 import dev.foundry.shared.workspace.WorkspaceComposerDraft;
 import dev.foundry.shared.workspace.WorkspaceModels;
+import dev.foundry.shared.workspace.WorkspacePullRequestSummary;
 import dev.foundry.shared.workspace.WorkspaceSessionDetail;
 import dev.foundry.shared.workspace.WorkspaceSessionStatus;
 import dev.foundry.shared.workspace.WorkspaceSessionSummary;
@@ -12,9 +14,28 @@ import dev.foundry.shared.workspace.WorkspaceTaskSummary;
 import dev.foundry.shared.workspace.WorkspaceTranscriptEvent;
 import java.util.List;
 
-/** Projections of a task's detail: its summary, and one user's view of it. */
+/**
+ * The task's rows as the tables read them, and the views built from them without SQL: a session's
+ * summary and detail, the task's summary, and one user's view of the task.
+ */
 final class TaskViews {
   private TaskViews() {}
+
+  /**
+   * One row of {@code task}, read as a whole by the tables; its column {@code task} holds the
+   * prompt.
+   */
+  record TaskRow(
+      String repoRemote,
+      String repoName,
+      String branchName,
+      String title,
+      String prompt,
+      String sandboxProviderId,
+      TaskStatus status,
+      WorkspacePullRequestSummary pullRequest,
+      long createdAt,
+      long updatedAt) {}
 
   /** One row of {@code task_workspace_sessions}, as the tables read it. */
   record SessionRow(
