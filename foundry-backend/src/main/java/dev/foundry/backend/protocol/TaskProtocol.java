@@ -6,6 +6,7 @@ import dev.foundry.backend.runtime.ActorKey;
 import dev.foundry.backend.runtime.ActorQuery;
 import dev.foundry.backend.runtime.ActorType;
 import dev.foundry.backend.runtime.DurableCommand;
+import dev.foundry.shared.app.FoundryUser;
 import dev.foundry.shared.contracts.AttachResult;
 import dev.foundry.shared.contracts.SwitchResult;
 import dev.foundry.shared.contracts.TaskRecord;
@@ -54,7 +55,18 @@ public final class TaskProtocol {
 
   public sealed interface Command<R> extends DurableCommand<R> {}
 
-  /** Creates the task's rows; sent by its organization only (create or materialize). */
+  /**
+   * A command about one session of the task: the task refuses it unless that session is open. (Only
+   * an interface: it adds nothing to the commands' JSON.)
+   */
+  public sealed interface SessionCommand<R> extends Command<R> {
+    String sessionId();
+  }
+
+  /**
+   * Creates the task's rows; sent by its organization only (create or materialize). {@code task} is
+   * the user's prompt (the persisted field name stays).
+   */
   @JsonTypeName("task.initialize")
   public record Initialize(
       String repoRemote,
@@ -79,11 +91,11 @@ public final class TaskProtocol {
    */
   @JsonTypeName("task.send-message")
   public record SendMessage(String sessionId, String text, String userId)
-      implements Command<String> {}
+      implements SessionCommand<String> {}
 
   /** Asks the agent to stop the session's running turn; false when nothing was running. */
   @JsonTypeName("task.stop-session")
-  public record StopSession(String sessionId) implements Command<Boolean> {}
+  public record StopSession(String sessionId) implements SessionCommand<Boolean> {}
 
   /** The derived git state its sandbox reports after a turn, revert, push, sync or merge. */
   @JsonTypeName("task.sync-git-state")
@@ -132,28 +144,29 @@ public final class TaskProtocol {
 
   @JsonTypeName("task.rename-session")
   public record RenameSession(String sessionId, String title)
-      implements Command<WorkspaceSessionSummary> {}
+      implements SessionCommand<WorkspaceSessionSummary> {}
 
   @JsonTypeName("task.change-model")
   public record ChangeModel(String sessionId, String model)
-      implements Command<WorkspaceSessionSummary> {}
+      implements SessionCommand<WorkspaceSessionSummary> {}
 
   /** Closes a session (not the last open one); the user's selection moves to another. */
   @JsonTypeName("task.close-session")
-  public record CloseSession(String sessionId, String userId) implements Command<Boolean> {}
+  public record CloseSession(String sessionId, String userId) implements SessionCommand<Boolean> {}
 
   /** Per-user: selects a session for {@code userId} (written to their user actor). */
   @JsonTypeName("task.select-session")
-  public record SelectSession(String sessionId, String userId) implements Command<UserTaskState> {}
+  public record SelectSession(String sessionId, String userId)
+      implements SessionCommand<UserTaskState> {}
 
   @JsonTypeName("task.set-session-unread")
   public record SetSessionUnread(String sessionId, boolean unread, String userId)
-      implements Command<UserTaskState> {}
+      implements SessionCommand<UserTaskState> {}
 
   @JsonTypeName("task.update-draft")
   public record UpdateDraft(
       String sessionId, String text, List<WorkspaceLineAttachment> attachments, String userId)
-      implements Command<UserTaskState> {}
+      implements SessionCommand<UserTaskState> {}
 
   /** Per-user: marks the latest open session unread for {@code userId}. */
   @JsonTypeName("task.mark-unread")
@@ -166,7 +179,7 @@ public final class TaskProtocol {
   /** A session's agent started ({@code running}) or finished ({@code idle}, {@code error}). */
   @JsonTypeName("task.sync-session-status")
   public record SyncSessionStatus(String sessionId, String status, String errorMessage)
-      implements Command<WorkspaceSessionSummary> {}
+      implements SessionCommand<WorkspaceSessionSummary> {}
 
   // 4. Queries --------------------------------------------------------------------------------
 
@@ -180,5 +193,20 @@ public final class TaskProtocol {
   public record GetSessionDetail(String sessionId) implements ActorQuery<WorkspaceSessionDetail> {}
 
   /** A task's primary user: the one whose git identity and credentials its sandbox uses. */
-  public record TaskOwner(String userId, String login, String email, String avatarUrl) {}
+  public record TaskOwner(String userId, String login, String email, String avatarUrl) {
+    /**
+     * The owner {@code userId} makes, from their profile when they have one ({@code null}: a user
+     * without a profile yet, known by id only). The one place a task owner is built from a user.
+     */
+    public static TaskOwner of(String userId, FoundryUser profile) {
+      return profile == null
+          ? new TaskOwner(userId, null, null, null)
+          : new TaskOwner(userId, profile.githubLogin(), profile.email(), null);
+    }
+
+    /** This owner with the e-mail the organization knows for them. */
+    public TaskOwner withEmail(String email) {
+      return new TaskOwner(userId, login, email, avatarUrl);
+    }
+  }
 }

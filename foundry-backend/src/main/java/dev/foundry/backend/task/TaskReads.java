@@ -4,10 +4,12 @@ import dev.foundry.backend.protocol.SandboxProtocol;
 import dev.foundry.backend.protocol.TaskProtocol;
 import dev.foundry.backend.protocol.TaskProtocol.GetDetail;
 import dev.foundry.backend.protocol.TaskProtocol.GetSessionDetail;
+import dev.foundry.backend.protocol.TaskProtocol.TaskAddress;
 import dev.foundry.backend.protocol.UserProtocol;
 import dev.foundry.backend.protocol.UserProtocol.UserTaskState;
 import dev.foundry.backend.runtime.ActorKey;
 import dev.foundry.backend.runtime.DurableRuntime;
+import dev.foundry.shared.app.FoundryUser;
 import dev.foundry.shared.workspace.WorkspaceSessionDetail;
 import dev.foundry.shared.workspace.WorkspaceTaskDetail;
 import java.util.List;
@@ -28,7 +30,7 @@ public final class TaskReads {
    */
   public static CompletionStage<WorkspaceTaskDetail> detailForUser(
       DurableRuntime runtime, ActorKey taskKey, String userId) {
-    String taskId = taskKey.segments().get(4);
+    String taskId = TaskAddress.of(taskKey).taskId();
     CompletionStage<WorkspaceTaskDetail> detail =
         runtime.get(TaskProtocol.TYPE, taskKey).query(new GetDetail());
     CompletionStage<UserTaskState> state = userState(runtime, userId, taskId);
@@ -38,7 +40,7 @@ public final class TaskReads {
   /** One session's detail as {@code userId} sees it: their draft and unread flag. */
   public static CompletionStage<WorkspaceSessionDetail> sessionDetailForUser(
       DurableRuntime runtime, ActorKey taskKey, String sessionId, String userId) {
-    String taskId = taskKey.segments().get(4);
+    String taskId = TaskAddress.of(taskKey).taskId();
     CompletionStage<WorkspaceSessionDetail> detail =
         runtime.get(TaskProtocol.TYPE, taskKey).query(new GetSessionDetail(sessionId));
     CompletionStage<UserTaskState> state = userState(runtime, userId, taskId);
@@ -53,10 +55,9 @@ public final class TaskReads {
     if (!runtime.runs(SandboxProtocol.TYPE)) {
       return CompletableFuture.completedFuture(d);
     }
-    String organizationId = taskKey.segments().get(1);
-    String taskId = taskKey.segments().get(4);
+    TaskAddress address = TaskAddress.of(taskKey);
     return runtime
-        .get(SandboxProtocol.TYPE, SandboxProtocol.key(organizationId, taskId))
+        .get(SandboxProtocol.TYPE, SandboxProtocol.key(address.organizationId(), address.taskId()))
         .queryIfExists(new SandboxProtocol.GetSession(d.sessionId()))
         .thenApply(s -> s == null ? d : TaskViews.withTranscript(d, s.transcript()));
   }
@@ -70,8 +71,8 @@ public final class TaskReads {
         .thenApply(s -> s != null ? s : new UserTaskState(taskId, null, List.of()));
   }
 
-  static CompletionStage<dev.foundry.shared.app.FoundryUser> userProfile(
-      DurableRuntime runtime, String userId) {
+  /** The user's profile; null for a user who has none (yet). */
+  static CompletionStage<FoundryUser> userProfile(DurableRuntime runtime, String userId) {
     return runtime
         .get(UserProtocol.TYPE, UserProtocol.key(userId))
         .queryIfExists(new UserProtocol.GetProfile());

@@ -4,12 +4,13 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import dev.foundry.backend.protocol.TaskProtocol.TaskOwner;
 import dev.foundry.backend.runtime.ActorTables;
 import dev.foundry.backend.runtime.CommandRejectedException;
+import dev.foundry.backend.task.TaskStatusRule.OpenSession;
+import dev.foundry.backend.task.TaskViews.SessionRow;
+import dev.foundry.backend.task.TaskViews.TaskRow;
 import dev.foundry.shared.contracts.TaskRecord;
 import dev.foundry.shared.contracts.TaskSandboxRecord;
 import dev.foundry.shared.contracts.TaskStatus;
-import dev.foundry.shared.workspace.WorkspaceComposerDraft;
 import dev.foundry.shared.workspace.WorkspaceFileChange;
-import dev.foundry.shared.workspace.WorkspaceModels;
 import dev.foundry.shared.workspace.WorkspacePullRequestSummary;
 import dev.foundry.shared.workspace.WorkspaceSandboxSummary;
 import dev.foundry.shared.workspace.WorkspaceSessionDetail;
@@ -18,163 +19,176 @@ import dev.foundry.shared.workspace.WorkspaceSessionSummary;
 import dev.foundry.shared.workspace.WorkspaceTaskDetail;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 /** The task actor's tables: the task row, its runtime, sandboxes, sessions and owner. */
-public final class TaskTables extends ActorTables<TaskActor.Event> {
+public final class TaskTables extends ActorTables<TaskEvents.Event> {
 
   TaskTables(Connection db) {
     super(db);
+    on(TaskEvents.TaskInitialized.class, this::taskInitialized);
+    on(TaskEvents.StatusChanged.class, this::statusChanged);
+    on(TaskEvents.TitleChanged.class, this::titleChanged);
+    on(TaskEvents.OwnerChanged.class, this::ownerChanged);
+    on(TaskEvents.PullRequestSynced.class, this::pullRequestSynced);
+    on(TaskEvents.SessionCreated.class, this::sessionCreated);
+    on(TaskEvents.SessionRenamed.class, this::sessionRenamed);
+    on(TaskEvents.SessionModelChanged.class, this::sessionModelChanged);
+    on(TaskEvents.SessionClosed.class, this::sessionClosed);
+    on(TaskEvents.SandboxAttached.class, this::sandboxAttached);
+    on(TaskEvents.SessionReady.class, this::sessionReady);
+    on(TaskEvents.GitStateSynced.class, this::gitStateSynced);
+    on(TaskEvents.SessionStatusSynced.class, this::sessionStatusSynced);
+    // They change no table: the audit log and the user actor hear of them (TaskOutbox).
+    ignore(TaskEvents.LifecycleRecorded.class);
+    ignore(TaskEvents.MessageSent.class);
   }
 
-  /** One row of {@code task}, read as a whole. */
-  private record Row(
-      String repoRemote,
-      String repoName,
-      String branchName,
-      String title,
-      String task,
-      String sandboxProviderId,
-      TaskStatus status,
-      WorkspacePullRequestSummary pullRequest,
-      long createdAt,
-      long updatedAt) {}
+  // --- appliers ------------------------------------------------------------------------------
 
-  private record Session(
-      String id,
-      String sandboxSessionId,
-      String name,
-      String model,
-      WorkspaceSessionStatus status,
-      String errorMessage,
-      boolean created,
-      Long thinkingSinceMs) {}
-
-  @Override
-  protected void apply(TaskActor.Event event) throws SQLException {
-    if (event instanceof TaskActor.TaskInitialized e) {
-      exec(
-          "INSERT INTO task (id, repo_remote, repo_name, branch_name, title, task,"
-              + " sandbox_provider_id, status, pull_request_json, created_at, updated_at, model)"
-              + " VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-          e.repoRemote(),
-          e.repoName(),
-          e.branchName(),
-          e.title(),
-          e.task(),
-          e.sandboxProviderId(),
-          e.status().wire(),
-          jsonOrNull(e.pullRequest()),
-          e.at(),
-          e.at(),
-          e.model());
-      exec("INSERT INTO task_runtime (id, updated_at) VALUES (1, ?)", e.at());
-      if (e.owner() != null) {
-        writeOwner(e.owner(), e.at());
-      }
-    } else if (event instanceof TaskActor.StatusChanged e) {
-      exec("UPDATE task SET status = ?, updated_at = ? WHERE id = 1", e.status().wire(), e.at());
-    } else if (event instanceof TaskActor.TitleChanged e) {
-      exec("UPDATE task SET title = ?, updated_at = ? WHERE id = 1", e.title(), e.at());
-    } else if (event instanceof TaskActor.OwnerChanged e) {
+  private void taskInitialized(TaskEvents.TaskInitialized e) throws SQLException {
+    exec(
+        "INSERT INTO task (id, repo_remote, repo_name, branch_name, title, task,"
+            + " sandbox_provider_id, status, pull_request_json, created_at, updated_at, model)"
+            + " VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        e.repoRemote(),
+        e.repoName(),
+        e.branchName(),
+        e.title(),
+        e.task(),
+        e.sandboxProviderId(),
+        e.status().wire(),
+        jsonOrNull(e.pullRequest()),
+        e.at(),
+        e.at(),
+        e.model());
+    exec("INSERT INTO task_runtime (id, updated_at) VALUES (1, ?)", e.at());
+    if (e.owner() != null) {
       writeOwner(e.owner(), e.at());
-      touch(e.at());
-    } else if (event instanceof TaskActor.PullRequestSynced e) {
-      long at =
-          e.pullRequest() != null && e.pullRequest().updatedAtMs() != null
-              ? e.pullRequest().updatedAtMs()
-              : e.at();
-      exec(
-          "UPDATE task SET pull_request_json = ?, updated_at = ? WHERE id = 1",
-          jsonOrNull(e.pullRequest()),
-          at);
-    } else if (event instanceof TaskActor.SessionCreated e) {
-      exec(
-          "INSERT INTO task_workspace_sessions (session_id, ordinal, session_name, model, status,"
-              + " created_at, updated_at) VALUES (?, (SELECT COUNT(*) + 1 FROM"
-              + " task_workspace_sessions), ?, ?, ?, ?, ?)",
-          e.sessionId(),
-          e.sessionName(),
-          e.model(),
-          e.status().wire(),
-          e.at(),
-          e.at());
-      touch(e.at());
-    } else if (event instanceof TaskActor.SessionRenamed e) {
-      exec(
-          "UPDATE task_workspace_sessions SET session_name = ?, updated_at = ? WHERE session_id = ?",
-          e.sessionName(),
-          e.at(),
-          e.sessionId());
-      touch(e.at());
-    } else if (event instanceof TaskActor.SessionModelChanged e) {
-      exec(
-          "UPDATE task_workspace_sessions SET model = ?, updated_at = ? WHERE session_id = ?",
-          e.model(),
-          e.at(),
-          e.sessionId());
-      touch(e.at());
-    } else if (event instanceof TaskActor.SessionClosed e) {
-      exec(
-          "UPDATE task_workspace_sessions SET closed = 1, updated_at = ? WHERE session_id = ?",
-          e.at(),
-          e.sessionId());
-      touch(e.at());
-    } else if (event instanceof TaskActor.SandboxAttached e) {
-      exec(
-          "INSERT INTO task_sandboxes (sandbox_id, sandbox_provider_id, switch_target, cwd,"
-              + " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (sandbox_id) DO"
-              + " UPDATE SET switch_target = excluded.switch_target, cwd = excluded.cwd,"
-              + " updated_at = excluded.updated_at",
-          e.sandboxId(),
-          e.providerId(),
-          e.switchTarget(),
-          e.cwd(),
-          e.at(),
-          e.at());
-      exec(
-          "UPDATE task_runtime SET active_sandbox_id = ?, active_switch_target = ?,"
-              + " active_cwd = ?, updated_at = ? WHERE id = 1",
-          e.sandboxId(),
-          e.switchTarget(),
-          e.cwd(),
-          e.at());
-      touch(e.at());
-    } else if (event instanceof TaskActor.SessionReady e) {
-      exec(
-          "UPDATE task_workspace_sessions SET sandbox_session_id = ?, status = ?,"
-              + " error_message = NULL, updated_at = ? WHERE session_id = ?",
-          e.sandboxSessionId(),
-          WorkspaceSessionStatus.READY.wire(),
-          e.at(),
-          e.sessionId());
-      touch(e.at());
-    } else if (event instanceof TaskActor.GitStateSynced e) {
-      exec(
-          "INSERT OR REPLACE INTO task_git_state (id, branch, ahead, behind, file_changes_json,"
-              + " refreshed_at) VALUES (1, ?, ?, ?, ?, ?)",
-          e.branch(),
-          e.ahead(),
-          e.behind(),
-          jsonOrNull(e.fileChanges()),
-          e.at());
-      touch(e.at());
-    } else if (event instanceof TaskActor.SessionStatusSynced e) {
-      exec(
-          "UPDATE task_workspace_sessions SET thinking_since_ms = ?, status = ?,"
-              + " error_message = ?, created = CASE WHEN ? IS NOT NULL THEN 1 ELSE created END,"
-              + " updated_at = ? WHERE session_id = ?",
-          e.thinkingSinceMs(),
-          e.status().wire(),
-          e.errorMessage(),
-          e.thinkingSinceMs(),
-          e.at(),
-          e.sessionId());
-      touch(e.at());
     }
-    // LifecycleRecorded changes no table: it exists for the audit log.
+  }
+
+  private void statusChanged(TaskEvents.StatusChanged e) throws SQLException {
+    exec("UPDATE task SET status = ?, updated_at = ? WHERE id = 1", e.status().wire(), e.at());
+  }
+
+  private void titleChanged(TaskEvents.TitleChanged e) throws SQLException {
+    exec("UPDATE task SET title = ?, updated_at = ? WHERE id = 1", e.title(), e.at());
+  }
+
+  private void ownerChanged(TaskEvents.OwnerChanged e) throws SQLException {
+    writeOwner(e.owner(), e.at());
+    touch(e.at());
+  }
+
+  private void pullRequestSynced(TaskEvents.PullRequestSynced e) throws SQLException {
+    long at =
+        e.pullRequest() != null && e.pullRequest().updatedAtMs() != null
+            ? e.pullRequest().updatedAtMs()
+            : e.at();
+    exec(
+        "UPDATE task SET pull_request_json = ?, updated_at = ? WHERE id = 1",
+        jsonOrNull(e.pullRequest()),
+        at);
+  }
+
+  private void sessionCreated(TaskEvents.SessionCreated e) throws SQLException {
+    exec(
+        "INSERT INTO task_workspace_sessions (session_id, ordinal, session_name, model, status,"
+            + " created_at, updated_at) VALUES (?, (SELECT COUNT(*) + 1 FROM"
+            + " task_workspace_sessions), ?, ?, ?, ?, ?)",
+        e.sessionId(),
+        e.sessionName(),
+        e.model(),
+        e.status().wire(),
+        e.at(),
+        e.at());
+    touch(e.at());
+  }
+
+  private void sessionRenamed(TaskEvents.SessionRenamed e) throws SQLException {
+    updateSession(e.sessionId(), "session_name", e.sessionName(), e.at());
+  }
+
+  private void sessionModelChanged(TaskEvents.SessionModelChanged e) throws SQLException {
+    updateSession(e.sessionId(), "model", e.model(), e.at());
+  }
+
+  private void sessionClosed(TaskEvents.SessionClosed e) throws SQLException {
+    updateSession(e.sessionId(), "closed", 1, e.at());
+  }
+
+  /** Sets one column of a session ({@code column} is a constant of this class, never input). */
+  private void updateSession(String sessionId, String column, Object value, long at)
+      throws SQLException {
+    exec(
+        "UPDATE task_workspace_sessions SET "
+            + column
+            + " = ?, updated_at = ? WHERE session_id = ?",
+        value,
+        at,
+        sessionId);
+    touch(at);
+  }
+
+  private void sandboxAttached(TaskEvents.SandboxAttached e) throws SQLException {
+    exec(
+        "INSERT INTO task_sandboxes (sandbox_id, sandbox_provider_id, switch_target, cwd,"
+            + " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (sandbox_id) DO"
+            + " UPDATE SET switch_target = excluded.switch_target, cwd = excluded.cwd,"
+            + " updated_at = excluded.updated_at",
+        e.sandboxId(),
+        e.providerId(),
+        e.switchTarget(),
+        e.cwd(),
+        e.at(),
+        e.at());
+    exec(
+        "UPDATE task_runtime SET active_sandbox_id = ?, active_switch_target = ?,"
+            + " active_cwd = ?, updated_at = ? WHERE id = 1",
+        e.sandboxId(),
+        e.switchTarget(),
+        e.cwd(),
+        e.at());
+    touch(e.at());
+  }
+
+  private void sessionReady(TaskEvents.SessionReady e) throws SQLException {
+    exec(
+        "UPDATE task_workspace_sessions SET sandbox_session_id = ?, status = ?,"
+            + " error_message = NULL, updated_at = ? WHERE session_id = ?",
+        e.sandboxSessionId(),
+        WorkspaceSessionStatus.READY.wire(),
+        e.at(),
+        e.sessionId());
+    touch(e.at());
+  }
+
+  private void gitStateSynced(TaskEvents.GitStateSynced e) throws SQLException {
+    exec(
+        "INSERT OR REPLACE INTO task_git_state (id, branch, ahead, behind, file_changes_json,"
+            + " refreshed_at) VALUES (1, ?, ?, ?, ?, ?)",
+        e.branch(),
+        e.ahead(),
+        e.behind(),
+        jsonOrNull(e.fileChanges()),
+        e.at());
+    touch(e.at());
+  }
+
+  private void sessionStatusSynced(TaskEvents.SessionStatusSynced e) throws SQLException {
+    exec(
+        "UPDATE task_workspace_sessions SET thinking_since_ms = ?, status = ?,"
+            + " error_message = ?, created = CASE WHEN ? IS NOT NULL THEN 1 ELSE created END,"
+            + " updated_at = ? WHERE session_id = ?",
+        e.thinkingSinceMs(),
+        e.status().wire(),
+        e.errorMessage(),
+        e.thinkingSinceMs(),
+        e.at(),
+        e.sessionId());
+    touch(e.at());
   }
 
   private void writeOwner(TaskOwner owner, long at) throws SQLException {
@@ -212,14 +226,13 @@ public final class TaskTables extends ActorTables<TaskActor.Event> {
   }
 
   String branchName() {
-    Row r = row();
+    TaskRow r = row();
     return r == null ? null : r.branchName();
   }
 
   /** The model the task was created with; null for the owner's default. */
   String model() {
-    List<String> m = rows("SELECT model FROM task WHERE id = 1", rs -> rs.getString(1));
-    return m.isEmpty() ? null : m.get(0);
+    return one("SELECT model FROM task WHERE id = 1", rs -> rs.getString(1));
   }
 
   String repoRemote() {
@@ -228,34 +241,34 @@ public final class TaskTables extends ActorTables<TaskActor.Event> {
 
   /** The task's prompt: the first message of its first session. */
   String prompt() {
-    return row().task();
+    return row().prompt();
   }
 
   /** The primary user, whose credentials the sandbox uses; null when the task has none. */
   TaskOwner owner() {
-    List<TaskOwner> owner =
-        rows(
-            "SELECT primary_user_id, primary_github_login, primary_github_email,"
-                + " primary_github_avatar_url FROM task_owner WHERE id = 1",
-            rs ->
-                new TaskOwner(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4)));
-    return owner.isEmpty() || owner.get(0).userId() == null ? null : owner.get(0);
+    TaskOwner owner = ownerRow();
+    return owner == null || owner.userId() == null ? null : owner;
+  }
+
+  private TaskOwner ownerRow() {
+    return one(
+        "SELECT primary_user_id, primary_github_login, primary_github_email,"
+            + " primary_github_avatar_url FROM task_owner WHERE id = 1",
+        rs -> new TaskOwner(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4)));
   }
 
   /** The changed files its sandbox last reported (empty before the first report). */
   List<WorkspaceFileChange> fileChanges() {
-    List<String> json =
-        rows("SELECT file_changes_json FROM task_git_state WHERE id = 1", rs -> rs.getString(1));
-    if (json.isEmpty()) {
-      return List.of();
-    }
-    return fromJson(json.get(0), new TypeReference<List<WorkspaceFileChange>>() {});
+    String json =
+        one("SELECT file_changes_json FROM task_git_state WHERE id = 1", rs -> rs.getString(1));
+    return json == null
+        ? List.of()
+        : fromJson(json, new TypeReference<List<WorkspaceFileChange>>() {});
   }
 
-  String switchTarget() {
-    List<String> t =
-        rows("SELECT active_switch_target FROM task_runtime WHERE id = 1", rs -> rs.getString(1));
-    return t.isEmpty() ? null : t.get(0);
+  /** The URL of the task's sandbox (column {@code active_switch_target}); null before one. */
+  String sandboxUrl() {
+    return one("SELECT active_switch_target FROM task_runtime WHERE id = 1", rs -> rs.getString(1));
   }
 
   int sessionCount() {
@@ -275,12 +288,8 @@ public final class TaskTables extends ActorTables<TaskActor.Event> {
 
   /** Whether the session has its agent session in the sandbox. */
   boolean sessionReady(String sessionId) {
-    return !rows(
-            "SELECT 1 FROM task_workspace_sessions WHERE session_id = ? AND closed = 0"
-                + " AND sandbox_session_id IS NOT NULL",
-            rs -> rs.getInt(1),
-            sessionId)
-        .isEmpty();
+    return sessions(true).stream()
+        .anyMatch(x -> x.id().equals(sessionId) && x.sandboxSessionId() != null);
   }
 
   boolean sessionOpen(String sessionId) {
@@ -290,59 +299,18 @@ public final class TaskTables extends ActorTables<TaskActor.Event> {
   WorkspaceSessionSummary sessionSummary(String sessionId) {
     return sessions(false).stream()
         .filter(s -> s.id().equals(sessionId))
-        .map(TaskTables::summaryOf)
+        .map(SessionRow::summary)
         .findFirst()
         .orElse(null);
   }
 
-  /** The task status if {@code sessionId} had these values (spec §5.1 derivation). */
-  TaskStatus deriveStatusWith(String sessionId, boolean thinking, WorkspaceSessionStatus status) {
-    List<Session> open = new ArrayList<>();
-    for (Session s : sessions(true)) {
-      open.add(
-          s.id().equals(sessionId)
-              ? new Session(
-                  s.id(),
-                  s.sandboxSessionId(),
-                  s.name(),
-                  s.model(),
-                  status,
-                  null,
-                  s.created(),
-                  thinking ? 1L : null)
-              : s);
-    }
-    return derive(row().status(), open);
-  }
-
-  static TaskStatus derive(TaskStatus stored, List<Session> openSessions) {
-    if (stored.initializing() || stored.finished()) {
-      return stored;
-    }
-    if (openSessions.stream().anyMatch(s -> s.thinkingSinceMs() != null)) {
-      return TaskStatus.RUNNING;
-    }
-    if (openSessions.stream().anyMatch(s -> s.status() == WorkspaceSessionStatus.ERROR)) {
-      return TaskStatus.ERROR;
-    }
-    return TaskStatus.IDLE;
+  /** The open sessions as the status rule sees them. */
+  List<OpenSession> openSessions() {
+    return sessions(true).stream().map(SessionRow::rule).toList();
   }
 
   TaskRecord requireRecord(String organizationId, String repoId, String taskId) {
-    Row r = requireRow(taskId);
-    List<TaskSandboxRecord> sandboxes =
-        rows(
-            "SELECT sandbox_id, sandbox_provider_id, switch_target, cwd, created_at, updated_at"
-                + " FROM task_sandboxes ORDER BY created_at",
-            rs ->
-                new TaskSandboxRecord(
-                    rs.getString(1),
-                    rs.getString(2),
-                    null,
-                    rs.getString(3),
-                    rs.getString(4),
-                    rs.getLong(5),
-                    rs.getLong(6)));
+    TaskRow r = requireRow(taskId);
     return new TaskRecord(
         organizationId,
         repoId,
@@ -350,110 +318,79 @@ public final class TaskTables extends ActorTables<TaskActor.Event> {
         taskId,
         r.branchName(),
         r.title(),
-        r.task(),
+        r.prompt(),
         r.sandboxProviderId(),
         r.status(),
         activeSandboxId(),
         r.pullRequest(),
-        sandboxes,
+        sandboxes(),
         r.createdAt(),
         r.updatedAt());
   }
 
-  dev.foundry.shared.workspace.WorkspaceTaskSummary requireSummary(String taskId, String repoId) {
-    return TaskViews.summaryOf(requireDetail(taskId, repoId));
-  }
-
   WorkspaceTaskDetail requireDetail(String taskId, String repoId) {
-    Row r = requireRow(taskId);
-    List<Session> open = sessions(true);
-    List<String> owner =
-        rows(
-            "SELECT primary_github_login, primary_github_avatar_url FROM task_owner WHERE id = 1",
-            rs -> rs.getString(1) + "\n" + (rs.getString(2) == null ? "" : rs.getString(2)));
-    String ownerLogin = owner.isEmpty() ? null : owner.get(0).split("\n", -1)[0];
-    String ownerAvatar = owner.isEmpty() ? null : owner.get(0).split("\n", -1)[1];
-    List<WorkspaceSandboxSummary> sandboxes =
-        rows(
-            "SELECT sandbox_provider_id, sandbox_id, cwd FROM task_sandboxes ORDER BY created_at",
-            rs ->
-                new WorkspaceSandboxSummary(
-                    rs.getString(1), rs.getString(2), rs.getString(3), null));
+    TaskRow r = requireRow(taskId);
+    List<SessionRow> open = sessions(true);
+    TaskOwner owner = ownerRow();
     return new WorkspaceTaskDetail(
         taskId,
         repoId,
         r.title() == null ? "New Task" : r.title(),
-        derive(r.status(), open),
+        TaskStatusRule.derive(r.status(), open.stream().map(SessionRow::rule).toList()),
         r.repoName(),
         r.updatedAt(),
         r.branchName(),
         r.pullRequest(),
         null,
-        open.stream().map(TaskTables::summaryOf).toList(),
-        ownerLogin,
-        ownerAvatar == null || ownerAvatar.isEmpty() ? null : ownerAvatar,
-        r.task(),
+        open.stream().map(SessionRow::summary).toList(),
+        owner == null ? null : owner.login(),
+        owner == null || blank(owner.avatarUrl()) ? null : owner.avatarUrl(),
+        r.prompt(),
         fileChanges(),
         Map.of(),
         List.of(),
         0,
-        sandboxes,
+        sandboxes().stream()
+            .map(
+                x ->
+                    new WorkspaceSandboxSummary(
+                        x.sandboxProviderId(), x.sandboxId(), x.cwd(), null))
+            .toList(),
         activeSandboxId());
   }
 
   WorkspaceSessionDetail requireSessionDetail(String sessionId) {
-    Session s =
-        sessions(true).stream()
-            .filter(x -> x.id().equals(sessionId))
-            .findFirst()
-            .orElseThrow(
-                () ->
-                    new CommandRejectedException(
-                        null, "session_not_found", "no open session " + sessionId));
-    WorkspaceSessionSummary summary = summaryOf(s);
-    return new WorkspaceSessionDetail(
-        summary.sessionId(),
-        summary.sandboxSessionId(),
-        summary.sessionName(),
-        summary.agent(),
-        summary.model(),
-        summary.status(),
-        summary.thinkingSinceMs(),
-        false,
-        summary.created(),
-        summary.errorMessage(),
-        WorkspaceComposerDraft.EMPTY,
-        List.of());
+    return sessions(true).stream()
+        .filter(x -> x.id().equals(sessionId))
+        .findFirst()
+        .orElseThrow(
+            () ->
+                new CommandRejectedException(
+                    null, "session_not_found", "no open session " + sessionId))
+        .detail();
   }
 
-  private static WorkspaceSessionSummary summaryOf(Session s) {
-    WorkspaceSessionStatus shown =
-        s.thinkingSinceMs() != null
-            ? WorkspaceSessionStatus.RUNNING
-            : s.status() == WorkspaceSessionStatus.READY && s.sandboxSessionId() != null
-                ? WorkspaceSessionStatus.IDLE
-                : s.status();
-    return new WorkspaceSessionSummary(
-        s.id(),
-        s.id(),
-        s.status() == WorkspaceSessionStatus.READY ? s.sandboxSessionId() : null,
-        s.name(),
-        WorkspaceModels.agentForModel(s.model()),
-        s.model(),
-        shown,
-        s.thinkingSinceMs(),
-        false,
-        s.created(),
-        s.errorMessage());
+  /** Every sandbox the task used, oldest first. */
+  private List<TaskSandboxRecord> sandboxes() {
+    return rows(
+        "SELECT sandbox_id, sandbox_provider_id, switch_target, cwd, created_at, updated_at"
+            + " FROM task_sandboxes ORDER BY created_at",
+        rs ->
+            new TaskSandboxRecord(
+                rs.getString(1),
+                rs.getString(2),
+                null,
+                rs.getString(3),
+                rs.getString(4),
+                rs.getLong(5),
+                rs.getLong(6)));
   }
 
   private String activeSandboxId() {
-    List<String> t =
-        rows("SELECT active_sandbox_id FROM task_runtime WHERE id = 1", rs -> rs.getString(1));
-    return t.isEmpty() ? null : t.get(0);
+    return one("SELECT active_sandbox_id FROM task_runtime WHERE id = 1", rs -> rs.getString(1));
   }
 
-  private List<Session> sessions(boolean openOnly) {
+  private List<SessionRow> sessions(boolean openOnly) {
     return rows(
         "SELECT session_id, sandbox_session_id, session_name, model, status, error_message,"
             + " created, thinking_since_ms FROM task_workspace_sessions"
@@ -462,7 +399,7 @@ public final class TaskTables extends ActorTables<TaskActor.Event> {
         rs -> {
           long thinking = rs.getLong(8);
           Long thinkingSince = rs.wasNull() ? null : thinking;
-          return new Session(
+          return new SessionRow(
               rs.getString(1),
               rs.getString(2),
               rs.getString(3),
@@ -474,8 +411,8 @@ public final class TaskTables extends ActorTables<TaskActor.Event> {
         });
   }
 
-  private Row requireRow(String taskId) {
-    Row r = row();
+  private TaskRow requireRow(String taskId) {
+    TaskRow r = row();
     if (r == null) {
       throw new CommandRejectedException(
           null, "task_not_found", "task " + taskId + " does not exist");
@@ -483,26 +420,25 @@ public final class TaskTables extends ActorTables<TaskActor.Event> {
     return r;
   }
 
-  private Row row() {
-    List<Row> r =
-        rows(
-            "SELECT repo_remote, repo_name, branch_name, title, task, sandbox_provider_id, status,"
-                + " pull_request_json, created_at, updated_at FROM task WHERE id = 1",
-            rs ->
-                new Row(
-                    rs.getString(1),
-                    rs.getString(2),
-                    rs.getString(3),
-                    rs.getString(4),
-                    rs.getString(5),
-                    rs.getString(6),
-                    TaskStatus.fromWire(rs.getString(7)),
-                    fromJson(rs.getString(8), WorkspacePullRequestSummary.class),
-                    rs.getLong(9),
-                    rs.getLong(10)));
-    return r.isEmpty() ? null : r.get(0);
+  private TaskRow row() {
+    return one(
+        "SELECT repo_remote, repo_name, branch_name, title, task, sandbox_provider_id, status,"
+            + " pull_request_json, created_at, updated_at FROM task WHERE id = 1",
+        rs ->
+            new TaskRow(
+                rs.getString(1),
+                rs.getString(2),
+                rs.getString(3),
+                rs.getString(4),
+                rs.getString(5),
+                rs.getString(6),
+                TaskStatus.fromWire(rs.getString(7)),
+                fromJson(rs.getString(8), WorkspacePullRequestSummary.class),
+                rs.getLong(9),
+                rs.getLong(10)));
   }
 
-  // --- SQL plumbing --------------------------------------------------------------------------
-
+  private static boolean blank(String s) {
+    return s == null || s.isEmpty();
+  }
 }

@@ -2,17 +2,96 @@ package dev.foundry.backend.task;
 
 import dev.foundry.backend.protocol.SandboxProtocol;
 import dev.foundry.backend.protocol.UserProtocol.UserTaskState;
+import dev.foundry.shared.contracts.TaskStatus;
 import dev.foundry.shared.workspace.WorkspaceComposerDraft;
+import dev.foundry.shared.workspace.WorkspaceModels;
+import dev.foundry.shared.workspace.WorkspacePullRequestSummary;
 import dev.foundry.shared.workspace.WorkspaceSessionDetail;
+import dev.foundry.shared.workspace.WorkspaceSessionStatus;
 import dev.foundry.shared.workspace.WorkspaceSessionSummary;
 import dev.foundry.shared.workspace.WorkspaceTaskDetail;
 import dev.foundry.shared.workspace.WorkspaceTaskSummary;
 import dev.foundry.shared.workspace.WorkspaceTranscriptEvent;
 import java.util.List;
 
-/** Projections of a task's detail: its summary, and one user's view of it. */
+/**
+ * The task's rows as the tables read them, and the views built from them without SQL: a session's
+ * summary and detail, the task's summary, and one user's view of the task.
+ */
 final class TaskViews {
   private TaskViews() {}
+
+  /**
+   * One row of {@code task}, read as a whole by the tables; its column {@code task} holds the
+   * prompt.
+   */
+  record TaskRow(
+      String repoRemote,
+      String repoName,
+      String branchName,
+      String title,
+      String prompt,
+      String sandboxProviderId,
+      TaskStatus status,
+      WorkspacePullRequestSummary pullRequest,
+      long createdAt,
+      long updatedAt) {}
+
+  /** One row of {@code task_workspace_sessions}, as the tables read it. */
+  record SessionRow(
+      String id,
+      String sandboxSessionId,
+      String name,
+      String model,
+      WorkspaceSessionStatus status,
+      String errorMessage,
+      boolean created,
+      Long thinkingSinceMs) {
+
+    /** A ready session with its agent session is shown idle, one with a turn running. */
+    WorkspaceSessionSummary summary() {
+      WorkspaceSessionStatus shown =
+          thinkingSinceMs != null
+              ? WorkspaceSessionStatus.RUNNING
+              : status == WorkspaceSessionStatus.READY && sandboxSessionId != null
+                  ? WorkspaceSessionStatus.IDLE
+                  : status;
+      return new WorkspaceSessionSummary(
+          id,
+          id,
+          status == WorkspaceSessionStatus.READY ? sandboxSessionId : null,
+          name,
+          WorkspaceModels.agentForModel(model),
+          model,
+          shown,
+          thinkingSinceMs,
+          false,
+          created,
+          errorMessage);
+    }
+
+    /** The session's metadata, without a user's draft and without its transcript. */
+    WorkspaceSessionDetail detail() {
+      WorkspaceSessionSummary summary = summary();
+      return new WorkspaceSessionDetail(
+          summary.sessionId(),
+          summary.sandboxSessionId(),
+          summary.sessionName(),
+          summary.agent(),
+          summary.model(),
+          summary.status(),
+          summary.thinkingSinceMs(),
+          false,
+          summary.created(),
+          summary.errorMessage(),
+          WorkspaceComposerDraft.EMPTY,
+          List.of());
+    }
+
+    TaskStatusRule.OpenSession rule() {
+      return new TaskStatusRule.OpenSession(id, thinkingSinceMs != null, status);
+    }
+  }
 
   static WorkspaceTaskSummary summaryOf(WorkspaceTaskDetail d) {
     return new WorkspaceTaskSummary(

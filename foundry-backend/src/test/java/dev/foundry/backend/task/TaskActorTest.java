@@ -39,8 +39,7 @@ import dev.foundry.shared.contracts.RepoRecord;
 import dev.foundry.shared.contracts.SwitchResult;
 import dev.foundry.shared.contracts.TaskRecord;
 import dev.foundry.shared.contracts.TaskStatus;
-import dev.foundry.shared.realtime.SessionUpdated;
-import dev.foundry.shared.realtime.TaskUpdated;
+import dev.foundry.shared.realtime.RealtimeEvents;
 import dev.foundry.shared.workspace.WorkspaceLineAttachment;
 import dev.foundry.shared.workspace.WorkspaceModels;
 import dev.foundry.shared.workspace.WorkspaceSessionDetail;
@@ -330,21 +329,23 @@ class TaskActorTest {
     String s1 = await(task.ask(new CreateSession(null, null)));
     product.fixture().hub().subscribe("session", topic + "/" + s1, seen::add);
     await(task.ask(new RenameSession(s1, "Named")));
-    assertThat(seen).anySatisfy(p -> assertThat(p.payload()).isInstanceOf(TaskUpdated.class));
+    assertThat(seen)
+        .anySatisfy(p -> assertThat(p.payload()).isInstanceOf(WorkspaceTaskDetail.class));
     assertThat(seen)
         .anySatisfy(
             p -> {
-              assertThat(p.payload()).isInstanceOf(SessionUpdated.class);
-              assertThat(((SessionUpdated) p.payload()).session().sessionName()).isEqualTo("Named");
+              assertThat(p.event()).isEqualTo(RealtimeEvents.SESSION_UPDATED);
+              assertThat(p.payload()).isInstanceOf(WorkspaceSessionDetail.class);
+              assertThat(((WorkspaceSessionDetail) p.payload()).sessionName()).isEqualTo("Named");
             });
-    TaskUpdated last =
-        (TaskUpdated)
+    WorkspaceTaskDetail last =
+        (WorkspaceTaskDetail)
             seen.stream()
-                .filter(p -> p.payload() instanceof TaskUpdated)
+                .filter(p -> RealtimeEvents.TASK_UPDATED.equals(p.event()))
                 .reduce((a, b) -> b)
                 .orElseThrow()
                 .payload();
-    assertThat(last.detail().sessionsSummary())
+    assertThat(last.sessionsSummary())
         .singleElement()
         .satisfies(s -> assertThat(s.sessionName()).isEqualTo("Named"));
   }

@@ -80,10 +80,7 @@ final class OrganizationApi {
         .queryIfExists(new UserProtocol.GetProfile())
         .thenCompose(
             profile -> {
-              TaskOwner owner =
-                  profile == null
-                      ? new TaskOwner(userId, null, null, null)
-                      : new TaskOwner(userId, profile.githubLogin(), profile.email(), null);
+              TaskOwner owner = TaskOwner.of(userId, profile);
               return org(call)
                   .ask(
                       new OrganizationProtocol.CreateTask(

@@ -121,9 +121,7 @@ final class TaskApi {
         .queryIfExists(new UserProtocol.GetProfile())
         .thenCompose(
             profile -> {
-              TaskOwner owner =
-                  new TaskOwner(
-                      userId, profile == null ? null : profile.githubLogin(), member.email(), null);
+              TaskOwner owner = TaskOwner.of(userId, profile).withEmail(member.email());
               return requireLive(call)
                   .thenCompose(
                       live -> accepted(task(call).tell(new TaskProtocol.ChangeOwner(owner))));

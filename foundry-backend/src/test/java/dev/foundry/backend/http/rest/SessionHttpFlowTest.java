@@ -90,12 +90,8 @@ class SessionHttpFlowTest {
           socket.next(
               f ->
                   f.path("event").asText().equals("taskUpdated")
-                      && "idle"
-                          .equals(
-                              firstSession(f.path("payload").path("detail"))
-                                  .path("status")
-                                  .asText()));
-      String sessionId = firstSession(idle.path("payload").path("detail")).path("id").asText();
+                      && "idle".equals(firstSession(f.path("payload")).path("status").asText()));
+      String sessionId = firstSession(idle.path("payload")).path("id").asText();
 
       JsonNode session = ok(alice.get(task + "/sessions/" + sessionId));
       assertThat(agentText(session)).contains("You said: hello over http");
