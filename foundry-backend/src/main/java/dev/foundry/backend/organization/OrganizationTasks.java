@@ -41,7 +41,7 @@ import java.util.concurrent.CompletionStage;
  * organization" guard unless said otherwise.
  */
 final class OrganizationTasks {
-  public static final int MAX_BRANCHES_PER_REFRESH = 500;
+  static final int MAX_BRANCHES_PER_REFRESH = 500;
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private final DurableRuntime runtime;
@@ -149,7 +149,7 @@ final class OrganizationTasks {
                 .thenReply(() -> record));
   }
 
-  /** Runs behind the organization-only guard: a task of a not yet initialized one is a stray. */
+  /** Behind the organization-only guard: the task index alone tells a stray summary. */
   Decision<Boolean> applyTaskSummaryUpdate(ApplyTaskSummaryUpdate cmd, OrganizationTables tables) {
     WorkspaceTaskSummary s = cmd.taskSummary();
     if (s == null || blank(s.id()) || tables.indexEntry(s.id()) == null) {
