@@ -6,6 +6,7 @@ import static dev.foundry.backend.protocol.AuditLogProtocol.MAX_LIMIT;
 import com.fasterxml.jackson.annotation.JsonTypeName;
 import dev.foundry.backend.protocol.AuditLogProtocol;
 import dev.foundry.backend.protocol.AuditLogProtocol.Append;
+import dev.foundry.backend.protocol.AuditLogProtocol.AuditLogAddress;
 import dev.foundry.backend.protocol.AuditLogProtocol.Command;
 import dev.foundry.backend.protocol.AuditLogProtocol.ListEntries;
 import dev.foundry.backend.runtime.ActorKind;
@@ -52,7 +53,7 @@ public final class AuditLog
   }
 
   private String organizationId() {
-    return key().segments().get(1);
+    return AuditLogAddress.of(key()).organizationId();
   }
 
   @Override
@@ -60,7 +61,7 @@ public final class AuditLog
     on.command(Append.class, this::append).query(ListEntries.class, this::list);
   }
 
-  private Decision append(Append cmd, AuditLogTables tables) {
+  private Decision<Long> append(Append cmd, AuditLogTables tables) {
     if (cmd.kind() == null || cmd.kind().isBlank()) {
       return Decision.reject("invalid_kind", "an audit entry needs a kind");
     }
@@ -71,7 +72,7 @@ public final class AuditLog
       }
     }
     long id = tables.nextId();
-    return Decision.persist(
+    return Decision.<Long>persist(
             new EntryAppended(
                 id,
                 cmd.kind(),

@@ -4,8 +4,6 @@ import dev.foundry.backend.protocol.AuditLogProtocol;
 import dev.foundry.backend.runtime.ActorTables;
 import dev.foundry.shared.contracts.AuditLogEvent;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,26 +15,21 @@ public final class AuditLogTables extends ActorTables<AuditLog.Event> {
 
   AuditLogTables(Connection db) {
     super(db);
+    on(AuditLog.EntryAppended.class, this::entryAppended);
   }
 
-  @Override
-  protected void apply(AuditLog.Event event) throws SQLException {
-    if (event instanceof AuditLog.EntryAppended e) {
-      try (PreparedStatement s =
-          db.prepareStatement(
-              "INSERT INTO events (id, repo_id, task_id, branch_name, kind, payload_json,"
-                  + " created_at, dedupe_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
-        s.setLong(1, e.id());
-        s.setString(2, e.repoId());
-        s.setString(3, e.taskId());
-        s.setString(4, e.branchName());
-        s.setString(5, e.kind());
-        s.setString(6, e.payloadJson());
-        s.setLong(7, e.createdAt());
-        s.setString(8, e.dedupeKey());
-        s.executeUpdate();
-      }
-    }
+  private void entryAppended(AuditLog.EntryAppended e) throws SQLException {
+    exec(
+        "INSERT INTO events (id, repo_id, task_id, branch_name, kind, payload_json, created_at,"
+            + " dedupe_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        e.id(),
+        e.repoId(),
+        e.taskId(),
+        e.branchName(),
+        e.kind(),
+        e.payloadJson(),
+        e.createdAt(),
+        e.dedupeKey());
   }
 
   /** Keys sorted, so the same payload always prints the same. */
@@ -45,24 +38,11 @@ public final class AuditLogTables extends ActorTables<AuditLog.Event> {
   }
 
   long nextId() {
-    try (PreparedStatement s = db.prepareStatement("SELECT COALESCE(MAX(id), 0) + 1 FROM events");
-        ResultSet rs = s.executeQuery()) {
-      rs.next();
-      return rs.getLong(1);
-    } catch (SQLException e) {
-      throw new IllegalStateException(e);
-    }
+    return one("SELECT COALESCE(MAX(id), 0) + 1 FROM events", rs -> rs.getLong(1));
   }
 
   Long idOfDedupeKey(String key) {
-    try (PreparedStatement s = db.prepareStatement("SELECT id FROM events WHERE dedupe_key = ?")) {
-      s.setString(1, key);
-      try (ResultSet rs = s.executeQuery()) {
-        return rs.next() ? rs.getLong(1) : null;
-      }
-    } catch (SQLException e) {
-      throw new IllegalStateException(e);
-    }
+    return one("SELECT id FROM events WHERE dedupe_key = ?", rs -> rs.getLong(1), key);
   }
 
   List<AuditLogEvent> list(String organizationId, AuditLogProtocol.ListEntries q, int limit) {
@@ -78,29 +58,19 @@ public final class AuditLogTables extends ActorTables<AuditLog.Event> {
     filter(sql, args, "id < ?", q.before());
     sql.append(" ORDER BY id DESC LIMIT ?");
     args.add(limit);
-    try (PreparedStatement s = db.prepareStatement(sql.toString())) {
-      for (int i = 0; i < args.size(); i++) {
-        s.setObject(i + 1, args.get(i));
-      }
-      List<AuditLogEvent> out = new ArrayList<>();
-      try (ResultSet rs = s.executeQuery()) {
-        while (rs.next()) {
-          out.add(
-              new AuditLogEvent(
-                  rs.getLong(1),
-                  organizationId,
-                  rs.getString(2),
-                  rs.getString(3),
-                  rs.getString(4),
-                  rs.getString(5),
-                  rs.getString(6),
-                  rs.getLong(7)));
-        }
-      }
-      return out;
-    } catch (SQLException e) {
-      throw new IllegalStateException(e);
-    }
+    return rows(
+        sql.toString(),
+        rs ->
+            new AuditLogEvent(
+                rs.getLong(1),
+                organizationId,
+                rs.getString(2),
+                rs.getString(3),
+                rs.getString(4),
+                rs.getString(5),
+                rs.getString(6),
+                rs.getLong(7)),
+        args.toArray());
   }
 
   private static void filter(StringBuilder sql, List<Object> args, String clause, Object value) {

@@ -1,9 +1,18 @@
 package dev.foundry.backend.organization;
 
 import com.fasterxml.jackson.core.type.TypeReference;
-import dev.foundry.backend.protocol.OrganizationProtocol.SessionEntry;
+import dev.foundry.backend.organization.OrganizationEvents.MemberRemoved;
+import dev.foundry.backend.organization.OrganizationEvents.MemberUpserted;
+import dev.foundry.backend.organization.OrganizationEvents.ProfileCreated;
+import dev.foundry.backend.organization.OrganizationEvents.ProfileUpdated;
+import dev.foundry.backend.organization.OrganizationEvents.RepositoryAdded;
+import dev.foundry.backend.organization.OrganizationEvents.TaskIndexed;
+import dev.foundry.backend.organization.OrganizationEvents.TaskMaterialized;
+import dev.foundry.backend.organization.OrganizationEvents.TaskPullRequestRefreshed;
+import dev.foundry.backend.organization.OrganizationEvents.TaskSummaryApplied;
+import dev.foundry.backend.organization.OrganizationEvents.TaskSummaryRemoved;
+import dev.foundry.backend.organization.OrganizationEvents.VirtualTaskAdded;
 import dev.foundry.backend.protocol.OrganizationProtocol.TaskIndexEntry;
-import dev.foundry.backend.runtime.ActorTables;
 import dev.foundry.shared.app.FoundryBillingState;
 import dev.foundry.shared.app.FoundryGithubState;
 import dev.foundry.shared.app.FoundryOrganization;
@@ -24,152 +33,149 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
-/** Both roles' tables of the organization actor; each role writes only its own. */
-public final class OrganizationTables extends ActorTables<OrganizationActor.Event> {
+/**
+ * A real organization's tables: profile, members, repositories, the task index and the task
+ * summaries. The app instance's sign-in indexes live in {@link AppIndexTables}, which this extends
+ * so that one actor file holds both roles; each role writes only its own.
+ */
+public final class OrganizationTables extends AppIndexTables {
   private static final String LIVE = " status NOT IN ('archived', 'killed') ";
 
   OrganizationTables(Connection db) {
     super(db);
+    on(ProfileCreated.class, this::profileCreated);
+    on(ProfileUpdated.class, this::profileUpdated);
+    on(MemberUpserted.class, this::memberUpserted);
+    on(MemberRemoved.class, this::memberRemoved);
+    on(RepositoryAdded.class, this::repositoryAdded);
+    on(TaskIndexed.class, this::taskIndexed);
+    on(TaskMaterialized.class, this::taskMaterialized);
+    on(TaskSummaryApplied.class, this::taskSummaryApplied);
+    on(TaskSummaryRemoved.class, this::taskSummaryRemoved);
+    on(VirtualTaskAdded.class, this::virtualTaskAdded);
+    on(TaskPullRequestRefreshed.class, this::taskPullRequestRefreshed);
   }
 
-  @Override
-  protected void apply(OrganizationActor.Event event) throws SQLException {
-    if (event instanceof OrganizationActor.ProfileCreated e) {
-      boolean personal = "personal".equals(e.kind());
-      exec(
-          "INSERT INTO organization_profile (id, kind, github_login, display_name, slug,"
-              + " primary_domain, auto_import_repos, github_connected_account,"
-              + " github_installation_status, github_sync_status, github_last_sync_label,"
-              + " billing_plan_id, billing_status, billing_seats_included,"
-              + " billing_payment_method_label, created_at, updated_at)"
-              + " VALUES (1, ?, ?, ?, ?, ?, 1, ?, ?, 'pending', 'Waiting for first import',"
-              + " 'free', 'active', 1, 'No card required', ?, ?)",
-          e.kind(),
-          e.githubLogin(),
-          e.displayName(),
-          e.slug(),
-          e.primaryDomain(),
-          e.githubLogin(),
-          personal ? "connected" : "install_required",
-          e.at(),
-          e.at());
-    } else if (event instanceof OrganizationActor.ProfileUpdated e) {
-      exec(
-          "UPDATE organization_profile SET display_name = COALESCE(?, display_name),"
-              + " slug = COALESCE(?, slug), primary_domain = COALESCE(?, primary_domain),"
-              + " updated_at = ? WHERE id = 1",
-          e.displayName(),
-          e.slug(),
-          e.primaryDomain(),
-          e.at());
-    } else if (event instanceof OrganizationActor.MemberUpserted e) {
-      FoundryOrganizationMember m = e.member();
-      exec(
-          "INSERT INTO organization_members (id, name, email, role, state, updated_at)"
-              + " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET name = excluded.name,"
-              + " email = excluded.email, role = excluded.role, state = excluded.state,"
-              + " updated_at = excluded.updated_at",
-          m.id(),
-          m.name() == null ? "" : m.name(),
-          m.email() == null ? "" : m.email(),
-          m.role(),
-          m.state(),
-          e.at());
-    } else if (event instanceof OrganizationActor.MemberRemoved e) {
-      exec("DELETE FROM organization_members WHERE id = ?", e.memberId());
-    } else if (event instanceof OrganizationActor.RepositoryAdded e) {
-      exec(
-          "INSERT INTO repositories (repo_id, remote_url, label, default_branch, created_at,"
-              + " updated_at) VALUES (?, ?, ?, ?, ?, ?)",
-          e.repoId(),
-          e.remoteUrl(),
-          e.label(),
-          e.defaultBranch(),
-          e.at(),
-          e.at());
-    } else if (event instanceof OrganizationActor.TaskIndexed e) {
-      exec(
-          "INSERT INTO task_index (task_id, repo_id, branch_name, actor_created, created_at,"
-              + " updated_at) VALUES (?, ?, ?, 1, ?, ?) ON CONFLICT (task_id) DO NOTHING",
-          e.taskId(),
-          e.repoId(),
-          e.branchName(),
-          e.at(),
-          e.at());
-    } else if (event instanceof OrganizationActor.TaskMaterialized e) {
-      exec(
-          "UPDATE task_index SET actor_created = 1, updated_at = ? WHERE task_id = ?",
-          e.at(),
-          e.taskId());
-    } else if (event instanceof OrganizationActor.TaskSummaryApplied e) {
-      upsertSummary(e.summary());
-    } else if (event instanceof OrganizationActor.TaskSummaryRemoved e) {
-      exec("DELETE FROM task_summaries WHERE task_id = ?", e.taskId());
-    } else if (event instanceof OrganizationActor.VirtualTaskAdded e) {
-      exec(
-          "INSERT INTO task_index (task_id, repo_id, branch_name, actor_created, created_at,"
-              + " updated_at) VALUES (?, ?, ?, 0, ?, ?)",
-          e.taskId(),
-          e.repoId(),
-          e.branchName(),
-          e.updatedAtMs(),
-          e.updatedAtMs());
-      upsertSummary(
-          new WorkspaceTaskSummary(
-              e.taskId(),
-              e.repoId(),
-              e.title(),
-              TaskStatus.INIT_COMPLETE,
-              e.repoName(),
-              e.updatedAtMs(),
-              e.branchName(),
-              e.pullRequest(),
-              null,
-              List.of(),
-              null,
-              null));
-    } else if (event instanceof OrganizationActor.TaskPullRequestRefreshed e) {
-      exec(
-          "UPDATE task_summaries SET pull_request_json = ?, updated_at_ms = ? WHERE task_id = ?",
-          jsonOrNull(e.pullRequest()),
-          e.updatedAtMs(),
-          e.taskId());
-    } else if (event instanceof OrganizationActor.SessionIndexed e) {
-      exec(
-          "INSERT INTO auth_session_index (session_id, user_id, created_at, updated_at)"
-              + " VALUES (?, ?, ?, ?) ON CONFLICT (session_id) DO UPDATE SET"
-              + " user_id = excluded.user_id, updated_at = excluded.updated_at",
-          e.sessionId(),
-          e.userId(),
-          e.at(),
-          e.at());
-    } else if (event instanceof OrganizationActor.SessionRemoved e) {
-      exec("DELETE FROM auth_session_index WHERE session_id = ?", e.sessionId());
-    } else if (event instanceof OrganizationActor.EmailIndexed e) {
-      exec(
-          "INSERT INTO auth_email_index (email, user_id, updated_at) VALUES (?, ?, ?)"
-              + " ON CONFLICT (email) DO UPDATE SET user_id = excluded.user_id,"
-              + " updated_at = excluded.updated_at",
-          e.email(),
-          e.userId(),
-          e.at());
-    } else if (event instanceof OrganizationActor.AccountIndexed e) {
-      exec(
-          "INSERT INTO auth_account_index (provider_id, account_id, user_id, updated_at)"
-              + " VALUES (?, ?, ?, ?) ON CONFLICT (provider_id, account_id) DO UPDATE SET"
-              + " user_id = excluded.user_id, updated_at = excluded.updated_at",
-          e.providerId(),
-          e.accountId(),
-          e.userId(),
-          e.at());
-    } else if (event instanceof OrganizationActor.ActiveOrganizationSelected e) {
-      exec(
-          "UPDATE auth_session_index SET active_organization_id = ?, updated_at = ?"
-              + " WHERE session_id = ?",
-          e.organizationId(),
-          e.at(),
-          e.sessionId());
-    }
+  private void profileCreated(ProfileCreated e) throws SQLException {
+    boolean personal = "personal".equals(e.kind());
+    exec(
+        "INSERT INTO organization_profile (id, kind, github_login, display_name, slug,"
+            + " primary_domain, auto_import_repos, github_connected_account,"
+            + " github_installation_status, github_sync_status, github_last_sync_label,"
+            + " billing_plan_id, billing_status, billing_seats_included,"
+            + " billing_payment_method_label, created_at, updated_at)"
+            + " VALUES (1, ?, ?, ?, ?, ?, 1, ?, ?, 'pending', 'Waiting for first import',"
+            + " 'free', 'active', 1, 'No card required', ?, ?)",
+        e.kind(),
+        e.githubLogin(),
+        e.displayName(),
+        e.slug(),
+        e.primaryDomain(),
+        e.githubLogin(),
+        personal ? "connected" : "install_required",
+        e.at(),
+        e.at());
+  }
+
+  private void profileUpdated(ProfileUpdated e) throws SQLException {
+    exec(
+        "UPDATE organization_profile SET display_name = COALESCE(?, display_name),"
+            + " slug = COALESCE(?, slug), primary_domain = COALESCE(?, primary_domain),"
+            + " updated_at = ? WHERE id = 1",
+        e.displayName(),
+        e.slug(),
+        e.primaryDomain(),
+        e.at());
+  }
+
+  private void memberUpserted(MemberUpserted e) throws SQLException {
+    FoundryOrganizationMember m = e.member();
+    exec(
+        "INSERT INTO organization_members (id, name, email, role, state, updated_at)"
+            + " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET name = excluded.name,"
+            + " email = excluded.email, role = excluded.role, state = excluded.state,"
+            + " updated_at = excluded.updated_at",
+        m.id(),
+        m.name() == null ? "" : m.name(),
+        m.email() == null ? "" : m.email(),
+        m.role(),
+        m.state(),
+        e.at());
+  }
+
+  private void memberRemoved(MemberRemoved e) throws SQLException {
+    exec("DELETE FROM organization_members WHERE id = ?", e.memberId());
+  }
+
+  private void repositoryAdded(RepositoryAdded e) throws SQLException {
+    exec(
+        "INSERT INTO repositories (repo_id, remote_url, label, default_branch, created_at,"
+            + " updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+        e.repoId(),
+        e.remoteUrl(),
+        e.label(),
+        e.defaultBranch(),
+        e.at(),
+        e.at());
+  }
+
+  private void taskIndexed(TaskIndexed e) throws SQLException {
+    exec(
+        "INSERT INTO task_index (task_id, repo_id, branch_name, actor_created, created_at,"
+            + " updated_at) VALUES (?, ?, ?, 1, ?, ?) ON CONFLICT (task_id) DO NOTHING",
+        e.taskId(),
+        e.repoId(),
+        e.branchName(),
+        e.at(),
+        e.at());
+  }
+
+  private void taskMaterialized(TaskMaterialized e) throws SQLException {
+    exec(
+        "UPDATE task_index SET actor_created = 1, updated_at = ? WHERE task_id = ?",
+        e.at(),
+        e.taskId());
+  }
+
+  private void taskSummaryApplied(TaskSummaryApplied e) throws SQLException {
+    upsertSummary(e.summary());
+  }
+
+  private void taskSummaryRemoved(TaskSummaryRemoved e) throws SQLException {
+    exec("DELETE FROM task_summaries WHERE task_id = ?", e.taskId());
+  }
+
+  private void virtualTaskAdded(VirtualTaskAdded e) throws SQLException {
+    exec(
+        "INSERT INTO task_index (task_id, repo_id, branch_name, actor_created, created_at,"
+            + " updated_at) VALUES (?, ?, ?, 0, ?, ?)",
+        e.taskId(),
+        e.repoId(),
+        e.branchName(),
+        e.updatedAtMs(),
+        e.updatedAtMs());
+    upsertSummary(
+        new WorkspaceTaskSummary(
+            e.taskId(),
+            e.repoId(),
+            e.title(),
+            TaskStatus.INIT_COMPLETE,
+            e.repoName(),
+            e.updatedAtMs(),
+            e.branchName(),
+            e.pullRequest(),
+            null,
+            List.of(),
+            null,
+            null));
+  }
+
+  private void taskPullRequestRefreshed(TaskPullRequestRefreshed e) throws SQLException {
+    exec(
+        "UPDATE task_summaries SET pull_request_json = ?, updated_at_ms = ? WHERE task_id = ?",
+        jsonOrNull(e.pullRequest()),
+        e.updatedAtMs(),
+        e.taskId());
   }
 
   private void upsertSummary(WorkspaceTaskSummary s) throws SQLException {
@@ -430,39 +436,4 @@ public final class OrganizationTables extends ActorTables<OrganizationActor.Even
         repoId,
         branchName);
   }
-
-  // --- reads: app instance -------------------------------------------------------------------
-
-  SessionEntry session(String sessionId) {
-    List<SessionEntry> s =
-        rows(
-            "SELECT session_id, user_id, active_organization_id, created_at"
-                + " FROM auth_session_index WHERE session_id = ?",
-            rs ->
-                new SessionEntry(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4)),
-            sessionId);
-    return s.isEmpty() ? null : s.get(0);
-  }
-
-  String userByEmail(String email) {
-    List<String> u =
-        rows(
-            "SELECT user_id FROM auth_email_index WHERE email = ?",
-            rs -> rs.getString(1),
-            email == null ? null : email.strip().toLowerCase(java.util.Locale.ROOT));
-    return u.isEmpty() ? null : u.get(0);
-  }
-
-  String userByAccount(String providerId, String accountId) {
-    List<String> u =
-        rows(
-            "SELECT user_id FROM auth_account_index WHERE provider_id = ? AND account_id = ?",
-            rs -> rs.getString(1),
-            providerId,
-            accountId);
-    return u.isEmpty() ? null : u.get(0);
-  }
-
-  // --- SQL plumbing --------------------------------------------------------------------------
-
 }

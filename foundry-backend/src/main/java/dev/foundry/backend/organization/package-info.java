@@ -5,7 +5,7 @@
  * only code that creates task actors, and only on a user's action: bulk paths write virtual task
  * summaries instead (spec §2, "Lazy Task Actor Creation").
  *
- * <p>May depend on {@code runtime}, {@code foundry-shared} and the {@code task}, {@code user} and
- * {@code auditlog} actors it coordinates.
+ * <p>May depend on {@code runtime}, {@code foundry-shared} and {@code protocol}: the task, user and
+ * audit-log actors it coordinates are reached only through their protocols.
  */
 package dev.foundry.backend.organization;

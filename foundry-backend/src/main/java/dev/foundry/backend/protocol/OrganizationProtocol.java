@@ -91,7 +91,28 @@ public final class OrganizationProtocol {
       String sandboxProviderId,
       TaskOwner owner,
       String model)
-      implements OrganizationCommand<TaskRecord> {}
+      implements OrganizationCommand<TaskRecord> {
+
+    /**
+     * A user's new task on a new branch ({@code branchName} or a generated one), in the default
+     * sandbox provider; {@code title}, {@code branchName} and {@code model} may be null.
+     */
+    public static CreateTask fromPrompt(
+        String repoId,
+        String prompt,
+        String title,
+        String branchName,
+        TaskOwner owner,
+        String model) {
+      return new CreateTask(repoId, prompt, title, branchName, null, null, owner, model);
+    }
+
+    /** A user's new task adopting the existing branch {@code branch}. */
+    public static CreateTask onBranch(
+        String repoId, String prompt, String branch, TaskOwner owner, String model) {
+      return new CreateTask(repoId, prompt, null, null, branch, null, owner, model);
+    }
+  }
 
   /**
    * A user opens a task: a virtual task gets its actor now (initialized from its summary); a real

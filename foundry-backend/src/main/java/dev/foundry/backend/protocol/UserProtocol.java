@@ -74,14 +74,20 @@ public final class UserProtocol {
   @JsonTypeName("user.delete-task-state")
   public record DeleteTaskState(String taskId, String sessionId) implements Command<Boolean> {}
 
+  /** A command about one agent provider's credential (the provider is checked once, by a guard). */
+  public sealed interface ProviderCommand<R> extends Command<R> {
+    String provider();
+  }
+
   /** Stores an agent credential already sealed by {@link CredentialCipher}. */
   @JsonTypeName("user.store-provider-credential")
   public record StoreProviderCredential(
       String provider, SealedCredential credential, String filePath)
-      implements Command<ProviderCredentials> {}
+      implements ProviderCommand<ProviderCredentials> {}
 
   @JsonTypeName("user.remove-provider-credential")
-  public record RemoveProviderCredential(String provider) implements Command<ProviderCredentials> {}
+  public record RemoveProviderCredential(String provider)
+      implements ProviderCommand<ProviderCredentials> {}
 
   /** Moves a task to the top of the user's feed and marks it unread there. */
   @JsonTypeName("user.bump-task")

@@ -12,23 +12,28 @@ import dev.foundry.backend.protocol.UserProtocol.GetTaskState;
 import dev.foundry.backend.protocol.UserProtocol.MarkNotificationRead;
 import dev.foundry.backend.protocol.UserProtocol.MarkTaskRead;
 import dev.foundry.backend.protocol.UserProtocol.Notify;
+import dev.foundry.backend.protocol.UserProtocol.ProviderCommand;
 import dev.foundry.backend.protocol.UserProtocol.RemoveProviderCredential;
 import dev.foundry.backend.protocol.UserProtocol.SealedCredential;
 import dev.foundry.backend.protocol.UserProtocol.SetDefaultModel;
 import dev.foundry.backend.protocol.UserProtocol.StoreProviderCredential;
 import dev.foundry.backend.protocol.UserProtocol.UpsertProfile;
 import dev.foundry.backend.protocol.UserProtocol.UpsertTaskState;
+import dev.foundry.backend.protocol.UserProtocol.UserAddress;
 import dev.foundry.backend.protocol.UserProtocol.UserTaskState;
 import dev.foundry.backend.runtime.ActorKind;
 import dev.foundry.backend.runtime.ActorQuery;
 import dev.foundry.backend.runtime.ActorSetup;
 import dev.foundry.backend.runtime.Decision;
 import dev.foundry.backend.runtime.DurableActor;
+import dev.foundry.backend.runtime.DurableCommand;
 import dev.foundry.backend.runtime.DurableEvent;
 import dev.foundry.backend.runtime.Handlers;
 import dev.foundry.backend.runtime.Publication;
+import dev.foundry.shared.app.FoundryAppSnapshot.ProviderCredentials;
 import dev.foundry.shared.app.FoundryUser;
-import dev.foundry.shared.realtime.UserFeedUpdated;
+import dev.foundry.shared.inbox.UserInbox;
+import dev.foundry.shared.realtime.RealtimeEvents;
 import dev.foundry.shared.workspace.WorkspaceLineAttachment;
 import dev.foundry.shared.workspace.WorkspaceModels;
 import java.util.List;
@@ -121,7 +126,7 @@ public final class UserActor
   }
 
   private String userId() {
-    return key().segments().get(3);
+    return UserAddress.of(key()).userId();
   }
 
   @Override
@@ -130,8 +135,6 @@ public final class UserActor
         .command(SetDefaultModel.class, this::setDefaultModel)
         .command(UpsertTaskState.class, this::upsertTaskState)
         .command(DeleteTaskState.class, this::deleteTaskState)
-        .command(StoreProviderCredential.class, this::storeCredential)
-        .command(RemoveProviderCredential.class, this::removeCredential)
         .command(BumpTask.class, this::bumpTask)
         .command(Notify.class, this::notify)
         .command(MarkTaskRead.class, this::markTaskRead)
@@ -141,9 +144,21 @@ public final class UserActor
         .query(GetProviderCredentialStatus.class, (q, t) -> t.credentialStatus())
         .query(GetSealedCredentials.class, (q, t) -> t.sealedCredentials())
         .query(GetInbox.class, (q, t) -> t.inbox(INBOX_LIMIT));
+    on.inState(UserActor::knownProvider)
+        .command(StoreProviderCredential.class, this::storeCredential)
+        .command(RemoveProviderCredential.class, this::removeCredential);
   }
 
-  private Decision upsertProfile(UpsertProfile cmd, UserTables tables) {
+  /** Credentials are kept only for the providers the sandbox agents know. */
+  private static Decision<?> knownProvider(DurableCommand<?> command, UserTables tables) {
+    String provider = ((ProviderCommand<?>) command).provider();
+    return PROVIDERS.contains(provider)
+        ? null
+        : Decision.reject(
+            "invalid_provider", "provider must be one of " + PROVIDERS + ", got " + provider);
+  }
+
+  private Decision<FoundryUser> upsertProfile(UpsertProfile cmd, UserTables tables) {
     FoundryUser current = tables.profile();
     UserTables.ProfileExtras extras = tables.profileExtras();
     ProfileUpserted event =
@@ -159,21 +174,21 @@ public final class UserActor
                 ? List.copyOf(cmd.eligibleOrganizationIds())
                 : current == null ? List.of() : current.eligibleOrganizationIds(),
             now());
-    return Decision.persist(event).thenReply(tables::profile);
+    return Decision.<FoundryUser>persist(event).thenReply(tables::profile);
   }
 
-  private Decision setDefaultModel(SetDefaultModel cmd, UserTables tables) {
+  private Decision<FoundryUser> setDefaultModel(SetDefaultModel cmd, UserTables tables) {
     if (cmd.model() == null || cmd.model().isBlank()) {
       return Decision.reject("invalid_model", "a model id must not be blank");
     }
     if (tables.profile() == null) {
       return Decision.reject("user_not_found", "user " + userId() + " has no profile yet");
     }
-    return Decision.persist(new DefaultModelChanged(cmd.model().strip(), now()))
+    return Decision.<FoundryUser>persist(new DefaultModelChanged(cmd.model().strip(), now()))
         .thenReply(tables::profile);
   }
 
-  private Decision upsertTaskState(UpsertTaskState cmd, UserTables tables) {
+  private Decision<UserTaskState> upsertTaskState(UpsertTaskState cmd, UserTables tables) {
     if (blank(cmd.taskId()) || blank(cmd.sessionId())) {
       return Decision.reject("invalid_task_state", "taskId and sessionId are required");
     }
@@ -198,49 +213,43 @@ public final class UserActor
                 ? Long.valueOf(now)
                 : current == null ? null : current.draft().updatedAtMs(),
             now);
-    return Decision.persist(event).thenReply(() -> tables.taskState(cmd.taskId()));
+    return Decision.<UserTaskState>persist(event).thenReply(() -> tables.taskState(cmd.taskId()));
   }
 
-  private Decision deleteTaskState(DeleteTaskState cmd, UserTables tables) {
+  private Decision<Boolean> deleteTaskState(DeleteTaskState cmd, UserTables tables) {
     if (blank(cmd.taskId())) {
       return Decision.reject("invalid_task_state", "taskId is required");
     }
     if (tables.taskState(cmd.taskId()).sessions().isEmpty()) {
       return Decision.reply(false);
     }
-    return Decision.persist(new TaskStateDeleted(cmd.taskId(), cmd.sessionId()))
+    return Decision.<Boolean>persist(new TaskStateDeleted(cmd.taskId(), cmd.sessionId()))
         .thenReply(() -> true);
   }
 
-  private Decision storeCredential(StoreProviderCredential cmd, UserTables tables) {
-    if (!PROVIDERS.contains(cmd.provider())) {
-      return Decision.reject(
-          "invalid_provider", "provider must be one of " + PROVIDERS + ", got " + cmd.provider());
-    }
+  private Decision<ProviderCredentials> storeCredential(
+      StoreProviderCredential cmd, UserTables tables) {
     if (cmd.credential() == null || blank(cmd.filePath())) {
       return Decision.reject("invalid_credential", "a sealed credential and its file path");
     }
-    return Decision.persist(
+    return Decision.<ProviderCredentials>persist(
             new ProviderCredentialStored(cmd.provider(), cmd.credential(), cmd.filePath(), now()))
         .thenReply(tables::credentialStatus);
   }
 
-  private Decision removeCredential(RemoveProviderCredential cmd, UserTables tables) {
-    if (!PROVIDERS.contains(cmd.provider())) {
-      return Decision.reject(
-          "invalid_provider", "provider must be one of " + PROVIDERS + ", got " + cmd.provider());
-    }
-    return Decision.persist(new ProviderCredentialRemoved(cmd.provider()))
+  private Decision<ProviderCredentials> removeCredential(
+      RemoveProviderCredential cmd, UserTables tables) {
+    return Decision.<ProviderCredentials>persist(new ProviderCredentialRemoved(cmd.provider()))
         .thenReply(tables::credentialStatus);
   }
 
-  private Decision bumpTask(BumpTask cmd, UserTables tables) {
+  private Decision<UserInbox> bumpTask(BumpTask cmd, UserTables tables) {
     if (blank(cmd.organizationId()) || blank(cmd.taskId()) || blank(cmd.reason())) {
       return Decision.reject("invalid_bump", "organizationId, taskId and reason are required");
     }
     // Strictly increasing, so two bumps within one millisecond still order.
     long at = Math.max(now(), tables.latestBump() + 1);
-    return Decision.persist(
+    return Decision.<UserInbox>persist(
             new TaskBumped(
                 cmd.organizationId(),
                 cmd.repoId(),
@@ -251,31 +260,31 @@ public final class UserActor
         .thenReply(() -> tables.inbox(INBOX_LIMIT));
   }
 
-  private Decision notify(Notify cmd, UserTables tables) {
+  private Decision<Long> notify(Notify cmd, UserTables tables) {
     if (blank(cmd.organizationId()) || blank(cmd.kind()) || blank(cmd.message())) {
       return Decision.reject(
           "invalid_notification", "organizationId, kind and message are required");
     }
     long id = tables.nextNotificationId();
-    return Decision.persist(
+    return Decision.<Long>persist(
             new NotificationAdded(
                 id, cmd.organizationId(), cmd.taskId(), cmd.kind(), cmd.message(), now()))
         .thenReply(() -> id);
   }
 
-  private Decision markTaskRead(MarkTaskRead cmd, UserTables tables) {
+  private Decision<UserInbox> markTaskRead(MarkTaskRead cmd, UserTables tables) {
     if (!tables.inFeed(cmd.taskId())) {
       return Decision.reject("task_not_in_feed", "task " + cmd.taskId() + " is not in the feed");
     }
-    return Decision.persist(new TaskFeedRead(cmd.taskId()))
+    return Decision.<UserInbox>persist(new TaskFeedRead(cmd.taskId()))
         .thenReply(() -> tables.inbox(INBOX_LIMIT));
   }
 
-  private Decision markNotificationRead(MarkNotificationRead cmd, UserTables tables) {
+  private Decision<UserInbox> markNotificationRead(MarkNotificationRead cmd, UserTables tables) {
     if (!tables.notificationExists(cmd.notificationId())) {
       return Decision.reject("notification_not_found", "no notification " + cmd.notificationId());
     }
-    return Decision.persist(new NotificationRead(cmd.notificationId(), now()))
+    return Decision.<UserInbox>persist(new NotificationRead(cmd.notificationId(), now()))
         .thenReply(() -> tables.inbox(INBOX_LIMIT));
   }
 
@@ -294,10 +303,10 @@ public final class UserActor
     if (inboxChanged) {
       publish(
           new Publication(
-              "user",
+              RealtimeEvents.USER_TOPIC,
               userId(),
-              UserFeedUpdated.TYPE,
-              new UserFeedUpdated(tables.inbox(INBOX_LIMIT)),
+              RealtimeEvents.USER_FEED_UPDATED,
+              tables.inbox(INBOX_LIMIT),
               userId()));
     }
   }

@@ -21,115 +21,141 @@ public final class UserTables extends ActorTables<UserActor.Event> {
 
   UserTables(Connection db) {
     super(db);
+    on(UserActor.ProfileUpserted.class, this::profileUpserted);
+    on(UserActor.DefaultModelChanged.class, this::defaultModelChanged);
+    on(UserActor.TaskStateUpserted.class, this::taskStateUpserted);
+    on(UserActor.TaskStateDeleted.class, this::taskStateDeleted);
+    on(UserActor.ProviderCredentialStored.class, this::providerCredentialStored);
+    on(UserActor.ProviderCredentialRemoved.class, this::providerCredentialRemoved);
+    on(UserActor.TaskBumped.class, this::taskBumped);
+    on(UserActor.NotificationAdded.class, this::notificationAdded);
+    on(UserActor.TaskFeedRead.class, this::taskFeedRead);
+    on(UserActor.NotificationRead.class, this::notificationRead);
   }
 
   record ProfileExtras(String image, String githubAccountId) {}
 
-  @Override
-  protected void apply(UserActor.Event event) throws SQLException {
-    if (event instanceof UserActor.ProfileUpserted e) {
+  private void profileUpserted(UserActor.ProfileUpserted e) throws SQLException {
+    exec(
+        "INSERT INTO user_profile (id, user_id, name, email, image, github_account_id,"
+            + " github_login, role_label, default_model, eligible_organization_ids_json,"
+            + " starter_repo_status, created_at, updated_at)"
+            + " VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)"
+            + " ON CONFLICT (id) DO UPDATE SET name = excluded.name, email = excluded.email,"
+            + " image = excluded.image, github_account_id = excluded.github_account_id,"
+            + " github_login = excluded.github_login, role_label = excluded.role_label,"
+            + " eligible_organization_ids_json = excluded.eligible_organization_ids_json,"
+            + " updated_at = excluded.updated_at",
+        e.userId(),
+        e.name(),
+        e.email(),
+        e.image(),
+        e.githubAccountId(),
+        e.githubLogin(),
+        e.roleLabel(),
+        UserActor.defaultModel(),
+        json(e.eligibleOrganizationIds()),
+        e.at(),
+        e.at());
+  }
+
+  private void defaultModelChanged(UserActor.DefaultModelChanged e) throws SQLException {
+    exec(
+        "UPDATE user_profile SET default_model = ?, updated_at = ? WHERE id = 1",
+        e.model(),
+        e.at());
+  }
+
+  private void taskStateUpserted(UserActor.TaskStateUpserted e) throws SQLException {
+    exec(
+        "INSERT INTO user_task_state (task_id, session_id, active_session_id, unread,"
+            + " draft_text, draft_attachments_json, draft_updated_at, updated_at)"
+            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (task_id, session_id) DO UPDATE"
+            + " SET active_session_id = excluded.active_session_id, unread = excluded.unread,"
+            + " draft_text = excluded.draft_text,"
+            + " draft_attachments_json = excluded.draft_attachments_json,"
+            + " draft_updated_at = excluded.draft_updated_at, updated_at = excluded.updated_at",
+        e.taskId(),
+        e.sessionId(),
+        e.activeSessionId(),
+        e.unread() ? 1 : 0,
+        e.draftText(),
+        json(e.draftAttachments()),
+        e.draftUpdatedAt(),
+        e.at());
+    if (e.activeSessionChanged()) {
       exec(
-          "INSERT INTO user_profile (id, user_id, name, email, image, github_account_id,"
-              + " github_login, role_label, default_model, eligible_organization_ids_json,"
-              + " starter_repo_status, created_at, updated_at)"
-              + " VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)"
-              + " ON CONFLICT (id) DO UPDATE SET name = excluded.name, email = excluded.email,"
-              + " image = excluded.image, github_account_id = excluded.github_account_id,"
-              + " github_login = excluded.github_login, role_label = excluded.role_label,"
-              + " eligible_organization_ids_json = excluded.eligible_organization_ids_json,"
-              + " updated_at = excluded.updated_at",
-          e.userId(),
-          e.name(),
-          e.email(),
-          e.image(),
-          e.githubAccountId(),
-          e.githubLogin(),
-          e.roleLabel(),
-          UserActor.defaultModel(),
-          json(e.eligibleOrganizationIds()),
-          e.at(),
-          e.at());
-    } else if (event instanceof UserActor.DefaultModelChanged e) {
-      exec(
-          "UPDATE user_profile SET default_model = ?, updated_at = ? WHERE id = 1",
-          e.model(),
-          e.at());
-    } else if (event instanceof UserActor.TaskStateUpserted e) {
-      exec(
-          "INSERT INTO user_task_state (task_id, session_id, active_session_id, unread,"
-              + " draft_text, draft_attachments_json, draft_updated_at, updated_at)"
-              + " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (task_id, session_id) DO UPDATE"
-              + " SET active_session_id = excluded.active_session_id, unread = excluded.unread,"
-              + " draft_text = excluded.draft_text,"
-              + " draft_attachments_json = excluded.draft_attachments_json,"
-              + " draft_updated_at = excluded.draft_updated_at, updated_at = excluded.updated_at",
-          e.taskId(),
-          e.sessionId(),
+          "UPDATE user_task_state SET active_session_id = ? WHERE task_id = ?",
           e.activeSessionId(),
-          e.unread() ? 1 : 0,
-          e.draftText(),
-          json(e.draftAttachments()),
-          e.draftUpdatedAt(),
-          e.at());
-      if (e.activeSessionChanged()) {
-        exec(
-            "UPDATE user_task_state SET active_session_id = ? WHERE task_id = ?",
-            e.activeSessionId(),
-            e.taskId());
-      }
-    } else if (event instanceof UserActor.TaskStateDeleted e) {
-      if (e.sessionId() == null) {
-        exec("DELETE FROM user_task_state WHERE task_id = ?", e.taskId());
-      } else {
-        exec(
-            "DELETE FROM user_task_state WHERE task_id = ? AND session_id = ?",
-            e.taskId(),
-            e.sessionId());
-      }
-    } else if (event instanceof UserActor.ProviderCredentialStored e) {
-      exec(
-          "INSERT INTO user_provider_credentials (provider, nonce, ciphertext, file_path,"
-              + " updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (provider) DO UPDATE SET"
-              + " nonce = excluded.nonce, ciphertext = excluded.ciphertext,"
-              + " file_path = excluded.file_path, updated_at = excluded.updated_at",
-          e.provider(),
-          e.credential().nonce(),
-          e.credential().ciphertext(),
-          e.filePath(),
-          e.at());
-    } else if (event instanceof UserActor.ProviderCredentialRemoved e) {
-      exec("DELETE FROM user_provider_credentials WHERE provider = ?", e.provider());
-    } else if (event instanceof UserActor.TaskBumped e) {
-      exec(
-          "INSERT INTO user_task_feed (task_id, organization_id, repo_id, title, reason,"
-              + " bumped_at, unread) VALUES (?, ?, ?, ?, ?, ?, 1) ON CONFLICT (task_id) DO"
-              + " UPDATE SET title = CASE WHEN excluded.title = '' THEN title ELSE"
-              + " excluded.title END, reason = excluded.reason,"
-              + " bumped_at = excluded.bumped_at, unread = 1",
-          e.taskId(),
-          e.organizationId(),
-          e.repoId(),
-          e.title(),
-          e.reason(),
-          e.at());
-    } else if (event instanceof UserActor.NotificationAdded e) {
-      exec(
-          "INSERT INTO user_notifications (id, organization_id, task_id, kind, message,"
-              + " created_at) VALUES (?, ?, ?, ?, ?, ?)",
-          e.id(),
-          e.organizationId(),
-          e.taskId(),
-          e.kind(),
-          e.message(),
-          e.at());
-    } else if (event instanceof UserActor.TaskFeedRead e) {
-      exec("UPDATE user_task_feed SET unread = 0 WHERE task_id = ?", e.taskId());
-    } else if (event instanceof UserActor.NotificationRead e) {
-      exec(
-          "UPDATE user_notifications SET read_at = ? WHERE id = ? AND read_at IS NULL",
-          e.at(),
-          e.id());
+          e.taskId());
     }
+  }
+
+  private void taskStateDeleted(UserActor.TaskStateDeleted e) throws SQLException {
+    if (e.sessionId() == null) {
+      exec("DELETE FROM user_task_state WHERE task_id = ?", e.taskId());
+    } else {
+      exec(
+          "DELETE FROM user_task_state WHERE task_id = ? AND session_id = ?",
+          e.taskId(),
+          e.sessionId());
+    }
+  }
+
+  private void providerCredentialStored(UserActor.ProviderCredentialStored e) throws SQLException {
+    exec(
+        "INSERT INTO user_provider_credentials (provider, nonce, ciphertext, file_path,"
+            + " updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (provider) DO UPDATE SET"
+            + " nonce = excluded.nonce, ciphertext = excluded.ciphertext,"
+            + " file_path = excluded.file_path, updated_at = excluded.updated_at",
+        e.provider(),
+        e.credential().nonce(),
+        e.credential().ciphertext(),
+        e.filePath(),
+        e.at());
+  }
+
+  private void providerCredentialRemoved(UserActor.ProviderCredentialRemoved e)
+      throws SQLException {
+    exec("DELETE FROM user_provider_credentials WHERE provider = ?", e.provider());
+  }
+
+  private void taskBumped(UserActor.TaskBumped e) throws SQLException {
+    exec(
+        "INSERT INTO user_task_feed (task_id, organization_id, repo_id, title, reason,"
+            + " bumped_at, unread) VALUES (?, ?, ?, ?, ?, ?, 1) ON CONFLICT (task_id) DO"
+            + " UPDATE SET title = CASE WHEN excluded.title = '' THEN title ELSE"
+            + " excluded.title END, reason = excluded.reason,"
+            + " bumped_at = excluded.bumped_at, unread = 1",
+        e.taskId(),
+        e.organizationId(),
+        e.repoId(),
+        e.title(),
+        e.reason(),
+        e.at());
+  }
+
+  private void notificationAdded(UserActor.NotificationAdded e) throws SQLException {
+    exec(
+        "INSERT INTO user_notifications (id, organization_id, task_id, kind, message,"
+            + " created_at) VALUES (?, ?, ?, ?, ?, ?)",
+        e.id(),
+        e.organizationId(),
+        e.taskId(),
+        e.kind(),
+        e.message(),
+        e.at());
+  }
+
+  private void taskFeedRead(UserActor.TaskFeedRead e) throws SQLException {
+    exec("UPDATE user_task_feed SET unread = 0 WHERE task_id = ?", e.taskId());
+  }
+
+  private void notificationRead(UserActor.NotificationRead e) throws SQLException {
+    exec(
+        "UPDATE user_notifications SET read_at = ? WHERE id = ? AND read_at IS NULL",
+        e.at(),
+        e.id());
   }
 
   // --- reads ---------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.tuple;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.foundry.backend.organization.AppShell;
+import dev.foundry.backend.organization.AppSnapshots;
 import dev.foundry.backend.organization.OrganizationIds;
 import dev.foundry.backend.protocol.AuditLogProtocol;
 import dev.foundry.backend.protocol.OrganizationProtocol;
@@ -225,8 +225,8 @@ class GoldenJournalTest {
     assertThat(await(app.query(new OrganizationProtocol.FindUserByEmail("ada@example.com"))))
         .isEqualTo(USER);
 
-    // The app shell joins the session index, the user and the organization.
-    FoundryAppSnapshot shell = await(AppShell.snapshot(runtime, "golden-session-1"));
+    // The app snapshot joins the session index, the user and the organization.
+    FoundryAppSnapshot shell = await(AppSnapshots.snapshot(runtime, "golden-session-1"));
     assertThat(shell.auth()).isEqualTo(new FoundryAppSnapshot.Auth("signed_in", USER));
     assertThat(shell.activeOrganizationId()).isEqualTo(ORG);
     assertThat(shell.organizations()).extracting(FoundryOrganization::id).containsExactly(ORG);

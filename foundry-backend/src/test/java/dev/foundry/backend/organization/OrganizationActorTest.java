@@ -33,7 +33,6 @@ import dev.foundry.shared.contracts.AuditLogEvent;
 import dev.foundry.shared.contracts.RepoRecord;
 import dev.foundry.shared.contracts.TaskRecord;
 import dev.foundry.shared.contracts.TaskStatus;
-import dev.foundry.shared.realtime.OrganizationUpdated;
 import dev.foundry.shared.workspace.OrganizationSummarySnapshot;
 import dev.foundry.shared.workspace.WorkspacePullRequestSummary;
 import dev.foundry.shared.workspace.WorkspaceTaskSummary;
@@ -205,7 +204,7 @@ class OrganizationActorTest {
         .satisfies(r -> assertThat(r.taskCount()).isEqualTo(1));
     assertThat(published).isNotEmpty();
     assertThat(published.get(published.size() - 1).payload())
-        .isInstanceOf(OrganizationUpdated.class);
+        .isInstanceOf(OrganizationSummarySnapshot.class);
   }
 
   @Test
@@ -264,8 +263,8 @@ class OrganizationActorTest {
                     product
                         .org(org)
                         .ask(
-                            new CreateTask(
-                                repo.repoId(), "x", null, "bad..name", null, null, null, null))))
+                            CreateTask.fromPrompt(
+                                repo.repoId(), "x", null, "bad..name", null, null))))
         .isInstanceOf(CommandRejectedException.class)
         .hasFieldOrPropertyWithValue("code", "invalid_branch_name");
     assertThat(product.tasks(org)).isEmpty();
@@ -279,8 +278,8 @@ class OrganizationActorTest {
             product
                 .org(org)
                 .ask(
-                    new CreateTask(
-                        repo.repoId(), "x", "feat: one", "feature/one", null, null, null, null)));
+                    CreateTask.fromPrompt(
+                        repo.repoId(), "x", "feat: one", "feature/one", null, null)));
     assertThat(first.branchName()).isEqualTo("feature/one");
     assertThat(first.title()).isEqualTo("feat: one");
     assertThatThrownBy(
@@ -289,8 +288,8 @@ class OrganizationActorTest {
                     product
                         .org(org)
                         .ask(
-                            new CreateTask(
-                                repo.repoId(), "y", null, "feature/one", null, null, null, null))))
+                            CreateTask.fromPrompt(
+                                repo.repoId(), "y", null, "feature/one", null, null))))
         .isInstanceOf(CommandRejectedException.class)
         .hasFieldOrPropertyWithValue("code", "branch_in_use");
     assertThatThrownBy(
@@ -298,9 +297,7 @@ class OrganizationActorTest {
                 await(
                     product
                         .org(org)
-                        .ask(
-                            new CreateTask(
-                                repo.repoId(), "y", null, null, "feature/one", null, null, null))))
+                        .ask(CreateTask.onBranch(repo.repoId(), "y", "feature/one", null, null))))
         .isInstanceOf(CommandRejectedException.class)
         .hasFieldOrPropertyWithValue("code", "branch_in_use");
 
@@ -312,9 +309,7 @@ class OrganizationActorTest {
         await(
             product
                 .org(org)
-                .ask(
-                    new CreateTask(
-                        repo.repoId(), "again", null, null, "feature/one", null, null, null)));
+                .ask(CreateTask.onBranch(repo.repoId(), "again", "feature/one", null, null)));
     assertThat(adopted.branchName()).isEqualTo("feature/one");
   }
 

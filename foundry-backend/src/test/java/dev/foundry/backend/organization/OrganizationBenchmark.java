@@ -84,8 +84,8 @@ public final class OrganizationBenchmark {
         window.acquire();
         CompletableFuture<TaskRecord> task =
             ref.ask(
-                    new CreateTask(
-                        repo.repoId(), "Task number " + i, null, null, null, null, null, null),
+                    CreateTask.fromPrompt(
+                        repo.repoId(), "Task number " + i, null, null, null, null),
                     patient)
                 .toCompletableFuture();
         task.whenComplete((ok, failure) -> window.release());

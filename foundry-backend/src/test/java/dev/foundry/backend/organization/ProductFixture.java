@@ -106,8 +106,8 @@ public final class ProductFixture implements AutoCloseable {
     return await(
         org(organizationId)
             .ask(
-                new OrganizationProtocol.CreateTask(
-                    repoId, prompt, null, null, null, null, owner, model)));
+                OrganizationProtocol.CreateTask.fromPrompt(
+                    repoId, prompt, null, null, owner, model)));
   }
 
   public TaskRecord createTask(
@@ -115,8 +115,8 @@ public final class ProductFixture implements AutoCloseable {
     return await(
         org(organizationId)
             .ask(
-                new OrganizationProtocol.CreateTask(
-                    repoId, prompt, null, null, null, null, owner, null)));
+                OrganizationProtocol.CreateTask.fromPrompt(
+                    repoId, prompt, null, null, owner, null)));
   }
 
   public List<WorkspaceTaskSummary> tasks(String organizationId) {

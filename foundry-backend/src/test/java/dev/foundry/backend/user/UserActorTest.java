@@ -27,7 +27,6 @@ import dev.foundry.shared.app.FoundryAppSnapshot.ProviderCredentials;
 import dev.foundry.shared.app.FoundryUser;
 import dev.foundry.shared.inbox.UserInbox;
 import dev.foundry.shared.inbox.UserTaskFeedEntry;
-import dev.foundry.shared.realtime.UserFeedUpdated;
 import dev.foundry.shared.workspace.WorkspaceLineAttachment;
 import dev.foundry.shared.workspace.WorkspaceModels;
 import java.io.IOException;
@@ -230,7 +229,7 @@ class UserActorTest {
 
     assertThat(seen).hasSize(6);
     assertThat(seen).allSatisfy(p -> assertThat(p.audience()).isEqualTo(alice));
-    assertThat(seen.get(5).payload()).isInstanceOf(UserFeedUpdated.class);
+    assertThat(seen.get(5).payload()).isInstanceOf(UserInbox.class);
     assertThat(await(user(bob).query(new GetInbox())).feed()).isEmpty();
   }
 

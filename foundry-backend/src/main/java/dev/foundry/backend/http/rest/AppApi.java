@@ -2,7 +2,7 @@ package dev.foundry.backend.http.rest;
 
 import dev.foundry.backend.http.rest.RequestBodies.SelectOrganization;
 import dev.foundry.backend.http.rest.RequestBodies.SetDefaultModel;
-import dev.foundry.backend.organization.AppShell;
+import dev.foundry.backend.organization.AppSnapshots;
 import dev.foundry.backend.organization.OrganizationIds;
 import dev.foundry.backend.protocol.OrganizationProtocol;
 import dev.foundry.backend.protocol.UserProtocol;
@@ -19,7 +19,8 @@ final class AppApi {
   }
 
   CompletionStage<FoundryAppSnapshot> snapshot(Call call) {
-    return AppShell.snapshotForUser(runtime, call.userId(), call.session().activeOrganizationId());
+    return AppSnapshots.snapshotForUser(
+        runtime, call.userId(), call.session().activeOrganizationId());
   }
 
   /** The app instance checks that the organization is one of the user's (403 otherwise). */
@@ -28,7 +29,7 @@ final class AppApi {
     return runtime
         .getOrCreate(OrganizationProtocol.TYPE, OrganizationProtocol.key(OrganizationIds.APP))
         .ask(new OrganizationProtocol.SelectOrganization(call.user().sessionId(), organizationId))
-        .thenCompose(selected -> AppShell.snapshotForUser(runtime, call.userId(), selected));
+        .thenCompose(selected -> AppSnapshots.snapshotForUser(runtime, call.userId(), selected));
   }
 
   CompletionStage<FoundryAppSnapshot> setDefaultModel(Call call) {
@@ -38,7 +39,7 @@ final class AppApi {
         .ask(new UserProtocol.SetDefaultModel(model))
         .thenCompose(
             user ->
-                AppShell.snapshotForUser(
+                AppSnapshots.snapshotForUser(
                     runtime, call.userId(), call.session().activeOrganizationId()));
   }
 }

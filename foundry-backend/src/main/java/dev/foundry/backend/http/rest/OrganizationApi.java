@@ -70,7 +70,8 @@ final class OrganizationApi {
   /**
    * Creates the task (its owner is the caller) and answers it as the caller sees it. The task actor
    * opens the first session and sends {@code task} as its first prompt when it provisions its
-   * sandbox (with the owner's default model).
+   * sandbox, with the model asked for or else the owner's default model: read here, with the owner,
+   * so the profile is fetched once per creation.
    */
   CompletionStage<WorkspaceTaskDetail> createTask(Call call) {
     CreateTask body = call.body(CreateTask.class);
@@ -81,17 +82,17 @@ final class OrganizationApi {
         .thenCompose(
             profile -> {
               TaskOwner owner = TaskOwner.of(userId, profile);
+              String model =
+                  body.model() != null || profile == null ? body.model() : profile.defaultModel();
               return org(call)
                   .ask(
-                      new OrganizationProtocol.CreateTask(
+                      OrganizationProtocol.CreateTask.fromPrompt(
                           body.repoId(),
                           body.task(),
                           body.title(),
                           body.branchName(),
-                          null,
-                          null,
                           owner,
-                          body.model()));
+                          model));
             })
         .thenCompose(
             record ->

@@ -4,7 +4,7 @@ import dev.foundry.backend.http.ApiError;
 import dev.foundry.backend.http.ApiException;
 import dev.foundry.backend.http.auth.SignedInUser;
 import dev.foundry.backend.http.realtime.TopicAccess;
-import dev.foundry.backend.organization.AppShell;
+import dev.foundry.backend.organization.AppSnapshots;
 import dev.foundry.backend.organization.OrganizationIds;
 import dev.foundry.backend.protocol.OrganizationProtocol;
 import dev.foundry.backend.protocol.SandboxProtocol;
@@ -64,7 +64,7 @@ public final class TopicSnapshots implements TopicAccess {
         .query(new OrganizationProtocol.FindSession(user.sessionId()))
         .thenCompose(
             session ->
-                AppShell.snapshotForUser(
+                AppSnapshots.snapshotForUser(
                     runtime,
                     user.userId(),
                     session == null ? null : session.activeOrganizationId()));

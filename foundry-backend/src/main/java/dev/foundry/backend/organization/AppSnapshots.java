@@ -19,8 +19,8 @@ import java.util.concurrent.CompletionStage;
  * session index, the user actor and the user's eligible organizations. Reads only: it never creates
  * an organization or a user.
  */
-public final class AppShell {
-  private AppShell() {}
+public final class AppSnapshots {
+  private AppSnapshots() {}
 
   /** The snapshot for the session's user, or a signed-out one for an unknown session. */
   public static CompletionStage<FoundryAppSnapshot> snapshot(

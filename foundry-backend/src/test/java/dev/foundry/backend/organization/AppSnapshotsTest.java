@@ -20,7 +20,6 @@ import dev.foundry.backend.runtime.CommandRejectedException;
 import dev.foundry.backend.runtime.Publication;
 import dev.foundry.shared.app.FoundryAppSnapshot;
 import dev.foundry.shared.app.FoundryOrganization;
-import dev.foundry.shared.realtime.AppUpdated;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -31,7 +30,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class AppShellTest {
+class AppSnapshotsTest {
   @TempDir static Path dataDir;
   private static ProductFixture product;
 
@@ -61,7 +60,7 @@ class AppShellTest {
     assertThat(signIn.organizationId()).isEqualTo("personal-" + OrganizationIds.slug(login));
     assertThat(signIn.organizationId()).startsWith("personal-alice-smith-");
 
-    FoundryAppSnapshot snapshot = await(AppShell.snapshot(product.runtime(), session));
+    FoundryAppSnapshot snapshot = await(AppSnapshots.snapshot(product.runtime(), session));
     assertThat(snapshot.auth().status()).isEqualTo("signed_in");
     assertThat(snapshot.auth().currentUserId()).isEqualTo(signIn.userId());
     assertThat(snapshot.activeOrganizationId()).isEqualTo(signIn.organizationId());
@@ -88,7 +87,7 @@ class AppShellTest {
                     .anySatisfy(
                         p -> {
                           assertThat(p.audience()).isEqualTo(signIn.userId());
-                          assertThat(((AppUpdated) p.payload()).snapshot().activeOrganizationId())
+                          assertThat(((FoundryAppSnapshot) p.payload()).activeOrganizationId())
                               .isEqualTo(signIn.organizationId());
                         }));
   }
@@ -111,7 +110,7 @@ class AppShellTest {
     String missingOrg = unique("personal-missing-");
     String userId = unique("u-");
     await(product.app().ask(new IndexSession(session, userId)));
-    assertThat(await(AppShell.snapshot(product.runtime(), session)).auth().status())
+    assertThat(await(AppSnapshots.snapshot(product.runtime(), session)).auth().status())
         .isEqualTo("signed_out");
     await(
         product
@@ -119,7 +118,7 @@ class AppShellTest {
             .ask(
                 new dev.foundry.backend.protocol.UserProtocol.UpsertProfile(
                     "U", "u@x", null, null, "u", null, List.of(missingOrg))));
-    FoundryAppSnapshot snapshot = await(AppShell.snapshot(product.runtime(), session));
+    FoundryAppSnapshot snapshot = await(AppSnapshots.snapshot(product.runtime(), session));
     assertThat(snapshot.auth().status()).isEqualTo("signed_in");
     assertThat(snapshot.organizations()).isEmpty();
     assertThat(snapshot.activeOrganizationId()).isNull();
@@ -135,7 +134,7 @@ class AppShellTest {
 
   @Test
   void anUnknownSessionSeesTheSignedOutSnapshot() {
-    FoundryAppSnapshot snapshot = await(AppShell.snapshot(product.runtime(), "nobody"));
+    FoundryAppSnapshot snapshot = await(AppSnapshots.snapshot(product.runtime(), "nobody"));
     assertThat(snapshot.auth().status()).isEqualTo("signed_out");
     assertThat(snapshot.organizations()).isEmpty();
   }

@@ -1,0 +1,107 @@
+package dev.foundry.backend.organization;
+
+import dev.foundry.backend.organization.OrganizationEvents.AccountIndexed;
+import dev.foundry.backend.organization.OrganizationEvents.ActiveOrganizationSelected;
+import dev.foundry.backend.organization.OrganizationEvents.EmailIndexed;
+import dev.foundry.backend.organization.OrganizationEvents.SessionIndexed;
+import dev.foundry.backend.organization.OrganizationEvents.SessionRemoved;
+import dev.foundry.backend.protocol.OrganizationProtocol.SessionEntry;
+import dev.foundry.backend.runtime.ActorTables;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The {@code app} instance's tables: the sign-in indexes from sessions, e-mails and OAuth accounts
+ * to users, and each session's active organization. {@link OrganizationTables} adds a real
+ * organization's tables (both live in every organization file; each role writes only its own).
+ */
+abstract class AppIndexTables extends ActorTables<OrganizationEvents.Event> {
+
+  AppIndexTables(Connection db) {
+    super(db);
+    on(SessionIndexed.class, this::sessionIndexed);
+    on(SessionRemoved.class, this::sessionRemoved);
+    on(EmailIndexed.class, this::emailIndexed);
+    on(AccountIndexed.class, this::accountIndexed);
+    on(ActiveOrganizationSelected.class, this::activeOrganizationSelected);
+  }
+
+  private void sessionIndexed(SessionIndexed e) throws SQLException {
+    exec(
+        "INSERT INTO auth_session_index (session_id, user_id, created_at, updated_at)"
+            + " VALUES (?, ?, ?, ?) ON CONFLICT (session_id) DO UPDATE SET"
+            + " user_id = excluded.user_id, updated_at = excluded.updated_at",
+        e.sessionId(),
+        e.userId(),
+        e.at(),
+        e.at());
+  }
+
+  private void sessionRemoved(SessionRemoved e) throws SQLException {
+    exec("DELETE FROM auth_session_index WHERE session_id = ?", e.sessionId());
+  }
+
+  private void emailIndexed(EmailIndexed e) throws SQLException {
+    exec(
+        "INSERT INTO auth_email_index (email, user_id, updated_at) VALUES (?, ?, ?)"
+            + " ON CONFLICT (email) DO UPDATE SET user_id = excluded.user_id,"
+            + " updated_at = excluded.updated_at",
+        e.email(),
+        e.userId(),
+        e.at());
+  }
+
+  private void accountIndexed(AccountIndexed e) throws SQLException {
+    exec(
+        "INSERT INTO auth_account_index (provider_id, account_id, user_id, updated_at)"
+            + " VALUES (?, ?, ?, ?) ON CONFLICT (provider_id, account_id) DO UPDATE SET"
+            + " user_id = excluded.user_id, updated_at = excluded.updated_at",
+        e.providerId(),
+        e.accountId(),
+        e.userId(),
+        e.at());
+  }
+
+  private void activeOrganizationSelected(ActiveOrganizationSelected e) throws SQLException {
+    exec(
+        "UPDATE auth_session_index SET active_organization_id = ?, updated_at = ?"
+            + " WHERE session_id = ?",
+        e.organizationId(),
+        e.at(),
+        e.sessionId());
+  }
+
+  // --- reads: app instance -------------------------------------------------------------------
+
+  SessionEntry session(String sessionId) {
+    List<SessionEntry> s =
+        rows(
+            "SELECT session_id, user_id, active_organization_id, created_at"
+                + " FROM auth_session_index WHERE session_id = ?",
+            rs ->
+                new SessionEntry(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4)),
+            sessionId);
+    return s.isEmpty() ? null : s.get(0);
+  }
+
+  String userByEmail(String email) {
+    List<String> u =
+        rows(
+            "SELECT user_id FROM auth_email_index WHERE email = ?",
+            rs -> rs.getString(1),
+            email == null ? null : email.strip().toLowerCase(Locale.ROOT));
+    return u.isEmpty() ? null : u.get(0);
+  }
+
+  String userByAccount(String providerId, String accountId) {
+    List<String> u =
+        rows(
+            "SELECT user_id FROM auth_account_index WHERE provider_id = ? AND account_id = ?",
+            rs -> rs.getString(1),
+            providerId,
+            accountId);
+    return u.isEmpty() ? null : u.get(0);
+  }
+}

@@ -1,0 +1,89 @@
+package dev.foundry.backend.organization;
+
+import com.fasterxml.jackson.annotation.JsonTypeName;
+import dev.foundry.backend.runtime.DurableEvent;
+import dev.foundry.shared.app.FoundryOrganizationMember;
+import dev.foundry.shared.workspace.WorkspacePullRequestSummary;
+import dev.foundry.shared.workspace.WorkspaceTaskSummary;
+
+/**
+ * What the organization actor journals, for both roles: the {@code organization.app.*} events are
+ * the app instance's sign-in indexes, the others a real organization's. No other package uses them
+ * (they are public because the actor's kind names their root). Their {@code @JsonTypeName}s are the
+ * names on disk and never change.
+ */
+public final class OrganizationEvents {
+  private OrganizationEvents() {}
+
+  public sealed interface Event extends DurableEvent {}
+
+  @JsonTypeName("organization.profile-created")
+  public record ProfileCreated(
+      String kind,
+      String githubLogin,
+      String displayName,
+      String slug,
+      String primaryDomain,
+      long at)
+      implements Event {}
+
+  @JsonTypeName("organization.profile-updated")
+  public record ProfileUpdated(String displayName, String slug, String primaryDomain, long at)
+      implements Event {}
+
+  @JsonTypeName("organization.member-upserted")
+  public record MemberUpserted(FoundryOrganizationMember member, long at) implements Event {}
+
+  @JsonTypeName("organization.member-removed")
+  public record MemberRemoved(String memberId) implements Event {}
+
+  @JsonTypeName("organization.repository-added")
+  public record RepositoryAdded(
+      String repoId, String remoteUrl, String label, String defaultBranch, long at)
+      implements Event {}
+
+  @JsonTypeName("organization.task-indexed")
+  public record TaskIndexed(String taskId, String repoId, String branchName, long at)
+      implements Event {}
+
+  @JsonTypeName("organization.task-materialized")
+  public record TaskMaterialized(String taskId, long at) implements Event {}
+
+  @JsonTypeName("organization.task-summary-applied")
+  public record TaskSummaryApplied(WorkspaceTaskSummary summary) implements Event {}
+
+  @JsonTypeName("organization.task-summary-removed")
+  public record TaskSummaryRemoved(String taskId) implements Event {}
+
+  @JsonTypeName("organization.virtual-task-added")
+  public record VirtualTaskAdded(
+      String taskId,
+      String repoId,
+      String branchName,
+      String title,
+      String repoName,
+      WorkspacePullRequestSummary pullRequest,
+      long updatedAtMs)
+      implements Event {}
+
+  @JsonTypeName("organization.task-pull-request-refreshed")
+  public record TaskPullRequestRefreshed(
+      String taskId, WorkspacePullRequestSummary pullRequest, long updatedAtMs) implements Event {}
+
+  @JsonTypeName("organization.app.session-indexed")
+  public record SessionIndexed(String sessionId, String userId, long at) implements Event {}
+
+  @JsonTypeName("organization.app.session-removed")
+  public record SessionRemoved(String sessionId, String userId) implements Event {}
+
+  @JsonTypeName("organization.app.email-indexed")
+  public record EmailIndexed(String email, String userId, long at) implements Event {}
+
+  @JsonTypeName("organization.app.account-indexed")
+  public record AccountIndexed(String providerId, String accountId, String userId, long at)
+      implements Event {}
+
+  @JsonTypeName("organization.app.active-organization-selected")
+  public record ActiveOrganizationSelected(
+      String sessionId, String userId, String organizationId, long at) implements Event {}
+}

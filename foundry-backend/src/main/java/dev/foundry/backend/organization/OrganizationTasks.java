@@ -1,0 +1,240 @@
+package dev.foundry.backend.organization;
+
+import static dev.foundry.backend.organization.OrganizationActor.blank;
+import static dev.foundry.backend.organization.OrganizationActor.now;
+
+import dev.foundry.backend.organization.OrganizationEvents.Event;
+import dev.foundry.backend.organization.OrganizationEvents.TaskIndexed;
+import dev.foundry.backend.organization.OrganizationEvents.TaskMaterialized;
+import dev.foundry.backend.organization.OrganizationEvents.TaskPullRequestRefreshed;
+import dev.foundry.backend.organization.OrganizationEvents.TaskSummaryApplied;
+import dev.foundry.backend.organization.OrganizationEvents.TaskSummaryRemoved;
+import dev.foundry.backend.organization.OrganizationEvents.VirtualTaskAdded;
+import dev.foundry.backend.protocol.OrganizationProtocol.ApplyTaskSummaryUpdate;
+import dev.foundry.backend.protocol.OrganizationProtocol.CreateTask;
+import dev.foundry.backend.protocol.OrganizationProtocol.MaterializeTask;
+import dev.foundry.backend.protocol.OrganizationProtocol.RefreshTaskSummariesForBranches;
+import dev.foundry.backend.protocol.OrganizationProtocol.RefreshTaskSummaryForBranch;
+import dev.foundry.backend.protocol.OrganizationProtocol.RemoveTaskSummary;
+import dev.foundry.backend.protocol.OrganizationProtocol.TaskIndexEntry;
+import dev.foundry.backend.protocol.TaskProtocol;
+import dev.foundry.backend.runtime.ActorKey;
+import dev.foundry.backend.runtime.Decision;
+import dev.foundry.backend.runtime.DurableRef;
+import dev.foundry.backend.runtime.DurableRuntime;
+import dev.foundry.shared.contracts.RepoRecord;
+import dev.foundry.shared.contracts.TaskRecord;
+import dev.foundry.shared.workspace.WorkspaceTaskSummary;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * A real organization's task index and summary projection: creating and materializing task actors
+ * (the only two paths that create one), the summaries tasks push up, and the bulk path that turns
+ * branches with pull requests into virtual tasks. Its handlers run behind the actor's "initialized
+ * organization" guard unless said otherwise.
+ */
+final class OrganizationTasks {
+  static final int MAX_BRANCHES_PER_REFRESH = 500;
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private final DurableRuntime runtime;
+  private final String organizationId;
+
+  OrganizationTasks(DurableRuntime runtime, String organizationId) {
+    this.runtime = runtime;
+    this.organizationId = organizationId;
+  }
+
+  Decision<TaskRecord> createTask(CreateTask cmd, OrganizationTables tables) {
+    RepoRecord repo = tables.repository(organizationId, cmd.repoId());
+    if (repo == null) {
+      return Decision.reject("repository_not_found", "no repository " + cmd.repoId());
+    }
+    if (blank(cmd.task())) {
+      return Decision.reject("invalid_task", "a task needs a non-blank prompt");
+    }
+    String title;
+    String branch;
+    Set<String> taken = tables.liveBranches(cmd.repoId());
+    try {
+      if (!blank(cmd.onBranch())) {
+        branch = cmd.onBranch().strip();
+        CreateFlow.requireValidBranch(branch);
+        title = CreateFlow.deriveTitle(cmd.task(), cmd.explicitTitle());
+        if (taken.contains(branch)) {
+          return Decision.reject("branch_in_use", "branch '" + branch + "' already has a task");
+        }
+      } else {
+        CreateFlow.Decision d =
+            CreateFlow.decide(
+                cmd.task(), cmd.explicitTitle(), cmd.explicitBranchName(), taken, RANDOM);
+        title = d.title();
+        branch = d.branchName();
+      }
+    } catch (IllegalArgumentException e) {
+      return Decision.reject("invalid_branch_name", e.getMessage());
+    } catch (IllegalStateException e) {
+      return Decision.reject("branch_in_use", e.getMessage());
+    }
+    String taskId = UUID.randomUUID().toString();
+    TaskProtocol.Initialize init =
+        new TaskProtocol.Initialize(
+            repo.remoteUrl(),
+            repo.label(),
+            branch,
+            title,
+            cmd.task(),
+            cmd.sandboxProviderId(),
+            cmd.owner(),
+            null,
+            cmd.model());
+    DurableRef<TaskProtocol.Command<?>> task =
+        runtime.getOrCreate(
+            TaskProtocol.TYPE, TaskProtocol.key(organizationId, repo.repoId(), taskId));
+    // The summary is the task's own (its first push carries the same one and then changes
+    // nothing, see applyTaskSummaryUpdate): one shape, written once, listed as soon as we answer.
+    CompletionStage<Created> created =
+        task.ask(init)
+            .thenCompose(
+                record ->
+                    task.query(new TaskProtocol.GetSummary())
+                        .thenApply(summary -> new Created(record, summary)));
+    return Decision.after(
+        created,
+        c ->
+            Decision.<TaskRecord>persist(
+                    new TaskIndexed(taskId, repo.repoId(), branch, c.record().createdAt()),
+                    new TaskSummaryApplied(c.summary()))
+                .thenReply(c::record));
+  }
+
+  private record Created(TaskRecord record, WorkspaceTaskSummary summary) {}
+
+  Decision<TaskRecord> materializeTask(MaterializeTask cmd, OrganizationTables tables) {
+    TaskIndexEntry entry = tables.indexEntry(cmd.taskId());
+    if (entry == null) {
+      return Decision.reject("task_not_found", "no task " + cmd.taskId());
+    }
+    ActorKey taskKey = TaskProtocol.key(organizationId, entry.repoId(), entry.taskId());
+    if (entry.actorCreated()) {
+      return Decision.after(
+          runtime.get(TaskProtocol.TYPE, taskKey).query(new TaskProtocol.GetRecord()),
+          Decision::reply);
+    }
+    RepoRecord repo = tables.repository(organizationId, entry.repoId());
+    WorkspaceTaskSummary summary = tables.taskSummary(entry.taskId());
+    String title = entry.title() == null ? "Untitled" : entry.title();
+    TaskProtocol.Initialize init =
+        new TaskProtocol.Initialize(
+            repo == null ? summary.repoName() : repo.remoteUrl(),
+            summary.repoName(),
+            entry.branchName(),
+            title,
+            title,
+            null,
+            null,
+            summary.pullRequest(),
+            null);
+    return Decision.after(
+        runtime.getOrCreate(TaskProtocol.TYPE, taskKey).ask(init),
+        record ->
+            Decision.<TaskRecord>persist(new TaskMaterialized(cmd.taskId(), now()))
+                .thenReply(() -> record));
+  }
+
+  /** Behind the organization-only guard: the task index alone tells a stray summary. */
+  Decision<Boolean> applyTaskSummaryUpdate(ApplyTaskSummaryUpdate cmd, OrganizationTables tables) {
+    WorkspaceTaskSummary s = cmd.taskSummary();
+    if (s == null || blank(s.id()) || tables.indexEntry(s.id()) == null) {
+      // Only tasks this organization created push summaries; anything else is a stray.
+      return Decision.reject("task_not_found", "no task " + (s == null ? null : s.id()));
+    }
+    WorkspaceTaskSummary held = tables.taskSummary(s.id());
+    if (held != null && s.updatedAtMs() < held.updatedAtMs()) {
+      // The outbox delivers at least once and in no order (a retry after "overloaded" can come
+      // after a newer summary): an older summary must not replace a newer one.
+      return Decision.reply(false);
+    }
+    if (s.equals(held)) {
+      // A new task's first push repeats what createTask wrote, and a redelivery repeats itself.
+      return Decision.reply(false);
+    }
+    return Decision.<Boolean>persist(new TaskSummaryApplied(s)).thenReply(() -> true);
+  }
+
+  Decision<Boolean> removeTaskSummary(RemoveTaskSummary cmd, OrganizationTables tables) {
+    if (tables.taskSummary(cmd.taskId()) == null) {
+      return Decision.reply(false);
+    }
+    return Decision.<Boolean>persist(new TaskSummaryRemoved(cmd.taskId())).thenReply(() -> true);
+  }
+
+  Decision<Boolean> refreshTaskSummaryForBranch(
+      RefreshTaskSummaryForBranch cmd, OrganizationTables tables) {
+    return refreshBranches(List.of(cmd), tables);
+  }
+
+  Decision<Boolean> refreshTaskSummariesForBranches(
+      RefreshTaskSummariesForBranches cmd, OrganizationTables tables) {
+    if (cmd.branches() == null || cmd.branches().size() > MAX_BRANCHES_PER_REFRESH) {
+      return Decision.reject(
+          "invalid_branch", "1.." + MAX_BRANCHES_PER_REFRESH + " branches per refresh");
+    }
+    return refreshBranches(cmd.branches(), tables);
+  }
+
+  /** The bulk path: virtual tasks for new branches with a PR, PR updates for known ones. */
+  private Decision<Boolean> refreshBranches(
+      List<RefreshTaskSummaryForBranch> branches, OrganizationTables tables) {
+    for (RefreshTaskSummaryForBranch b : branches) {
+      if (b == null || blank(b.repoId()) || blank(b.branchName())) {
+        return Decision.reject("invalid_branch", "repoId and branchName are required");
+      }
+    }
+    List<Event> events = new ArrayList<>();
+    // Branches that got a virtual task earlier in this batch, by repo and branch.
+    Map<String, String> created = new HashMap<>();
+    for (RefreshTaskSummaryForBranch b : branches) {
+      List<String> taskIds = new ArrayList<>(tables.taskIdsOnBranch(b.repoId(), b.branchName()));
+      String earlier = created.get(b.repoId() + "\n" + b.branchName());
+      if (earlier != null) {
+        taskIds.add(earlier);
+      }
+      long at =
+          b.pullRequest() != null && b.pullRequest().updatedAtMs() != null
+              ? b.pullRequest().updatedAtMs()
+              : now();
+      if (taskIds.isEmpty()) {
+        if (b.pullRequest() == null) {
+          continue;
+        }
+        RepoRecord repo = tables.repository(organizationId, b.repoId());
+        String repoName =
+            !blank(b.repoName())
+                ? b.repoName()
+                : repo != null ? repo.label() : organizationId + "/" + b.repoId();
+        String title = blank(b.pullRequest().title()) ? b.branchName() : b.pullRequest().title();
+        String taskId = UUID.randomUUID().toString();
+        created.put(b.repoId() + "\n" + b.branchName(), taskId);
+        events.add(
+            new VirtualTaskAdded(
+                taskId, b.repoId(), b.branchName(), title, repoName, b.pullRequest(), at));
+      } else {
+        for (String taskId : taskIds) {
+          events.add(new TaskPullRequestRefreshed(taskId, b.pullRequest(), at));
+        }
+      }
+    }
+    if (events.isEmpty()) {
+      return Decision.reply(false);
+    }
+    return Decision.<Boolean>persist(events).thenReply(() -> true);
+  }
+}
