@@ -141,15 +141,19 @@ public final class Decision<R> {
    * The events are kept, and the waiting caller is refused with {@code code}: for work that failed
    * in a way worth recording (e.g. a rejected git push in the audit log) that the caller must hear.
    */
-  public Decision<R> thenReject(String code, String message) {
-    return thenReply(
+  public <S> Decision<S> thenReject(String code, String message) {
+    return this.<S>thenReply(
         () -> {
           throw new CommandRejectedException(null, code, message);
         });
   }
 
-  /** The waiting caller receives what {@code reply} returns, evaluated after the events apply. */
-  public Decision<R> thenReply(Supplier<? extends R> reply) {
+  /**
+   * The waiting caller receives what {@code reply} returns, evaluated after the events apply. The
+   * reply fixes the decision's type ({@code Decision.persist(e).thenReply(() -> id)} is a {@code
+   * Decision<Long>}); the handler's declared {@code Decision<R>} is what must match the command.
+   */
+  public <S> Decision<S> thenReply(Supplier<? extends S> reply) {
     if (type != Type.PERSIST) {
       throw new IllegalStateException("only a persist decision has a reply");
     }

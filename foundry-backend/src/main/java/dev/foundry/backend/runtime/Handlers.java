@@ -31,7 +31,7 @@ public final class Handlers<C, T> {
 
   @SuppressWarnings("unchecked")
   public <R, X extends DurableCommand<R>> Handlers<C, T> command(
-      Class<X> type, BiFunction<? super X, T, ? extends Decision<?>> handler) {
+      Class<X> type, BiFunction<? super X, T, Decision<R>> handler) {
     BiFunction<Object, T, Decision<?>> untyped = (c, t) -> handler.apply((X) c, t);
     if (commands.putIfAbsent(type, untyped) != null) {
       throw new IllegalStateException("two handlers for command " + type.getName());
@@ -62,12 +62,12 @@ public final class Handlers<C, T> {
     }
 
     public <R, X extends DurableCommand<R>> Guarded command(
-        Class<X> type, BiFunction<? super X, T, ? extends Decision<?>> handler) {
+        Class<X> type, BiFunction<? super X, T, Decision<R>> handler) {
       Handlers.this.command(
           type,
           (X command, T tables) -> {
             Decision<?> refused = guard.check(command, tables);
-            return refused == null ? handler.apply(command, tables) : refused;
+            return refused == null ? handler.apply(command, tables) : refused.<R>asRefusal();
           });
       return this;
     }

@@ -39,7 +39,8 @@ public final class CrashLog
   @Override
   protected void handlers(Handlers<Append, Tables> on) {
     on.command(
-            Append.class, (cmd, t) -> Decision.persist(new Appended(cmd.seq())).thenReply(cmd::seq))
+            Append.class,
+            (cmd, t) -> Decision.<Long>persist(new Appended(cmd.seq())).thenReply(cmd::seq))
         .query(ReadLog.class, (q, t) -> t.read());
   }
 

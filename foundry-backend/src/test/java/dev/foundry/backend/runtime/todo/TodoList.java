@@ -87,7 +87,7 @@ public final class TodoList extends DurableActor<TodoList.Command<?>, TodoList.E
         .query(ListItems.class, (q, tables) -> tables.items());
   }
 
-  private Decision addItem(AddItem cmd, TodoTables tables) {
+  private Decision<Long> addItem(AddItem cmd, TodoTables tables) {
     if (cmd.text() == null || cmd.text().isBlank()) {
       return Decision.reject("invalid_text", "text must not be blank");
     }
@@ -95,7 +95,7 @@ public final class TodoList extends DurableActor<TodoList.Command<?>, TodoList.E
     return Decision.persist(new ItemAdded(id, cmd.text(), commandId())).thenReply(() -> id);
   }
 
-  private Decision shareItem(ShareItem cmd, TodoTables tables) {
+  private Decision<Long> shareItem(ShareItem cmd, TodoTables tables) {
     long id = tables.nextId();
     // get, not getOrCreate: the other list must exist; until it does, delivery is retried.
     DurableRef<Command<?>> other = runtime().get(KIND.type(), key(cmd.toList()));
@@ -104,7 +104,7 @@ public final class TodoList extends DurableActor<TodoList.Command<?>, TodoList.E
         .thenReply(() -> id);
   }
 
-  private Decision completeItem(CompleteItem cmd, TodoTables tables) {
+  private Decision<Boolean> completeItem(CompleteItem cmd, TodoTables tables) {
     if (!tables.exists(cmd.id())) {
       return Decision.reject("item_not_found", "no item " + cmd.id());
     }
@@ -114,7 +114,7 @@ public final class TodoList extends DurableActor<TodoList.Command<?>, TodoList.E
     return Decision.persist(new ItemCompleted(cmd.id())).thenReply(() -> true);
   }
 
-  private Decision addCheckedItem(AddCheckedItem cmd, TodoTables tables) {
+  private Decision<Long> addCheckedItem(AddCheckedItem cmd, TodoTables tables) {
     CompletionStage<String> checked = spellCheck(cmd.text(), cmd.checkMillis());
     return Decision.after(
         checked,
