@@ -15,7 +15,7 @@
  * SandboxHost.get(system).configure(
  *     new LocalSandboxProvider(LocalSandboxSettings.of(dataDir.resolve("sandboxes"), binary, io)),
  *     (orgId, userId) -> credentialsOfTheOwner(orgId, userId));
- * DurableRuntime.start(system, settings, hub, List.of(..., SandboxActor.KIND));
+ * DurableRuntime.start(system, settings, hub, List.of(..., SandboxActor.KIND));  // FoundryApp
  * }</pre>
  *
  * <p>The actor is split by concern: {@code SandboxActor} (handler table, lifecycle, processes),

@@ -5,6 +5,7 @@
  * sealed with AES-GCM by {@link dev.foundry.backend.user.CredentialCipher} before they reach the
  * actor, and the inbox (task feed by bumps, notifications).
  *
- * <p>May depend on {@code runtime} and {@code foundry-shared}.
+ * <p>May depend on {@code runtime}, {@code protocol} ({@code UserProtocol} is how others reach it)
+ * and {@code foundry-shared}; never on another actor package or on HTTP.
  */
 package dev.foundry.backend.user;
