@@ -2,6 +2,7 @@ package dev.foundry.backend.runtime;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -83,18 +84,15 @@ public abstract class ActorTables<E extends DurableEvent> {
 
   /** A JSON column read as {@code type}; null stays null. */
   protected static <V> V fromJson(String json, Class<V> type) {
-    if (json == null) {
-      return null;
-    }
-    try {
-      return COLUMNS.readValue(json, type);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("unreadable JSON column: " + e.getMessage(), e);
-    }
+    return fromJson(json, COLUMNS.constructType(type));
   }
 
   /** A JSON column read as {@code type}; null stays null. */
   protected static <V> V fromJson(String json, TypeReference<V> type) {
+    return fromJson(json, COLUMNS.constructType(type));
+  }
+
+  private static <V> V fromJson(String json, JavaType type) {
     if (json == null) {
       return null;
     }
