@@ -1,6 +1,7 @@
 package dev.foundry.backend;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigValueType;
 import dev.foundry.backend.auditlog.AuditLog;
 import dev.foundry.backend.config.FoundrySettings;
 import dev.foundry.backend.http.HttpServer;
@@ -30,13 +31,16 @@ import dev.foundry.backend.user.ProviderCredentialStore;
 import dev.foundry.backend.user.UserActor;
 import dev.foundry.sandbox.provider.local.LocalSandboxProvider;
 import dev.foundry.sandbox.provider.local.LocalSandboxSettings;
+import dev.foundry.sandbox.provider.local.SandboxEnvironment;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -104,7 +108,7 @@ public final class FoundryApp {
     log.info("journal {} at schema version {}", journal.file(), journal.toVersion());
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "foundry", config);
     try {
-      startSandboxes(system, settings);
+      startSandboxes(system, config, settings);
       FoundryMetrics metrics = new FoundryMetrics();
       RealtimeHub hub = new RealtimeHub();
       DurableRuntime runtime =
@@ -154,10 +158,14 @@ public final class FoundryApp {
 
   /**
    * Configures the sandbox host before any sandbox actor runs: the local provider keeps its
-   * sandboxes under {@code <data>/sandboxes}. Without an agent binary the backend runs no
-   * sandboxes, says so once, and a message to a session is refused with {@code no_sandbox_runtime}.
+   * sandboxes under {@code foundry.sandbox.root} (outside the data directory; sandboxes an earlier
+   * version made under {@code <data>/sandboxes} are still found there), and gives them only the
+   * allow-listed variables of this server's environment. Without an agent binary the backend runs
+   * no sandboxes, says so once, and a message to a session is refused with {@code
+   * no_sandbox_runtime}.
    */
-  private static void startSandboxes(ActorSystem<Void> system, FoundrySettings settings) {
+  private static void startSandboxes(
+      ActorSystem<Void> system, Config config, FoundrySettings settings) {
     Path binary = settings.sandbox().agentBinary();
     if (binary == null) {
       log.warn(
@@ -165,6 +173,13 @@ public final class FoundryApp {
               + " (scripts/sandbox-agent-bin prints a binary; ./foundry run sets it)");
       return;
     }
+    log.warn(
+        "sandbox provider 'local' does not isolate: agents run as this server's user and can read"
+            + " the host's files and processes, the data directory included. For development only"
+            + " (docs/threat-model.md){}",
+        settings.auth().devAuth()
+            ? ""
+            : "; running without dev sign-in because FOUNDRY_ALLOW_UNISOLATED_SANDBOXES=true");
     // Sandbox I/O (process spawns, HTTP to sandbox-agent) blocks: it gets its own threads.
     ExecutorService io =
         Executors.newCachedThreadPool(
@@ -176,11 +191,32 @@ public final class FoundryApp {
     system.getWhenTerminated().whenComplete((done, failure) -> io.shutdownNow());
     LocalSandboxProvider provider =
         new LocalSandboxProvider(
-            LocalSandboxSettings.of(settings.dataDir().resolve("sandboxes"), binary, io));
+            LocalSandboxSettings.of(settings.sandbox().root(), binary, io)
+                .withHostEnvironment(sandboxVisibleEnvironment(config))
+                .withLegacyRoots(List.of(settings.dataDir().resolve("sandboxes"))));
+    log.info("local sandboxes live under {}", provider.settings().rootDir());
     // Git credentials of task owners arrive with GitHub sign-in; until then a sandbox clones and
     // pushes remotes that need none (file://, local servers) and never prompts.
     SandboxHost.get(system)
         .configure(provider, (org, user) -> CompletableFuture.completedFuture(List.of()));
+  }
+
+  /**
+   * The variables of this server's environment that sandboxes inherit ({@link
+   * SandboxEnvironment#passed}): read from the configuration's environment (FoundryConfig puts the
+   * environment there as root keys), so a test's environment map is the server's environment.
+   */
+  private static Map<String, String> sandboxVisibleEnvironment(Config config) {
+    Map<String, String> env = new HashMap<>();
+    config
+        .root()
+        .forEach(
+            (name, value) -> {
+              if (SandboxEnvironment.passed(name) && value.valueType() == ConfigValueType.STRING) {
+                env.put(name, (String) value.unwrapped());
+              }
+            });
+    return env;
   }
 
   public int port() {

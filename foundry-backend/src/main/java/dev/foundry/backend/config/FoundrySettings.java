@@ -74,8 +74,14 @@ public record FoundrySettings(
     }
   }
 
-  /** Where sandboxes run and the sandbox-agent executable ({@code agentBinary} may be null). */
-  public record Sandbox(String provider, Path agentBinary) {}
+  /**
+   * Where sandboxes run and the sandbox-agent executable ({@code agentBinary} may be null: then no
+   * sandbox runs).
+   *
+   * @param root the local provider's sandbox root, outside the data directory
+   * @param allowUnisolated the operator accepts the unisolated local provider without dev sign-in
+   */
+  public record Sandbox(String provider, Path agentBinary, Path root, boolean allowUnisolated) {}
 
   public record Runtime(
       Duration passivateAfter,
@@ -142,17 +148,19 @@ public record FoundrySettings(
           "STRIPE_SECRET_KEY is set, so Stripe webhooks must be verified with their secret");
     }
 
+    Path dataDir = Path.of(f.getString("data-dir")).toAbsolutePath().normalize();
+    Auth auth = auth(f, loopback, github);
     return new FoundrySettings(
-        Path.of(f.getString("data-dir")).toAbsolutePath().normalize(),
+        dataDir,
         f.getString("app-url"),
         f.getString("api-url"),
         logFormat(f),
         logLevel(f),
         http,
-        auth(f, loopback, github),
+        auth,
         github,
         stripe,
-        sandbox(f),
+        sandbox(f, dataDir, auth.devAuth()),
         new Runtime(
             positive(f, "runtime.passivate-after", "FOUNDRY_PASSIVATE_AFTER"),
             positive(f, "runtime.command-timeout", "FOUNDRY_COMMAND_TIMEOUT"),
@@ -240,15 +248,25 @@ public record FoundrySettings(
     };
   }
 
-  private static Sandbox sandbox(Config f) {
+  private static Sandbox sandbox(Config f, Path dataDir, boolean devAuth) {
     String provider = f.getString("sandbox.provider").trim().toLowerCase(Locale.ROOT);
     if (!provider.equals("local")) {
       throw new InvalidSettingException(
           "FOUNDRY_SANDBOX_PROVIDER", "foundry.sandbox.provider", provider, "local");
     }
+    Path root = sandboxRoot(f, dataDir);
+    String unisolated = f.getString("sandbox.allow-unisolated").trim().toLowerCase(Locale.ROOT);
+    if (!unisolated.equals("true") && !unisolated.equals("false")) {
+      throw new InvalidSettingException(
+          "FOUNDRY_ALLOW_UNISOLATED_SANDBOXES",
+          "foundry.sandbox.allow-unisolated",
+          unisolated,
+          "true or false");
+    }
+    boolean allowUnisolated = unisolated.equals("true");
     String binary = f.getString("sandbox.agent-binary").trim();
     if (binary.isEmpty()) {
-      return new Sandbox(provider, null);
+      return new Sandbox(provider, null, root, allowUnisolated);
     }
     Path path = Path.of(binary).toAbsolutePath().normalize();
     if (!Files.isRegularFile(path) || !Files.isExecutable(path)) {
@@ -258,7 +276,42 @@ public record FoundrySettings(
           binary,
           "the path of an executable sandbox-agent binary (scripts/sandbox-agent-bin prints one)");
     }
-    return new Sandbox(provider, path);
+    if (!devAuth && !allowUnisolated) {
+      throw new MissingSettingException(
+          "FOUNDRY_ALLOW_UNISOLATED_SANDBOXES",
+          "foundry.sandbox.allow-unisolated",
+          "dev sign-in is off, and the local sandbox provider (FOUNDRY_SANDBOX_PROVIDER=local) is"
+              + " for development only: its agents run as this server's user and can read the"
+              + " host's files, including the data directory (docs/threat-model.md). Set"
+              + " FOUNDRY_ALLOW_UNISOLATED_SANDBOXES=true to run it anyway, or unset"
+              + " SANDBOX_AGENT_BIN to run no sandboxes");
+    }
+    return new Sandbox(provider, path, root, allowUnisolated);
+  }
+
+  /** {@code foundry.sandbox.root}, or {@code <data-dir>-sandboxes}; never in the data directory. */
+  private static Path sandboxRoot(Config f, Path dataDir) {
+    String raw = f.getString("sandbox.root").trim();
+    Path root;
+    if (raw.isEmpty()) {
+      Path name = dataDir.getFileName();
+      root =
+          name == null
+              ? dataDir.resolve("sandboxes")
+              : dataDir.resolveSibling(name.toString() + "-sandboxes");
+    } else {
+      root = Path.of(raw).toAbsolutePath().normalize();
+    }
+    if (root.startsWith(dataDir) || dataDir.startsWith(root)) {
+      throw new InvalidSettingException(
+          "FOUNDRY_SANDBOX_ROOT",
+          "foundry.sandbox.root",
+          raw.isEmpty() ? root.toString() : raw,
+          "a directory outside the data directory "
+              + dataDir
+              + " (FOUNDRY_DATA_DIR) that does not contain it either");
+    }
+    return root;
   }
 
   private static String logLevel(Config f) {

@@ -30,17 +30,20 @@ class FoundrySettingsTest {
   void environmentVariablesOverrideEverySettingTheyName() {
     FoundrySettings s =
         settings(
-            Map.of(
-                "HOST", "0.0.0.0",
-                "PORT", "8080",
-                "FOUNDRY_DATA_DIR", "/var/lib/foundry",
-                "BETTER_AUTH_SECRET", "s3cret",
-                "FOUNDRY_CREDENTIALS_KEY", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
-                "APP_URL", "https://foundry.example.com",
-                "LOG_FORMAT", "json",
-                "FOUNDRY_COMMAND_TIMEOUT", "5s",
-                "FOUNDRY_DEV_AUTH", "false",
-                "SANDBOX_AGENT_BIN", "/bin/sh"));
+            Map.ofEntries(
+                Map.entry("HOST", "0.0.0.0"),
+                Map.entry("PORT", "8080"),
+                Map.entry("FOUNDRY_DATA_DIR", "/var/lib/foundry"),
+                Map.entry("BETTER_AUTH_SECRET", "s3cret"),
+                Map.entry(
+                    "FOUNDRY_CREDENTIALS_KEY", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="),
+                Map.entry("APP_URL", "https://foundry.example.com"),
+                Map.entry("LOG_FORMAT", "json"),
+                Map.entry("FOUNDRY_COMMAND_TIMEOUT", "5s"),
+                Map.entry("FOUNDRY_DEV_AUTH", "false"),
+                Map.entry("SANDBOX_AGENT_BIN", "/bin/sh"),
+                Map.entry("FOUNDRY_SANDBOX_ROOT", "/srv/foundry-sandboxes"),
+                Map.entry("FOUNDRY_ALLOW_UNISOLATED_SANDBOXES", "true")));
     assertThat(s.http().host()).isEqualTo("0.0.0.0");
     assertThat(s.http().port()).isEqualTo(8080);
     assertThat(s.dataDir()).isEqualTo(Path.of("/var/lib/foundry"));
@@ -50,6 +53,52 @@ class FoundrySettingsTest {
     assertThat(s.runtime().commandTimeout()).isEqualTo(Duration.ofSeconds(5));
     assertThat(s.auth().devAuth()).isFalse();
     assertThat(s.sandbox().agentBinary()).isEqualTo(Path.of("/bin/sh"));
+    assertThat(s.sandbox().root()).isEqualTo(Path.of("/srv/foundry-sandboxes"));
+    assertThat(s.sandbox().allowUnisolated()).isTrue();
+  }
+
+  @Test
+  void sandboxesLiveNextToTheDataDirectoryByDefaultAndNeverInsideIt() {
+    assertThat(settings(Map.of("FOUNDRY_DATA_DIR", "/var/lib/foundry/data")).sandbox().root())
+        .isEqualTo(Path.of("/var/lib/foundry/data-sandboxes"));
+    assertThat(settings(Map.of()).sandbox().root())
+        .isEqualTo(Path.of("./data-sandboxes").toAbsolutePath().normalize());
+    for (String inside : new String[] {"/var/lib/foundry/sandboxes", "/var/lib/foundry", "/"}) {
+      assertThatThrownBy(
+              () ->
+                  settings(
+                      Map.of(
+                          "FOUNDRY_DATA_DIR", "/var/lib/foundry", "FOUNDRY_SANDBOX_ROOT", inside)))
+          .as(inside)
+          .isInstanceOf(InvalidSettingException.class)
+          .hasMessageContaining("FOUNDRY_SANDBOX_ROOT")
+          .hasMessageContaining("outside the data directory");
+    }
+  }
+
+  @Test
+  void theUnisolatedLocalProviderIsRefusedWithoutDevSignInUnlessTheOperatorAllowsIt() {
+    assertThatThrownBy(
+            () -> settings(Map.of("FOUNDRY_DEV_AUTH", "false", "SANDBOX_AGENT_BIN", "/bin/sh")))
+        .isInstanceOf(MissingSettingException.class)
+        .hasMessageContaining("FOUNDRY_ALLOW_UNISOLATED_SANDBOXES=true")
+        .hasMessageContaining("development only");
+    assertThat(
+            settings(
+                    Map.of(
+                        "FOUNDRY_DEV_AUTH", "false",
+                        "SANDBOX_AGENT_BIN", "/bin/sh",
+                        "FOUNDRY_ALLOW_UNISOLATED_SANDBOXES", "TRUE"))
+                .sandbox()
+                .agentBinary())
+        .isEqualTo(Path.of("/bin/sh"));
+    // With dev sign-in, or with no sandboxes at all, nothing needs allowing.
+    assertThat(settings(Map.of("SANDBOX_AGENT_BIN", "/bin/sh")).sandbox().allowUnisolated())
+        .isFalse();
+    assertThat(settings(Map.of("FOUNDRY_DEV_AUTH", "false")).sandbox().agentBinary()).isNull();
+    assertThatThrownBy(() -> settings(Map.of("FOUNDRY_ALLOW_UNISOLATED_SANDBOXES", "yes")))
+        .isInstanceOf(InvalidSettingException.class)
+        .hasMessageContaining("FOUNDRY_ALLOW_UNISOLATED_SANDBOXES");
   }
 
   @Test

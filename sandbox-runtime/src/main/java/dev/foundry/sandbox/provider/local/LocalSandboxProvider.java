@@ -43,8 +43,10 @@ import org.slf4j.LoggerFactory;
  *   state/                XDG_STATE_HOME, XDG_CACHE_HOME, XDG_CONFIG_HOME
  * </pre>
  *
- * <p>There is no isolation beyond separate directories and a token: the server runs as the
- * backend's user on loopback. Use the Docker or E2B provider where agents must not see the host.
+ * <p>The root is {@code 0700}. A server's environment is an allow-list ({@link SandboxEnvironment})
+ * and its token is blanked in its command line once it runs. There is no isolation beyond that: the
+ * server and its agents run as the backend's user on loopback and see the host's files and
+ * processes (docs/threat-model.md). For development only.
  */
 public final class LocalSandboxProvider implements SandboxProvider {
 
@@ -63,10 +65,24 @@ public final class LocalSandboxProvider implements SandboxProvider {
 
   public LocalSandboxProvider(LocalSandboxSettings settings) {
     this.settings = settings;
+    Path root = settings.rootDir();
     try {
-      Files.createDirectories(settings.rootDir());
+      Files.createDirectories(root);
+      // Only the backend's user may enter the root, whoever created it and however.
+      Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwx------"));
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot create sandbox root " + settings.rootDir(), e);
+      throw new UncheckedIOException("cannot create sandbox root " + root + " (mode 0700)", e);
+    }
+    for (Path legacy : settings.legacyRoots()) {
+      long count = sandboxDirs(legacy).size();
+      if (count > 0) {
+        log.warn(
+            "{} sandbox(es) still live under {} (an earlier sandbox root); they are used until"
+                + " destroyed, new sandboxes go to {}",
+            count,
+            legacy,
+            root);
+      }
     }
   }
 
@@ -121,14 +137,12 @@ public final class LocalSandboxProvider implements SandboxProvider {
     return CompletableFuture.supplyAsync(
         () -> {
           List<SandboxSummary> result = new ArrayList<>();
-          try (Stream<Path> dirs = Files.list(settings.rootDir())) {
-            dirs.filter(d -> Files.isRegularFile(d.resolve(LocalSandboxRecord.FILE_NAME)))
-                .map(d -> d.getFileName().toString())
-                .sorted()
-                .forEach(id -> result.add(new SandboxSummary(id, stateNow(id))));
-          } catch (IOException e) {
-            throw new UncheckedIOException(e);
-          }
+          roots()
+              .flatMap(root -> sandboxDirs(root).stream())
+              .map(d -> d.getFileName().toString())
+              .distinct()
+              .sorted()
+              .forEach(id -> result.add(new SandboxSummary(id, stateNow(id))));
           return result;
         },
         settings.executor());
@@ -278,12 +292,37 @@ public final class LocalSandboxProvider implements SandboxProvider {
         .build();
   }
 
+  /**
+   * The sandbox's directory: under the root, or under a legacy root where an earlier version made
+   * it; a new sandbox's directory is under the root.
+   */
   private Path dir(String sandboxId) {
     // Same rule as SandboxSpec: the id becomes a directory name, so no separators or dots-only.
     if (!sandboxId.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,127}")) {
       throw new IllegalArgumentException("invalid sandbox id: " + sandboxId);
     }
-    return settings.rootDir().resolve(sandboxId);
+    return roots()
+        .map(root -> root.resolve(sandboxId))
+        .filter(d -> Files.isRegularFile(d.resolve(LocalSandboxRecord.FILE_NAME)))
+        .findFirst()
+        .orElse(settings.rootDir().resolve(sandboxId));
+  }
+
+  private Stream<Path> roots() {
+    return Stream.concat(Stream.of(settings.rootDir()), settings.legacyRoots().stream());
+  }
+
+  /** The sandbox directories (those with a record) directly under a root; none if it is absent. */
+  private static List<Path> sandboxDirs(Path root) {
+    if (!Files.isDirectory(root)) {
+      return List.of();
+    }
+    try (Stream<Path> dirs = Files.list(root)) {
+      return dirs.filter(d -> Files.isRegularFile(d.resolve(LocalSandboxRecord.FILE_NAME)))
+          .toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   private <T> CompletableFuture<T> locked(String sandboxId, Supplier<T> work) {

@@ -2,19 +2,26 @@ package dev.foundry.sandbox.provider.local;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Executor;
 
 /**
  * Configuration of the local provider.
  *
- * @param rootDir where sandboxes live, one directory each ({@code <root>/<sandboxId>})
+ * @param rootDir where sandboxes live, one directory each ({@code <root>/<sandboxId>}); created
+ *     {@code 0700}
  * @param binary the sandbox-agent executable ({@code scripts/sandbox-agent-bin} prints it)
  * @param executor runs the blocking work (process start, health polling) and the clients' callbacks
  * @param startTimeout how long a server may take to become healthy
  * @param acpRequestTimeout the server's {@code SANDBOX_AGENT_ACP_REQUEST_TIMEOUT_MS}: keep it above
  *     the longest agent turn, because 0.4.2 never answers a request that passes it
  * @param stopGrace how long processes get between SIGTERM and SIGKILL
+ * @param hostEnvironment the backend's environment; only the names {@link SandboxEnvironment}
+ *     allows ({@code PATH}, {@code LANG}, {@code LC_*}, ...) are taken from it, nothing else
+ * @param legacyRoots older roots whose existing sandboxes are still found (connect, stop, destroy,
+ *     list); new sandboxes are always created under {@code rootDir}
  */
 public record LocalSandboxSettings(
     Path rootDir,
@@ -22,7 +29,9 @@ public record LocalSandboxSettings(
     Executor executor,
     Duration startTimeout,
     Duration acpRequestTimeout,
-    Duration stopGrace) {
+    Duration stopGrace,
+    Map<String, String> hostEnvironment,
+    List<Path> legacyRoots) {
 
   public LocalSandboxSettings {
     Objects.requireNonNull(rootDir, "rootDir");
@@ -33,19 +42,69 @@ public record LocalSandboxSettings(
     startTimeout = startTimeout == null ? Duration.ofSeconds(30) : startTimeout;
     acpRequestTimeout = acpRequestTimeout == null ? Duration.ofHours(1) : acpRequestTimeout;
     stopGrace = stopGrace == null ? Duration.ofSeconds(3) : stopGrace;
+    hostEnvironment = Map.copyOf(hostEnvironment == null ? System.getenv() : hostEnvironment);
+    Path root = rootDir;
+    legacyRoots =
+        legacyRoots == null
+            ? List.of()
+            : legacyRoots.stream()
+                .map(p -> p.toAbsolutePath().normalize())
+                .filter(p -> !p.equals(root))
+                .distinct()
+                .toList();
   }
 
   public static LocalSandboxSettings of(Path rootDir, Path binary, Executor executor) {
-    return new LocalSandboxSettings(rootDir, binary, executor, null, null, null);
+    return new LocalSandboxSettings(rootDir, binary, executor, null, null, null, null, null);
   }
 
   public LocalSandboxSettings withAcpRequestTimeout(Duration acpRequestTimeout) {
     return new LocalSandboxSettings(
-        rootDir, binary, executor, startTimeout, acpRequestTimeout, stopGrace);
+        rootDir,
+        binary,
+        executor,
+        startTimeout,
+        acpRequestTimeout,
+        stopGrace,
+        hostEnvironment,
+        legacyRoots);
   }
 
   public LocalSandboxSettings withStartTimeout(Duration startTimeout) {
     return new LocalSandboxSettings(
-        rootDir, binary, executor, startTimeout, acpRequestTimeout, stopGrace);
+        rootDir,
+        binary,
+        executor,
+        startTimeout,
+        acpRequestTimeout,
+        stopGrace,
+        hostEnvironment,
+        legacyRoots);
+  }
+
+  /** The environment the allow-listed variables are taken from (default: this JVM's). */
+  public LocalSandboxSettings withHostEnvironment(Map<String, String> hostEnvironment) {
+    return new LocalSandboxSettings(
+        rootDir,
+        binary,
+        executor,
+        startTimeout,
+        acpRequestTimeout,
+        stopGrace,
+        hostEnvironment,
+        legacyRoots);
+  }
+
+  /** Roots of earlier versions whose sandboxes keep working until they are destroyed. */
+  public LocalSandboxSettings withLegacyRoots(List<Path> legacyRoots) {
+    return new LocalSandboxSettings(
+        rootDir,
+        binary,
+        executor,
+        startTimeout,
+        acpRequestTimeout,
+        stopGrace,
+        hostEnvironment,
+        legacyRoots);
   }
 }

@@ -21,7 +21,9 @@ import org.slf4j.LoggerFactory;
  * Starts one sandbox-agent server process for a local sandbox: {@code setsid} makes it the leader
  * of a new session and process group (so {@link ProcessTree} can end everything it starts), it
  * binds 127.0.0.1 on a port picked here ({@code --port 0} would hide the real one), requires a
- * bearer token, and logs to {@code server.log} in the sandbox directory.
+ * bearer token, and logs to {@code server.log} in the sandbox directory. Its environment is {@link
+ * SandboxEnvironment}'s allow-list, never a copy of the backend's; its token is blanked in its
+ * command line as soon as it is healthy ({@link CommandLine}).
  */
 final class SandboxAgentServer {
 
@@ -80,19 +82,24 @@ final class SandboxAgentServer {
             .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
             .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
             .redirectErrorStream(true);
+    // Built from nothing: the backend's own variables (secrets included) never reach a sandbox.
     Map<String, String> env = builder.environment();
-    Path state = sandboxDir.resolve("state");
-    env.put("HOME", record.homeDir());
-    env.put("XDG_DATA_HOME", record.dataDir());
-    env.put("XDG_STATE_HOME", state.resolve("state").toString());
-    env.put("XDG_CACHE_HOME", state.resolve("cache").toString());
-    env.put("XDG_CONFIG_HOME", state.resolve("config").toString());
-    env.put("SANDBOX_AGENT_LOG_STDOUT", "1");
-    env.put(
-        "SANDBOX_AGENT_ACP_REQUEST_TIMEOUT_MS",
-        Long.toString(settings.acpRequestTimeout().toMillis()));
-    env.remove("SANDBOX_AGENT_BIN");
-    env.putAll(record.env());
+    env.clear();
+    env.putAll(
+        SandboxEnvironment.of(
+            settings.hostEnvironment(),
+            sandboxDir,
+            record,
+            Map.of(
+                "SANDBOX_AGENT_LOG_STDOUT",
+                "1",
+                "SANDBOX_AGENT_ACP_REQUEST_TIMEOUT_MS",
+                Long.toString(settings.acpRequestTimeout().toMillis()))));
+    try {
+      Files.createDirectories(SandboxEnvironment.tmpDir(sandboxDir));
+    } catch (IOException e) {
+      throw new SandboxStartException("cannot create " + SandboxEnvironment.tmpDir(sandboxDir), e);
+    }
 
     long logOffset = size(logFile);
     Process process;
@@ -139,6 +146,15 @@ final class SandboxAgentServer {
       }
     }
     long pid = process.pid();
+    // 0.4.2 takes its token only as --token (no variable, no file): now that the server has parsed
+    // it, blank it in the server's argv so that /proc/<pid>/cmdline no longer shows it.
+    if (!CommandLine.blank(pid, record.token())) {
+      log.warn(
+          "sandbox {}: the server's token could not be removed from /proc/{}/cmdline; local users"
+              + " can read it there",
+          record.sandboxId(),
+          pid);
+    }
     long ticks = ProcessTree.startTicks(pid).orElse(0L);
     log.info("sandbox {} server up: pid {} port {}", record.sandboxId(), pid, port);
     return new Started(process, port, pid, ticks);
