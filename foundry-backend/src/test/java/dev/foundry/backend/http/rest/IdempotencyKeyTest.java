@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -100,6 +101,25 @@ class IdempotencyKeyTest {
   }
 
   // --- tests -----------------------------------------------------------------------------------
+
+  @Test
+  void theOpenApiDocumentListsTheHeaderOnTheCreatingPostsOnly() {
+    JsonNode paths = alice.get("/v1/openapi.json").json().path("paths");
+    List<String> withKey = new ArrayList<>();
+    for (Map.Entry<String, JsonNode> path : paths.properties()) {
+      for (Map.Entry<String, JsonNode> op : path.getValue().properties()) {
+        for (JsonNode p : op.getValue().path("parameters")) {
+          if (p.path("in").asText().equals("header") && p.path("name").asText().equals(KEY)) {
+            assertThat(p.path("schema").path("maxLength").asInt()).isEqualTo(255);
+            withKey.add(op.getValue().path("operationId").asText());
+          }
+        }
+      }
+    }
+    assertThat(withKey)
+        .containsExactlyInAnyOrder(
+            "addRepo", "createTask", "createSession", "sendMessage", "startProcess");
+  }
 
   @Test
   void twoCreatesWithOneKeyMakeOneTask() {
