@@ -14,6 +14,7 @@ import dev.foundry.backend.protocol.OrganizationProtocol.AddRepository;
 import dev.foundry.backend.protocol.OrganizationProtocol.ApplyTaskSummaryUpdate;
 import dev.foundry.backend.protocol.OrganizationProtocol.Command;
 import dev.foundry.backend.protocol.OrganizationProtocol.CreateTask;
+import dev.foundry.backend.protocol.OrganizationProtocol.CreateTaskForRequest;
 import dev.foundry.backend.protocol.OrganizationProtocol.FindSession;
 import dev.foundry.backend.protocol.OrganizationProtocol.FindTaskForBranch;
 import dev.foundry.backend.protocol.OrganizationProtocol.FindUserByAccount;
@@ -86,7 +87,7 @@ public final class OrganizationActor
   private OrganizationActor(ActorSetup<OrganizationTables> setup) {
     super(setup);
     this.organizationId = OrganizationAddress.of(key()).organizationId();
-    this.tasks = new OrganizationTasks(runtime(), organizationId);
+    this.tasks = new OrganizationTasks(runtime(), organizationId, this::commandId);
     this.app = new AppIndex(runtime());
   }
 
@@ -106,6 +107,7 @@ public final class OrganizationActor
         .command(RemoveMember.class, this::removeMember)
         .command(AddRepository.class, this::addRepository)
         .command(CreateTask.class, tasks::createTask)
+        .command(CreateTaskForRequest.class, tasks::createTaskForRequest)
         .command(MaterializeTask.class, tasks::materializeTask)
         .command(RefreshTaskSummaryForBranch.class, tasks::refreshTaskSummaryForBranch)
         .command(RefreshTaskSummariesForBranches.class, tasks::refreshTaskSummariesForBranches);

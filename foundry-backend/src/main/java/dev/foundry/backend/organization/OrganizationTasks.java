@@ -12,6 +12,7 @@ import dev.foundry.backend.organization.OrganizationEvents.TaskSummaryRemoved;
 import dev.foundry.backend.organization.OrganizationEvents.VirtualTaskAdded;
 import dev.foundry.backend.protocol.OrganizationProtocol.ApplyTaskSummaryUpdate;
 import dev.foundry.backend.protocol.OrganizationProtocol.CreateTask;
+import dev.foundry.backend.protocol.OrganizationProtocol.CreateTaskForRequest;
 import dev.foundry.backend.protocol.OrganizationProtocol.MaterializeTask;
 import dev.foundry.backend.protocol.OrganizationProtocol.RefreshTaskSummariesForBranches;
 import dev.foundry.backend.protocol.OrganizationProtocol.RefreshTaskSummaryForBranch;
@@ -33,6 +34,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
 
 /**
  * A real organization's task index and summary projection: creating and materializing task actors
@@ -46,13 +48,42 @@ final class OrganizationTasks {
 
   private final DurableRuntime runtime;
   private final String organizationId;
+  private final Supplier<String> commandId;
 
-  OrganizationTasks(DurableRuntime runtime, String organizationId) {
+  OrganizationTasks(DurableRuntime runtime, String organizationId, Supplier<String> commandId) {
     this.runtime = runtime;
     this.organizationId = organizationId;
+    this.commandId = commandId;
   }
 
+  /**
+   * The task id follows from the command (its id, which a re-decision after a crash keeps), so
+   * deciding it again reaches the same task actor, whose {@code Initialize} is idempotent.
+   */
   Decision<TaskRecord> createTask(CreateTask cmd, OrganizationTables tables) {
+    return createTask(cmd, CreateTask.taskId(organizationId, commandId.get()), tables);
+  }
+
+  /** The task id follows from the client's request key: a retry answers the same task. */
+  Decision<TaskRecord> createTaskForRequest(CreateTaskForRequest cmd, OrganizationTables tables) {
+    if (blank(cmd.requestKey()) || cmd.create() == null) {
+      return Decision.reject("invalid_task", "a request key and the task to create");
+    }
+    return createTask(
+        cmd.create(), CreateTaskForRequest.taskId(organizationId, cmd.requestKey()), tables);
+  }
+
+  private Decision<TaskRecord> createTask(
+      CreateTask cmd, String taskId, OrganizationTables tables) {
+    TaskIndexEntry existing = tables.indexEntry(taskId);
+    if (existing != null) {
+      // Created already (a client retry): answer the task as it is, create nothing.
+      return Decision.after(
+          runtime
+              .get(TaskProtocol.TYPE, TaskProtocol.key(organizationId, existing.repoId(), taskId))
+              .query(new TaskProtocol.GetRecord()),
+          Decision::reply);
+    }
     RepoRecord repo = tables.repository(organizationId, cmd.repoId());
     if (repo == null) {
       return Decision.reject("repository_not_found", "no repository " + cmd.repoId());
@@ -83,7 +114,6 @@ final class OrganizationTasks {
     } catch (IllegalStateException e) {
       return Decision.reject("branch_in_use", e.getMessage());
     }
-    String taskId = UUID.randomUUID().toString();
     TaskProtocol.Initialize init =
         new TaskProtocol.Initialize(
             repo.remoteUrl(),
@@ -98,6 +128,8 @@ final class OrganizationTasks {
     DurableRef<TaskProtocol.Command<?>> task =
         runtime.getOrCreate(
             TaskProtocol.TYPE, TaskProtocol.key(organizationId, repo.repoId(), taskId));
+    // A re-decision after a crash may find the task initialized already: Initialize then answers
+    // the existing record, whose branch (not the one decided now) is the one indexed.
     // The summary is the task's own (its first push carries the same one and then changes
     // nothing, see applyTaskSummaryUpdate): one shape, written once, listed as soon as we answer.
     CompletionStage<Created> created =
@@ -110,7 +142,8 @@ final class OrganizationTasks {
         created,
         c ->
             Decision.<TaskRecord>persist(
-                    new TaskIndexed(taskId, repo.repoId(), branch, c.record().createdAt()),
+                    new TaskIndexed(
+                        taskId, repo.repoId(), c.record().branchName(), c.record().createdAt()),
                     new TaskSummaryApplied(c.summary()))
                 .thenReply(c::record));
   }

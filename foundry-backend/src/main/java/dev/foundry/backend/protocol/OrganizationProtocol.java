@@ -13,7 +13,9 @@ import dev.foundry.shared.contracts.TaskRecord;
 import dev.foundry.shared.workspace.OrganizationSummarySnapshot;
 import dev.foundry.shared.workspace.WorkspacePullRequestSummary;
 import dev.foundry.shared.workspace.WorkspaceTaskSummary;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.UUID;
 
 /** How other actors and the HTTP layer talk to an organization and to the {@code app} instance. */
 public final class OrganizationProtocol {
@@ -107,11 +109,42 @@ public final class OrganizationProtocol {
       return new CreateTask(repoId, prompt, title, branchName, null, null, owner, model);
     }
 
+    /**
+     * The id of the task a {@code CreateTask} with command id {@code commandId} creates: the same
+     * each time the command is decided (a re-decision after a crash, a redelivery).
+     */
+    public static String taskId(String organizationId, String commandId) {
+      return derivedTaskId(organizationId, "command", commandId);
+    }
+
     /** A user's new task adopting the existing branch {@code branch}. */
     public static CreateTask onBranch(
         String repoId, String prompt, String branch, TaskOwner owner, String model) {
       return new CreateTask(repoId, prompt, null, null, branch, null, owner, model);
     }
+  }
+
+  /**
+   * {@link CreateTask} on behalf of one client request: {@code requestKey} (the user and the
+   * request's {@code Idempotency-Key}) decides the task id, so a retry of the same request maps to
+   * the same task and creates nothing (the existing task's record is the answer).
+   */
+  @JsonTypeName("organization.create-task-for-request")
+  public record CreateTaskForRequest(String requestKey, CreateTask create)
+      implements OrganizationCommand<TaskRecord> {
+
+    /** The id of the task created for {@code requestKey}: the same for every retry. */
+    public static String taskId(String organizationId, String requestKey) {
+      return derivedTaskId(organizationId, "request", requestKey);
+    }
+  }
+
+  /** A name-based UUID, unique per organization and origin (a command id or a request key). */
+  private static String derivedTaskId(String organizationId, String origin, String id) {
+    return UUID.nameUUIDFromBytes(
+            ("task\n" + organizationId + "\n" + origin + "\n" + id)
+                .getBytes(StandardCharsets.UTF_8))
+        .toString();
   }
 
   /**

@@ -65,7 +65,8 @@ public final class TaskProtocol {
 
   /**
    * Creates the task's rows; sent by its organization only (create or materialize). {@code task} is
-   * the user's prompt (the persisted field name stays).
+   * the user's prompt (the persisted field name stays). Idempotent: on a task that exists it
+   * answers the task's record and changes nothing.
    */
   @JsonTypeName("task.initialize")
   public record Initialize(

@@ -106,6 +106,45 @@ public final class UserProtocol {
   @JsonTypeName("user.mark-notification-read")
   public record MarkNotificationRead(long notificationId) implements Command<UserInbox> {}
 
+  /**
+   * Claims an {@code Idempotency-Key} of this user for one request ({@code requestHash}: SHA-256 of
+   * method, path and body) by the server run {@code runId}. Answers what the caller does next: run
+   * the request ({@code CLAIMED}, also when a crashed or older run left the key in flight), answer
+   * the kept result ({@code COMPLETED}), or refuse ({@code IN_USE}, {@code REUSED}). Keys older
+   * than {@link #IDEMPOTENCY_KEY_TTL_MS} are purged first, so they count as new.
+   */
+  @JsonTypeName("user.claim-idempotency-key")
+  public record ClaimIdempotencyKey(String key, String requestHash, String runId)
+      implements Command<IdempotencyClaim> {}
+
+  /** Keeps the answer of a claimed key (only while {@code runId} still holds it). */
+  @JsonTypeName("user.complete-idempotency-key")
+  public record CompleteIdempotencyKey(String key, String runId, int status, String body)
+      implements Command<Boolean> {}
+
+  /** Forgets a claimed key whose request ended without a final answer, so a retry runs again. */
+  @JsonTypeName("user.release-idempotency-key")
+  public record ReleaseIdempotencyKey(String key, String runId) implements Command<Boolean> {}
+
+  /** How long a user's Idempotency-Key is kept: 24 h. */
+  public static final long IDEMPOTENCY_KEY_TTL_MS = 24L * 60 * 60 * 1000;
+
+  /**
+   * How long a claim by the running server counts as in flight: longer than any waited command, so
+   * only a claim whose completion was lost expires this way.
+   */
+  public static final long IDEMPOTENCY_CLAIM_LEASE_MS = 10L * 60 * 1000;
+
+  /** The answer to {@link ClaimIdempotencyKey}; {@code status} and {@code body} when completed. */
+  public record IdempotencyClaim(Outcome outcome, Integer status, String body) {
+    public enum Outcome {
+      CLAIMED,
+      COMPLETED,
+      IN_USE,
+      REUSED
+    }
+  }
+
   // 4. Queries --------------------------------------------------------------------------------
 
   /** The profile as the app shows it, or null when the user has none yet. */

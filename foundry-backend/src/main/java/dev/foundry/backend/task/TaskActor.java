@@ -135,7 +135,9 @@ public final class TaskActor extends DurableActor<Command<?>, Event, TaskTables>
   private Decision<TaskRecord> initialize(Initialize cmd, TaskTables tables) {
     TaskAddress a = scope.address();
     if (tables.initialized()) {
-      return Decision.reject("task_already_initialized", "task " + a.taskId() + " exists already");
+      // Idempotent: a create decided again (a retry, a crash before the organization indexed the
+      // task) reaches the same task id and gets the task as it is; nothing changes.
+      return Decision.reply(tables.requireRecord(a.organizationId(), a.repoId(), a.taskId()));
     }
     String prompt = cmd.task();
     if (blank(prompt)) {

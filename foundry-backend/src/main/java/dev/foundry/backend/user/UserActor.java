@@ -3,16 +3,21 @@ package dev.foundry.backend.user;
 import com.fasterxml.jackson.annotation.JsonTypeName;
 import dev.foundry.backend.protocol.UserProtocol;
 import dev.foundry.backend.protocol.UserProtocol.BumpTask;
+import dev.foundry.backend.protocol.UserProtocol.ClaimIdempotencyKey;
 import dev.foundry.backend.protocol.UserProtocol.Command;
+import dev.foundry.backend.protocol.UserProtocol.CompleteIdempotencyKey;
 import dev.foundry.backend.protocol.UserProtocol.DeleteTaskState;
 import dev.foundry.backend.protocol.UserProtocol.GetInbox;
 import dev.foundry.backend.protocol.UserProtocol.GetProfile;
 import dev.foundry.backend.protocol.UserProtocol.GetProviderCredentialStatus;
 import dev.foundry.backend.protocol.UserProtocol.GetTaskState;
+import dev.foundry.backend.protocol.UserProtocol.IdempotencyClaim;
+import dev.foundry.backend.protocol.UserProtocol.IdempotencyClaim.Outcome;
 import dev.foundry.backend.protocol.UserProtocol.MarkNotificationRead;
 import dev.foundry.backend.protocol.UserProtocol.MarkTaskRead;
 import dev.foundry.backend.protocol.UserProtocol.Notify;
 import dev.foundry.backend.protocol.UserProtocol.ProviderCommand;
+import dev.foundry.backend.protocol.UserProtocol.ReleaseIdempotencyKey;
 import dev.foundry.backend.protocol.UserProtocol.RemoveProviderCredential;
 import dev.foundry.backend.protocol.UserProtocol.SealedCredential;
 import dev.foundry.backend.protocol.UserProtocol.SetDefaultModel;
@@ -36,6 +41,7 @@ import dev.foundry.shared.inbox.UserInbox;
 import dev.foundry.shared.realtime.RealtimeEvents;
 import dev.foundry.shared.workspace.WorkspaceLineAttachment;
 import dev.foundry.shared.workspace.WorkspaceModels;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
@@ -114,6 +120,21 @@ public final class UserActor
   @JsonTypeName("user.notification-read")
   public record NotificationRead(long id, long at) implements Event {}
 
+  @JsonTypeName("user.idempotency-key-claimed")
+  public record IdempotencyKeyClaimed(String key, String requestHash, String runId, long at)
+      implements Event {}
+
+  @JsonTypeName("user.idempotency-key-completed")
+  public record IdempotencyKeyCompleted(String key, int status, String body, long at)
+      implements Event {}
+
+  @JsonTypeName("user.idempotency-key-released")
+  public record IdempotencyKeyReleased(String key) implements Event {}
+
+  /** Every key created before {@code before} is forgotten. */
+  @JsonTypeName("user.idempotency-keys-purged")
+  public record IdempotencyKeysPurged(long before) implements Event {}
+
   // Queries of this package only
 
   /** The sealed credentials, for {@link ProviderCredentialStore} to open. */
@@ -139,6 +160,9 @@ public final class UserActor
         .command(Notify.class, this::notify)
         .command(MarkTaskRead.class, this::markTaskRead)
         .command(MarkNotificationRead.class, this::markNotificationRead)
+        .command(ClaimIdempotencyKey.class, this::claimIdempotencyKey)
+        .command(CompleteIdempotencyKey.class, this::completeIdempotencyKey)
+        .command(ReleaseIdempotencyKey.class, this::releaseIdempotencyKey)
         .query(GetProfile.class, (q, t) -> t.profile())
         .query(GetTaskState.class, (q, t) -> t.taskState(q.taskId()))
         .query(GetProviderCredentialStatus.class, (q, t) -> t.credentialStatus())
@@ -286,6 +310,64 @@ public final class UserActor
     }
     return Decision.<UserInbox>persist(new NotificationRead(cmd.notificationId(), now()))
         .thenReply(() -> tables.inbox(INBOX_LIMIT));
+  }
+
+  private Decision<IdempotencyClaim> claimIdempotencyKey(
+      ClaimIdempotencyKey cmd, UserTables tables) {
+    if (blank(cmd.key()) || blank(cmd.requestHash()) || blank(cmd.runId())) {
+      return Decision.reject("invalid_idempotency_key", "key, request hash and run id");
+    }
+    long now = now();
+    long expiredBefore = now - UserProtocol.IDEMPOTENCY_KEY_TTL_MS;
+    List<Event> events = new ArrayList<>(2);
+    if (tables.hasIdempotencyKeysBefore(expiredBefore)) {
+      events.add(new IdempotencyKeysPurged(expiredBefore));
+    }
+    UserTables.IdempotencyKey held = tables.idempotencyKey(cmd.key());
+    if (held != null && held.createdAt() >= expiredBefore) {
+      if (!held.requestHash().equals(cmd.requestHash())) {
+        return answer(events, new IdempotencyClaim(Outcome.REUSED, null, null));
+      }
+      if (held.status() != null) {
+        return answer(events, new IdempotencyClaim(Outcome.COMPLETED, held.status(), held.body()));
+      }
+      boolean stale =
+          !held.runId().equals(cmd.runId())
+              || held.claimedAt() < now - UserProtocol.IDEMPOTENCY_CLAIM_LEASE_MS;
+      if (!stale) {
+        return answer(events, new IdempotencyClaim(Outcome.IN_USE, null, null));
+      }
+      // The run that claimed it is gone (a crash or a restart) or lost its completion: take over.
+    }
+    events.add(new IdempotencyKeyClaimed(cmd.key(), cmd.requestHash(), cmd.runId(), now));
+    return Decision.<IdempotencyClaim>persist(events)
+        .thenReply(() -> new IdempotencyClaim(Outcome.CLAIMED, null, null));
+  }
+
+  private static Decision<IdempotencyClaim> answer(List<Event> purge, IdempotencyClaim claim) {
+    return purge.isEmpty()
+        ? Decision.reply(claim)
+        : Decision.<IdempotencyClaim>persist(purge).thenReply(() -> claim);
+  }
+
+  private Decision<Boolean> completeIdempotencyKey(CompleteIdempotencyKey cmd, UserTables tables) {
+    if (!heldInFlight(tables.idempotencyKey(cmd.key()), cmd.runId())) {
+      return Decision.reply(false);
+    }
+    return Decision.<Boolean>persist(
+            new IdempotencyKeyCompleted(cmd.key(), cmd.status(), cmd.body(), now()))
+        .thenReply(() -> true);
+  }
+
+  private Decision<Boolean> releaseIdempotencyKey(ReleaseIdempotencyKey cmd, UserTables tables) {
+    if (!heldInFlight(tables.idempotencyKey(cmd.key()), cmd.runId())) {
+      return Decision.reply(false);
+    }
+    return Decision.<Boolean>persist(new IdempotencyKeyReleased(cmd.key())).thenReply(() -> true);
+  }
+
+  private static boolean heldInFlight(UserTables.IdempotencyKey held, String runId) {
+    return held != null && held.status() == null && held.runId().equals(runId);
   }
 
   // 6. Broadcast after apply ------------------------------------------------------------------

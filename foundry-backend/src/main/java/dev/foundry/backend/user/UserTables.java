@@ -31,9 +31,76 @@ public final class UserTables extends ActorTables<UserActor.Event> {
     on(UserActor.NotificationAdded.class, this::notificationAdded);
     on(UserActor.TaskFeedRead.class, this::taskFeedRead);
     on(UserActor.NotificationRead.class, this::notificationRead);
+    on(UserActor.IdempotencyKeyClaimed.class, this::idempotencyKeyClaimed);
+    on(UserActor.IdempotencyKeyCompleted.class, this::idempotencyKeyCompleted);
+    on(UserActor.IdempotencyKeyReleased.class, this::idempotencyKeyReleased);
+    on(UserActor.IdempotencyKeysPurged.class, this::idempotencyKeysPurged);
   }
 
   record ProfileExtras(String image, String githubAccountId) {}
+
+  /** One kept Idempotency-Key; {@code status} is null while its request is in flight. */
+  record IdempotencyKey(
+      String requestHash,
+      String runId,
+      Integer status,
+      String body,
+      long createdAt,
+      long claimedAt) {}
+
+  private void idempotencyKeyClaimed(UserActor.IdempotencyKeyClaimed e) throws SQLException {
+    // A takeover of a stale claim keeps the key's creation time (its 24 h count from the first).
+    exec(
+        "INSERT INTO user_idempotency_keys (idempotency_key, request_hash, run_id, created_at,"
+            + " claimed_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (idempotency_key) DO UPDATE"
+            + " SET request_hash = excluded.request_hash, run_id = excluded.run_id,"
+            + " status = NULL, body = NULL, claimed_at = excluded.claimed_at",
+        e.key(),
+        e.requestHash(),
+        e.runId(),
+        e.at(),
+        e.at());
+  }
+
+  private void idempotencyKeyCompleted(UserActor.IdempotencyKeyCompleted e) throws SQLException {
+    exec(
+        "UPDATE user_idempotency_keys SET status = ?, body = ? WHERE idempotency_key = ?",
+        e.status(),
+        e.body(),
+        e.key());
+  }
+
+  private void idempotencyKeyReleased(UserActor.IdempotencyKeyReleased e) throws SQLException {
+    exec("DELETE FROM user_idempotency_keys WHERE idempotency_key = ?", e.key());
+  }
+
+  private void idempotencyKeysPurged(UserActor.IdempotencyKeysPurged e) throws SQLException {
+    exec("DELETE FROM user_idempotency_keys WHERE created_at < ?", e.before());
+  }
+
+  IdempotencyKey idempotencyKey(String key) {
+    List<IdempotencyKey> found =
+        rows(
+            "SELECT request_hash, run_id, status, body, created_at, claimed_at"
+                + " FROM user_idempotency_keys WHERE idempotency_key = ?",
+            rs -> {
+              int code = rs.getInt(3);
+              Integer status = rs.wasNull() ? null : code;
+              return new IdempotencyKey(
+                  rs.getString(1),
+                  rs.getString(2),
+                  status,
+                  rs.getString(4),
+                  rs.getLong(5),
+                  rs.getLong(6));
+            },
+            key);
+    return found.isEmpty() ? null : found.get(0);
+  }
+
+  boolean hasIdempotencyKeysBefore(long before) {
+    return count("SELECT COUNT(*) FROM user_idempotency_keys WHERE created_at < ?", before) > 0;
+  }
 
   private void profileUpserted(UserActor.ProfileUpserted e) throws SQLException {
     exec(

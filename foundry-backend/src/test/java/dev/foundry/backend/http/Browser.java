@@ -76,9 +76,18 @@ public final class Browser {
     return send("DELETE", path, null, null);
   }
 
-  public Answer send(String method, String path, String body, String contentType) {
+  /** A JSON POST with more headers: name, value, name, value, … (a name may repeat). */
+  public Answer post(String path, String json, String... headers) {
+    return send("POST", path, json, "application/json", headers);
+  }
+
+  public Answer send(
+      String method, String path, String body, String contentType, String... headers) {
     HttpRequest.Builder b =
         HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60));
+    for (int i = 0; i + 1 < headers.length; i += 2) {
+      b.header(headers[i], headers[i + 1]);
+    }
     if (cookie != null) {
       b.header("Cookie", "foundry_session=" + cookie);
     }

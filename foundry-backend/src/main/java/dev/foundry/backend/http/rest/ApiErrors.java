@@ -29,7 +29,6 @@ public final class ApiErrors {
           "task_killed",
           "session_busy",
           "branch_in_use",
-          "task_already_initialized",
           "no_active_sandbox",
           "not_available");
 

@@ -11,7 +11,8 @@ import org.apache.pekko.http.javadsl.model.HttpRequest;
  * One request as a handler sees it, already checked: the session (null on a public route), path
  * parameters that passed their format check, the organization's membership (when the path has
  * {@code {org}}), the task resolved inside that organization (when it has {@code {taskId}}), and
- * the strictly read body.
+ * the strictly read body, and the request's {@code Idempotency-Key} (null without one, or on a
+ * route that takes none).
  */
 public record Call(
     CookieSessions.Session session,
@@ -20,7 +21,8 @@ public record Call(
     FoundryOrganization organization,
     ResourceAccess.TaskRef task,
     Object body,
-    HttpRequest request) {
+    HttpRequest request,
+    String idempotencyKey) {
 
   /** The signed-in user; only on routes that require one. */
   public SignedInUser user() {

@@ -17,6 +17,8 @@ import java.util.regex.Pattern;
  * @param requestType the request record read strictly from the body, or null for no body
  * @param responseType what a success answers (its JSON schema in the document)
  * @param responseIsList whether the success is a JSON array of {@code responseType}
+ * @param takesIdempotencyKey whether the route honours an {@code Idempotency-Key} header (a
+ *     creating POST)
  */
 public record Endpoint(
     String method,
@@ -30,6 +32,7 @@ public record Endpoint(
     Class<?> responseType,
     boolean responseIsList,
     List<QueryParameter> query,
+    boolean takesIdempotencyKey,
     Handler handler) {
 
   private static final Pattern PARAM = Pattern.compile("\\{([A-Za-z]+)}");
@@ -81,6 +84,7 @@ public record Endpoint(
         Object.class,
         false,
         List.of(),
+        false,
         null);
   }
 
@@ -97,6 +101,7 @@ public record Endpoint(
         responseType,
         responseIsList,
         query,
+        takesIdempotencyKey,
         handler);
   }
 
@@ -113,6 +118,7 @@ public record Endpoint(
         responseType,
         responseIsList,
         query,
+        takesIdempotencyKey,
         handler);
   }
 
@@ -130,6 +136,7 @@ public record Endpoint(
         responseType,
         responseIsList,
         query,
+        takesIdempotencyKey,
         handler);
   }
 
@@ -146,6 +153,7 @@ public record Endpoint(
         responseType,
         responseIsList,
         query,
+        takesIdempotencyKey,
         handler);
   }
 
@@ -162,6 +170,7 @@ public record Endpoint(
         type,
         false,
         query,
+        takesIdempotencyKey,
         handler);
   }
 
@@ -178,6 +187,7 @@ public record Endpoint(
         type,
         true,
         query,
+        takesIdempotencyKey,
         handler);
   }
 
@@ -196,6 +206,28 @@ public record Endpoint(
         responseType,
         responseIsList,
         q,
+        takesIdempotencyKey,
+        handler);
+  }
+
+  /**
+   * A creating POST: a retry with the same {@code Idempotency-Key} answers the first result (see
+   * {@link IdempotencyKeys}).
+   */
+  public Endpoint idempotent() {
+    return new Endpoint(
+        method,
+        path,
+        operationId,
+        summary,
+        tag,
+        status,
+        signedIn,
+        requestType,
+        responseType,
+        responseIsList,
+        query,
+        true,
         handler);
   }
 
@@ -212,6 +244,7 @@ public record Endpoint(
         responseType,
         responseIsList,
         query,
+        takesIdempotencyKey,
         value);
   }
 

@@ -116,6 +116,29 @@ final class OpenApiDocument {
               "schema",
               Map.of("type", q.type())));
     }
+    if (e.takesIdempotencyKey()) {
+      parameters.add(
+          Map.of(
+              "name",
+              IdempotencyKeys.HEADER,
+              "in",
+              "header",
+              "required",
+              false,
+              "description",
+              "A retry with the same key by the same user within 24 h answers the first result"
+                  + " and creates nothing",
+              "schema",
+              Map.of(
+                  "type",
+                  "string",
+                  "minLength",
+                  1,
+                  "maxLength",
+                  IdempotencyKeys.MAX_LENGTH,
+                  "pattern",
+                  "^[\\x20-\\x7e]+$")));
+    }
     if (!parameters.isEmpty()) {
       op.put("parameters", parameters);
     }
@@ -161,12 +184,16 @@ final class OpenApiDocument {
     if (!params.isEmpty() || e.operationId().equals("devSignIn")) {
       out.add("404");
     }
-    if (params.contains("taskId") || e.operationId().equals("createTask")) {
+    if (params.contains("taskId")
+        || e.operationId().equals("createTask")
+        || e.takesIdempotencyKey()) {
       out.add("409");
     }
     if (body) {
       out.add("413");
       out.add("415");
+      out.add("422");
+    } else if (e.takesIdempotencyKey()) {
       out.add("422");
     }
     out.add("500");

@@ -84,15 +84,17 @@ final class OrganizationApi {
               TaskOwner owner = TaskOwner.of(userId, profile);
               String model =
                   body.model() != null || profile == null ? body.model() : profile.defaultModel();
-              return org(call)
-                  .ask(
-                      OrganizationProtocol.CreateTask.fromPrompt(
-                          body.repoId(),
-                          body.task(),
-                          body.title(),
-                          body.branchName(),
-                          owner,
-                          model));
+              OrganizationProtocol.CreateTask create =
+                  OrganizationProtocol.CreateTask.fromPrompt(
+                      body.repoId(), body.task(), body.title(), body.branchName(), owner, model);
+              // With an Idempotency-Key the task id follows from the user and the key: a retry
+              // that runs again (after a restart, or a 504) reaches the same task.
+              return call.idempotencyKey() == null
+                  ? org(call).ask(create)
+                  : org(call)
+                      .ask(
+                          new OrganizationProtocol.CreateTaskForRequest(
+                              IdempotencyKeys.requestKey(userId, call.idempotencyKey()), create));
             })
         .thenCompose(
             record ->

@@ -36,6 +36,10 @@ public final class ResourceAccess {
     this.runtime = runtime;
   }
 
+  DurableRuntime runtime() {
+    return runtime;
+  }
+
   public static boolean validOrganizationId(String id) {
     return OrganizationIds.valid(id) && !OrganizationIds.APP.equals(id);
   }

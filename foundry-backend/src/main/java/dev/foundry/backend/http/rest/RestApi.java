@@ -99,6 +99,7 @@ public final class RestApi {
                 .handle(orgs::listRepos),
             post(ORG + "/repos", "addRepo", "Add a repository by any clonable URL (also file://)")
                 .tag("repositories")
+                .idempotent()
                 .status(201)
                 .body(RequestBodies.AddRepository.class)
                 .returns(RepoRecord.class)
@@ -110,6 +111,7 @@ public final class RestApi {
             // --- tasks ---
             post(ORG + "/tasks", "createTask", "Create a task (a branch) for a prompt")
                 .tag("tasks")
+                .idempotent()
                 .status(201)
                 .body(RequestBodies.CreateTask.class)
                 .returns(WorkspaceTaskDetail.class)
@@ -166,6 +168,7 @@ public final class RestApi {
             // --- sessions ---
             post(TASK + "/sessions", "createSession", "Open a new agent session on the task")
                 .tag("sessions")
+                .idempotent()
                 .status(201)
                 .body(RequestBodies.CreateSession.class)
                 .returns(WorkspaceSessionDetail.class)
@@ -193,6 +196,7 @@ public final class RestApi {
                     "Send a message; answers once the agent's turn started (progress over"
                         + " WebSocket)")
                 .tag("sessions")
+                .idempotent()
                 .status(202)
                 .body(RequestBodies.SendMessage.class)
                 .returns(MessageAccepted.class)
@@ -212,6 +216,7 @@ public final class RestApi {
                 .handle(sandboxes::processes),
             post(TASK + "/sandbox/processes", "startProcess", "Start a background process")
                 .tag("sandbox")
+                .idempotent()
                 .status(201)
                 .body(RequestBodies.StartProcess.class)
                 .returns(ProcessInfo.class)

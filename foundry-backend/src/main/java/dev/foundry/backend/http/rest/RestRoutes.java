@@ -41,6 +41,8 @@ import org.apache.pekko.stream.Materializer;
  *   <li>the body is bound strictly to the row's request record (400/415/422);
  *   <li>{@code {org}}: the user must be an active member (404 unknown, 403 not a member);
  *   <li>{@code {taskId}}: the task must be indexed by that organization (404 otherwise);
+ *   <li>a creating POST with an {@code Idempotency-Key} (400 if malformed) is claimed for the user:
+ *       a retry answers the kept result instead of running again ({@link IdempotencyKeys});
  *   <li>the handler runs; its failures become the error shape through {@link ApiErrors}.
  * </ol>
  */
@@ -52,11 +54,13 @@ public final class RestRoutes extends AllDirectives {
   private final List<Endpoint> endpoints;
   private final CookieSessions sessions;
   private final ResourceAccess access;
+  private final IdempotencyKeys idempotencyKeys;
 
   public RestRoutes(List<Endpoint> endpoints, CookieSessions sessions, ResourceAccess access) {
     this.endpoints = List.copyOf(endpoints);
     this.sessions = sessions;
     this.access = access;
+    this.idempotencyKeys = new IdempotencyKeys(access.runtime());
   }
 
   public Route route() {
@@ -129,6 +133,10 @@ public final class RestRoutes extends AllDirectives {
           }
           Map<String, String> query = query(endpoint, request);
           checkPath(path);
+          String idempotencyKey =
+              endpoint.takesIdempotencyKey() && s.isPresent()
+                  ? IdempotencyKeys.keyOf(request)
+                  : null;
           Object body = body(endpoint, strict);
           CookieSessions.Session signedIn = s.orElse(null);
           CompletionStage<FoundryOrganization> org =
@@ -142,11 +150,29 @@ public final class RestRoutes extends AllDirectives {
                         ? access.resolveTask(path.get("org"), path.get("taskId"))
                         : CompletableFuture.completedFuture(null);
                 return task.thenCompose(
-                    t ->
-                        endpoint
-                            .handler()
-                            .handle(new Call(signedIn, path, query, organization, t, body, request))
-                            .thenApply(result -> (Object) result));
+                    t -> {
+                      Call call =
+                          new Call(
+                              signedIn,
+                              path,
+                              query,
+                              organization,
+                              t,
+                              body,
+                              request,
+                              idempotencyKey);
+                      if (idempotencyKey == null) {
+                        return endpoint.handler().handle(call).thenApply(result -> (Object) result);
+                      }
+                      return idempotencyKeys
+                          .serve(
+                              signedIn.user().userId(),
+                              idempotencyKey,
+                              request,
+                              strict.getData().toArray(),
+                              () -> rendered(endpoint, call))
+                          .thenApply(response -> (Object) response);
+                    });
               });
         });
   }
@@ -221,7 +247,24 @@ public final class RestRoutes extends AllDirectives {
     return ApiJson.read(bytes, endpoint.requestType());
   }
 
+  /** The handler's answer as it is sent, errors included (what an Idempotency-Key keeps). */
+  private static CompletionStage<HttpResponse> rendered(Endpoint endpoint, Call call) {
+    CompletionStage<?> handled;
+    try {
+      handled = endpoint.handler().handle(call);
+    } catch (RuntimeException e) {
+      handled = CompletableFuture.failedFuture(e);
+    }
+    return handled
+        .thenApply(result -> render(endpoint, result))
+        .exceptionally(failure -> ApiErrors.of(failure).toResponse().addHeader(NO_STORE));
+  }
+
   private static HttpResponse render(Endpoint endpoint, Object result) {
+    if (result instanceof HttpResponse response) {
+      // Rendered already (an Idempotency-Key's kept or first answer).
+      return response;
+    }
     int status = endpoint.status();
     Object body = result;
     List<HttpHeader> headers = List.of();
