@@ -110,7 +110,12 @@ final class OrganizationTasks {
         created,
         c ->
             Decision.<TaskRecord>persist(
-                    new TaskIndexed(taskId, repo.repoId(), branch, c.record().createdAt()),
+                    new TaskIndexed(
+                        taskId,
+                        repo.repoId(),
+                        branch,
+                        c.record().createdAt(),
+                        cmd.owner() == null ? null : cmd.owner().userId()),
                     new TaskSummaryApplied(c.summary()))
                 .thenReply(c::record));
   }

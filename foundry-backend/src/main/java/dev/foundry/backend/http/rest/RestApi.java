@@ -30,7 +30,7 @@ import dev.foundry.shared.workspace.WorkspaceTaskSummary;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 import java.util.stream.Stream;
 
 /**
@@ -263,7 +263,7 @@ public final class RestApi {
       TaskApi tasks,
       String action,
       String summary,
-      Function<String, TaskProtocol.Command<Boolean>> command) {
+      BiFunction<String, String, TaskProtocol.Command<Boolean>> command) {
     return post(TASK + "/" + action, action + "Task", summary)
         .tag("tasks")
         .returns(WorkspaceTaskDetail.class)
@@ -275,7 +275,7 @@ public final class RestApi {
       TaskApi tasks,
       String action,
       String summary,
-      Function<String, TaskProtocol.Command<?>> command) {
+      BiFunction<String, String, TaskProtocol.Command<?>> command) {
     return post(TASK + "/" + action, action + "Task", summary)
         .tag("tasks")
         .status(202)
