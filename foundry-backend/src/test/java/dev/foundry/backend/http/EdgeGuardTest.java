@@ -87,6 +87,8 @@ class EdgeGuardTest {
           .contains("Path=/")
           .doesNotContainIgnoringCase("Domain");
       assertThat(browser.cookieName()).isEqualTo("__Host-foundry_session");
+      assertThat(browser.get("/v1/openapi.json").text())
+          .contains("\"name\":\"__Host-foundry_session\"");
       assertThat(browser.get("/v1/auth/session").status()).isEqualTo(200);
 
       // The unprefixed name is not read: a cookie planted without the prefix signs in no one.

@@ -45,8 +45,10 @@ public final class RestApi {
   static final String SESSION = TASK + "/sessions/{sessionId}";
 
   private final List<Endpoint> endpoints;
+  private final String cookieName;
 
   public RestApi(FoundrySettings settings, DurableRuntime runtime, CookieSessions sessions) {
+    this.cookieName = sessions.cookie().name();
     AuthApi auth = new AuthApi(runtime, sessions);
     AppApi app = new AppApi(runtime);
     OrganizationApi orgs = new OrganizationApi(runtime);
@@ -291,7 +293,7 @@ public final class RestApi {
   Map<String, Object> openApi() {
     Map<String, Object> doc = openApi;
     if (doc == null) {
-      doc = OpenApiDocument.of(endpoints);
+      doc = OpenApiDocument.of(endpoints, cookieName);
       openApi = doc;
     }
     return doc;
