@@ -2,8 +2,13 @@ package dev.foundry.backend.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.foundry.backend.FoundryApp;
 import dev.foundry.backend.http.Browser.Answer;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
@@ -16,6 +21,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP edge over real sockets: which servers serve dev sign-in, the {@code Host} allow-list
@@ -70,13 +76,32 @@ class EdgeGuardTest {
 
   @Test
   void devSignInAskedForOnPurposeIsServedAndItsCookieIsHostPrefixedUnderHttps(@TempDir Path other) {
-    try (ApiServer forced =
-        ApiServer.start(
-            other,
-            Map.of(
-                "APP_URL", PUBLIC_URL,
-                "BETTER_AUTH_URL", PUBLIC_URL,
-                "FOUNDRY_DEV_AUTH", "true"))) {
+    Logger appLog = (Logger) LoggerFactory.getLogger(FoundryApp.class);
+    ListAppender<ILoggingEvent> logged = new ListAppender<>();
+    logged.start();
+    appLog.addAppender(logged);
+    ApiServer started;
+    try {
+      started =
+          ApiServer.start(
+              other,
+              Map.of(
+                  "APP_URL", PUBLIC_URL,
+                  "BETTER_AUTH_URL", PUBLIC_URL,
+                  "FOUNDRY_DEV_AUTH", "true"));
+    } finally {
+      appLog.detachAppender(logged);
+    }
+    // The start says, as a warning, that dev sign-in is on and why.
+    assertThat(logged.list)
+        .anySatisfy(
+            e -> {
+              assertThat(e.getLevel()).isEqualTo(Level.WARN);
+              assertThat(e.getFormattedMessage())
+                  .contains("dev sign-in is ON")
+                  .contains("FOUNDRY_DEV_AUTH=true");
+            });
+    try (ApiServer forced = started) {
       Browser browser = forced.browser();
       Answer signIn = browser.signIn("ada");
       assertThat(signIn.status()).isEqualTo(200);
