@@ -3,6 +3,7 @@ package dev.foundry.backend.http;
 import dev.foundry.backend.config.FoundrySettings;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -54,7 +55,7 @@ final class EdgeGuard extends AllDirectives {
     allowed.add(hostOf(settings.apiUrl()));
     allowed.addAll(settings.http().allowedHosts());
     this.hosts = Set.copyOf(allowed);
-    List<String> origins = new java.util.ArrayList<>(List.of(settings.appUrl(), settings.apiUrl()));
+    List<String> origins = new ArrayList<>(List.of(settings.appUrl(), settings.apiUrl()));
     origins.addAll(settings.http().allowedOrigins());
     this.trustedOrigins = origins.stream().map(AppOrigin::of).toList();
   }
