@@ -103,6 +103,7 @@ public final class FoundryApp {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create data directory " + settings.dataDir(), e);
     }
+    logDevSignIn(settings);
     Readiness readiness = new Readiness();
     JournalDatabase.Prepared journal = JournalDatabase.prepare(config);
     log.info("journal {} at schema version {}", journal.file(), journal.toVersion());
@@ -120,6 +121,7 @@ public final class FoundryApp {
               metrics.runtimeMetrics());
       metrics.watch(runtime);
       CookieSessions sessions = new CookieSessions(runtime, SessionCookie.from(settings));
+      sessions.purgeExpired();
       ResourceAccess access = new ResourceAccess(runtime);
       TopicAccess topics = new TopicSnapshots(runtime, access);
       RestApi api = new RestApi(settings, runtime, sessions);
@@ -153,6 +155,19 @@ public final class FoundryApp {
     } catch (Exception e) {
       system.terminate();
       throw new IllegalStateException("cannot start the HTTP server: " + e.getMessage(), e);
+    }
+  }
+
+  /** Says at start whether anyone who reaches the server may sign in as anyone, and why. */
+  private static void logDevSignIn(FoundrySettings settings) {
+    FoundrySettings.Auth auth = settings.auth();
+    if (auth.devAuth()) {
+      log.warn(
+          "dev sign-in is ON ({}): anyone who reaches this server can sign in as any login;"
+              + " set FOUNDRY_DEV_AUTH=false unless this is a development machine",
+          auth.devAuthReason());
+    } else {
+      log.info("dev sign-in is off ({})", auth.devAuthReason());
     }
   }
 

@@ -3,12 +3,16 @@ package dev.foundry.backend.config;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import java.net.InetAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -37,7 +41,23 @@ public record FoundrySettings(
     JSON
   }
 
-  public record Http(String host, int port, long maxBodyBytes, Duration shutdownDeadline) {
+  /**
+   * The HTTP server. {@code allowedHosts} are the extra {@code Host} names of {@code
+   * FOUNDRY_ALLOWED_HOSTS} (lower case, without port); {@code allowedOrigins} the extra origins of
+   * {@code FOUNDRY_ALLOWED_ORIGINS} that may send state-changing requests.
+   */
+  public record Http(
+      String host,
+      int port,
+      long maxBodyBytes,
+      Duration shutdownDeadline,
+      List<String> allowedHosts,
+      List<String> allowedOrigins) {
+    public Http {
+      allowedHosts = List.copyOf(allowedHosts);
+      allowedOrigins = List.copyOf(allowedOrigins);
+    }
+
     /** True when only this machine can reach the server: dev defaults are then acceptable. */
     public boolean loopbackOnly() {
       try {
@@ -48,7 +68,17 @@ public record FoundrySettings(
     }
   }
 
-  public record Auth(String secret, boolean devAuth, byte[] credentialsKey, Duration sessionTtl) {}
+  /**
+   * Sign-in. {@code devAuthReason} says why dev sign-in is on or off (logged at start).
+   *
+   * @param devAuth whether {@code POST /v1/auth/dev/sign-in} is served
+   */
+  public record Auth(
+      String secret,
+      boolean devAuth,
+      String devAuthReason,
+      byte[] credentialsKey,
+      Duration sessionTtl) {}
 
   public record Github(
       String clientId,
@@ -110,8 +140,12 @@ public record FoundrySettings(
             string(f, "http.host", "HOST"),
             port(f),
             f.getBytes("http.max-body-size"),
-            f.getDuration("http.shutdown-deadline"));
+            f.getDuration("http.shutdown-deadline"),
+            allowedHosts(f),
+            allowedOrigins(f));
     boolean loopback = http.loopbackOnly();
+    String appUrl = publicUrl(f, "app-url", "APP_URL");
+    String apiUrl = publicUrl(f, "api-url", "BETTER_AUTH_URL");
 
     Github github =
         new Github(
@@ -149,11 +183,11 @@ public record FoundrySettings(
     }
 
     Path dataDir = Path.of(f.getString("data-dir")).toAbsolutePath().normalize();
-    Auth auth = auth(f, loopback, github);
+    Auth auth = auth(f, loopback, github, appUrl, apiUrl);
     return new FoundrySettings(
         dataDir,
-        f.getString("app-url"),
-        f.getString("api-url"),
+        appUrl,
+        apiUrl,
         logFormat(f),
         logLevel(f),
         http,
@@ -173,7 +207,8 @@ public record FoundrySettings(
             positive(f, "realtime.keep-alive", "FOUNDRY_REALTIME_KEEP_ALIVE")));
   }
 
-  private static Auth auth(Config f, boolean loopback, Github github) {
+  private static Auth auth(
+      Config f, boolean loopback, Github github, String appUrl, String apiUrl) {
     String secret = f.getString("auth.secret");
     if (secret.isEmpty()) {
       if (!loopback) {
@@ -185,15 +220,48 @@ public record FoundrySettings(
       secret = DEV_AUTH_SECRET;
     }
     String devAuthValue = f.getString("auth.dev-auth").trim().toLowerCase();
-    boolean devAuth =
-        switch (devAuthValue) {
-          case "auto" -> loopback && !github.oauthConfigured();
-          case "true" -> true;
-          case "false" -> false;
-          default ->
-              throw new InvalidSettingException(
-                  "FOUNDRY_DEV_AUTH", "foundry.auth.dev-auth", devAuthValue, "auto, true or false");
-        };
+    boolean devAuth;
+    String devAuthReason;
+    switch (devAuthValue) {
+      case "auto" -> {
+        // Behind a reverse proxy the bind is loopback too: only the public URLs tell that
+        // browsers of other machines reach this server.
+        List<String> notLoopback = new ArrayList<>();
+        if (!loopback) {
+          notLoopback.add("HOST");
+        }
+        if (!isLoopbackUrl(appUrl)) {
+          notLoopback.add("APP_URL");
+        }
+        if (!isLoopbackUrl(apiUrl)) {
+          notLoopback.add("BETTER_AUTH_URL");
+        }
+        if (!notLoopback.isEmpty()) {
+          devAuth = false;
+          devAuthReason =
+              "FOUNDRY_DEV_AUTH=auto and " + String.join(", ", notLoopback) + " not loopback";
+        } else if (github.oauthConfigured()) {
+          devAuth = false;
+          devAuthReason = "FOUNDRY_DEV_AUTH=auto and GITHUB_CLIENT_ID is set";
+        } else {
+          devAuth = true;
+          devAuthReason =
+              "FOUNDRY_DEV_AUTH=auto, a loopback bind, loopback APP_URL and BETTER_AUTH_URL and no"
+                  + " GITHUB_CLIENT_ID";
+        }
+      }
+      case "true" -> {
+        devAuth = true;
+        devAuthReason = "FOUNDRY_DEV_AUTH=true";
+      }
+      case "false" -> {
+        devAuth = false;
+        devAuthReason = "FOUNDRY_DEV_AUTH=false";
+      }
+      default ->
+          throw new InvalidSettingException(
+              "FOUNDRY_DEV_AUTH", "foundry.auth.dev-auth", devAuthValue, "auto, true or false");
+    }
     String keyText = f.getString("auth.credentials-key");
     byte[] key;
     if (keyText.isEmpty()) {
@@ -221,7 +289,109 @@ public record FoundrySettings(
             "base64 of exactly 32 bytes");
       }
     }
-    return new Auth(secret, devAuth, key, f.getDuration("auth.session-ttl"));
+    return new Auth(secret, devAuth, devAuthReason, key, f.getDuration("auth.session-ttl"));
+  }
+
+  /** True when {@code url}'s host is {@code localhost} or a loopback address literal. */
+  public static boolean isLoopbackUrl(String url) {
+    String host = URI.create(url).getHost();
+    return host != null && isLoopbackHost(host);
+  }
+
+  /**
+   * True for {@code localhost} (and its subdomains, which resolve to loopback) and loopback IP
+   * literals; a name is never resolved here (DNS may say anything).
+   */
+  public static boolean isLoopbackHost(String host) {
+    String h = host.toLowerCase(Locale.ROOT);
+    if (h.startsWith("[") && h.endsWith("]")) {
+      h = h.substring(1, h.length() - 1);
+    }
+    if (h.equals("localhost") || h.endsWith(".localhost")) {
+      return true;
+    }
+    if (h.matches("[0-9.]+") || h.contains(":")) {
+      try {
+        return InetAddress.getByName(h).isLoopbackAddress();
+      } catch (UnknownHostException e) {
+        return false;
+      }
+    }
+    return false;
+  }
+
+  private static String publicUrl(Config f, String path, String env) {
+    String raw = f.getString(path).trim();
+    try {
+      URI uri = new URI(raw);
+      String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+      if ((scheme.equals("http") || scheme.equals("https")) && uri.getHost() != null) {
+        return raw;
+      }
+    } catch (URISyntaxException e) {
+      // reported below
+    }
+    throw new InvalidSettingException(
+        env, "foundry." + path, raw, "an absolute http(s) URL like https://foundry.example.com");
+  }
+
+  private static List<String> allowedHosts(Config f) {
+    List<String> hosts = new ArrayList<>();
+    for (String item : commaList(f.getString("http.allowed-hosts"))) {
+      String host = item.toLowerCase(Locale.ROOT);
+      // "host", "host:port", "[::1]:port": the port is not part of the rule.
+      if (host.startsWith("[")) {
+        int end = host.indexOf(']');
+        host = end < 0 ? "" : host.substring(0, end + 1);
+      } else if (host.indexOf(':') == host.lastIndexOf(':') && host.contains(":")) {
+        host = host.substring(0, host.indexOf(':'));
+      }
+      if (host.isEmpty() || host.contains("/") || host.contains("*")) {
+        throw new InvalidSettingException(
+            "FOUNDRY_ALLOWED_HOSTS",
+            "foundry.http.allowed-hosts",
+            item,
+            "comma-separated host names or IP addresses, like foundry.internal,10.0.0.7");
+      }
+      hosts.add(host);
+    }
+    return hosts;
+  }
+
+  private static List<String> allowedOrigins(Config f) {
+    List<String> origins = new ArrayList<>();
+    for (String item : commaList(f.getString("http.allowed-origins"))) {
+      try {
+        URI uri = new URI(item);
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        boolean bare =
+            (uri.getPath() == null || uri.getPath().isEmpty() || uri.getPath().equals("/"))
+                && uri.getQuery() == null
+                && uri.getFragment() == null;
+        if ((scheme.equals("http") || scheme.equals("https")) && uri.getHost() != null && bare) {
+          origins.add(item);
+          continue;
+        }
+      } catch (URISyntaxException e) {
+        // reported below
+      }
+      throw new InvalidSettingException(
+          "FOUNDRY_ALLOWED_ORIGINS",
+          "foundry.http.allowed-origins",
+          item,
+          "comma-separated origins like https://admin.example.com");
+    }
+    return origins;
+  }
+
+  private static List<String> commaList(String raw) {
+    List<String> items = new ArrayList<>();
+    for (String item : raw.split(",")) {
+      if (!item.isBlank()) {
+        items.add(item.strip());
+      }
+    }
+    return items;
   }
 
   private static int port(Config f) {

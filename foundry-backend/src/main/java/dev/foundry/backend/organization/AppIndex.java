@@ -15,6 +15,7 @@ import dev.foundry.backend.protocol.OrganizationProtocol.IndexEmail;
 import dev.foundry.backend.protocol.OrganizationProtocol.IndexSession;
 import dev.foundry.backend.protocol.OrganizationProtocol.InitializeOrganization;
 import dev.foundry.backend.protocol.OrganizationProtocol.LocalSignIn;
+import dev.foundry.backend.protocol.OrganizationProtocol.PurgeExpiredSessions;
 import dev.foundry.backend.protocol.OrganizationProtocol.RemoveSession;
 import dev.foundry.backend.protocol.OrganizationProtocol.SelectOrganization;
 import dev.foundry.backend.protocol.OrganizationProtocol.SessionEntry;
@@ -67,6 +68,17 @@ final class AppIndex {
     }
     return Decision.<Boolean>persist(new SessionRemoved(cmd.sessionId(), entry.userId()))
         .thenReply(() -> true);
+  }
+
+  Decision<Integer> purgeExpiredSessions(PurgeExpiredSessions cmd, OrganizationTables tables) {
+    List<SessionEntry> expired =
+        tables.sessionsCreatedBefore(cmd.createdBefore(), OrganizationProtocol.PURGE_BATCH);
+    if (expired.isEmpty()) {
+      return Decision.reply(0);
+    }
+    return Decision.<Integer>persist(
+            expired.stream().map(s -> new SessionRemoved(s.sessionId(), s.userId())).toList())
+        .thenReply(expired::size);
   }
 
   Decision<Boolean> indexEmail(IndexEmail cmd, OrganizationTables tables) {

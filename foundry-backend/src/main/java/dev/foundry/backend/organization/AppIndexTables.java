@@ -86,6 +86,16 @@ abstract class AppIndexTables extends ActorTables<OrganizationEvents.Event> {
     return s.isEmpty() ? null : s.get(0);
   }
 
+  /** The oldest sessions first indexed before {@code createdBefore}, at most {@code limit}. */
+  List<SessionEntry> sessionsCreatedBefore(long createdBefore, int limit) {
+    return rows(
+        "SELECT session_id, user_id, active_organization_id, created_at"
+            + " FROM auth_session_index WHERE created_at < ? ORDER BY created_at LIMIT ?",
+        rs -> new SessionEntry(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4)),
+        createdBefore,
+        limit);
+  }
+
   String userByEmail(String email) {
     List<String> u =
         rows(

@@ -31,6 +31,7 @@ import dev.foundry.backend.protocol.OrganizationProtocol.ListRepos;
 import dev.foundry.backend.protocol.OrganizationProtocol.ListTasks;
 import dev.foundry.backend.protocol.OrganizationProtocol.MaterializeTask;
 import dev.foundry.backend.protocol.OrganizationProtocol.OrganizationAddress;
+import dev.foundry.backend.protocol.OrganizationProtocol.PurgeExpiredSessions;
 import dev.foundry.backend.protocol.OrganizationProtocol.RefreshTaskSummariesForBranches;
 import dev.foundry.backend.protocol.OrganizationProtocol.RefreshTaskSummaryForBranch;
 import dev.foundry.backend.protocol.OrganizationProtocol.RemoveMember;
@@ -114,6 +115,7 @@ public final class OrganizationActor
     on.inState(this::appOnly)
         .command(IndexSession.class, app::indexSession)
         .command(RemoveSession.class, app::removeSession)
+        .command(PurgeExpiredSessions.class, app::purgeExpiredSessions)
         .command(IndexEmail.class, app::indexEmail)
         .command(IndexAccount.class, app::indexAccount)
         .command(SelectOrganization.class, app::selectOrganization)
@@ -294,7 +296,9 @@ public final class OrganizationActor
                     e.repoId(),
                     e.taskId(),
                     e.branchName(),
-                    Map.of("repoId", e.repoId()),
+                    e.userId() == null
+                        ? Map.of("repoId", e.repoId())
+                        : Map.of("repoId", e.repoId(), "userId", e.userId()),
                     e.taskId() + "/task.created")));
       } else if (event instanceof TaskPullRequestRefreshed e) {
         TaskIndexEntry entry = tables.indexEntry(e.taskId());

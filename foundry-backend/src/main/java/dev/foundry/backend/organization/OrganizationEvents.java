@@ -43,7 +43,8 @@ public final class OrganizationEvents {
       implements Event {}
 
   @JsonTypeName("organization.task-indexed")
-  public record TaskIndexed(String taskId, String repoId, String branchName, long at)
+  /** {@code userId}: who created the task (its first owner); null in entries from before. */
+  public record TaskIndexed(String taskId, String repoId, String branchName, long at, String userId)
       implements Event {}
 
   @JsonTypeName("organization.task-materialized")

@@ -143,7 +143,11 @@ final class OrganizationTasks {
         c ->
             Decision.<TaskRecord>persist(
                     new TaskIndexed(
-                        taskId, repo.repoId(), c.record().branchName(), c.record().createdAt()),
+                        taskId,
+                        repo.repoId(),
+                        c.record().branchName(),
+                        c.record().createdAt(),
+                        cmd.owner() == null ? null : cmd.owner().userId()),
                     new TaskSummaryApplied(c.summary()))
                 .thenReply(c::record));
   }

@@ -188,6 +188,16 @@ public final class OrganizationProtocol {
   @JsonTypeName("organization.app.remove-session")
   public record RemoveSession(String sessionId) implements AppCommand<Boolean> {}
 
+  /**
+   * Removes the sessions first indexed before {@code createdBefore} (epoch ms): expired ones, so
+   * that they do not pile up. At most {@link #PURGE_BATCH} a time; answers how many went.
+   */
+  @JsonTypeName("organization.app.purge-expired-sessions")
+  public record PurgeExpiredSessions(long createdBefore) implements AppCommand<Integer> {}
+
+  /** The most sessions one {@link PurgeExpiredSessions} removes (one journal write). */
+  public static final int PURGE_BATCH = 500;
+
   @JsonTypeName("organization.app.index-email")
   public record IndexEmail(String email, String userId) implements AppCommand<Boolean> {}
 

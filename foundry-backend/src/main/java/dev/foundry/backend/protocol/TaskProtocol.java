@@ -106,29 +106,32 @@ public final class TaskProtocol {
   @JsonTypeName("task.revert-file")
   public record RevertFile(String path) implements Command<List<WorkspaceFileChange>> {}
 
+  // Attach, push, sync, merge, archive and kill: {@code reason} says where the command came from
+  // ("api.push"), {@code userId} who acted (null when no user did); both go into the audit entry.
+
   @JsonTypeName("task.attach")
-  public record Attach(String reason) implements Command<AttachResult> {}
+  public record Attach(String reason, String userId) implements Command<AttachResult> {}
 
   @JsonTypeName("task.switch")
   public record Switch() implements Command<SwitchResult> {}
 
   @JsonTypeName("task.push")
-  public record Push(String reason) implements Command<Boolean> {}
+  public record Push(String reason, String userId) implements Command<Boolean> {}
 
   @JsonTypeName("task.sync")
-  public record Sync(String reason) implements Command<Boolean> {}
+  public record Sync(String reason, String userId) implements Command<Boolean> {}
 
   @JsonTypeName("task.merge")
-  public record Merge(String reason) implements Command<Boolean> {}
+  public record Merge(String reason, String userId) implements Command<Boolean> {}
 
   @JsonTypeName("task.publish-pr")
   public record PublishPr() implements Command<Boolean> {}
 
   @JsonTypeName("task.archive")
-  public record Archive(String reason) implements Command<Boolean> {}
+  public record Archive(String reason, String userId) implements Command<Boolean> {}
 
   @JsonTypeName("task.kill")
-  public record Kill(String reason) implements Command<Boolean> {}
+  public record Kill(String reason, String userId) implements Command<Boolean> {}
 
   @JsonTypeName("task.rename")
   public record Rename(String title) implements Command<WorkspaceTaskSummary> {}

@@ -96,8 +96,11 @@ public final class TaskActor extends DurableActor<Command<?>, Event, TaskTables>
         .command(Provision.class, sandbox::provision)
         .command(Attach.class, this::attach)
         .command(PublishPr.class, this::publishPr)
-        .command(Archive.class, (c, t) -> finish(TaskStatus.ARCHIVED, "task.archive", c.reason()))
-        .command(Kill.class, (c, t) -> finish(TaskStatus.KILLED, "task.kill", c.reason()))
+        .command(
+            Archive.class,
+            (c, t) -> finish(TaskStatus.ARCHIVED, "task.archive", c.reason(), c.userId()))
+        .command(
+            Kill.class, (c, t) -> finish(TaskStatus.KILLED, "task.kill", c.reason(), c.userId()))
         .command(Rename.class, this::rename)
         .command(ChangeOwner.class, this::changeOwner)
         .command(CreateSession.class, sessions::createSession)
@@ -115,13 +118,19 @@ public final class TaskActor extends DurableActor<Command<?>, Event, TaskTables>
     on.inState(guards::sandboxAttached)
         .command(
             Push.class,
-            (c, t) -> sandbox.gitWork(new SandboxProtocol.PushBranch(), "task.push", c.reason()))
+            (c, t) ->
+                sandbox.gitWork(
+                    new SandboxProtocol.PushBranch(), "task.push", c.reason(), c.userId()))
         .command(
             Sync.class,
-            (c, t) -> sandbox.gitWork(new SandboxProtocol.SyncBranch(), "task.sync", c.reason()))
+            (c, t) ->
+                sandbox.gitWork(
+                    new SandboxProtocol.SyncBranch(), "task.sync", c.reason(), c.userId()))
         .command(
             Merge.class,
-            (c, t) -> sandbox.gitWork(new SandboxProtocol.MergeBranch(), "task.merge", c.reason()))
+            (c, t) ->
+                sandbox.gitWork(
+                    new SandboxProtocol.MergeBranch(), "task.merge", c.reason(), c.userId()))
         .command(RevertFile.class, sandbox::revertFile);
     TaskAddress a = scope.address();
     on.query(GetRecord.class, (q, t) -> t.requireRecord(a.organizationId(), a.repoId(), a.taskId()))
@@ -165,7 +174,8 @@ public final class TaskActor extends DurableActor<Command<?>, Event, TaskTables>
   private Decision<AttachResult> attach(Attach cmd, TaskTables tables) {
     AttachResult result =
         new AttachResult(nullToEmpty(tables.sandboxUrl()), tables.latestOpenSessionId());
-    return Decision.<AttachResult>persist(recorded("task.attach", cmd.reason(), scope.now()))
+    return Decision.<AttachResult>persist(
+            recorded("task.attach", cmd.reason(), cmd.userId(), scope.now()))
         .thenReply(() -> result);
   }
 
@@ -192,9 +202,10 @@ public final class TaskActor extends DurableActor<Command<?>, Event, TaskTables>
     return Decision.reject("not_available", missing);
   }
 
-  private Decision<Boolean> finish(TaskStatus status, String kind, String reason) {
+  private Decision<Boolean> finish(TaskStatus status, String kind, String reason, String userId) {
     long at = scope.now();
-    return Decision.<Boolean>persist(new StatusChanged(status, at), recorded(kind, reason, at))
+    return Decision.<Boolean>persist(
+            new StatusChanged(status, at), recorded(kind, reason, userId, at))
         .thenReply(() -> true);
   }
 
@@ -224,8 +235,9 @@ public final class TaskActor extends DurableActor<Command<?>, Event, TaskTables>
     return TaskViews.summaryOf(tables.requireDetail(scope.taskId(), scope.address().repoId()));
   }
 
-  private LifecycleRecorded recorded(String kind, String reason, long at) {
-    return new LifecycleRecorded(kind, TaskSandbox.reasonPayload(reason), scope.commandId(), at);
+  private LifecycleRecorded recorded(String kind, String reason, String userId, long at) {
+    return new LifecycleRecorded(
+        kind, TaskSandbox.reasonPayload(reason, userId), scope.commandId(), at);
   }
 
   private static String nullToEmpty(String s) {

@@ -236,14 +236,15 @@ final class TaskSandbox {
   }
 
   /** Push, sync or merge in the sandbox; a git failure reaches the caller with git's words. */
-  Decision<Boolean> gitWork(SandboxProtocol.Command<GitState> work, String kind, String reason) {
+  Decision<Boolean> gitWork(
+      SandboxProtocol.Command<GitState> work, String kind, String reason, String userId) {
     return Decision.after(
         scope.sandboxRef().ask(work, PREPARE_TIMEOUT),
         state -> {
           long at = scope.now();
           return Decision.<Boolean>persist(
                   gitStateSynced(state, at),
-                  new LifecycleRecorded(kind, reasonPayload(reason), scope.commandId(), at))
+                  new LifecycleRecorded(kind, reasonPayload(reason, userId), scope.commandId(), at))
               .thenReply(() -> true);
         },
         failure -> {
@@ -253,7 +254,7 @@ final class TaskSandbox {
                   ? r.code()
                   : kind.replace("task.", "git_") + "_failed";
           String message = Failures.message(failure);
-          Map<String, Object> payload = new LinkedHashMap<>(reasonPayload(reason));
+          Map<String, Object> payload = new LinkedHashMap<>(reasonPayload(reason, userId));
           payload.put("code", code);
           payload.put("error", message);
           return Decision.<Boolean>persist(
@@ -283,8 +284,16 @@ final class TaskSandbox {
     return Decision.reject(code, Failures.message(failure));
   }
 
-  static Map<String, Object> reasonPayload(String reason) {
-    return reason == null ? Map.of() : Map.of("reason", reason);
+  /** The audit payload of a lifecycle command: {@code reason} and the acting {@code userId}. */
+  static Map<String, Object> reasonPayload(String reason, String userId) {
+    Map<String, Object> payload = new LinkedHashMap<>();
+    if (reason != null) {
+      payload.put("reason", reason);
+    }
+    if (userId != null) {
+      payload.put("userId", userId);
+    }
+    return payload;
   }
 
   // --- the chain of asks that makes the sandbox ready for a message

@@ -137,6 +137,56 @@ class FoundrySettingsTest {
   }
 
   @Test
+  void automaticDevSignInNeedsALoopbackBindAndLoopbackPublicUrls() {
+    FoundrySettings local = settings(Map.of());
+    assertThat(local.auth().devAuth()).isTrue();
+    assertThat(local.auth().devAuthReason()).contains("loopback");
+    assertThat(settings(Map.of("APP_URL", "http://127.0.0.1:4173")).auth().devAuth()).isTrue();
+    assertThat(settings(Map.of("BETTER_AUTH_URL", "http://[::1]:7741")).auth().devAuth()).isTrue();
+
+    // nginx in front of 127.0.0.1: the bind is loopback, the URLs are not.
+    FoundrySettings proxied = settings(Map.of("APP_URL", "https://foundry.example.com"));
+    assertThat(proxied.auth().devAuth()).isFalse();
+    assertThat(proxied.auth().devAuthReason()).contains("APP_URL");
+    FoundrySettings api = settings(Map.of("BETTER_AUTH_URL", "https://api.example.com"));
+    assertThat(api.auth().devAuth()).isFalse();
+    assertThat(api.auth().devAuthReason()).contains("BETTER_AUTH_URL");
+    // A name that merely resolves to loopback is not trusted (DNS says what it likes).
+    assertThat(settings(Map.of("APP_URL", "http://localtest.me:4173")).auth().devAuth()).isFalse();
+
+    FoundrySettings forced =
+        settings(Map.of("APP_URL", "https://foundry.example.com", "FOUNDRY_DEV_AUTH", "TRUE"));
+    assertThat(forced.auth().devAuth()).isTrue();
+    assertThat(forced.auth().devAuthReason()).isEqualTo("FOUNDRY_DEV_AUTH=true");
+  }
+
+  @Test
+  void allowedHostsAndOriginsAreCommaListsChecked() {
+    FoundrySettings s =
+        settings(
+            Map.of(
+                "FOUNDRY_ALLOWED_HOSTS", " Foundry.Internal:8080, 10.0.0.7 ,[::1]:7741,",
+                "FOUNDRY_ALLOWED_ORIGINS", "https://admin.example.com, http://localhost:3000"));
+    assertThat(s.http().allowedHosts()).containsExactly("foundry.internal", "10.0.0.7", "[::1]");
+    assertThat(s.http().allowedOrigins())
+        .containsExactly("https://admin.example.com", "http://localhost:3000");
+    assertThat(settings(Map.of()).http().allowedHosts()).isEmpty();
+
+    assertThatThrownBy(() -> settings(Map.of("FOUNDRY_ALLOWED_HOSTS", "*.example.com")))
+        .isInstanceOf(InvalidSettingException.class)
+        .hasMessageContaining("FOUNDRY_ALLOWED_HOSTS");
+    assertThatThrownBy(() -> settings(Map.of("FOUNDRY_ALLOWED_ORIGINS", "admin.example.com")))
+        .isInstanceOf(InvalidSettingException.class)
+        .hasMessageContaining("FOUNDRY_ALLOWED_ORIGINS");
+    assertThatThrownBy(
+            () -> settings(Map.of("FOUNDRY_ALLOWED_ORIGINS", "https://admin.example.com/app")))
+        .isInstanceOf(InvalidSettingException.class);
+    assertThatThrownBy(() -> settings(Map.of("APP_URL", "foundry.example.com")))
+        .isInstanceOf(InvalidSettingException.class)
+        .hasMessageContaining("APP_URL");
+  }
+
+  @Test
   void badValuesAreRejectedWithTheVariableAndTheValue() {
     assertThatThrownBy(() -> settings(Map.of("PORT", "seventy")))
         .isInstanceOf(InvalidSettingException.class)

@@ -179,7 +179,7 @@ class GoldenJournalRecorder {
             new TaskProtocol.UpdateDraft(
                 second, "a draft that survives replay", List.of(), USER_ID)));
     await(taskRef.ask(new TaskProtocol.SetSessionUnread(first, false, USER_ID)));
-    await(taskRef.ask(new TaskProtocol.Attach("golden attach")));
+    await(taskRef.ask(new TaskProtocol.Attach("golden attach", null)));
 
     DurableRef<AuditLogProtocol.Command<?>> audit =
         runtime.getOrCreate(AuditLogProtocol.TYPE, AuditLogProtocol.key(ORG_ID));

@@ -7,12 +7,14 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
- * A browser of one user: keeps the {@code foundry_session} cookie the server sets and sends it
- * back, over a real socket.
+ * A browser of one user: keeps the {@code foundry_session} cookie (or {@code
+ * __Host-foundry_session}, its secure name) the server sets and sends it back, over a real socket.
  */
 public final class Browser {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -21,6 +23,7 @@ public final class Browser {
 
   private final String base;
   private String cookie;
+  private String cookieName = "foundry_session";
 
   public Browser(String base) {
     this.base = base;
@@ -76,11 +79,29 @@ public final class Browser {
     return send("DELETE", path, null, null);
   }
 
+  /** The name of the session cookie the server set last. */
+  public String cookieName() {
+    return cookieName;
+  }
+
   /** A JSON POST with more headers: name, value, name, value, … (a name may repeat). */
   public Answer post(String path, String json, String... headers) {
     return send("POST", path, json, "application/json", headers);
   }
 
+  /** A request with extra headers (a browser's {@code Origin}, {@code Sec-Fetch-Site}, ...). */
+  public Answer send(
+      String method, String path, String body, String contentType, Map<String, String> headers) {
+    List<String> pairs = new ArrayList<>();
+    headers.forEach(
+        (name, value) -> {
+          pairs.add(name);
+          pairs.add(value);
+        });
+    return send(method, path, body, contentType, pairs.toArray(String[]::new));
+  }
+
+  /** A request with extra headers: name, value, name, value, … (a name may repeat). */
   public Answer send(
       String method, String path, String body, String contentType, String... headers) {
     HttpRequest.Builder b =
@@ -89,7 +110,7 @@ public final class Browser {
       b.header(headers[i], headers[i + 1]);
     }
     if (cookie != null) {
-      b.header("Cookie", "foundry_session=" + cookie);
+      b.header("Cookie", cookieName + "=" + cookie);
     }
     if (contentType != null) {
       b.header("Content-Type", contentType);
@@ -102,9 +123,12 @@ public final class Browser {
     try {
       HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
       for (String c : r.headers().allValues("set-cookie")) {
-        if (c.startsWith("foundry_session=")) {
-          String value = c.substring("foundry_session=".length(), c.indexOf(';'));
-          cookie = value.isEmpty() ? null : value;
+        for (String name : List.of("foundry_session", "__Host-foundry_session")) {
+          if (c.startsWith(name + "=")) {
+            String value = c.substring(name.length() + 1, c.indexOf(';'));
+            cookie = value.isEmpty() ? null : value;
+            cookieName = name;
+          }
         }
       }
       JsonNode json = null;

@@ -301,7 +301,7 @@ class OrganizationActorTest {
         .isInstanceOf(CommandRejectedException.class)
         .hasFieldOrPropertyWithValue("code", "branch_in_use");
 
-    await(product.task(first).ask(new TaskProtocol.Archive("done")));
+    await(product.task(first).ask(new TaskProtocol.Archive("done", null)));
     await()
         .atMost(Duration.ofSeconds(10))
         .until(() -> product.summary(org, first.taskId()).status() == TaskStatus.ARCHIVED);

@@ -224,10 +224,10 @@ class SessionFlowTest {
     Path work = Path.of(await(task.query(new TaskProtocol.GetDetail())).sandboxes().get(0).cwd());
     commitAll(work, "the feature");
 
-    assertThat(await(task.ask(new TaskProtocol.Push("ready")))).isTrue();
+    assertThat(await(task.ask(new TaskProtocol.Push("ready", null)))).isTrue();
     assertThat(git(remote, "branch", "--list")).contains(record.branchName());
 
-    assertThat(await(task.ask(new TaskProtocol.Merge("done")))).isTrue();
+    assertThat(await(task.ask(new TaskProtocol.Merge("done", null)))).isTrue();
     assertThat(git(remote, "show", "main:feature.txt")).contains("the feature");
     await()
         .atMost(Duration.ofSeconds(10))
@@ -246,7 +246,7 @@ class SessionFlowTest {
     commitAll(work, "ours");
     String headBefore = git(work, "rev-parse", "HEAD");
 
-    assertThatThrownBy(() -> await(task.ask(new TaskProtocol.Sync("catch up"))))
+    assertThatThrownBy(() -> await(task.ask(new TaskProtocol.Sync("catch up", null))))
         .isInstanceOf(CommandRejectedException.class)
         .hasMessageContaining("README.md")
         .hasMessageContaining("aborted");
@@ -304,7 +304,7 @@ class SessionFlowTest {
     awaitIdle(task);
     assertThat(provider.list().join()).hasSize(1);
 
-    await(task.ask(new TaskProtocol.Archive("done")));
+    await(task.ask(new TaskProtocol.Archive("done", null)));
     await()
         .atMost(Duration.ofSeconds(30))
         .until(

@@ -122,7 +122,7 @@ class TaskActorTest {
 
   @Test
   void attachAndSwitchAnswerAndAreAudited() {
-    assertThat(await(task.ask(new Attach("look")))).isEqualTo(new AttachResult("", null));
+    assertThat(await(task.ask(new Attach("look", null)))).isEqualTo(new AttachResult("", null));
     assertThat(await(task.ask(new Switch())))
         .isEqualTo(new SwitchResult(org, record.taskId(), "local", ""));
     await().atMost(Duration.ofSeconds(10)).until(() -> auditKinds().contains("task.attach"));
@@ -138,28 +138,28 @@ class TaskActorTest {
   @Test
   void gitWorkAndPullRequestNeedASandboxAndSaySo() {
     // Sync and merge are real git operations in the sandbox (SessionFlowTest), not audit no-ops.
-    assertRejected(() -> await(task.ask(new Sync("s"))), "no_active_sandbox");
-    assertRejected(() -> await(task.ask(new Merge("m"))), "no_active_sandbox");
-    assertRejected(() -> await(task.ask(new Push("p"))), "no_active_sandbox");
+    assertRejected(() -> await(task.ask(new Sync("s", null))), "no_active_sandbox");
+    assertRejected(() -> await(task.ask(new Merge("m", null))), "no_active_sandbox");
+    assertRejected(() -> await(task.ask(new Push("p", null))), "no_active_sandbox");
     assertRejected(() -> await(task.ask(new PublishPr())), "no_active_sandbox");
   }
 
   @Test
   void anArchivedTaskRefusesFurtherWorkAndItsOrganizationSeesIt() {
-    assertThat(await(task.ask(new Archive("done")))).isTrue();
+    assertThat(await(task.ask(new Archive("done", null)))).isTrue();
     awaitOrgSummary(s -> s.status() == TaskStatus.ARCHIVED);
     assertRejected(() -> await(task.ask(new Rename("new title"))), "task_archived");
     assertRejected(() -> await(task.ask(new CreateSession(null, null))), "task_archived");
-    assertRejected(() -> await(task.ask(new Kill("x"))), "task_archived");
+    assertRejected(() -> await(task.ask(new Kill("x", null))), "task_archived");
     assertThat(await(task.query(new GetRecord())).title()).isEqualTo(record.title());
     await().atMost(Duration.ofSeconds(10)).until(() -> auditKinds().contains("task.archive"));
   }
 
   @Test
   void aKilledTaskIsKilled() {
-    assertThat(await(task.ask(new Kill("stop")))).isTrue();
+    assertThat(await(task.ask(new Kill("stop", null)))).isTrue();
     awaitOrgSummary(s -> s.status() == TaskStatus.KILLED);
-    assertRejected(() -> await(task.ask(new Archive("x"))), "task_killed");
+    assertRejected(() -> await(task.ask(new Archive("x", null))), "task_killed");
     await().atMost(Duration.ofSeconds(10)).until(() -> auditKinds().contains("task.kill"));
   }
 
@@ -374,7 +374,7 @@ class TaskActorTest {
   void aTaskAndItsSessionsSurviveARestart() {
     String s1 = await(task.ask(new CreateSession("gpt-5.4", null)));
     await(task.ask(new Rename("Persisted")));
-    await(task.ask(new Archive("done")));
+    await(task.ask(new Archive("done", null)));
     product.restart();
     DurableRef<TaskProtocol.Command<?>> again = product.task(record);
     TaskRecord r = await(again.query(new GetRecord()));

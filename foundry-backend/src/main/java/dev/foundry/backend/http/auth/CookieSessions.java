@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Server-side sessions behind the {@link SessionCookie}: kept in the app organization actor's
  * session index (as upstream keeps its auth records there), looked up on every request. A session
- * older than {@code foundry.auth.session-ttl} is refused and removed.
+ * older than {@code foundry.auth.session-ttl} is refused and removed; expired sessions nobody
+ * presents again are purged durably at start and on every new sign-in ({@link #purgeExpired}).
  *
  * <p>This is the process's {@link Authenticator}: REST routes and the realtime endpoint both ask it
  * who a request comes from, and nothing else (no header, no body field) names a user.
@@ -124,7 +125,30 @@ public final class CookieSessions implements Authenticator {
     return app()
         .ask(new OrganizationProtocol.SignInLocalUser(sessionId, login, null, null))
         .thenApply(
-            signIn -> new Opened(token, sessionId, signIn.userId(), signIn.organizationId()));
+            signIn -> {
+              purgeExpired();
+              return new Opened(token, sessionId, signIn.userId(), signIn.organizationId());
+            });
+  }
+
+  /**
+   * Removes the sessions older than the TTL from the index (a batch of at most {@link
+   * OrganizationProtocol#PURGE_BATCH}; each sign-in takes the next). Nobody waits for it: a failure
+   * is logged, and the next sign-in tries again.
+   */
+  public CompletionStage<Integer> purgeExpired() {
+    long createdBefore = clock.instant().minus(cookie.ttl()).toEpochMilli();
+    CompletionStage<Integer> purged =
+        app().ask(new OrganizationProtocol.PurgeExpiredSessions(createdBefore));
+    purged.whenComplete(
+        (n, failure) -> {
+          if (failure != null) {
+            log.warn("expired sessions not purged: {}", failure.toString());
+          } else if (n > 0) {
+            log.info("purged {} expired session(s)", n);
+          }
+        });
+    return purged;
   }
 
   /**

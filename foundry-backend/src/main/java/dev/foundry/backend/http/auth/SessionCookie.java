@@ -20,15 +20,22 @@ import org.apache.pekko.http.javadsl.model.headers.SameSite;
 import org.apache.pekko.http.javadsl.model.headers.SetCookie;
 
 /**
- * The session cookie {@value #NAME}: a random 256-bit token that only the browser holds. The server
- * stores the token's HMAC-SHA256 under {@code foundry.auth.secret} as the session id, so a copy of
- * the data directory holds no usable cookie, and rotating the secret ends every session.
+ * The session cookie {@value #NAME} ({@value #SECURE_NAME} when {@code Secure}): a random 256-bit
+ * token that only the browser holds. The server stores the token's HMAC-SHA256 under {@code
+ * foundry.auth.secret} as the session id, so a copy of the data directory holds no usable cookie,
+ * and rotating the secret ends every session.
  *
  * <p>Attributes: {@code HttpOnly; SameSite=Lax; Path=/; Max-Age=<session ttl>}, plus {@code Secure}
- * when the API or the app is served over HTTPS.
+ * when the API or the app is served over HTTPS. A secure cookie carries the {@code __Host-} prefix:
+ * browsers then accept it only from a secure origin, with {@code Path=/} and no {@code Domain}, so
+ * neither a sibling subdomain nor a plain-HTTP response can plant or overwrite it. Only the name in
+ * use is read.
  */
 public final class SessionCookie {
   public static final String NAME = "foundry_session";
+
+  /** The name of the cookie when it is {@code Secure}. */
+  public static final String SECURE_NAME = "__Host-" + NAME;
 
   /** 32 bytes in unpadded base64url. */
   private static final Pattern TOKEN = Pattern.compile("[A-Za-z0-9_-]{43}");
@@ -62,6 +69,11 @@ public final class SessionCookie {
     return secure;
   }
 
+  /** The cookie's name: {@link #SECURE_NAME} when secure, else {@link #NAME}. */
+  public String name() {
+    return secure ? SECURE_NAME : NAME;
+  }
+
   /** A fresh token for a new session. */
   public String newToken() {
     byte[] bytes = new byte[32];
@@ -86,7 +98,7 @@ public final class SessionCookie {
     for (HttpHeader header : request.getHeaders()) {
       if (header instanceof Cookie cookie) {
         for (HttpCookiePair pair : cookie.getCookies()) {
-          if (NAME.equals(pair.name()) && TOKEN.matcher(pair.value()).matches()) {
+          if (name().equals(pair.name()) && TOKEN.matcher(pair.value()).matches()) {
             return Optional.of(pair.value());
           }
         }
@@ -106,7 +118,8 @@ public final class SessionCookie {
   }
 
   private HttpCookie cookie(String value) {
-    return HttpCookie.create(NAME, value)
+    // __Host- requires Secure, Path=/ and no Domain: set exactly so (no Domain is ever set).
+    return HttpCookie.create(name(), value)
         .withPath("/")
         .withHttpOnly(true)
         .withSecure(secure)

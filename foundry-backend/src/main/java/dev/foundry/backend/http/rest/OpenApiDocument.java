@@ -30,10 +30,19 @@ final class OpenApiDocument {
   private final Map<String, Object> schemas = new TreeMap<>();
   private final Map<String, Class<?>> schemaClasses = new LinkedHashMap<>();
 
-  private OpenApiDocument() {}
+  /** The session cookie's name as this server sets it (secure: {@code __Host-} prefixed). */
+  private final String cookieName;
+
+  private OpenApiDocument(String cookieName) {
+    this.cookieName = cookieName;
+  }
 
   static Map<String, Object> of(List<Endpoint> endpoints) {
-    return new OpenApiDocument().build(endpoints);
+    return of(endpoints, SessionCookie.NAME);
+  }
+
+  static Map<String, Object> of(List<Endpoint> endpoints, String cookieName) {
+    return new OpenApiDocument(cookieName).build(endpoints);
   }
 
   private Map<String, Object> build(List<Endpoint> endpoints) {
@@ -82,7 +91,7 @@ final class OpenApiDocument {
             Map.of(
                 "type", "apiKey",
                 "in", "cookie",
-                "name", SessionCookie.NAME)));
+                "name", cookieName)));
     doc.put("components", components);
     return doc;
   }

@@ -30,7 +30,7 @@ import dev.foundry.shared.workspace.WorkspaceTaskSummary;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 import java.util.stream.Stream;
 
 /**
@@ -45,8 +45,10 @@ public final class RestApi {
   static final String SESSION = TASK + "/sessions/{sessionId}";
 
   private final List<Endpoint> endpoints;
+  private final String cookieName;
 
   public RestApi(FoundrySettings settings, DurableRuntime runtime, CookieSessions sessions) {
+    this.cookieName = sessions.cookie().name();
     AuthApi auth = new AuthApi(runtime, sessions);
     AppApi app = new AppApi(runtime);
     OrganizationApi orgs = new OrganizationApi(runtime);
@@ -268,7 +270,7 @@ public final class RestApi {
       TaskApi tasks,
       String action,
       String summary,
-      Function<String, TaskProtocol.Command<Boolean>> command) {
+      BiFunction<String, String, TaskProtocol.Command<Boolean>> command) {
     return post(TASK + "/" + action, action + "Task", summary)
         .tag("tasks")
         .returns(WorkspaceTaskDetail.class)
@@ -280,7 +282,7 @@ public final class RestApi {
       TaskApi tasks,
       String action,
       String summary,
-      Function<String, TaskProtocol.Command<?>> command) {
+      BiFunction<String, String, TaskProtocol.Command<?>> command) {
     return post(TASK + "/" + action, action + "Task", summary)
         .tag("tasks")
         .status(202)
@@ -296,7 +298,7 @@ public final class RestApi {
   Map<String, Object> openApi() {
     Map<String, Object> doc = openApi;
     if (doc == null) {
-      doc = OpenApiDocument.of(endpoints);
+      doc = OpenApiDocument.of(endpoints, cookieName);
       openApi = doc;
     }
     return doc;

@@ -27,7 +27,7 @@ import dev.foundry.shared.workspace.WorkspaceTaskDetail;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 
 /**
@@ -63,24 +63,30 @@ final class TaskApi {
   }
 
   CompletionStage<AttachResult> attach(Call call) {
-    return task(call).ask(new TaskProtocol.Attach("api.attach"));
+    return task(call).ask(new TaskProtocol.Attach("api.attach", call.userId()));
   }
 
-  /** A lifecycle command upstream sends without waiting: push, sync, merge, archive, kill. */
-  Endpoint.Handler queued(Function<String, TaskProtocol.Command<?>> command, String action) {
+  /**
+   * A lifecycle command upstream sends without waiting (archive, kill), made from the reason
+   * ({@code api.<action>}) and the acting user, who the audit entry names.
+   */
+  Endpoint.Handler queued(
+      BiFunction<String, String, TaskProtocol.Command<?>> command, String action) {
     return call ->
         requireLive(call)
-            .thenCompose(live -> accepted(task(call).tell(command.apply("api." + action))));
+            .thenCompose(
+                live -> accepted(task(call).tell(command.apply("api." + action, call.userId()))));
   }
 
   /**
    * Push, sync or merge: waited, because a git failure (a rejected push, a conflict) must reach the
    * caller with git's words; answers the task with its refreshed changed files.
    */
-  Endpoint.Handler gitWork(Function<String, TaskProtocol.Command<Boolean>> command, String action) {
+  Endpoint.Handler gitWork(
+      BiFunction<String, String, TaskProtocol.Command<Boolean>> command, String action) {
     return call ->
         task(call)
-            .ask(command.apply("api." + action), TaskProtocol.GIT_TIMEOUT)
+            .ask(command.apply("api." + action, call.userId()), TaskProtocol.GIT_TIMEOUT)
             .thenCompose(done -> detail(call));
   }
 

@@ -65,9 +65,16 @@ class RealtimeEndpointTest {
         ApiServer.start(
             dir,
             Map.of(
-                "APP_URL", APP_URL,
-                "FOUNDRY_REALTIME_BUFFER_SIZE", String.valueOf(BUFFER_SIZE),
-                "FOUNDRY_REALTIME_MAX_SUBSCRIPTIONS", String.valueOf(MAX_SUBSCRIPTIONS)));
+                "APP_URL",
+                APP_URL,
+                // APP_URL is not loopback, so dev sign-in (how these users sign in) must be asked
+                // for.
+                "FOUNDRY_DEV_AUTH",
+                "true",
+                "FOUNDRY_REALTIME_BUFFER_SIZE",
+                String.valueOf(BUFFER_SIZE),
+                "FOUNDRY_REALTIME_MAX_SUBSCRIPTIONS",
+                String.valueOf(MAX_SUBSCRIPTIONS)));
     hub = server.app().runtime().hub();
     base = "127.0.0.1:" + server.app().port();
   }
