@@ -43,11 +43,14 @@ import org.slf4j.LoggerFactory;
  *   state/                XDG_STATE_HOME, XDG_CACHE_HOME, XDG_CONFIG_HOME
  * </pre>
  *
- * <p>There is no isolation beyond separate directories and a token: the server runs as the
- * backend's user on loopback. Use the Docker or E2B provider where agents must not see the host.
+ * <p>With {@link SandboxIsolation#NONE} (provider id {@code local}) there is no isolation beyond
+ * separate directories and a token: the server runs as the backend's user on loopback and sees the
+ * host. With {@link SandboxIsolation#BWRAP} (provider id {@code isolated}) the same server runs
+ * confined by {@code bwrap} ({@link BwrapCommand}), in its own mount and PID namespaces.
  */
 public final class LocalSandboxProvider implements SandboxProvider {
 
+  /** The id of the unisolated provider. */
   public static final String ID = "local";
 
   private static final Logger log = LoggerFactory.getLogger(LocalSandboxProvider.class);
@@ -62,6 +65,11 @@ public final class LocalSandboxProvider implements SandboxProvider {
   private final Map<String, Process> processes = new ConcurrentHashMap<>();
 
   public LocalSandboxProvider(LocalSandboxSettings settings) {
+    if (settings.isolation() == SandboxIsolation.BWRAP && SandboxIsolation.bwrap().isEmpty()) {
+      throw new IllegalStateException(
+          "the isolated sandbox provider needs bwrap, which is not installed"
+              + " (Debian: apt-get install bubblewrap)");
+    }
     this.settings = settings;
     try {
       Files.createDirectories(settings.rootDir());
@@ -70,9 +78,10 @@ public final class LocalSandboxProvider implements SandboxProvider {
     }
   }
 
+  /** {@code local} without isolation, {@code isolated} under bwrap. */
   @Override
   public String id() {
-    return ID;
+    return settings.isolation().providerId();
   }
 
   public LocalSandboxSettings settings() {
@@ -147,7 +156,7 @@ public final class LocalSandboxProvider implements SandboxProvider {
     Path dir = dir(spec.sandboxId());
     if (Files.exists(dir.resolve(LocalSandboxRecord.FILE_NAME))) {
       throw new ConflictException(
-          "local sandbox '" + spec.sandboxId() + "' exists already", 409, null);
+          id() + " sandbox '" + spec.sandboxId() + "' exists already", 409, null);
     }
     LocalSandboxRecord record;
     try {
@@ -189,7 +198,7 @@ public final class LocalSandboxProvider implements SandboxProvider {
   private Sandbox connectNow(String sandboxId) {
     LocalSandboxRecord record =
         LocalSandboxRecord.read(dir(sandboxId))
-            .orElseThrow(() -> new SandboxNotFoundException(ID, sandboxId));
+            .orElseThrow(() -> new SandboxNotFoundException(id(), sandboxId));
     if (!record.stopped() && isAlive(record)) {
       SandboxAgentClient client = client(record);
       try {
@@ -268,7 +277,7 @@ public final class LocalSandboxProvider implements SandboxProvider {
   }
 
   private Sandbox sandbox(LocalSandboxRecord record, SandboxAgentClient client) {
-    return new Sandbox(record.sandboxId(), ID, record.homeDir(), record.workDir(), client);
+    return new Sandbox(record.sandboxId(), id(), record.homeDir(), record.workDir(), client);
   }
 
   private SandboxAgentClient client(LocalSandboxRecord record) {

@@ -2,6 +2,7 @@ package dev.foundry.sandbox.provider.local;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Executor;
 
@@ -15,6 +16,11 @@ import java.util.concurrent.Executor;
  * @param acpRequestTimeout the server's {@code SANDBOX_AGENT_ACP_REQUEST_TIMEOUT_MS}: keep it above
  *     the longest agent turn, because 0.4.2 never answers a request that passes it
  * @param stopGrace how long processes get between SIGTERM and SIGKILL
+ * @param isolation {@link SandboxIsolation#NONE} (provider id {@code local}) or {@link
+ *     SandboxIsolation#BWRAP} (provider id {@code isolated})
+ * @param sharedPaths host paths an isolated sandbox may read and write at the same path (a local
+ *     {@code file://} git remote, for instance); every sandbox sees them. Ignored without
+ *     isolation, where everything is visible anyway.
  */
 public record LocalSandboxSettings(
     Path rootDir,
@@ -22,7 +28,9 @@ public record LocalSandboxSettings(
     Executor executor,
     Duration startTimeout,
     Duration acpRequestTimeout,
-    Duration stopGrace) {
+    Duration stopGrace,
+    SandboxIsolation isolation,
+    List<Path> sharedPaths) {
 
   public LocalSandboxSettings {
     Objects.requireNonNull(rootDir, "rootDir");
@@ -33,19 +41,73 @@ public record LocalSandboxSettings(
     startTimeout = startTimeout == null ? Duration.ofSeconds(30) : startTimeout;
     acpRequestTimeout = acpRequestTimeout == null ? Duration.ofHours(1) : acpRequestTimeout;
     stopGrace = stopGrace == null ? Duration.ofSeconds(3) : stopGrace;
+    isolation = isolation == null ? SandboxIsolation.NONE : isolation;
+    sharedPaths =
+        sharedPaths == null
+            ? List.of()
+            : sharedPaths.stream().map(p -> p.toAbsolutePath().normalize()).toList();
   }
 
+  public LocalSandboxSettings(
+      Path rootDir,
+      Path binary,
+      Executor executor,
+      Duration startTimeout,
+      Duration acpRequestTimeout,
+      Duration stopGrace) {
+    this(rootDir, binary, executor, startTimeout, acpRequestTimeout, stopGrace, null, null);
+  }
+
+  /** Unisolated ({@code local}) settings with the default timeouts. */
   public static LocalSandboxSettings of(Path rootDir, Path binary, Executor executor) {
     return new LocalSandboxSettings(rootDir, binary, executor, null, null, null);
   }
 
   public LocalSandboxSettings withAcpRequestTimeout(Duration acpRequestTimeout) {
     return new LocalSandboxSettings(
-        rootDir, binary, executor, startTimeout, acpRequestTimeout, stopGrace);
+        rootDir,
+        binary,
+        executor,
+        startTimeout,
+        acpRequestTimeout,
+        stopGrace,
+        isolation,
+        sharedPaths);
   }
 
   public LocalSandboxSettings withStartTimeout(Duration startTimeout) {
     return new LocalSandboxSettings(
-        rootDir, binary, executor, startTimeout, acpRequestTimeout, stopGrace);
+        rootDir,
+        binary,
+        executor,
+        startTimeout,
+        acpRequestTimeout,
+        stopGrace,
+        isolation,
+        sharedPaths);
+  }
+
+  public LocalSandboxSettings withIsolation(SandboxIsolation isolation) {
+    return new LocalSandboxSettings(
+        rootDir,
+        binary,
+        executor,
+        startTimeout,
+        acpRequestTimeout,
+        stopGrace,
+        isolation,
+        sharedPaths);
+  }
+
+  public LocalSandboxSettings withSharedPaths(List<Path> sharedPaths) {
+    return new LocalSandboxSettings(
+        rootDir,
+        binary,
+        executor,
+        startTimeout,
+        acpRequestTimeout,
+        stopGrace,
+        isolation,
+        sharedPaths);
   }
 }

@@ -21,7 +21,9 @@ import org.slf4j.LoggerFactory;
  * Starts one sandbox-agent server process for a local sandbox: {@code setsid} makes it the leader
  * of a new session and process group (so {@link ProcessTree} can end everything it starts), it
  * binds 127.0.0.1 on a port picked here ({@code --port 0} would hide the real one), requires a
- * bearer token, and logs to {@code server.log} in the sandbox directory.
+ * bearer token, and logs to {@code server.log} in the sandbox directory. With {@link
+ * SandboxIsolation#BWRAP} the server runs under {@code bwrap} ({@link BwrapCommand}): the recorded
+ * pid is bwrap's, whose descendants are the sandbox's whole process tree.
  */
 final class SandboxAgentServer {
 
@@ -74,6 +76,10 @@ final class SandboxAgentServer {
             "--token",
             record.token(),
             "--no-telemetry"));
+    if (settings.isolation() == SandboxIsolation.BWRAP) {
+      command.addAll(
+          command.indexOf(record.binary()), BwrapCommand.args(record, sandboxDir, settings));
+    }
     ProcessBuilder builder =
         new ProcessBuilder(command)
             .directory(new File(record.workDir()))
