@@ -30,6 +30,7 @@ import dev.foundry.backend.user.ProviderCredentialStore;
 import dev.foundry.backend.user.UserActor;
 import dev.foundry.sandbox.provider.local.LocalSandboxProvider;
 import dev.foundry.sandbox.provider.local.LocalSandboxSettings;
+import dev.foundry.sandbox.provider.local.SandboxIsolation;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -153,9 +154,10 @@ public final class FoundryApp {
   }
 
   /**
-   * Configures the sandbox host before any sandbox actor runs: the local provider keeps its
-   * sandboxes under {@code <data>/sandboxes}. Without an agent binary the backend runs no
-   * sandboxes, says so once, and a message to a session is refused with {@code no_sandbox_runtime}.
+   * Configures the sandbox host before any sandbox actor runs: the isolated (bwrap) or local
+   * provider keeps its sandboxes under {@code <data>/sandboxes}. Without an agent binary the
+   * backend runs no sandboxes, says so once, and a message to a session is refused with {@code
+   * no_sandbox_runtime}.
    */
   private static void startSandboxes(ActorSystem<Void> system, FoundrySettings settings) {
     Path binary = settings.sandbox().agentBinary();
@@ -174,9 +176,25 @@ public final class FoundryApp {
               return t;
             });
     system.getWhenTerminated().whenComplete((done, failure) -> io.shutdownNow());
-    LocalSandboxProvider provider =
-        new LocalSandboxProvider(
-            LocalSandboxSettings.of(settings.dataDir().resolve("sandboxes"), binary, io));
+    LocalSandboxSettings local =
+        LocalSandboxSettings.of(settings.dataDir().resolve("sandboxes"), binary, io);
+    if (settings.sandbox().isolated()) {
+      if (SandboxIsolation.bwrap().isEmpty()) {
+        throw new IllegalStateException(
+            "FOUNDRY_SANDBOX_PROVIDER=isolated (the default) confines sandboxes with bwrap, which"
+                + " is not installed: install Debian's bubblewrap package (apt-get install"
+                + " bubblewrap), or set FOUNDRY_SANDBOX_PROVIDER=local for development");
+      }
+      local =
+          local
+              .withIsolation(SandboxIsolation.BWRAP)
+              .withSharedPaths(settings.sandbox().sharedPaths());
+    } else {
+      log.warn(
+          "FOUNDRY_SANDBOX_PROVIDER=local: sandboxes are not isolated; their agents see this"
+              + " machine as the backend's user");
+    }
+    LocalSandboxProvider provider = new LocalSandboxProvider(local);
     // Git credentials of task owners arrive with GitHub sign-in; until then a sandbox clones and
     // pushes remotes that need none (file://, local servers) and never prompts.
     SandboxHost.get(system)

@@ -7,8 +7,10 @@ import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -74,8 +76,19 @@ public record FoundrySettings(
     }
   }
 
-  /** Where sandboxes run and the sandbox-agent executable ({@code agentBinary} may be null). */
-  public record Sandbox(String provider, Path agentBinary) {}
+  /**
+   * Where sandboxes run ({@code isolated} or {@code local}), the sandbox-agent executable ({@code
+   * agentBinary} may be null), and the host paths isolated sandboxes share.
+   */
+  public record Sandbox(String provider, Path agentBinary, List<Path> sharedPaths) {
+    public Sandbox {
+      sharedPaths = List.copyOf(sharedPaths);
+    }
+
+    public boolean isolated() {
+      return provider.equals("isolated");
+    }
+  }
 
   public record Runtime(
       Duration passivateAfter,
@@ -242,13 +255,29 @@ public record FoundrySettings(
 
   private static Sandbox sandbox(Config f) {
     String provider = f.getString("sandbox.provider").trim().toLowerCase(Locale.ROOT);
-    if (!provider.equals("local")) {
+    if (!provider.equals("isolated") && !provider.equals("local")) {
       throw new InvalidSettingException(
-          "FOUNDRY_SANDBOX_PROVIDER", "foundry.sandbox.provider", provider, "local");
+          "FOUNDRY_SANDBOX_PROVIDER", "foundry.sandbox.provider", provider, "isolated or local");
+    }
+    List<Path> shared = new ArrayList<>();
+    String sharedRaw = f.getString("sandbox.shared-paths").trim();
+    for (String entry : sharedRaw.split(":")) {
+      if (entry.isBlank()) {
+        continue;
+      }
+      Path path = Path.of(entry.trim());
+      if (!path.isAbsolute() || !Files.exists(path)) {
+        throw new InvalidSettingException(
+            "FOUNDRY_SANDBOX_SHARED_PATHS",
+            "foundry.sandbox.shared-paths",
+            sharedRaw,
+            "existing absolute paths separated by ':'");
+      }
+      shared.add(path.normalize());
     }
     String binary = f.getString("sandbox.agent-binary").trim();
     if (binary.isEmpty()) {
-      return new Sandbox(provider, null);
+      return new Sandbox(provider, null, shared);
     }
     Path path = Path.of(binary).toAbsolutePath().normalize();
     if (!Files.isRegularFile(path) || !Files.isExecutable(path)) {
@@ -258,7 +287,7 @@ public record FoundrySettings(
           binary,
           "the path of an executable sandbox-agent binary (scripts/sandbox-agent-bin prints one)");
     }
-    return new Sandbox(provider, path);
+    return new Sandbox(provider, path, shared);
   }
 
   private static String logLevel(Config f) {
