@@ -199,7 +199,16 @@ public final class LocalSandboxProvider implements SandboxProvider {
     LocalSandboxRecord record =
         LocalSandboxRecord.read(dir(sandboxId))
             .orElseThrow(() -> new SandboxNotFoundException(id(), sandboxId));
-    if (!record.stopped() && isAlive(record)) {
+    if (!record.stopped() && isAlive(record) && !confinedAsConfigured(record)) {
+      // A server the other provider started (local before the switch to isolated, or back):
+      // restart it on the same directories so it runs confined as configured now.
+      log.warn(
+          "sandbox {} server pid {} does not run with isolation {}; restarting it",
+          sandboxId,
+          record.pid(),
+          settings.isolation());
+      ProcessTree.terminate(record.pid(), settings.stopGrace());
+    } else if (!record.stopped() && isAlive(record)) {
       SandboxAgentClient client = client(record);
       try {
         client.health().get(5, TimeUnit.SECONDS);
@@ -265,6 +274,23 @@ public final class LocalSandboxProvider implements SandboxProvider {
     return LocalSandboxRecord.read(dir(sandboxId))
         .map(r -> !r.stopped() && isAlive(r) ? SandboxState.RUNNING : SandboxState.STOPPED)
         .orElse(SandboxState.NOT_FOUND);
+  }
+
+  /** Whether the recorded server runs under bwrap exactly when this provider confines. */
+  private boolean confinedAsConfigured(LocalSandboxRecord record) {
+    String command;
+    try {
+      byte[] cmdline = Files.readAllBytes(Path.of("/proc/" + record.pid() + "/cmdline"));
+      int end = 0;
+      while (end < cmdline.length && cmdline[end] != 0) {
+        end++;
+      }
+      command = new String(cmdline, 0, end, java.nio.charset.StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return true; // gone meanwhile: the health check below decides
+    }
+    boolean confined = Path.of(command).getFileName().toString().equals("bwrap");
+    return confined == (settings.isolation() == SandboxIsolation.BWRAP);
   }
 
   /** Alive, and the same process we started: a pid reused by another program does not count. */

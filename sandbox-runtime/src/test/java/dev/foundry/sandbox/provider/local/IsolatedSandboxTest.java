@@ -194,6 +194,35 @@ class IsolatedSandboxTest {
     assertThat(hostPidsRunning("sleep 613 ")).isEmpty();
   }
 
+  @Test
+  void aSandboxTheLocalProviderStartedIsRestartedConfinedOnConnect() throws Exception {
+    LocalSandboxProvider local =
+        new LocalSandboxProvider(
+            LocalSandboxSettings.of(root, SandboxAgentBinary.path(), executor));
+    Sandbox before =
+        local
+            .create(SandboxSpec.of("was-local").withOfflineAgent(false))
+            .orTimeout(60, TimeUnit.SECONDS)
+            .join();
+    handles.add(before);
+    sh(before, "echo kept > kept.txt").orThrow("write");
+    long unconfined = local.serverPid("was-local").orElseThrow();
+    String hostPidNs = Files.readSymbolicLink(Path.of("/proc/self/ns/pid")).toString();
+    assertThat(sh(before, "readlink /proc/self/ns/pid").stdout().trim()).isEqualTo(hostPidNs);
+
+    Sandbox after = provider.connect("was-local").orTimeout(60, TimeUnit.SECONDS).join();
+    handles.add(after);
+
+    assertThat(after.providerId()).isEqualTo("isolated");
+    assertThat(ProcessTree.isAlive(unconfined)).isFalse();
+    assertThat(sh(after, "readlink /proc/self/ns/pid").stdout().trim()).isNotEqualTo(hostPidNs);
+    assertThat(sh(after, "cat kept.txt").orThrow("read").stdout()).isEqualTo("kept\n");
+    // Connecting again reattaches to the confined server.
+    long confined = provider.serverPid("was-local").orElseThrow();
+    provider.connect("was-local").orTimeout(30, TimeUnit.SECONDS).join().close();
+    assertThat(provider.serverPid("was-local")).contains(confined);
+  }
+
   /** Every process on the host whose command line is {@code cmdline} (arguments space-joined). */
   static List<Long> hostPidsRunning(String cmdline) {
     List<Long> pids = new ArrayList<>();
