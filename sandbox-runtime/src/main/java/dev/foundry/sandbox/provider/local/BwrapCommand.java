@@ -13,12 +13,13 @@ import java.util.Set;
 /**
  * The {@code bwrap} arguments that confine one sandbox's server and everything it starts. The new
  * root is empty except for: the system ({@code /usr}, {@code /etc} without its password hashes, the
- * {@code /bin}/{@code /lib*} links) read-only; a fresh {@code /proc}, {@code /dev} and {@code
- * /tmp}; the sandbox-agent binary and what the offline agent launcher runs (the JVM and its class
- * path entries) read-only; the sandbox's {@code home}, {@code work}, {@code data} and {@code state}
- * directories and the configured shared paths read-write, each at its host path. Its record and
- * log, the sandbox root, other sandboxes, the backend's data directory and the host's home are not
- * mounted. The network namespace is the host's, so the backend reaches the server on 127.0.0.1.
+ * {@code /bin}/{@code /lib*} links) read-only; a fresh {@code /proc}, {@code /dev} and {@code /tmp}
+ * and {@code /run}; the sandbox-agent binary, the target of a linked {@code /etc/resolv.conf}, and
+ * what the offline agent launcher runs (the JVM and its class path entries) read-only; the
+ * sandbox's {@code home}, {@code work}, {@code data} and {@code state} directories and the
+ * configured shared paths read-write, each at its host path. Its record and log, the sandbox root,
+ * other sandboxes, the backend's data directory and the host's home are not mounted. The network
+ * namespace is the host's, so the backend reaches the server on 127.0.0.1.
  */
 final class BwrapCommand {
 
@@ -97,6 +98,15 @@ final class BwrapCommand {
     paths.add(Path.of(record.binary()));
     paths.add(Path.of(System.getProperty("java.home")).toAbsolutePath().normalize());
     paths.addAll(OfflineAgentLauncher.classPathEntries());
+    // Where /etc/resolv.conf points under /run (systemd-resolved), so that DNS keeps working.
+    Path resolv = Path.of("/etc/resolv.conf");
+    if (Files.isSymbolicLink(resolv)) {
+      try {
+        paths.add(resolv.toRealPath());
+      } catch (java.io.IOException e) {
+        // a dangling link: there is no DNS configuration to share
+      }
+    }
     paths.removeIf(p -> p.startsWith("/usr") || !Files.exists(p));
     return paths;
   }
