@@ -317,13 +317,21 @@ class SessionFlowTest {
                     .filter(s -> s.sandboxId().equals(record.taskId()))
                     .toList(),
             List::isEmpty);
-    SandboxView view =
-        await(
-            product
-                .runtime()
-                .getOrCreate(SandboxProtocol.TYPE, SandboxProtocol.key(org, record.taskId()))
-                .query(new SandboxProtocol.GetSandbox()));
-    assertThat(view.state()).isEqualTo("destroyed");
+    // The provider's files go before the actor records the destroy: wait for the record too.
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () -> {
+              SandboxView view =
+                  await(
+                      product
+                          .runtime()
+                          .getOrCreate(
+                              SandboxProtocol.TYPE, SandboxProtocol.key(org, record.taskId()))
+                          .query(new SandboxProtocol.GetSandbox()));
+              return view.state();
+            },
+            "destroyed"::equals);
     assertThat(ProcessHandle.allProcesses().map(p -> p.info().commandLine().orElse("")))
         .noneMatch(c -> c.contains(tmp.resolve("sandboxes").toString()));
   }
