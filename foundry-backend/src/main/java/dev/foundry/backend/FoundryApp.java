@@ -32,6 +32,7 @@ import dev.foundry.backend.user.UserActor;
 import dev.foundry.sandbox.provider.local.LocalSandboxProvider;
 import dev.foundry.sandbox.provider.local.LocalSandboxSettings;
 import dev.foundry.sandbox.provider.local.SandboxEnvironment;
+import dev.foundry.sandbox.provider.local.SandboxIsolation;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -172,12 +173,12 @@ public final class FoundryApp {
   }
 
   /**
-   * Configures the sandbox host before any sandbox actor runs: the local provider keeps its
-   * sandboxes under {@code foundry.sandbox.root} (outside the data directory; sandboxes an earlier
-   * version made under {@code <data>/sandboxes} are still found there), and gives them only the
-   * allow-listed variables of this server's environment. Without an agent binary the backend runs
-   * no sandboxes, says so once, and a message to a session is refused with {@code
-   * no_sandbox_runtime}.
+   * Configures the sandbox host before any sandbox actor runs: the isolated (bwrap, the default) or
+   * local provider keeps its sandboxes under {@code foundry.sandbox.root} (outside the data
+   * directory; sandboxes an earlier version made under {@code <data>/sandboxes} are still found
+   * there), and gives them only the allow-listed variables of this server's environment. Without an
+   * agent binary the backend runs no sandboxes, says so once, and a message to a session is refused
+   * with {@code no_sandbox_runtime}.
    */
   private static void startSandboxes(
       ActorSystem<Void> system, Config config, FoundrySettings settings) {
@@ -204,12 +205,28 @@ public final class FoundryApp {
               return t;
             });
     system.getWhenTerminated().whenComplete((done, failure) -> io.shutdownNow());
-    LocalSandboxProvider provider =
-        new LocalSandboxProvider(
-            LocalSandboxSettings.of(settings.sandbox().root(), binary, io)
-                .withHostEnvironment(sandboxVisibleEnvironment(config))
-                .withLegacyRoots(List.of(settings.dataDir().resolve("sandboxes"))));
-    log.info("local sandboxes live under {}", provider.settings().rootDir());
+    LocalSandboxSettings local =
+        LocalSandboxSettings.of(settings.sandbox().root(), binary, io)
+            .withHostEnvironment(sandboxVisibleEnvironment(config))
+            .withLegacyRoots(List.of(settings.dataDir().resolve("sandboxes")));
+    if (settings.sandbox().isolated()) {
+      if (SandboxIsolation.bwrap().isEmpty()) {
+        throw new IllegalStateException(
+            "FOUNDRY_SANDBOX_PROVIDER=isolated (the default) confines sandboxes with bwrap, which"
+                + " is not installed: install Debian's bubblewrap package (apt-get install"
+                + " bubblewrap), or set FOUNDRY_SANDBOX_PROVIDER=local for development");
+      }
+      local =
+          local
+              .withIsolation(SandboxIsolation.BWRAP)
+              .withSharedPaths(settings.sandbox().sharedPaths());
+    } else {
+      log.warn(
+          "FOUNDRY_SANDBOX_PROVIDER=local: sandboxes are not isolated; their agents see this"
+              + " machine as the backend's user (docs/threat-model.md)");
+    }
+    LocalSandboxProvider provider = new LocalSandboxProvider(local);
+    log.info("sandboxes live under {}", provider.settings().rootDir());
     // Git credentials of task owners arrive with GitHub sign-in; until then a sandbox clones and
     // pushes remotes that need none (file://, local servers) and never prompts.
     SandboxHost.get(system)

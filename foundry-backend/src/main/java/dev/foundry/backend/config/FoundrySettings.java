@@ -105,13 +105,26 @@ public record FoundrySettings(
   }
 
   /**
-   * Where sandboxes run and the sandbox-agent executable ({@code agentBinary} may be null: then no
-   * sandbox runs).
+   * Where sandboxes run ({@code isolated} or {@code local}), the sandbox-agent executable ({@code
+   * agentBinary} may be null: then no sandbox runs), and the host paths isolated sandboxes share.
    *
-   * @param root the local provider's sandbox root, outside the data directory
+   * @param root the provider's sandbox root, outside the data directory
    * @param allowUnisolated the operator accepts the unisolated local provider without dev sign-in
    */
-  public record Sandbox(String provider, Path agentBinary, Path root, boolean allowUnisolated) {}
+  public record Sandbox(
+      String provider,
+      Path agentBinary,
+      Path root,
+      boolean allowUnisolated,
+      List<Path> sharedPaths) {
+    public Sandbox {
+      sharedPaths = List.copyOf(sharedPaths);
+    }
+
+    public boolean isolated() {
+      return provider.equals("isolated");
+    }
+  }
 
   public record Runtime(
       Duration passivateAfter,
@@ -420,9 +433,25 @@ public record FoundrySettings(
 
   private static Sandbox sandbox(Config f, Path dataDir, boolean devAuth) {
     String provider = f.getString("sandbox.provider").trim().toLowerCase(Locale.ROOT);
-    if (!provider.equals("local")) {
+    if (!provider.equals("isolated") && !provider.equals("local")) {
       throw new InvalidSettingException(
-          "FOUNDRY_SANDBOX_PROVIDER", "foundry.sandbox.provider", provider, "local");
+          "FOUNDRY_SANDBOX_PROVIDER", "foundry.sandbox.provider", provider, "isolated or local");
+    }
+    List<Path> shared = new ArrayList<>();
+    String sharedRaw = f.getString("sandbox.shared-paths").trim();
+    for (String entry : sharedRaw.split(":")) {
+      if (entry.isBlank()) {
+        continue;
+      }
+      Path path = Path.of(entry.trim());
+      if (!path.isAbsolute() || !Files.exists(path)) {
+        throw new InvalidSettingException(
+            "FOUNDRY_SANDBOX_SHARED_PATHS",
+            "foundry.sandbox.shared-paths",
+            sharedRaw,
+            "existing absolute paths separated by ':'");
+      }
+      shared.add(path.normalize());
     }
     Path root = sandboxRoot(f, dataDir);
     String unisolated = f.getString("sandbox.allow-unisolated").trim().toLowerCase(Locale.ROOT);
@@ -436,7 +465,7 @@ public record FoundrySettings(
     boolean allowUnisolated = unisolated.equals("true");
     String binary = f.getString("sandbox.agent-binary").trim();
     if (binary.isEmpty()) {
-      return new Sandbox(provider, null, root, allowUnisolated);
+      return new Sandbox(provider, null, root, allowUnisolated, shared);
     }
     Path path = Path.of(binary).toAbsolutePath().normalize();
     if (!Files.isRegularFile(path) || !Files.isExecutable(path)) {
@@ -446,17 +475,17 @@ public record FoundrySettings(
           binary,
           "the path of an executable sandbox-agent binary (scripts/sandbox-agent-bin prints one)");
     }
-    if (!devAuth && !allowUnisolated) {
+    if (provider.equals("local") && !devAuth && !allowUnisolated) {
       throw new MissingSettingException(
           "FOUNDRY_ALLOW_UNISOLATED_SANDBOXES",
           "foundry.sandbox.allow-unisolated",
           "dev sign-in is off, and the local sandbox provider (FOUNDRY_SANDBOX_PROVIDER=local) is"
               + " for development only: its agents run as this server's user and can read the"
-              + " host's files, including the data directory (docs/threat-model.md). Set"
-              + " FOUNDRY_ALLOW_UNISOLATED_SANDBOXES=true to run it anyway, or unset"
-              + " SANDBOX_AGENT_BIN to run no sandboxes");
+              + " host's files, including the data directory (docs/threat-model.md). Use the"
+              + " isolated provider (the default), set FOUNDRY_ALLOW_UNISOLATED_SANDBOXES=true to"
+              + " run local anyway, or unset SANDBOX_AGENT_BIN to run no sandboxes");
     }
-    return new Sandbox(provider, path, root, allowUnisolated);
+    return new Sandbox(provider, path, root, allowUnisolated, shared);
   }
 
   /** {@code foundry.sandbox.root}, or {@code <data-dir>-sandboxes}; never in the data directory. */

@@ -13,7 +13,8 @@
  *
  * <pre>{@code
  * SandboxHost.get(system).configure(
- *     new LocalSandboxProvider(LocalSandboxSettings.of(settings.sandbox().root(), binary, io)),
+ *     new LocalSandboxProvider(LocalSandboxSettings.of(settings.sandbox().root(), binary, io)
+ *         .withIsolation(SandboxIsolation.BWRAP)),   // provider id "isolated"
  *     (orgId, userId) -> credentialsOfTheOwner(orgId, userId));
  * DurableRuntime.start(system, settings, hub, List.of(..., SandboxActor.KIND));  // FoundryApp
  * }</pre>

@@ -102,6 +102,21 @@ class FoundrySettingsTest {
   }
 
   @Test
+  void sandboxesAreIsolatedByDefaultAndTheProviderAndSharedPathsAreSettings() {
+    FoundrySettings defaults = settings(Map.of());
+    assertThat(defaults.sandbox().provider()).isEqualTo("isolated");
+    assertThat(defaults.sandbox().isolated()).isTrue();
+    assertThat(defaults.sandbox().sharedPaths()).isEmpty();
+
+    FoundrySettings local =
+        settings(
+            Map.of(
+                "FOUNDRY_SANDBOX_PROVIDER", "local", "FOUNDRY_SANDBOX_SHARED_PATHS", "/usr:/tmp"));
+    assertThat(local.sandbox().isolated()).isFalse();
+    assertThat(local.sandbox().sharedPaths()).containsExactly(Path.of("/usr"), Path.of("/tmp"));
+  }
+
+  @Test
   void aPublicBindWithoutASessionSecretFailsNamingTheVariable() {
     assertThatThrownBy(() -> settings(Map.of("HOST", "0.0.0.0")))
         .isInstanceOf(MissingSettingException.class)
@@ -201,6 +216,12 @@ class FoundrySettingsTest {
     assertThatThrownBy(() -> settings(Map.of("FOUNDRY_SANDBOX_PROVIDER", "bogus")))
         .isInstanceOf(InvalidSettingException.class)
         .hasMessageContaining("FOUNDRY_SANDBOX_PROVIDER");
+    assertThatThrownBy(() -> settings(Map.of("FOUNDRY_SANDBOX_SHARED_PATHS", "relative/path")))
+        .isInstanceOf(InvalidSettingException.class)
+        .hasMessageContaining("FOUNDRY_SANDBOX_SHARED_PATHS");
+    assertThatThrownBy(() -> settings(Map.of("FOUNDRY_SANDBOX_SHARED_PATHS", "/no/such/remote")))
+        .isInstanceOf(InvalidSettingException.class)
+        .hasMessageContaining("FOUNDRY_SANDBOX_SHARED_PATHS");
     assertThatThrownBy(() -> settings(Map.of("SANDBOX_AGENT_BIN", "/no/such/sandbox-agent")))
         .isInstanceOf(InvalidSettingException.class)
         .hasMessageContaining("SANDBOX_AGENT_BIN");

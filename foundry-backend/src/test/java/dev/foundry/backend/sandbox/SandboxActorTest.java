@@ -36,6 +36,7 @@ import dev.foundry.sandbox.process.ProcessLogEntry;
 import dev.foundry.sandbox.provider.SandboxProvider.SandboxSummary;
 import dev.foundry.sandbox.provider.local.LocalSandboxProvider;
 import dev.foundry.sandbox.provider.local.LocalSandboxSettings;
+import dev.foundry.sandbox.provider.local.SandboxIsolation;
 import dev.foundry.shared.realtime.RealtimeEvents;
 import dev.foundry.shared.realtime.TranscriptUpdated;
 import dev.foundry.shared.sandbox.FileChange;
@@ -86,10 +87,14 @@ class SandboxActorTest {
               t.setDaemon(true);
               return t;
             });
+    Path remote = dev.foundry.backend.testing.Git.seedRemote(tmp);
+    remoteUrl = "file://" + remote;
+    // The backend's default: sandboxes confined by bwrap, sharing only the test's git remote.
     provider =
         new LocalSandboxProvider(
-            LocalSandboxSettings.of(tmp.resolve("sandboxes"), SandboxAgentBin.path(), io));
-    remoteUrl = "file://" + dev.foundry.backend.testing.Git.seedRemote(tmp);
+            LocalSandboxSettings.of(tmp.resolve("sandboxes"), SandboxAgentBin.path(), io)
+                .withIsolation(SandboxIsolation.BWRAP)
+                .withSharedPaths(List.of(remote)));
     fixture = new RuntimeFixture(tmp.resolve("data"), List.of(SandboxActor.KIND));
     configureHost();
   }
@@ -307,7 +312,8 @@ class SandboxActorTest {
     List<Long> tree = new ArrayList<>();
     tree.add(serverPid);
     ProcessHandle.of(serverPid).orElseThrow().descendants().forEach(p -> tree.add(p.pid()));
-    assertThat(tree).contains(sleeper.pid());
+    // The server reports pids of the sandbox's own PID namespace (bwrap): the last NSpid entry.
+    assertThat(tree.stream().map(SandboxActorTest::namespacePid)).contains(sleeper.pid());
     assertThat(tree.size()).isGreaterThanOrEqualTo(3); // server, agent, sleeper
 
     await(ref.ask(new Destroy(), Duration.ofSeconds(30)));
@@ -507,5 +513,20 @@ class SandboxActorTest {
     assertThatThrownBy(() -> await(ref.ask(new SendMessage("s1", "hello", null))))
         .isInstanceOf(CommandRejectedException.class)
         .hasMessageContaining("closed");
+  }
+
+  /** A host pid as its own PID namespace sees it ({@code NSpid} in {@code /proc/<pid>/status}). */
+  private static long namespacePid(long hostPid) {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/" + hostPid + "/status"))) {
+        if (line.startsWith("NSpid:")) {
+          String[] ids = line.substring(6).trim().split("\\s+");
+          return Long.parseLong(ids[ids.length - 1]);
+        }
+      }
+    } catch (IOException e) {
+      return -1;
+    }
+    return hostPid;
   }
 }

@@ -19,6 +19,7 @@ import dev.foundry.backend.runtime.DurableRef;
 import dev.foundry.sandbox.provider.SandboxProvider.SandboxSummary;
 import dev.foundry.sandbox.provider.local.LocalSandboxProvider;
 import dev.foundry.sandbox.provider.local.LocalSandboxSettings;
+import dev.foundry.sandbox.provider.local.SandboxIsolation;
 import dev.foundry.shared.contracts.TaskRecord;
 import dev.foundry.shared.contracts.TaskStatus;
 import dev.foundry.shared.sandbox.SandboxView;
@@ -67,10 +68,13 @@ class SessionFlowTest {
   @BeforeEach
   void start() throws Exception {
     io = Executors.newCachedThreadPool();
+    remote = dev.foundry.backend.testing.Git.seedRemote(tmp);
+    // The backend's default: sandboxes confined by bwrap, sharing only the test's git remote.
     provider =
         new LocalSandboxProvider(
-            LocalSandboxSettings.of(tmp.resolve("sandboxes"), SandboxAgentBin.path(), io));
-    remote = dev.foundry.backend.testing.Git.seedRemote(tmp);
+            LocalSandboxSettings.of(tmp.resolve("sandboxes"), SandboxAgentBin.path(), io)
+                .withIsolation(SandboxIsolation.BWRAP)
+                .withSharedPaths(List.of(remote)));
     product = new ProductFixture(tmp.resolve("data"), KINDS);
     configureHost();
     org = product.newPersonalOrganization(owner.userId());
@@ -313,13 +317,21 @@ class SessionFlowTest {
                     .filter(s -> s.sandboxId().equals(record.taskId()))
                     .toList(),
             List::isEmpty);
-    SandboxView view =
-        await(
-            product
-                .runtime()
-                .getOrCreate(SandboxProtocol.TYPE, SandboxProtocol.key(org, record.taskId()))
-                .query(new SandboxProtocol.GetSandbox()));
-    assertThat(view.state()).isEqualTo("destroyed");
+    // The provider's files go before the actor records the destroy: wait for the record too.
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () -> {
+              SandboxView view =
+                  await(
+                      product
+                          .runtime()
+                          .getOrCreate(
+                              SandboxProtocol.TYPE, SandboxProtocol.key(org, record.taskId()))
+                          .query(new SandboxProtocol.GetSandbox()));
+              return view.state();
+            },
+            "destroyed"::equals);
     assertThat(ProcessHandle.allProcesses().map(p -> p.info().commandLine().orElse("")))
         .noneMatch(c -> c.contains(tmp.resolve("sandboxes").toString()));
   }

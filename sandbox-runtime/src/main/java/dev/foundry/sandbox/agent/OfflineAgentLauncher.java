@@ -23,7 +23,8 @@ import java.util.stream.Collectors;
  *
  * <p>The launcher runs the same {@code java} as this JVM with this module's classes and Jackson on
  * the class path, so it is meant for sandboxes that share the host's file system (the local
- * provider). A container provider would ship the agent in its image instead.
+ * provider; the isolated one mounts the JVM and these class path entries read-only). A container
+ * provider would ship the agent in its image instead.
  */
 public final class OfflineAgentLauncher {
 
@@ -71,6 +72,19 @@ public final class OfflineAgentLauncher {
         + " "
         + OfflineAgent.class.getName()
         + " \"$@\"\n";
+  }
+
+  /**
+   * The class path entries the launcher script names: what an isolating provider must make readable
+   * inside a sandbox.
+   */
+  public static List<Path> classPathEntries() {
+    return java.util.Arrays.stream(
+            classPathOf(
+                    OfflineAgent.class, ObjectMapper.class, JsonFactory.class, JsonProperty.class)
+                .split(File.pathSeparator))
+        .map(Path::of)
+        .toList();
   }
 
   static String classPathOf(Class<?>... classes) {

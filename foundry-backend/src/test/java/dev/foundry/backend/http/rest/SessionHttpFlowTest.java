@@ -45,12 +45,21 @@ class SessionHttpFlowTest {
 
   @BeforeEach
   void start() throws Exception {
-    server = ApiServer.start(dir, Map.of("SANDBOX_AGENT_BIN", SandboxAgentBin.path().toString()));
+    Path bare = dev.foundry.backend.testing.Git.seedRemote(dir);
+    remote = bare.toUri().toString();
+    // The default provider (isolated): sandboxes see the test's git remote and nothing else of it.
+    server =
+        ApiServer.start(
+            dir,
+            Map.of(
+                "SANDBOX_AGENT_BIN",
+                SandboxAgentBin.path().toString(),
+                "FOUNDRY_SANDBOX_SHARED_PATHS",
+                bare.toString()));
     alice = server.browser();
     bob = server.browser();
     org = alice.signIn("alice").json().path("activeOrganizationId").asText();
     bob.signIn("bob");
-    remote = dev.foundry.backend.testing.Git.seedRemote(dir).toUri().toString();
   }
 
   @AfterEach

@@ -44,12 +44,16 @@ import org.slf4j.LoggerFactory;
  * </pre>
  *
  * <p>The root is {@code 0700}. A server's environment is an allow-list ({@link SandboxEnvironment})
- * and its token is blanked in its command line once it runs. There is no isolation beyond that: the
- * server and its agents run as the backend's user on loopback and see the host's files and
- * processes (docs/threat-model.md). For development only.
+ * and its token is blanked in its command line once it runs. With {@link SandboxIsolation#NONE}
+ * (provider id {@code local}) there is no isolation beyond that: the server and its agents run as
+ * the backend's user on loopback and see the host's files and processes (docs/threat-model.md); for
+ * development only. With {@link SandboxIsolation#BWRAP} (provider id {@code isolated}) the same
+ * server runs confined by {@code bwrap} ({@link BwrapCommand}), in its own mount and PID
+ * namespaces.
  */
 public final class LocalSandboxProvider implements SandboxProvider {
 
+  /** The id of the unisolated provider. */
   public static final String ID = "local";
 
   private static final Logger log = LoggerFactory.getLogger(LocalSandboxProvider.class);
@@ -64,6 +68,11 @@ public final class LocalSandboxProvider implements SandboxProvider {
   private final Map<String, Process> processes = new ConcurrentHashMap<>();
 
   public LocalSandboxProvider(LocalSandboxSettings settings) {
+    if (settings.isolation() == SandboxIsolation.BWRAP && SandboxIsolation.bwrap().isEmpty()) {
+      throw new IllegalStateException(
+          "the isolated sandbox provider needs bwrap, which is not installed"
+              + " (Debian: apt-get install bubblewrap)");
+    }
     this.settings = settings;
     Path root = settings.rootDir();
     try {
@@ -86,9 +95,10 @@ public final class LocalSandboxProvider implements SandboxProvider {
     }
   }
 
+  /** {@code local} without isolation, {@code isolated} under bwrap. */
   @Override
   public String id() {
-    return ID;
+    return settings.isolation().providerId();
   }
 
   public LocalSandboxSettings settings() {
@@ -161,7 +171,7 @@ public final class LocalSandboxProvider implements SandboxProvider {
     Path dir = dir(spec.sandboxId());
     if (Files.exists(dir.resolve(LocalSandboxRecord.FILE_NAME))) {
       throw new ConflictException(
-          "local sandbox '" + spec.sandboxId() + "' exists already", 409, null);
+          id() + " sandbox '" + spec.sandboxId() + "' exists already", 409, null);
     }
     LocalSandboxRecord record;
     try {
@@ -203,8 +213,17 @@ public final class LocalSandboxProvider implements SandboxProvider {
   private Sandbox connectNow(String sandboxId) {
     LocalSandboxRecord record =
         LocalSandboxRecord.read(dir(sandboxId))
-            .orElseThrow(() -> new SandboxNotFoundException(ID, sandboxId));
-    if (!record.stopped() && isAlive(record)) {
+            .orElseThrow(() -> new SandboxNotFoundException(id(), sandboxId));
+    if (!record.stopped() && isAlive(record) && !confinedAsConfigured(record)) {
+      // A server the other provider started (local before the switch to isolated, or back):
+      // restart it on the same directories so it runs confined as configured now.
+      log.warn(
+          "sandbox {} server pid {} does not run with isolation {}; restarting it",
+          sandboxId,
+          record.pid(),
+          settings.isolation());
+      ProcessTree.terminate(record.pid(), settings.stopGrace());
+    } else if (!record.stopped() && isAlive(record)) {
       SandboxAgentClient client = client(record);
       try {
         client.health().get(5, TimeUnit.SECONDS);
@@ -272,6 +291,23 @@ public final class LocalSandboxProvider implements SandboxProvider {
         .orElse(SandboxState.NOT_FOUND);
   }
 
+  /** Whether the recorded server runs under bwrap exactly when this provider confines. */
+  private boolean confinedAsConfigured(LocalSandboxRecord record) {
+    String command;
+    try {
+      byte[] cmdline = Files.readAllBytes(Path.of("/proc/" + record.pid() + "/cmdline"));
+      int end = 0;
+      while (end < cmdline.length && cmdline[end] != 0) {
+        end++;
+      }
+      command = new String(cmdline, 0, end, java.nio.charset.StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return true; // gone meanwhile: the health check below decides
+    }
+    boolean confined = Path.of(command).getFileName().toString().equals("bwrap");
+    return confined == (settings.isolation() == SandboxIsolation.BWRAP);
+  }
+
   /** Alive, and the same process we started: a pid reused by another program does not count. */
   private static boolean isAlive(LocalSandboxRecord record) {
     if (record.pid() <= 0 || !ProcessTree.isAlive(record.pid())) {
@@ -282,7 +318,7 @@ public final class LocalSandboxProvider implements SandboxProvider {
   }
 
   private Sandbox sandbox(LocalSandboxRecord record, SandboxAgentClient client) {
-    return new Sandbox(record.sandboxId(), ID, record.homeDir(), record.workDir(), client);
+    return new Sandbox(record.sandboxId(), id(), record.homeDir(), record.workDir(), client);
   }
 
   private SandboxAgentClient client(LocalSandboxRecord record) {

@@ -10,8 +10,7 @@ import java.util.concurrent.Executor;
 /**
  * Configuration of the local provider.
  *
- * @param rootDir where sandboxes live, one directory each ({@code <root>/<sandboxId>}); created
- *     {@code 0700}
+ * @param rootDir where sandboxes live, one directory each ({@code <root>/<sandboxId>})
  * @param binary the sandbox-agent executable ({@code scripts/sandbox-agent-bin} prints it)
  * @param executor runs the blocking work (process start, health polling) and the clients' callbacks
  * @param startTimeout how long a server may take to become healthy
@@ -22,6 +21,11 @@ import java.util.concurrent.Executor;
  *     allows ({@code PATH}, {@code LANG}, {@code LC_*}, ...) are taken from it, nothing else
  * @param legacyRoots older roots whose existing sandboxes are still found (connect, stop, destroy,
  *     list); new sandboxes are always created under {@code rootDir}
+ * @param isolation {@link SandboxIsolation#NONE} (provider id {@code local}) or {@link
+ *     SandboxIsolation#BWRAP} (provider id {@code isolated})
+ * @param sharedPaths host paths an isolated sandbox may read and write at the same path (a local
+ *     {@code file://} git remote, for instance); every sandbox sees them. Ignored without
+ *     isolation, where everything is visible anyway.
  */
 public record LocalSandboxSettings(
     Path rootDir,
@@ -31,7 +35,9 @@ public record LocalSandboxSettings(
     Duration acpRequestTimeout,
     Duration stopGrace,
     Map<String, String> hostEnvironment,
-    List<Path> legacyRoots) {
+    List<Path> legacyRoots,
+    SandboxIsolation isolation,
+    List<Path> sharedPaths) {
 
   public LocalSandboxSettings {
     Objects.requireNonNull(rootDir, "rootDir");
@@ -52,10 +58,36 @@ public record LocalSandboxSettings(
                 .filter(p -> !p.equals(root))
                 .distinct()
                 .toList();
+    isolation = isolation == null ? SandboxIsolation.NONE : isolation;
+    sharedPaths =
+        sharedPaths == null
+            ? List.of()
+            : sharedPaths.stream().map(p -> p.toAbsolutePath().normalize()).toList();
   }
 
+  public LocalSandboxSettings(
+      Path rootDir,
+      Path binary,
+      Executor executor,
+      Duration startTimeout,
+      Duration acpRequestTimeout,
+      Duration stopGrace) {
+    this(
+        rootDir,
+        binary,
+        executor,
+        startTimeout,
+        acpRequestTimeout,
+        stopGrace,
+        null,
+        null,
+        null,
+        null);
+  }
+
+  /** Unisolated ({@code local}) settings with the default timeouts. */
   public static LocalSandboxSettings of(Path rootDir, Path binary, Executor executor) {
-    return new LocalSandboxSettings(rootDir, binary, executor, null, null, null, null, null);
+    return new LocalSandboxSettings(rootDir, binary, executor, null, null, null);
   }
 
   public LocalSandboxSettings withAcpRequestTimeout(Duration acpRequestTimeout) {
@@ -67,7 +99,9 @@ public record LocalSandboxSettings(
         acpRequestTimeout,
         stopGrace,
         hostEnvironment,
-        legacyRoots);
+        legacyRoots,
+        isolation,
+        sharedPaths);
   }
 
   public LocalSandboxSettings withStartTimeout(Duration startTimeout) {
@@ -79,7 +113,9 @@ public record LocalSandboxSettings(
         acpRequestTimeout,
         stopGrace,
         hostEnvironment,
-        legacyRoots);
+        legacyRoots,
+        isolation,
+        sharedPaths);
   }
 
   /** The environment the allow-listed variables are taken from (default: this JVM's). */
@@ -92,7 +128,9 @@ public record LocalSandboxSettings(
         acpRequestTimeout,
         stopGrace,
         hostEnvironment,
-        legacyRoots);
+        legacyRoots,
+        isolation,
+        sharedPaths);
   }
 
   /** Roots of earlier versions whose sandboxes keep working until they are destroyed. */
@@ -105,6 +143,36 @@ public record LocalSandboxSettings(
         acpRequestTimeout,
         stopGrace,
         hostEnvironment,
-        legacyRoots);
+        legacyRoots,
+        isolation,
+        sharedPaths);
+  }
+
+  public LocalSandboxSettings withIsolation(SandboxIsolation isolation) {
+    return new LocalSandboxSettings(
+        rootDir,
+        binary,
+        executor,
+        startTimeout,
+        acpRequestTimeout,
+        stopGrace,
+        hostEnvironment,
+        legacyRoots,
+        isolation,
+        sharedPaths);
+  }
+
+  public LocalSandboxSettings withSharedPaths(List<Path> sharedPaths) {
+    return new LocalSandboxSettings(
+        rootDir,
+        binary,
+        executor,
+        startTimeout,
+        acpRequestTimeout,
+        stopGrace,
+        hostEnvironment,
+        legacyRoots,
+        isolation,
+        sharedPaths);
   }
 }

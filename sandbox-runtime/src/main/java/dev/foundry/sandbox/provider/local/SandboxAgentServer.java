@@ -23,7 +23,9 @@ import org.slf4j.LoggerFactory;
  * binds 127.0.0.1 on a port picked here ({@code --port 0} would hide the real one), requires a
  * bearer token, and logs to {@code server.log} in the sandbox directory. Its environment is {@link
  * SandboxEnvironment}'s allow-list, never a copy of the backend's; its token is blanked in its
- * command line as soon as it is healthy ({@link CommandLine}).
+ * command line as soon as it is healthy ({@link CommandLine}). With {@link SandboxIsolation#BWRAP}
+ * the server runs under {@code bwrap} ({@link BwrapCommand}): the recorded pid is bwrap's, whose
+ * descendants are the sandbox's whole process tree.
  */
 final class SandboxAgentServer {
 
@@ -76,6 +78,10 @@ final class SandboxAgentServer {
             "--token",
             record.token(),
             "--no-telemetry"));
+    if (settings.isolation() == SandboxIsolation.BWRAP) {
+      command.addAll(
+          command.indexOf(record.binary()), BwrapCommand.args(record, sandboxDir, settings));
+    }
     ProcessBuilder builder =
         new ProcessBuilder(command)
             .directory(new File(record.workDir()))
@@ -147,8 +153,13 @@ final class SandboxAgentServer {
     }
     long pid = process.pid();
     // 0.4.2 takes its token only as --token (no variable, no file): now that the server has parsed
-    // it, blank it in the server's argv so that /proc/<pid>/cmdline no longer shows it.
-    if (!CommandLine.blank(pid, record.token())) {
+    // it, blank it in the server's argv so that /proc/<pid>/cmdline no longer shows it. Under bwrap
+    // the pid is bwrap's, and bwrap's own processes (outside and init inside) carry the same argv.
+    boolean blanked = true;
+    for (ProcessTree.ProcessStat member : ProcessTree.members(pid, true)) {
+      blanked &= CommandLine.blank(member.pid(), record.token());
+    }
+    if (!blanked) {
       log.warn(
           "sandbox {}: the server's token could not be removed from /proc/{}/cmdline; local users"
               + " can read it there",

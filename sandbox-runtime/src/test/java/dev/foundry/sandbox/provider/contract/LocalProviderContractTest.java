@@ -1,0 +1,18 @@
+package dev.foundry.sandbox.provider.contract;
+
+import dev.foundry.sandbox.provider.local.LocalSandboxSettings;
+import java.util.function.UnaryOperator;
+
+/** The provider contract for the unisolated {@code local} provider. */
+class LocalProviderContractTest extends SandboxProviderContract {
+
+  @Override
+  UnaryOperator<LocalSandboxSettings> settings() {
+    return UnaryOperator.identity();
+  }
+
+  @Override
+  String expectedProviderId() {
+    return "local";
+  }
+}
