@@ -79,6 +79,12 @@ public final class SandboxActor extends DurableActor<Command<?>, Event, SandboxT
 
   static final String BACKEND_RESTARTED = "backend restarted during the turn";
 
+  /**
+   * The I/O deadline of making a sandbox and of cloning into it (slow for a big repository),
+   * instead of the runtime's {@code foundry.runtime.io-timeout}; the task waits as long for either.
+   */
+  static final Duration LONG_WORK_IO_TIMEOUT = Duration.ofMinutes(10);
+
   private final SandboxScope scope;
   private final SandboxSessions sessions;
   private final SandboxRepository repository;
@@ -163,21 +169,22 @@ public final class SandboxActor extends DurableActor<Command<?>, Event, SandboxT
                         ? provider.create(spec)
                         : provider.connect(sandboxId));
     return Decision.after(
-        io,
-        sb -> {
-          scope.attach(sb);
-          scope.live.provisionedHere = true;
-          return Decision.<SandboxView>persist(
-                  new SandboxProvisioned(
-                      provider.id(),
-                      sandboxId,
-                      sb.endpoint().baseUri().toString(),
-                      sb.homeDir(),
-                      sb.workDir(),
-                      now(),
-                      blank(cmd.repoId()) ? null : cmd.repoId()))
-              .thenReply(t::view);
-        });
+            io,
+            sb -> {
+              scope.attach(sb);
+              scope.live.provisionedHere = true;
+              return Decision.<SandboxView>persist(
+                      new SandboxProvisioned(
+                          provider.id(),
+                          sandboxId,
+                          sb.endpoint().baseUri().toString(),
+                          sb.homeDir(),
+                          sb.workDir(),
+                          now(),
+                          blank(cmd.repoId()) ? null : cmd.repoId()))
+                  .thenReply(t::view);
+            })
+        .withIoTimeout(LONG_WORK_IO_TIMEOUT);
   }
 
   private Decision<Void> reattach(Reattach cmd, SandboxTables t) {

@@ -78,12 +78,13 @@ final class SandboxRepository {
                                           head.orThrow("git rev-parse").stdout().strip(),
                                           dir)));
           return Decision.after(
-              io,
-              r ->
-                  Decision.<RepositoryView>persist(
-                          new RepositoryCloned(
-                              r.remoteUrl(), r.branch(), r.headCommit(), r.dir(), now()))
-                      .thenReply(t::repository));
+                  io,
+                  r ->
+                      Decision.<RepositoryView>persist(
+                              new RepositoryCloned(
+                                  r.remoteUrl(), r.branch(), r.headCommit(), r.dir(), now()))
+                          .thenReply(t::repository))
+              .withIoTimeout(SandboxActor.LONG_WORK_IO_TIMEOUT);
         });
   }
 
