@@ -90,11 +90,6 @@ final class ListenerDeliveries {
     queue.clear();
   }
 
-  /** How many commands wait (for tests and logs). */
-  synchronized int waiting() {
-    return queue.size();
-  }
-
   private void countDropped(RecordSessionUpdate update) {
     Command<?> last = queue.peekLast();
     if (last instanceof RecordSessionUpdate marker
