@@ -98,8 +98,8 @@ public final class Decision<R> {
    * Runs {@code io} (already started, off the actor thread), then {@code then} on the actor thread
    * with its result. A failed {@code io} fails the command with code {@code io_failed}, or with the
    * code of an {@link ActorException} it failed with. An {@code io} that has not finished within
-   * the runtime's {@code foundry.runtime.io-timeout} (or {@link #withIoTimeout}) fails it with
-   * {@link IoTimeoutException} ({@code io_timeout}); its late result is ignored.
+   * the runtime's {@code foundry.runtime.io-timeout} (or the deadline given to {@code after}) fails
+   * it with {@link IoTimeoutException} ({@code io_timeout}); its late result is ignored.
    */
   public static <X, R> Decision<R> after(
       CompletionStage<X> io, Function<? super X, Decision<R>> then) {
@@ -123,17 +123,26 @@ public final class Decision<R> {
   }
 
   /**
-   * This I/O's deadline instead of the runtime's {@code foundry.runtime.io-timeout}: for work known
-   * to take longer (a clone, a chain of calls that each have their own timeout).
+   * Like {@link #after(CompletionStage, Function)} with {@code ioTimeout} as the I/O's deadline
+   * instead of the runtime's {@code foundry.runtime.io-timeout}: for work known to take longer (a
+   * clone, a chain of calls that each have their own timeout).
    */
-  public Decision<R> withIoTimeout(Duration timeout) {
-    if (type != Type.AFTER) {
-      throw new IllegalStateException("only an after decision has I/O");
-    }
-    if (timeout == null || timeout.isNegative() || timeout.isZero()) {
+  public static <X, R> Decision<R> after(
+      Duration ioTimeout, CompletionStage<X> io, Function<? super X, Decision<R>> then) {
+    return after(ioTimeout, io, then, null);
+  }
+
+  /** Like {@link #after(CompletionStage, Function, Function)} with its own I/O deadline. */
+  public static <X, R> Decision<R> after(
+      Duration ioTimeout,
+      CompletionStage<X> io,
+      Function<? super X, Decision<R>> then,
+      Function<Throwable, Decision<R>> onFailure) {
+    if (ioTimeout == null || ioTimeout.isNegative() || ioTimeout.isZero()) {
       throw new IllegalArgumentException("an I/O timeout must be positive");
     }
-    return new Decision<>(type, events, reply, error, io, then, onFailure, timeout);
+    Decision<R> d = after(io, then, onFailure);
+    return new Decision<>(d.type, d.events, d.reply, null, d.io, d.then, d.onFailure, ioTimeout);
   }
 
   /** Completes the command with a FAILED error; used by the runtime for handler bugs. */

@@ -172,22 +172,22 @@ public final class SandboxActor extends DurableActor<Command<?>, Event, SandboxT
                         ? provider.create(spec)
                         : provider.connect(sandboxId));
     return Decision.after(
-            io,
-            sb -> {
-              scope.attach(sb);
-              scope.live.provisionedHere = true;
-              return Decision.<SandboxView>persist(
-                      new SandboxProvisioned(
-                          provider.id(),
-                          sandboxId,
-                          sb.endpoint().baseUri().toString(),
-                          sb.homeDir(),
-                          sb.workDir(),
-                          now(),
-                          blank(cmd.repoId()) ? null : cmd.repoId()))
-                  .thenReply(t::view);
-            })
-        .withIoTimeout(LONG_WORK_IO_TIMEOUT);
+        LONG_WORK_IO_TIMEOUT,
+        io,
+        sb -> {
+          scope.attach(sb);
+          scope.live.provisionedHere = true;
+          return Decision.<SandboxView>persist(
+                  new SandboxProvisioned(
+                      provider.id(),
+                      sandboxId,
+                      sb.endpoint().baseUri().toString(),
+                      sb.homeDir(),
+                      sb.workDir(),
+                      now(),
+                      blank(cmd.repoId()) ? null : cmd.repoId()))
+              .thenReply(t::view);
+        });
   }
 
   private Decision<Void> reattach(Reattach cmd, SandboxTables t) {

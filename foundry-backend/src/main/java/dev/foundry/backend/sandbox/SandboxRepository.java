@@ -78,13 +78,13 @@ final class SandboxRepository {
                                           head.orThrow("git rev-parse").stdout().strip(),
                                           dir)));
           return Decision.after(
-                  io,
-                  r ->
-                      Decision.<RepositoryView>persist(
-                              new RepositoryCloned(
-                                  r.remoteUrl(), r.branch(), r.headCommit(), r.dir(), now()))
-                          .thenReply(t::repository))
-              .withIoTimeout(SandboxActor.LONG_WORK_IO_TIMEOUT);
+              SandboxActor.LONG_WORK_IO_TIMEOUT,
+              io,
+              r ->
+                  Decision.<RepositoryView>persist(
+                          new RepositoryCloned(
+                              r.remoteUrl(), r.branch(), r.headCommit(), r.dir(), now()))
+                      .thenReply(t::repository));
         });
   }
 

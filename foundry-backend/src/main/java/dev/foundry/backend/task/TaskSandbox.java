@@ -106,49 +106,39 @@ final class TaskSandbox {
                           send(sessionId, model, tables.prompt(), sessionId + "/prompt")
                               .thenApply(turnId -> view));
           return Decision.after(
-                  io,
-                  view -> {
-                    long at = scope.now();
-                    List<Event> events = new ArrayList<>();
-                    events.add(attached(view, at));
-                    events.add(
-                        new SessionCreated(
-                            sessionId,
-                            "Session 1",
-                            model,
-                            WorkspaceSessionStatus.READY,
-                            ownerId,
-                            at));
-                    events.add(new SessionReady(sessionId, sessionId, at));
-                    events.add(
-                        new SessionStatusSynced(
-                            sessionId, at, WorkspaceSessionStatus.READY, null, at, false));
-                    events.addAll(initialized(at));
-                    return Decision.<Boolean>persist(events).thenReply(() -> true);
-                  },
-                  failure -> {
-                    long at = scope.now();
-                    List<Event> events = new ArrayList<>();
-                    events.add(
-                        new SessionCreated(
-                            sessionId,
-                            "Session 1",
-                            model,
-                            WorkspaceSessionStatus.ERROR,
-                            ownerId,
-                            at));
-                    events.add(
-                        new SessionStatusSynced(
-                            sessionId,
-                            null,
-                            WorkspaceSessionStatus.ERROR,
-                            "the sandbox could not start the task: " + Failures.message(failure),
-                            at,
-                            false));
-                    events.addAll(initialized(at));
-                    return Decision.<Boolean>persist(events).thenReply(() -> false);
-                  })
-              .withIoTimeout(PREPARE_AND_SEND_IO_TIMEOUT);
+              PREPARE_AND_SEND_IO_TIMEOUT,
+              io,
+              view -> {
+                long at = scope.now();
+                List<Event> events = new ArrayList<>();
+                events.add(attached(view, at));
+                events.add(
+                    new SessionCreated(
+                        sessionId, "Session 1", model, WorkspaceSessionStatus.READY, ownerId, at));
+                events.add(new SessionReady(sessionId, sessionId, at));
+                events.add(
+                    new SessionStatusSynced(
+                        sessionId, at, WorkspaceSessionStatus.READY, null, at, false));
+                events.addAll(initialized(at));
+                return Decision.<Boolean>persist(events).thenReply(() -> true);
+              },
+              failure -> {
+                long at = scope.now();
+                List<Event> events = new ArrayList<>();
+                events.add(
+                    new SessionCreated(
+                        sessionId, "Session 1", model, WorkspaceSessionStatus.ERROR, ownerId, at));
+                events.add(
+                    new SessionStatusSynced(
+                        sessionId,
+                        null,
+                        WorkspaceSessionStatus.ERROR,
+                        "the sandbox could not start the task: " + Failures.message(failure),
+                        at,
+                        false));
+                events.addAll(initialized(at));
+                return Decision.<Boolean>persist(events).thenReply(() -> false);
+              });
         });
   }
 
@@ -201,30 +191,30 @@ final class TaskSandbox {
                             send(cmd.sessionId(), session.model(), cmd.text(), messageId)
                                 .thenApply(turnId -> new Sent(view, o, turnId))));
     return Decision.after(
-            io,
-            sent -> {
-              long at = scope.now();
-              List<Event> events = new ArrayList<>();
-              if (swap) {
-                events.add(new OwnerChanged(sent.owner(), at));
-              }
-              if (!attached) {
-                events.add(attached(sent.view(), at));
-              }
-              if (session.sandboxSessionId() == null) {
-                events.add(new SessionReady(cmd.sessionId(), cmd.sessionId(), at));
-              }
-              events.add(
-                  new SessionStatusSynced(
-                      cmd.sessionId(), at, WorkspaceSessionStatus.READY, null, at, false));
-              events.addAll(
-                  TaskSessions.statusFollowing(
-                      tables, cmd.sessionId(), true, WorkspaceSessionStatus.READY, at));
-              events.add(new MessageSent(cmd.sessionId(), cmd.userId(), sent.turnId(), at));
-              return Decision.<String>persist(events).thenReply(sent::turnId);
-            },
-            failure -> rejectFromSandbox("message_not_sent", failure))
-        .withIoTimeout(PREPARE_AND_SEND_IO_TIMEOUT);
+        PREPARE_AND_SEND_IO_TIMEOUT,
+        io,
+        sent -> {
+          long at = scope.now();
+          List<Event> events = new ArrayList<>();
+          if (swap) {
+            events.add(new OwnerChanged(sent.owner(), at));
+          }
+          if (!attached) {
+            events.add(attached(sent.view(), at));
+          }
+          if (session.sandboxSessionId() == null) {
+            events.add(new SessionReady(cmd.sessionId(), cmd.sessionId(), at));
+          }
+          events.add(
+              new SessionStatusSynced(
+                  cmd.sessionId(), at, WorkspaceSessionStatus.READY, null, at, false));
+          events.addAll(
+              TaskSessions.statusFollowing(
+                  tables, cmd.sessionId(), true, WorkspaceSessionStatus.READY, at));
+          events.add(new MessageSent(cmd.sessionId(), cmd.userId(), sent.turnId(), at));
+          return Decision.<String>persist(events).thenReply(sent::turnId);
+        },
+        failure -> rejectFromSandbox("message_not_sent", failure));
   }
 
   private record Sent(SandboxView view, TaskOwner owner, String turnId) {}
@@ -260,32 +250,30 @@ final class TaskSandbox {
   /** Push, sync or merge in the sandbox; a git failure reaches the caller with git's words. */
   Decision<Boolean> gitWork(SandboxProtocol.Command<GitState> work, String kind, String reason) {
     return Decision.after(
-            scope.sandboxRef().ask(work, PREPARE_TIMEOUT),
-            state -> {
-              long at = scope.now();
-              return Decision.<Boolean>persist(
-                      gitStateSynced(state, at),
-                      new LifecycleRecorded(kind, reasonPayload(reason), scope.commandId(), at))
-                  .thenReply(() -> true);
-            },
-            failure -> {
-              // Recorded in the audit log (the task's history) and said to the caller; a sandbox
-              // whose
-              // git hung past its deadline says io_timeout in the message.
-              String code =
-                  Failures.cause(failure) instanceof CommandRejectedException r
-                      ? r.code()
-                      : kind.replace("task.", "git_") + "_failed";
-              String message = Failures.message(failure);
-              Map<String, Object> payload = new LinkedHashMap<>(reasonPayload(reason));
-              payload.put("code", code);
-              payload.put("error", message);
-              return Decision.<Boolean>persist(
-                      new LifecycleRecorded(
-                          kind + "_failed", payload, scope.commandId(), scope.now()))
-                  .thenReject(code, message);
-            })
-        .withIoTimeout(GIT_WORK_IO_TIMEOUT);
+        GIT_WORK_IO_TIMEOUT,
+        scope.sandboxRef().ask(work, PREPARE_TIMEOUT),
+        state -> {
+          long at = scope.now();
+          return Decision.<Boolean>persist(
+                  gitStateSynced(state, at),
+                  new LifecycleRecorded(kind, reasonPayload(reason), scope.commandId(), at))
+              .thenReply(() -> true);
+        },
+        failure -> {
+          // Recorded in the audit log (the task's history) and said to the caller; a sandbox whose
+          // git hung past its deadline says io_timeout in the message.
+          String code =
+              Failures.cause(failure) instanceof CommandRejectedException r
+                  ? r.code()
+                  : kind.replace("task.", "git_") + "_failed";
+          String message = Failures.message(failure);
+          Map<String, Object> payload = new LinkedHashMap<>(reasonPayload(reason));
+          payload.put("code", code);
+          payload.put("error", message);
+          return Decision.<Boolean>persist(
+                  new LifecycleRecorded(kind + "_failed", payload, scope.commandId(), scope.now()))
+              .thenReject(code, message);
+        });
   }
 
   private static GitStateSynced gitStateSynced(GitState state, long at) {

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /** A to-do list: the example of how a product actor is written on the durable runtime. */
 public final class TodoList extends DurableActor<TodoList.Command<?>, TodoList.Event, TodoTables> {
@@ -137,13 +138,12 @@ public final class TodoList extends DurableActor<TodoList.Command<?>, TodoList.E
 
   private Decision<Long> addItemCheckedByHungService(
       AddItemCheckedByHungService cmd, TodoTables tables) {
-    Decision<Long> checking =
-        Decision.after(
-            new CompletableFuture<String>(), // never completes
-            text -> Decision.persist(new ItemAdded(tables.nextId(), text, commandId())));
+    CompletableFuture<String> never = new CompletableFuture<>();
+    Function<String, Decision<Long>> then =
+        text -> Decision.persist(new ItemAdded(tables.nextId(), text, commandId()));
     return cmd.timeoutMillis() > 0
-        ? checking.withIoTimeout(Duration.ofMillis(cmd.timeoutMillis()))
-        : checking;
+        ? Decision.after(Duration.ofMillis(cmd.timeoutMillis()), never, then)
+        : Decision.after(never, then);
   }
 
   private CompletionStage<String> spellCheck(String text, long millis) {
