@@ -399,6 +399,54 @@ class SandboxActorTest {
   }
 
   @Test
+  void updatesBeyondTheBoundWhileTheActorRefusesAreCountedInTheTranscriptNotKept() {
+    readySandbox("t12", "s1");
+    fixture.withMaxQueuedPerActor(1); // a restart
+    configureHost();
+    DurableRef<Command<?>> ref = sandbox("t12");
+    ListenerDeliveries deliveries =
+        new ListenerDeliveries(ref, fixture.runtime().system().executionContext());
+    int beyond = 50;
+
+    // The actor's one slot is taken, so the first report is refused and the rest wait behind it.
+    List<CompletableFuture<GitState>> holding = new ArrayList<>();
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .pollInterval(Duration.ofMillis(1))
+        .until(
+            () -> {
+              holding.add(0, ref.ask(new RefreshGitState()).toCompletableFuture());
+              return !holding.get(0).isCompletedExceptionally(); // admitted: it holds the slot
+            });
+    for (int i = 0; i < ListenerDeliveries.MAX_QUEUED_UPDATES + beyond; i++) {
+      deliveries.update(
+          new SandboxProtocol.RecordSessionUpdate(
+              "s1", "turn-x", "agent_message_chunk", "{\"n\":" + i + "}"));
+    }
+    await(holding.get(0));
+
+    SessionDetail[] read = {null};
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .ignoreExceptions() // a read may meet the full actor too
+        .until(
+            () -> {
+              read[0] = session(ref, "s1");
+              return read[0].transcript().stream()
+                  .anyMatch(e -> ListenerDeliveries.UPDATES_DROPPED.equals(e.kind()));
+            });
+    List<SandboxProtocol.TranscriptEntry> entries =
+        read[0].transcript().stream().filter(e -> "turn-x".equals(e.turnId())).toList();
+    assertThat(entries).hasSize(ListenerDeliveries.MAX_QUEUED_UPDATES + 1);
+    assertThat(entries.get(0).payload().path("n").asInt()).isZero();
+    assertThat(entries.get(ListenerDeliveries.MAX_QUEUED_UPDATES - 1).payload().path("n").asInt())
+        .isEqualTo(ListenerDeliveries.MAX_QUEUED_UPDATES - 1);
+    SandboxProtocol.TranscriptEntry marker = entries.get(ListenerDeliveries.MAX_QUEUED_UPDATES);
+    assertThat(marker.kind()).isEqualTo(ListenerDeliveries.UPDATES_DROPPED);
+    assertThat(marker.payload().path("count").asInt()).isEqualTo(beyond);
+  }
+
+  @Test
   void aTurnOutlivesThePassivationOfItsActor() throws Exception {
     fixture.close();
     fixture =
