@@ -309,6 +309,7 @@ public final class FoundryApp {
         runtime.commandTimeout(),
         runtime.snapshotEvery(),
         runtime.maxActiveActors(),
-        runtime.maxQueuedPerActor());
+        runtime.maxQueuedPerActor(),
+        runtime.ioTimeout());
   }
 }

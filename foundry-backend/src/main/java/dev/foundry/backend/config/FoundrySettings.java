@@ -131,7 +131,8 @@ public record FoundrySettings(
       Duration commandTimeout,
       int snapshotEvery,
       int maxActiveActors,
-      int maxQueuedPerActor) {}
+      int maxQueuedPerActor,
+      Duration ioTimeout) {}
 
   /**
    * The realtime WebSocket: outgoing frames a connection may queue before it is dropped as a slow
@@ -213,7 +214,8 @@ public record FoundrySettings(
             positive(f, "runtime.command-timeout", "FOUNDRY_COMMAND_TIMEOUT"),
             snapshotEvery(f),
             atLeast(f, "runtime.max-active-actors", "FOUNDRY_MAX_ACTIVE_ACTORS", 10),
-            atLeast(f, "runtime.max-queued-per-actor", "FOUNDRY_MAX_QUEUED_PER_ACTOR", 1)),
+            atLeast(f, "runtime.max-queued-per-actor", "FOUNDRY_MAX_QUEUED_PER_ACTOR", 1),
+            positive(f, "runtime.io-timeout", "FOUNDRY_IO_TIMEOUT")),
         new Realtime(
             atLeast(f, "realtime.buffer-size", "FOUNDRY_REALTIME_BUFFER_SIZE", 1),
             atLeast(f, "realtime.max-subscriptions", "FOUNDRY_REALTIME_MAX_SUBSCRIPTIONS", 1),

@@ -98,6 +98,17 @@ public final class SandboxProtocol {
   public record RecordSessionUpdate(
       String sessionId, String turnId, String kind, String payloadJson) implements Command<Void> {}
 
+  /**
+   * Streamed updates of a running turn in arrival order, as one command: what the session's
+   * listener sends when updates arrive faster than the actor takes them.
+   */
+  @JsonTypeName("sandbox.record-session-updates")
+  public record RecordSessionUpdates(String sessionId, String turnId, List<StreamedUpdate> updates)
+      implements Command<Void> {}
+
+  /** One update in {@link RecordSessionUpdates}: its ACP kind and its JSON. */
+  public record StreamedUpdate(String kind, String payloadJson) {}
+
   /** A turn ended (sent by the turn's completion): its stop reason, or why it failed. */
   @JsonTypeName("sandbox.finish-turn")
   public record FinishTurn(String sessionId, String turnId, String stopReason, String errorMessage)

@@ -27,8 +27,13 @@ sealed interface ActorMessage {
     INSTANCE
   }
 
-  /** The I/O of the head command finished (either way). */
-  record IoFinished(String commandId, Object value, Throwable failure, Decision<?> decision)
+  /**
+   * The I/O of the head command finished (either way), or its deadline passed ({@code failure} an
+   * {@link IoTimeoutException}). {@code stage} numbers the I/O stages of this activation, so a late
+   * result of a stage that timed out is told from the current one.
+   */
+  record IoFinished(
+      String commandId, long stage, Object value, Throwable failure, Decision<?> decision)
       implements ActorMessage {}
 
   /** An outbox row's delivery finished (failure null: the target acknowledged it). */

@@ -1,5 +1,6 @@
 package dev.foundry.backend.runtime;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -38,6 +39,9 @@ public final class Decision<R> {
   final Function<Object, Decision<R>> then;
   final Function<Throwable, Decision<R>> onFailure;
 
+  /** The deadline of {@link #io}; null: the runtime's {@code foundry.runtime.io-timeout}. */
+  final Duration ioTimeout;
+
   private Decision(
       Type type,
       List<DurableEvent> events,
@@ -46,6 +50,18 @@ public final class Decision<R> {
       CompletionStage<?> io,
       Function<Object, Decision<R>> then,
       Function<Throwable, Decision<R>> onFailure) {
+    this(type, events, reply, error, io, then, onFailure, null);
+  }
+
+  private Decision(
+      Type type,
+      List<DurableEvent> events,
+      Supplier<? extends R> reply,
+      CommandError error,
+      CompletionStage<?> io,
+      Function<Object, Decision<R>> then,
+      Function<Throwable, Decision<R>> onFailure,
+      Duration ioTimeout) {
     this.type = type;
     this.events = events;
     this.reply = reply;
@@ -53,6 +69,7 @@ public final class Decision<R> {
     this.io = io;
     this.then = then;
     this.onFailure = onFailure;
+    this.ioTimeout = ioTimeout;
   }
 
   private static <R> Supplier<R> noReply() {
@@ -80,7 +97,9 @@ public final class Decision<R> {
   /**
    * Runs {@code io} (already started, off the actor thread), then {@code then} on the actor thread
    * with its result. A failed {@code io} fails the command with code {@code io_failed}, or with the
-   * code of an {@link ActorException} it failed with.
+   * code of an {@link ActorException} it failed with. An {@code io} that has not finished within
+   * the runtime's {@code foundry.runtime.io-timeout} (or the deadline given to {@code after}) fails
+   * it with {@link IoTimeoutException} ({@code io_timeout}); its late result is ignored.
    */
   public static <X, R> Decision<R> after(
       CompletionStage<X> io, Function<? super X, Decision<R>> then) {
@@ -101,6 +120,29 @@ public final class Decision<R> {
         Objects.requireNonNull(io, "io"),
         value -> then.apply((X) value),
         onFailure);
+  }
+
+  /**
+   * Like {@link #after(CompletionStage, Function)} with {@code ioTimeout} as the I/O's deadline
+   * instead of the runtime's {@code foundry.runtime.io-timeout}: for work known to take longer (a
+   * clone, a chain of calls that each have their own timeout).
+   */
+  public static <X, R> Decision<R> after(
+      Duration ioTimeout, CompletionStage<X> io, Function<? super X, Decision<R>> then) {
+    return after(ioTimeout, io, then, null);
+  }
+
+  /** Like {@link #after(CompletionStage, Function, Function)} with its own I/O deadline. */
+  public static <X, R> Decision<R> after(
+      Duration ioTimeout,
+      CompletionStage<X> io,
+      Function<? super X, Decision<R>> then,
+      Function<Throwable, Decision<R>> onFailure) {
+    if (ioTimeout == null || ioTimeout.isNegative() || ioTimeout.isZero()) {
+      throw new IllegalArgumentException("an I/O timeout must be positive");
+    }
+    Decision<R> d = after(io, then, onFailure);
+    return new Decision<>(d.type, d.events, d.reply, null, d.io, d.then, d.onFailure, ioTimeout);
   }
 
   /** Completes the command with a FAILED error; used by the runtime for handler bugs. */

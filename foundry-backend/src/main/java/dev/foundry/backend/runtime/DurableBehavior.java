@@ -74,6 +74,11 @@ final class DurableBehavior<
   /** The head command's I/O is running; the queue waits, queries do not. */
   private boolean ioInFlight;
 
+  /** Numbers the I/O stages started in this activation (see {@link IoFinished}). */
+  private long ioStage;
+
+  private static final String IO_DEADLINE = "io-deadline";
+
   private long lastActivityNanos = System.nanoTime();
 
   static <C extends DurableCommand<?>, E extends DurableEvent, T extends ActorTables<E>>
@@ -326,6 +331,13 @@ final class DurableBehavior<
 
   private Effect<RuntimeEvent, QueueState> onIoFinished(QueueState state, IoFinished finished) {
     CommandAccepted head = state.head();
+    if (!ioInFlight || finished.stage() != ioStage) {
+      // The late result of I/O whose deadline passed (or the deadline of I/O that finished).
+      context
+          .getLog()
+          .debug("{} {}: late I/O result of {} ignored", kind.name(), key, finished.commandId());
+      return Effect().none();
+    }
     if (head == null || !head.commandId().equals(finished.commandId())) {
       context
           .getLog()
@@ -333,6 +345,17 @@ final class DurableBehavior<
       return Effect().none();
     }
     ioInFlight = false;
+    instance.timers.cancel(IO_DEADLINE);
+    if (finished.failure() instanceof IoTimeoutException) {
+      context
+          .getLog()
+          .warn(
+              "{} {}: I/O of command {} timed out: {}",
+              kind.name(),
+              key,
+              head.commandId(),
+              finished.failure().getMessage());
+    }
     Decision<?> next;
     if (finished.failure() == null) {
       next =
@@ -347,10 +370,20 @@ final class DurableBehavior<
     return complete(state, head, next);
   }
 
+  /**
+   * Runs the head command's I/O with a deadline: whichever comes first, its result or the deadline,
+   * is decided; the other is ignored (a stage number tells them apart).
+   */
   private void startIo(String id, Decision<?> decision) {
     ioInFlight = true;
+    long stage = ++ioStage;
+    Duration deadline = decision.ioTimeout != null ? decision.ioTimeout : settings.ioTimeout();
+    instance.timers.startSingleTimer(
+        IO_DEADLINE,
+        new IoFinished(id, stage, null, new IoTimeoutException(deadline), decision),
+        deadline);
     context.pipeToSelf(
-        decision.io, (value, failure) -> new IoFinished(id, value, failure, decision));
+        decision.io, (value, failure) -> new IoFinished(id, stage, value, failure, decision));
   }
 
   /** Completes the queued head command with {@code decision} (or starts its I/O). */

@@ -10,10 +10,31 @@ public record RuntimeSettings(
     Duration commandTimeout,
     int snapshotEvery,
     int maxActiveActors,
-    int maxQueuedPerActor) {
+    int maxQueuedPerActor,
+    Duration ioTimeout) {
 
   /** Commands and queries one actor may have outstanding before callers get "overloaded". */
   public static final int DEFAULT_MAX_QUEUED_PER_ACTOR = 10_000;
+
+  /** How long a command's I/O ({@link Decision#after}) may take unless the decision says. */
+  public static final Duration DEFAULT_IO_TIMEOUT = Duration.ofMinutes(5);
+
+  public RuntimeSettings(
+      Path dataDir,
+      Duration passivateAfter,
+      Duration commandTimeout,
+      int snapshotEvery,
+      int maxActiveActors,
+      int maxQueuedPerActor) {
+    this(
+        dataDir,
+        passivateAfter,
+        commandTimeout,
+        snapshotEvery,
+        maxActiveActors,
+        maxQueuedPerActor,
+        DEFAULT_IO_TIMEOUT);
+  }
 
   public RuntimeSettings(
       Path dataDir, Duration passivateAfter, Duration commandTimeout, int snapshotEvery) {

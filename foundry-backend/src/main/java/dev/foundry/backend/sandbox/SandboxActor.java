@@ -24,6 +24,7 @@ import dev.foundry.backend.protocol.SandboxProtocol.PushBranch;
 import dev.foundry.backend.protocol.SandboxProtocol.Reattach;
 import dev.foundry.backend.protocol.SandboxProtocol.RecordSessionEnded;
 import dev.foundry.backend.protocol.SandboxProtocol.RecordSessionUpdate;
+import dev.foundry.backend.protocol.SandboxProtocol.RecordSessionUpdates;
 import dev.foundry.backend.protocol.SandboxProtocol.RefreshGitState;
 import dev.foundry.backend.protocol.SandboxProtocol.RevertFile;
 import dev.foundry.backend.protocol.SandboxProtocol.SendMessage;
@@ -69,7 +70,8 @@ import java.util.concurrent.CompletionStage;
  * repository and git work {@link SandboxRepository}; they share a {@link SandboxScope}. Every
  * command's I/O runs off the actor thread. An agent turn never holds the queue: {@link SendMessage}
  * starts the turn and completes at once; the turn's updates and its end come back as {@link
- * RecordSessionUpdate} and {@link FinishTurn}, sent to this actor by the session's listener. What
+ * RecordSessionUpdate}s and {@link FinishTurn}, sent to this actor by the session's listener
+ * through {@link ListenerDeliveries} (in order, and not lost to the actor's admission bound). What
  * the events imply for the task and for realtime subscribers is {@link SandboxBroadcasts}.
  */
 public final class SandboxActor extends DurableActor<Command<?>, Event, SandboxTables> {
@@ -78,6 +80,12 @@ public final class SandboxActor extends DurableActor<Command<?>, Event, SandboxT
       ActorKind.bind(SandboxProtocol.TYPE, Event.class, SandboxTables::new, SandboxActor::new);
 
   static final String BACKEND_RESTARTED = "backend restarted during the turn";
+
+  /**
+   * The I/O deadline of making a sandbox and of cloning into it (slow for a big repository),
+   * instead of the runtime's {@code foundry.runtime.io-timeout}; the task waits as long for either.
+   */
+  static final Duration LONG_WORK_IO_TIMEOUT = Duration.ofMinutes(10);
 
   private final SandboxScope scope;
   private final SandboxSessions sessions;
@@ -113,6 +121,7 @@ public final class SandboxActor extends DurableActor<Command<?>, Event, SandboxT
         .command(MergeBranch.class, repository::mergeBranch)
         .command(CreateSession.class, sessions::createSession)
         .command(RecordSessionUpdate.class, sessions::recordSessionUpdate)
+        .command(RecordSessionUpdates.class, sessions::recordSessionUpdates)
         .command(FinishTurn.class, sessions::finishTurn)
         .command(RecordSessionEnded.class, sessions::recordSessionEnded)
         .command(StopTurn.class, sessions::stopTurn)
@@ -163,6 +172,7 @@ public final class SandboxActor extends DurableActor<Command<?>, Event, SandboxT
                         ? provider.create(spec)
                         : provider.connect(sandboxId));
     return Decision.after(
+        LONG_WORK_IO_TIMEOUT,
         io,
         sb -> {
           scope.attach(sb);

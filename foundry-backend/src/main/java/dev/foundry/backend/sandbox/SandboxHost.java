@@ -13,6 +13,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Extension;
 import org.apache.pekko.actor.typed.ExtensionId;
@@ -103,12 +104,27 @@ public final class SandboxHost implements Extension {
     /** This system provisioned the sandbox itself: nothing to reattach. */
     volatile boolean provisionedHere;
 
+    /** How the listeners report to the actor; made by its first activation. */
+    private ListenerDeliveries deliveries;
+
+    synchronized ListenerDeliveries deliveries(Supplier<ListenerDeliveries> make) {
+      if (deliveries == null) {
+        deliveries = make.get();
+      }
+      return deliveries;
+    }
+
     /** True once per actor system: the first activation checks what a restart left behind. */
     boolean firstActivation() {
       return activated.compareAndSet(false, true);
     }
 
     void release() {
+      synchronized (this) {
+        if (deliveries != null) {
+          deliveries.close();
+        }
+      }
       for (AgentSession s : sessions.values()) {
         try {
           s.closeAsync().get(5, TimeUnit.SECONDS);

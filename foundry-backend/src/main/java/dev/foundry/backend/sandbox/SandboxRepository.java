@@ -78,6 +78,7 @@ final class SandboxRepository {
                                           head.orThrow("git rev-parse").stdout().strip(),
                                           dir)));
           return Decision.after(
+              SandboxActor.LONG_WORK_IO_TIMEOUT,
               io,
               r ->
                   Decision.<RepositoryView>persist(

@@ -16,7 +16,6 @@ import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * What the sandbox actor's handler groups share: the sandbox's address, its live handles in the
@@ -25,15 +24,15 @@ import org.slf4j.LoggerFactory;
  * as one activation of the actor and is used on its thread, except {@link #send}.
  */
 final class SandboxScope {
-  /** For callbacks off the actor thread, where the actor context's logger must not be used. */
-  private static final Logger LISTENER_LOG = LoggerFactory.getLogger(SandboxActor.class);
-
   final SandboxAddress address;
   final SandboxHost host;
   final SandboxHost.Live live;
   final Logger log;
   private final DurableRef<Command<?>> self;
   private final Supplier<String> commandId;
+
+  /** The listeners' reports to this actor: in order, and never refused for being overloaded. */
+  final ListenerDeliveries deliveries;
 
   SandboxScope(ActorSetup<SandboxTables> setup, Supplier<String> commandId) {
     this.address = SandboxAddress.of(setup.key());
@@ -42,6 +41,9 @@ final class SandboxScope {
     this.log = setup.log();
     this.self = setup.runtime().get(SandboxProtocol.TYPE, setup.key());
     this.commandId = commandId;
+    this.deliveries =
+        live.deliveries(
+            () -> new ListenerDeliveries(self, setup.runtime().system().executionContext()));
   }
 
   /** The id of the command being decided: an idempotency key for a turn. */
@@ -108,28 +110,13 @@ final class SandboxScope {
         "sandbox_destroyed", "the sandbox of task " + address.taskId() + " is destroyed");
   }
 
-  /** From a listener thread: a later command to this actor. */
-  void send(Command<?> command) {
-    self.tell(command)
-        .whenComplete(
-            (id, failure) -> {
-              if (failure != null) {
-                LISTENER_LOG.warn(
-                    "{} to {} not delivered: {}", command, address.key(), failure.toString());
-              }
-            });
-  }
-
-  /** Once per actor system: asks the actor to rebuild what a restart lost ({@code Reattach}). */
+  /**
+   * Once per actor system: asks the actor to rebuild what a restart lost ({@code Reattach}),
+   * delivered like the listeners' reports: an actor flooded at its first activation still repairs
+   * the sessions a restart left {@code running}.
+   */
   void reattachSoon(Command<?> reattach) {
-    self.tell(reattach)
-        .whenComplete(
-            (id, failure) -> {
-              if (failure != null) {
-                LISTENER_LOG.debug(
-                    "reattach of {} not queued: {}", address.key(), failure.toString());
-              }
-            });
+    deliveries.end(reattach);
   }
 
   static boolean blank(String s) {

@@ -11,10 +11,12 @@ import dev.foundry.backend.protocol.SandboxProtocol.CreateSession;
 import dev.foundry.backend.protocol.SandboxProtocol.FinishTurn;
 import dev.foundry.backend.protocol.SandboxProtocol.RecordSessionEnded;
 import dev.foundry.backend.protocol.SandboxProtocol.RecordSessionUpdate;
+import dev.foundry.backend.protocol.SandboxProtocol.RecordSessionUpdates;
 import dev.foundry.backend.protocol.SandboxProtocol.SendMessage;
 import dev.foundry.backend.protocol.SandboxProtocol.SessionCommand;
 import dev.foundry.backend.protocol.SandboxProtocol.SessionView;
 import dev.foundry.backend.protocol.SandboxProtocol.StopTurn;
+import dev.foundry.backend.protocol.SandboxProtocol.StreamedUpdate;
 import dev.foundry.backend.runtime.Decision;
 import dev.foundry.backend.runtime.DurableCommand;
 import dev.foundry.backend.runtime.Failures;
@@ -128,7 +130,7 @@ final class SandboxSessions {
           @Override
           public void onClosed(Throwable cause) {
             if (cause != null) {
-              scope.send(
+              scope.deliveries.end(
                   new RecordSessionEnded(sessionId, "agent exited: " + Failures.message(cause)));
             }
           }
@@ -198,7 +200,7 @@ final class SandboxSessions {
           session.prompt(
               cmd.text(),
               update ->
-                  scope.send(
+                  scope.deliveries.update(
                       new RecordSessionUpdate(sessionId, turnId, update.kind(), toJson(update))));
     } catch (IllegalStateException e) {
       return Decision.reject("session_busy", e.getMessage()); // the agent still has a turn
@@ -207,7 +209,7 @@ final class SandboxSessions {
     turn.result()
         .whenComplete(
             (result, failure) ->
-                scope.send(
+                scope.deliveries.end(
                     failure == null
                         ? new FinishTurn(sessionId, turnId, result.rawStopReason(), null)
                         : new FinishTurn(sessionId, turnId, null, Failures.message(failure))));
@@ -229,12 +231,31 @@ final class SandboxSessions {
             cmd.sessionId(), cmd.turnId(), "agent", cmd.kind(), cmd.payloadJson(), now()));
   }
 
+  /** A run of streamed updates of one turn, in order (see {@link ListenerDeliveries}). */
+  Decision<Void> recordSessionUpdates(RecordSessionUpdates cmd, SandboxTables t) {
+    SessionRow s = t.session(cmd.sessionId());
+    if (s == null || "closed".equals(s.status()) || cmd.updates() == null) {
+      return Decision.reply(null);
+    }
+    long at = now();
+    List<Event> events = new ArrayList<>();
+    for (StreamedUpdate u : cmd.updates()) {
+      events.add(
+          new TranscriptEntryAppended(
+              cmd.sessionId(), cmd.turnId(), "agent", u.kind(), u.payloadJson(), at));
+    }
+    return Decision.persist(events);
+  }
+
   Decision<Void> finishTurn(FinishTurn cmd, SandboxTables t) {
     scope.live.turns.computeIfPresent(
         cmd.sessionId(), (id, running) -> running.turnId().equals(cmd.turnId()) ? null : running);
     SessionRow s = t.session(cmd.sessionId());
     if (s == null || !cmd.turnId().equals(s.turnId()) || "closed".equals(s.status())) {
       return Decision.reply(null);
+    }
+    if (!"running".equals(s.status()) && t.hasEntry(cmd.sessionId(), cmd.turnId(), "turn_ended")) {
+      return Decision.reply(null); // sent again after a timeout: the end is recorded already
     }
     ObjectNode end = JSON.createObjectNode();
     end.put("stopReason", cmd.stopReason());

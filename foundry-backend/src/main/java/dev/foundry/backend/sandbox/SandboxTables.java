@@ -254,6 +254,17 @@ public final class SandboxTables extends ActorTables<Event> {
         != null;
   }
 
+  /** Whether the turn's transcript has an entry of {@code kind} (e.g. its {@code turn_ended}). */
+  boolean hasEntry(String sessionId, String turnId, String kind) {
+    return one(
+            "SELECT 1 FROM transcript WHERE session_id = ? AND turn_id = ? AND kind = ? LIMIT 1",
+            rs -> rs.getInt(1),
+            sessionId,
+            turnId,
+            kind)
+        != null;
+  }
+
   SandboxView view() {
     SandboxRow row = sandbox();
     if (row == null) {

@@ -56,6 +56,16 @@ final class TaskSandbox {
 
   private static final Duration STEP_TIMEOUT = Duration.ofMinutes(1);
 
+  /**
+   * The I/O deadline of a decision that waits for {@link #prepare} and {@link #send}: each ask has
+   * its own timeout, so the chain gets their sum (and a margin) instead of the runtime's default.
+   */
+  static final Duration PREPARE_AND_SEND_IO_TIMEOUT =
+      PREPARE_TIMEOUT.multipliedBy(2).plus(STEP_TIMEOUT.multipliedBy(4));
+
+  /** The I/O deadline of git work: the sandbox's answer within {@link #PREPARE_TIMEOUT}. */
+  static final Duration GIT_WORK_IO_TIMEOUT = PREPARE_TIMEOUT.plus(STEP_TIMEOUT);
+
   private final TaskScope scope;
 
   TaskSandbox(TaskScope scope) {
@@ -96,6 +106,7 @@ final class TaskSandbox {
                           send(sessionId, model, tables.prompt(), sessionId + "/prompt")
                               .thenApply(turnId -> view));
           return Decision.after(
+              PREPARE_AND_SEND_IO_TIMEOUT,
               io,
               view -> {
                 long at = scope.now();
@@ -180,6 +191,7 @@ final class TaskSandbox {
                             send(cmd.sessionId(), session.model(), cmd.text(), messageId)
                                 .thenApply(turnId -> new Sent(view, o, turnId))));
     return Decision.after(
+        PREPARE_AND_SEND_IO_TIMEOUT,
         io,
         sent -> {
           long at = scope.now();
@@ -239,6 +251,7 @@ final class TaskSandbox {
   Decision<Boolean> gitWork(
       SandboxProtocol.Command<GitState> work, String kind, String reason, String userId) {
     return Decision.after(
+        GIT_WORK_IO_TIMEOUT,
         scope.sandboxRef().ask(work, PREPARE_TIMEOUT),
         state -> {
           long at = scope.now();
@@ -248,7 +261,8 @@ final class TaskSandbox {
               .thenReply(() -> true);
         },
         failure -> {
-          // Recorded in the audit log (the task's history) and said to the caller.
+          // Recorded in the audit log (the task's history) and said to the caller; a sandbox whose
+          // git hung past its deadline says io_timeout in the message.
           String code =
               Failures.cause(failure) instanceof CommandRejectedException r
                   ? r.code()

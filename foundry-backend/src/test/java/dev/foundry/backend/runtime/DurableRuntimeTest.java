@@ -8,6 +8,7 @@ import static org.awaitility.Awaitility.await;
 import dev.foundry.backend.runtime.todo.TodoList;
 import dev.foundry.backend.runtime.todo.TodoList.AddCheckedItem;
 import dev.foundry.backend.runtime.todo.TodoList.AddItem;
+import dev.foundry.backend.runtime.todo.TodoList.AddItemCheckedByHungService;
 import dev.foundry.backend.runtime.todo.TodoList.CompleteItem;
 import dev.foundry.backend.runtime.todo.TodoList.Explode;
 import dev.foundry.backend.runtime.todo.TodoList.ListItems;
@@ -203,6 +204,40 @@ class DurableRuntimeTest {
         .isInstanceOf(CommandFailedException.class)
         .hasMessageContaining("spell checker is down");
     assertThat(await(ref.ask(new AddItem("ok")))).isEqualTo(1L);
+  }
+
+  @Test
+  void hungIoFailsItsCommandWithIoTimeoutAndTheNextCommandRuns() {
+    start().withIoTimeout(Duration.ofMillis(200));
+    DurableRef<TodoList.Command<?>> ref = list("hung");
+    CompletionStage<Long> hung = ref.ask(new AddItemCheckedByHungService("never", 0));
+    // Queued behind the hung I/O: it runs once the deadline fails the command before it.
+    CompletionStage<Long> next = ref.ask(new AddItem("after the hang"));
+
+    assertThatThrownBy(() -> await(hung))
+        .isInstanceOfSatisfying(
+            CommandFailedException.class, e -> assertThat(e.code()).isEqualTo("io_timeout"));
+    assertThat(await(next)).isEqualTo(1L);
+    assertThat(items("hung")).extracting(Item::text).containsExactly("after the hang");
+    assertThat(await(ref.failedCommands()))
+        .singleElement()
+        .satisfies(
+            f -> {
+              assertThat(f.commandType()).isEqualTo("todo.add-item-checked-by-hung-service");
+              assertThat(f.errorCode()).isEqualTo("io_timeout");
+            });
+  }
+
+  @Test
+  void aDecisionsOwnIoDeadlineOverridesTheRuntimeDefault() {
+    start(); // the runtime's default deadline is minutes; this decision sets 200 ms
+    DurableRef<TodoList.Command<?>> ref = list("own-deadline");
+    assertThatThrownBy(() -> await(ref.ask(new AddItemCheckedByHungService("never", 200))))
+        .isInstanceOfSatisfying(
+            CommandFailedException.class, e -> assertThat(e.code()).isEqualTo("io_timeout"));
+    assertThat(await(ref.ask(new AddItem("next")))).isEqualTo(1L);
+    // I/O that finishes in time is decided as before.
+    assertThat(await(ref.ask(new AddCheckedItem(" checked ", 0)))).isEqualTo(2L);
   }
 
   @Test

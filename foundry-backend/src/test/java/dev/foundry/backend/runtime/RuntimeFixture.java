@@ -27,6 +27,7 @@ public final class RuntimeFixture implements AutoCloseable {
   private final List<ActorKind<?, ?, ?>> kinds;
   private int maxActiveActors = 2000;
   private int maxQueuedPerActor = RuntimeSettings.DEFAULT_MAX_QUEUED_PER_ACTOR;
+  private Duration ioTimeout = RuntimeSettings.DEFAULT_IO_TIMEOUT;
   private ActorSystem<Void> system;
   private DurableRuntime runtime;
   private final RealtimeHub hub = new RealtimeHub();
@@ -72,7 +73,8 @@ public final class RuntimeFixture implements AutoCloseable {
                 Duration.ofSeconds(10),
                 snapshotEvery,
                 maxActiveActors,
-                maxQueuedPerActor),
+                maxQueuedPerActor,
+                ioTimeout),
             hub,
             kinds);
   }
@@ -80,6 +82,13 @@ public final class RuntimeFixture implements AutoCloseable {
   /** Restarts with at most {@code max} calls outstanding per actor. */
   public RuntimeFixture withMaxQueuedPerActor(int max) {
     this.maxQueuedPerActor = max;
+    restart();
+    return this;
+  }
+
+  /** Restarts with {@code timeout} as the runtime's deadline on a command's I/O. */
+  public RuntimeFixture withIoTimeout(Duration timeout) {
+    this.ioTimeout = timeout;
     restart();
     return this;
   }

@@ -26,6 +26,7 @@ import dev.foundry.backend.protocol.SandboxProtocol.SessionDetail;
 import dev.foundry.backend.protocol.SandboxProtocol.StartProcess;
 import dev.foundry.backend.protocol.SandboxProtocol.StopTurn;
 import dev.foundry.backend.protocol.SandboxProtocol.StoreGitCredentials;
+import dev.foundry.backend.runtime.ActorOverloadedException;
 import dev.foundry.backend.runtime.CommandRejectedException;
 import dev.foundry.backend.runtime.DurableRef;
 import dev.foundry.backend.runtime.Publication;
@@ -354,6 +355,101 @@ class SandboxActorTest {
     SessionDetail back = awaitStatus(ref, "s1", "idle");
     assertThat(back.agentText(turn)).isEqualTo("You said: are you back?");
     assertThat(back.session().errorMessage()).isNull();
+  }
+
+  @Test
+  void aTurnsUpdatesAndItsEndSurviveAnOverloadedActor() {
+    fixture.withMaxQueuedPerActor(3);
+    configureHost();
+    DurableRef<Command<?>> ref = readySandbox("t11", "s1");
+    String turn = await(ref.ask(new SendMessage("s1", "/slow 20", null)));
+    SandboxHost.RunningTurn running =
+        SandboxHost.get(fixture.runtime().system())
+            .live(SandboxProtocol.key(ORG, "t11"))
+            .turns
+            .get("s1");
+    assertThat(running).isNotNull();
+
+    // Waves of five git refreshes against a bound of three, while the agent streams and until
+    // after its turn ended: the listener's reports meet a full actor most of the time.
+    int refused = 0;
+    int wavesAfterTheEnd = 0;
+    while (wavesAfterTheEnd < 10) {
+      if (running.turn().result().isDone()) {
+        wavesAfterTheEnd++;
+      }
+      List<CompletableFuture<GitState>> wave = new ArrayList<>();
+      for (int i = 0; i < 5; i++) {
+        wave.add(ref.ask(new RefreshGitState()).toCompletableFuture());
+      }
+      for (CompletableFuture<GitState> call : wave) {
+        try {
+          call.get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+          assertThat(e.getCause()).isInstanceOf(ActorOverloadedException.class);
+          refused++;
+        }
+      }
+    }
+    assertThat(refused).as("calls refused as overloaded").isGreaterThan(0);
+
+    SessionDetail done = awaitStatus(ref, "s1", "idle");
+    assertThat(done.session().errorMessage()).isNull();
+    assertThat(done.transcript())
+        .filteredOn(e -> turn.equals(e.turnId()) && "turn_ended".equals(e.kind()))
+        .hasSize(1);
+    assertThat(done.transcript().stream().filter(e -> turn.equals(e.turnId())).count())
+        .isGreaterThan(20);
+    assertThat(done.transcript())
+        .noneMatch(e -> ListenerDeliveries.UPDATES_DROPPED.equals(e.kind()));
+  }
+
+  @Test
+  void updatesBeyondTheBoundWhileTheActorRefusesAreCountedInTheTranscriptNotKept() {
+    readySandbox("t12", "s1");
+    fixture.withMaxQueuedPerActor(1); // a restart
+    configureHost();
+    DurableRef<Command<?>> ref = sandbox("t12");
+    ListenerDeliveries deliveries =
+        new ListenerDeliveries(ref, fixture.runtime().system().executionContext());
+    int beyond = 50;
+
+    // The actor's one slot is taken, so the first report is refused and the rest wait behind it.
+    List<CompletableFuture<GitState>> holding = new ArrayList<>();
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .pollInterval(Duration.ofMillis(1))
+        .until(
+            () -> {
+              holding.add(0, ref.ask(new RefreshGitState()).toCompletableFuture());
+              return !holding.get(0).isCompletedExceptionally(); // admitted: it holds the slot
+            });
+    for (int i = 0; i < ListenerDeliveries.MAX_QUEUED_UPDATES + beyond; i++) {
+      deliveries.update(
+          new SandboxProtocol.RecordSessionUpdate(
+              "s1", "turn-x", "agent_message_chunk", "{\"n\":" + i + "}"));
+    }
+    await(holding.get(0));
+
+    SessionDetail[] read = {null};
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .ignoreExceptions() // a read may meet the full actor too
+        .until(
+            () -> {
+              read[0] = session(ref, "s1");
+              return read[0].transcript().stream()
+                  .anyMatch(e -> ListenerDeliveries.UPDATES_DROPPED.equals(e.kind()));
+            });
+    List<SandboxProtocol.TranscriptEntry> entries =
+        read[0].transcript().stream().filter(e -> "turn-x".equals(e.turnId())).toList();
+    assertThat(entries).hasSize(ListenerDeliveries.MAX_QUEUED_UPDATES + 1);
+    assertThat(entries.get(0).payload().path("n").asInt()).isZero();
+    assertThat(entries.get(ListenerDeliveries.MAX_QUEUED_UPDATES - 1).payload().path("n").asInt())
+        .isEqualTo(ListenerDeliveries.MAX_QUEUED_UPDATES - 1);
+    SandboxProtocol.TranscriptEntry marker = entries.get(ListenerDeliveries.MAX_QUEUED_UPDATES);
+    assertThat(marker.kind()).isEqualTo(ListenerDeliveries.UPDATES_DROPPED);
+    assertThat(marker.payload().path("count").asInt()).isEqualTo(beyond);
   }
 
   @Test

@@ -62,6 +62,12 @@ public final class ApiErrors {
       // The actor refused the call before queueing it: nothing happened, retry later.
       return new ApiError(StatusCodes.TOO_MANY_REQUESTS, e.code(), e.getMessage());
     }
+    if (cause instanceof CommandFailedException e && e.code().equals("io_timeout")) {
+      // The command's I/O (git, the sandbox) passed its deadline: the command failed, the
+      // resource records it, and the actor went on with its next command.
+      log.warn("command {} failed: {}", e.commandId(), e.getMessage());
+      return new ApiError(StatusCodes.GATEWAY_TIMEOUT, e.code(), e.getMessage());
+    }
     if (cause instanceof CommandFailedException e) {
       log.error("command {} failed: {} {}", e.commandId(), e.code(), e.getMessage());
       return internal();

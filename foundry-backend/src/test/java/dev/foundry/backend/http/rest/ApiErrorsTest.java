@@ -2,6 +2,7 @@ package dev.foundry.backend.http.rest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.foundry.backend.http.ApiError;
 import dev.foundry.backend.runtime.ActorKey;
 import dev.foundry.backend.runtime.ActorNotFoundException;
 import dev.foundry.backend.runtime.CommandFailedException;
@@ -47,6 +48,18 @@ class ApiErrorsTest {
         .doesNotContain("secret detail");
     assertThat(status(new IllegalStateException("bug"))).isEqualTo(500);
     assertThat(status(new OverloadedForTest())).isEqualTo(429);
+  }
+
+  @Test
+  void aCommandWhoseIoPassedItsDeadlineIsAGatewayTimeoutNamedIoTimeout() {
+    ApiError error =
+        ApiErrors.of(
+            new CompletionException(
+                new CommandFailedException(
+                    "c1", "io_timeout", "the command's I/O did not finish within 300000 ms")));
+    assertThat(error.status().intValue()).isEqualTo(504);
+    assertThat(error.code()).isEqualTo("io_timeout");
+    assertThat(error.message()).contains("did not finish");
   }
 
   /** The runtime's refusal of a call beyond an actor's bound (code {@code overloaded}). */

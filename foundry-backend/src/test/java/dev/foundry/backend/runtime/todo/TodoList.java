@@ -11,10 +11,12 @@ import dev.foundry.backend.runtime.DurableCommand;
 import dev.foundry.backend.runtime.DurableEvent;
 import dev.foundry.backend.runtime.DurableRef;
 import dev.foundry.backend.runtime.Handlers;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /** A to-do list: the example of how a product actor is written on the durable runtime. */
 public final class TodoList extends DurableActor<TodoList.Command<?>, TodoList.Event, TodoTables> {
@@ -49,6 +51,15 @@ public final class TodoList extends DurableActor<TodoList.Command<?>, TodoList.E
   @JsonTypeName("todo.share-item")
   public record ShareItem(String text, String toList) implements Command<Long> {}
 
+  /**
+   * Asks a spell checker that never answers, unless {@code timeoutMillis} gives the I/O its own
+   * deadline: shows that a hung call fails its command with {@code io_timeout} and the queue moves
+   * on.
+   */
+  @JsonTypeName("todo.add-item-checked-by-hung-service")
+  public record AddItemCheckedByHungService(String text, long timeoutMillis)
+      implements Command<Long> {}
+
   /** A handler bug, to prove one bad command never wedges the queue. */
   @JsonTypeName("todo.explode")
   public record Explode(String why) implements Command<Void> {}
@@ -79,6 +90,7 @@ public final class TodoList extends DurableActor<TodoList.Command<?>, TodoList.E
         .command(CompleteItem.class, this::completeItem)
         .command(AddCheckedItem.class, this::addCheckedItem)
         .command(ShareItem.class, this::shareItem)
+        .command(AddItemCheckedByHungService.class, this::addItemCheckedByHungService)
         .command(
             Explode.class,
             (cmd, tables) -> {
@@ -122,6 +134,16 @@ public final class TodoList extends DurableActor<TodoList.Command<?>, TodoList.E
           long id = tables.nextId(); // back on the actor thread: tables are safe to read
           return Decision.persist(new ItemAdded(id, text, commandId())).thenReply(() -> id);
         });
+  }
+
+  private Decision<Long> addItemCheckedByHungService(
+      AddItemCheckedByHungService cmd, TodoTables tables) {
+    CompletableFuture<String> never = new CompletableFuture<>();
+    Function<String, Decision<Long>> then =
+        text -> Decision.persist(new ItemAdded(tables.nextId(), text, commandId()));
+    return cmd.timeoutMillis() > 0
+        ? Decision.after(Duration.ofMillis(cmd.timeoutMillis()), never, then)
+        : Decision.after(never, then);
   }
 
   private CompletionStage<String> spellCheck(String text, long millis) {
