@@ -19,6 +19,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -100,18 +101,21 @@ class IsolatedSandboxTest {
   void theSystemIsReadOnlyAndOnlyTheSandboxsDirectoriesAreWritable() throws IOException {
     Sandbox sandbox = create("ro-1");
     Path hostTmpMarker = Files.createTempFile("foundry-host-tmp-", ".txt");
+    // A name of this run only: a probe left by an earlier, unconfined run must not decide this one.
+    String probe = "foundry-probe-" + UUID.randomUUID();
     try {
       // touch would report a running binary as busy before the file system: chmod it instead.
       for (String write :
           List.of(
-              "touch /usr/foundry-probe",
-              "touch /etc/foundry-probe",
+              "touch /usr/" + probe,
+              "touch /etc/" + probe,
               "chmod a+w " + SandboxAgentBinary.path())) {
         ProcessRunResult r = sh(sandbox, write);
         assertThat(r.succeeded()).as(write).isFalse();
         assertThat(r.stderr()).as(write).contains("Read-only file system");
       }
-      assertThat(Path.of("/usr/foundry-probe")).doesNotExist();
+      assertThat(Path.of("/usr", probe)).doesNotExist();
+      assertThat(Path.of("/etc", probe)).doesNotExist();
       sh(
               sandbox,
               "mkdir -p $XDG_STATE_HOME && touch $HOME/h $XDG_DATA_HOME/d $XDG_STATE_HOME/s w /tmp/t")
