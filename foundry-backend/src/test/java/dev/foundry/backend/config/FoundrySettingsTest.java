@@ -79,7 +79,12 @@ class FoundrySettingsTest {
   @Test
   void theUnisolatedLocalProviderIsRefusedWithoutDevSignInUnlessTheOperatorAllowsIt() {
     assertThatThrownBy(
-            () -> settings(Map.of("FOUNDRY_DEV_AUTH", "false", "SANDBOX_AGENT_BIN", "/bin/sh")))
+            () ->
+                settings(
+                    Map.of(
+                        "FOUNDRY_DEV_AUTH", "false",
+                        "SANDBOX_AGENT_BIN", "/bin/sh",
+                        "FOUNDRY_SANDBOX_PROVIDER", "local")))
         .isInstanceOf(MissingSettingException.class)
         .hasMessageContaining("FOUNDRY_ALLOW_UNISOLATED_SANDBOXES=true")
         .hasMessageContaining("development only");
@@ -88,10 +93,17 @@ class FoundrySettingsTest {
                     Map.of(
                         "FOUNDRY_DEV_AUTH", "false",
                         "SANDBOX_AGENT_BIN", "/bin/sh",
+                        "FOUNDRY_SANDBOX_PROVIDER", "local",
                         "FOUNDRY_ALLOW_UNISOLATED_SANDBOXES", "TRUE"))
                 .sandbox()
                 .agentBinary())
         .isEqualTo(Path.of("/bin/sh"));
+    // The isolated provider (the default) needs no allowing.
+    assertThat(
+            settings(Map.of("FOUNDRY_DEV_AUTH", "false", "SANDBOX_AGENT_BIN", "/bin/sh"))
+                .sandbox()
+                .isolated())
+        .isTrue();
     // With dev sign-in, or with no sandboxes at all, nothing needs allowing.
     assertThat(settings(Map.of("SANDBOX_AGENT_BIN", "/bin/sh")).sandbox().allowUnisolated())
         .isFalse();
