@@ -29,10 +29,12 @@ import dev.foundry.backend.task.TaskActor;
 import dev.foundry.backend.user.CredentialCipher;
 import dev.foundry.backend.user.ProviderCredentialStore;
 import dev.foundry.backend.user.UserActor;
+import dev.foundry.sandbox.client.SandboxAgentEndpoint;
 import dev.foundry.sandbox.provider.local.LocalSandboxProvider;
 import dev.foundry.sandbox.provider.local.LocalSandboxSettings;
 import dev.foundry.sandbox.provider.local.SandboxEnvironment;
 import dev.foundry.sandbox.provider.local.SandboxIsolation;
+import dev.foundry.sandbox.provider.remote.RemoteSandboxProvider;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -61,7 +63,7 @@ public final class FoundryApp {
       List.of(OrganizationActor.KIND, UserActor.KIND, TaskActor.KIND, AuditLog.KIND);
 
   static List<ActorKind<?, ?, ?>> actorKinds(FoundrySettings settings) {
-    if (settings.sandbox().agentBinary() == null) {
+    if (!settings.sandbox().enabled()) {
       return ACTOR_KINDS;
     }
     List<ActorKind<?, ?, ?>> kinds = new ArrayList<>(ACTOR_KINDS);
@@ -182,6 +184,11 @@ public final class FoundryApp {
    */
   private static void startSandboxes(
       ActorSystem<Void> system, Config config, FoundrySettings settings) {
+    FoundrySettings.Remote remote = settings.sandbox().remote();
+    if (remote != null) {
+      startRemoteSandboxes(system, remote);
+      return;
+    }
     Path binary = settings.sandbox().agentBinary();
     if (binary == null) {
       log.warn(
@@ -189,22 +196,16 @@ public final class FoundryApp {
               + " (scripts/sandbox-agent-bin prints a binary; ./foundry run sets it)");
       return;
     }
-    log.warn(
-        "sandbox provider 'local' does not isolate: agents run as this server's user and can read"
-            + " the host's files and processes, the data directory included. For development only"
-            + " (docs/threat-model.md){}",
-        settings.auth().devAuth()
-            ? ""
-            : "; running without dev sign-in because FOUNDRY_ALLOW_UNISOLATED_SANDBOXES=true");
-    // Sandbox I/O (process spawns, HTTP to sandbox-agent) blocks: it gets its own threads.
-    ExecutorService io =
-        Executors.newCachedThreadPool(
-            r -> {
-              Thread t = new Thread(r, "sandbox-io");
-              t.setDaemon(true);
-              return t;
-            });
-    system.getWhenTerminated().whenComplete((done, failure) -> io.shutdownNow());
+    if (!settings.sandbox().isolated()) {
+      log.warn(
+          "sandbox provider 'local' does not isolate: agents run as this server's user and can"
+              + " read the host's files and processes, the data directory included. For"
+              + " development only (docs/threat-model.md){}",
+          settings.auth().devAuth()
+              ? ""
+              : "; running without dev sign-in because FOUNDRY_ALLOW_UNISOLATED_SANDBOXES=true");
+    }
+    ExecutorService io = sandboxIo(system);
     LocalSandboxSettings local =
         LocalSandboxSettings.of(settings.sandbox().root(), binary, io)
             .withHostEnvironment(sandboxVisibleEnvironment(config))
@@ -231,6 +232,43 @@ public final class FoundryApp {
     // pushes remotes that need none (file://, local servers) and never prompts.
     SandboxHost.get(system)
         .configure(provider, (org, user) -> CompletableFuture.completedFuture(List.of()));
+  }
+
+  /**
+   * The remote provider: sandboxes are directories of one sandbox-agent server that runs elsewhere.
+   * Its token is never logged.
+   */
+  private static void startRemoteSandboxes(
+      ActorSystem<Void> system, FoundrySettings.Remote remote) {
+    RemoteSandboxProvider provider =
+        new RemoteSandboxProvider(
+            SandboxAgentEndpoint.of(remote.url().toString(), remote.token()),
+            remote.root(),
+            sandboxIo(system));
+    system.getWhenTerminated().whenComplete((done, failure) -> provider.close());
+    log.info(
+        "sandboxes live under {} on the sandbox-agent server {} (FOUNDRY_SANDBOX_PROVIDER=remote)",
+        remote.root(),
+        remote.url());
+    log.warn(
+        "sandbox provider 'remote': sandboxes are isolated from this host but not from each other;"
+            + " every sandbox on {} runs as that server's user (docs/threat-model.md)",
+        remote.url());
+    SandboxHost.get(system)
+        .configure(provider, (org, user) -> CompletableFuture.completedFuture(List.of()));
+  }
+
+  /** Sandbox I/O (process spawns, HTTP to sandbox-agent) blocks: it gets its own threads. */
+  private static ExecutorService sandboxIo(ActorSystem<Void> system) {
+    ExecutorService io =
+        Executors.newCachedThreadPool(
+            r -> {
+              Thread t = new Thread(r, "sandbox-io");
+              t.setDaemon(true);
+              return t;
+            });
+    system.getWhenTerminated().whenComplete((done, failure) -> io.shutdownNow());
+    return io;
   }
 
   /**

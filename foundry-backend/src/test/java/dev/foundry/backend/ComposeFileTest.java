@@ -363,6 +363,60 @@ class ComposeFileTest {
                     .matches("[^:]+:" + Pattern.quote(dataDir) + "(:rw)?"));
   }
 
+  @Test
+  void theBackendRunsItsSandboxesOnTheSandboxAgentServiceThroughTheRemoteProvider() {
+    Map<String, String> env = new LinkedHashMap<>();
+    backendEnvironment().forEach((k, v) -> env.put(k, interpolateWithDefaults(v)));
+    FoundrySettings settings = FoundrySettings.from(FoundryConfig.load(env, ConfigFactory.empty()));
+    assertThat(settings.sandbox().provider()).isEqualTo("remote");
+    FoundrySettings.Remote remote = settings.sandbox().remote();
+    assertThat(settings.sandbox().enabled()).as("sessions take messages").isTrue();
+
+    // The URL names the sandbox-agent service and the port its server listens on.
+    assertThat(remote.url().getHost()).isEqualTo("sandbox-agent");
+    Map<String, Object> agent = map(services().get("sandbox-agent"), "sandbox-agent");
+    String command = interpolateWithDefaults(String.join(" ", commandOf(agent)));
+    assertThat(command)
+        .contains("sandbox-agent server")
+        .contains("--host 0.0.0.0")
+        .contains("--port " + remote.url().getPort())
+        .doesNotContain("--no-token");
+    // The server's token is the one the backend sends.
+    Matcher token = Pattern.compile("--token \"?([^\" ]+)\"?").matcher(command);
+    assertThat(token.find()).as("the sandbox-agent's command passes --token: %s", command).isTrue();
+    assertThat(token.group(1)).isEqualTo(remote.token());
+    assertThat(String.valueOf(backendService().get("depends_on"))).contains("sandbox-agent");
+
+    // The sandbox root lies on a volume of the sandbox-agent service, and the server creates it.
+    assertThat(list(agent.get("volumes"), "sandbox-agent.volumes"))
+        .as("a volume holds %s", remote.root())
+        .anySatisfy(
+            v -> assertThat(remote.root()).startsWith(String.valueOf(v).split(":")[1] + "/"));
+    assertThat(command).contains("mkdir -p " + remote.root());
+
+    // The offline agent's launcher runs the backend's java and jar: same image, same mount.
+    assertThat(agent.get("image")).isEqualTo(backendService().get("image"));
+    String checkout =
+        list(backendService().get("volumes"), "backend.volumes").stream()
+            .map(String::valueOf)
+            .filter(v -> v.startsWith(".:"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(list(agent.get("volumes"), "sandbox-agent.volumes")).contains(checkout);
+  }
+
+  private static Map<String, Object> backendService() {
+    return map(services().get("backend"), "backend");
+  }
+
+  private static List<String> commandOf(Map<String, Object> service) {
+    Object command = service.get("command");
+    if (command instanceof String s) {
+      return List.of(s);
+    }
+    return list(command, "command").stream().map(String::valueOf).toList();
+  }
+
   // --- helpers -------------------------------------------------------------------------------
 
   private static Map<String, Object> services() {

@@ -105,24 +105,46 @@ public record FoundrySettings(
   }
 
   /**
-   * Where sandboxes run ({@code isolated} or {@code local}), the sandbox-agent executable ({@code
-   * agentBinary} may be null: then no sandbox runs), and the host paths isolated sandboxes share.
+   * Where sandboxes run ({@code isolated}, {@code local} or {@code remote}), the sandbox-agent
+   * executable ({@code agentBinary} may be null: then no local sandbox runs), and the host paths
+   * isolated sandboxes share.
    *
    * @param root the provider's sandbox root, outside the data directory
    * @param allowUnisolated the operator accepts the unisolated local provider without dev sign-in
+   * @param remote the server the {@code remote} provider drives; null for the other providers
    */
   public record Sandbox(
       String provider,
       Path agentBinary,
       Path root,
       boolean allowUnisolated,
-      List<Path> sharedPaths) {
+      List<Path> sharedPaths,
+      Remote remote) {
     public Sandbox {
       sharedPaths = List.copyOf(sharedPaths);
     }
 
     public boolean isolated() {
       return provider.equals("isolated");
+    }
+
+    /** Whether this backend runs sandboxes: a remote server, or a local binary. */
+    public boolean enabled() {
+      return remote != null || agentBinary != null;
+    }
+  }
+
+  /**
+   * The sandbox-agent server of the {@code remote} provider.
+   *
+   * @param url its base URL
+   * @param token its bearer token (a secret: never in {@link #toString})
+   * @param root the directory on that server under which sandboxes live
+   */
+  public record Remote(java.net.URI url, String token, String root) {
+    @Override
+    public String toString() {
+      return "Remote[" + url + ", token=***, root=" + root + "]";
     }
   }
 
@@ -435,9 +457,12 @@ public record FoundrySettings(
 
   private static Sandbox sandbox(Config f, Path dataDir, boolean devAuth) {
     String provider = f.getString("sandbox.provider").trim().toLowerCase(Locale.ROOT);
-    if (!provider.equals("isolated") && !provider.equals("local")) {
+    if (!provider.equals("isolated") && !provider.equals("local") && !provider.equals("remote")) {
       throw new InvalidSettingException(
-          "FOUNDRY_SANDBOX_PROVIDER", "foundry.sandbox.provider", provider, "isolated or local");
+          "FOUNDRY_SANDBOX_PROVIDER",
+          "foundry.sandbox.provider",
+          provider,
+          "isolated, local or remote");
     }
     List<Path> shared = new ArrayList<>();
     String sharedRaw = f.getString("sandbox.shared-paths").trim();
@@ -465,9 +490,13 @@ public record FoundrySettings(
           "true or false");
     }
     boolean allowUnisolated = unisolated.equals("true");
+    if (provider.equals("remote")) {
+      // The server runs elsewhere: no local binary is needed, and none is started.
+      return new Sandbox(provider, null, root, allowUnisolated, shared, remote(f));
+    }
     String binary = f.getString("sandbox.agent-binary").trim();
     if (binary.isEmpty()) {
-      return new Sandbox(provider, null, root, allowUnisolated, shared);
+      return new Sandbox(provider, null, root, allowUnisolated, shared, null);
     }
     Path path = Path.of(binary).toAbsolutePath().normalize();
     if (!Files.isRegularFile(path) || !Files.isExecutable(path)) {
@@ -487,7 +516,64 @@ public record FoundrySettings(
               + " isolated provider (the default), set FOUNDRY_ALLOW_UNISOLATED_SANDBOXES=true to"
               + " run local anyway, or unset SANDBOX_AGENT_BIN to run no sandboxes");
     }
-    return new Sandbox(provider, path, root, allowUnisolated, shared);
+    return new Sandbox(provider, path, root, allowUnisolated, shared, null);
+  }
+
+  /** {@code foundry.sandbox.remote}: required and checked when the provider is {@code remote}. */
+  private static Remote remote(Config f) {
+    String rawUrl = f.getString("sandbox.remote.url").trim();
+    if (rawUrl.isEmpty()) {
+      throw new MissingSettingException(
+          "FOUNDRY_SANDBOX_REMOTE_URL",
+          "foundry.sandbox.remote.url",
+          "FOUNDRY_SANDBOX_PROVIDER=remote drives a sandbox-agent server that runs elsewhere:"
+              + " give its base URL, for example http://sandbox-agent:2468");
+    }
+    java.net.URI url;
+    String expected = "an http:// or https:// URL with a host and no user, query or fragment";
+    try {
+      url = new java.net.URI(rawUrl);
+    } catch (java.net.URISyntaxException e) {
+      throw new InvalidSettingException(
+          "FOUNDRY_SANDBOX_REMOTE_URL", "foundry.sandbox.remote.url", rawUrl, expected);
+    }
+    String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
+    if (url.getRawUserInfo() != null) {
+      // Never echo credentials embedded in a URL.
+      throw new InvalidSettingException(
+          "FOUNDRY_SANDBOX_REMOTE_URL",
+          "foundry.sandbox.remote.url",
+          "<a URL with a user part>",
+          expected + " (the token goes in FOUNDRY_SANDBOX_REMOTE_TOKEN)");
+    }
+    if (!(scheme.equals("http") || scheme.equals("https"))
+        || url.getHost() == null
+        || url.getRawQuery() != null
+        || url.getRawFragment() != null) {
+      throw new InvalidSettingException(
+          "FOUNDRY_SANDBOX_REMOTE_URL", "foundry.sandbox.remote.url", rawUrl, expected);
+    }
+    String token = f.getString("sandbox.remote.token").trim();
+    if (token.isEmpty()) {
+      throw new MissingSettingException(
+          "FOUNDRY_SANDBOX_REMOTE_TOKEN",
+          "foundry.sandbox.remote.token",
+          "FOUNDRY_SANDBOX_PROVIDER=remote needs the bearer token of the sandbox-agent server at "
+              + rawUrl
+              + " (its --token); a server without one answers anyone who reaches it");
+    }
+    String root = f.getString("sandbox.remote.root").trim();
+    if (!root.matches("/[A-Za-z0-9._/-]*[A-Za-z0-9._-]")
+        || root.contains("/../")
+        || root.endsWith("/..")) {
+      throw new InvalidSettingException(
+          "FOUNDRY_SANDBOX_REMOTE_ROOT",
+          "foundry.sandbox.remote.root",
+          root,
+          "an absolute directory on the sandbox-agent server (letters, digits, '.', '_', '-',"
+              + " '/'; not / itself, no trailing /)");
+    }
+    return new Remote(url, token, root);
   }
 
   /** {@code foundry.sandbox.root}, or {@code <data-dir>-sandboxes}; never in the data directory. */

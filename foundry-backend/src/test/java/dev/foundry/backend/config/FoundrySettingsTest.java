@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.typesafe.config.ConfigFactory;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -126,6 +127,71 @@ class FoundrySettingsTest {
                 "FOUNDRY_SANDBOX_PROVIDER", "local", "FOUNDRY_SANDBOX_SHARED_PATHS", "/usr:/tmp"));
     assertThat(local.sandbox().isolated()).isFalse();
     assertThat(local.sandbox().sharedPaths()).containsExactly(Path.of("/usr"), Path.of("/tmp"));
+  }
+
+  @Test
+  void theRemoteProviderNeedsAUrlAndATokenButNoBinaryAndNeverEchoesTheToken() {
+    FoundrySettings remote =
+        settings(
+            Map.of(
+                "FOUNDRY_DEV_AUTH", "false",
+                "FOUNDRY_SANDBOX_PROVIDER", "Remote",
+                "FOUNDRY_SANDBOX_REMOTE_URL", "http://sandbox-agent:2468",
+                "FOUNDRY_SANDBOX_REMOTE_TOKEN", "s3cret-token"));
+    assertThat(remote.sandbox().provider()).isEqualTo("remote");
+    assertThat(remote.sandbox().agentBinary()).isNull();
+    assertThat(remote.sandbox().enabled()).isTrue();
+    assertThat(remote.sandbox().remote().url().toString()).isEqualTo("http://sandbox-agent:2468");
+    assertThat(remote.sandbox().remote().token()).isEqualTo("s3cret-token");
+    assertThat(remote.sandbox().remote().root()).isEqualTo("/work/sandboxes");
+    assertThat(remote.sandbox().toString()).doesNotContain("s3cret-token");
+    assertThat(settings(Map.of()).sandbox().enabled()).isFalse();
+    assertThat(settings(Map.of()).sandbox().remote()).isNull();
+
+    Map<String, String> base =
+        Map.of(
+            "FOUNDRY_SANDBOX_PROVIDER", "remote",
+            "FOUNDRY_SANDBOX_REMOTE_URL", "https://sandboxes.example.com",
+            "FOUNDRY_SANDBOX_REMOTE_TOKEN", "s3cret-token");
+    assertThat(
+            settings(with(base, "FOUNDRY_SANDBOX_REMOTE_ROOT", "/srv/foundry"))
+                .sandbox()
+                .remote()
+                .root())
+        .isEqualTo("/srv/foundry");
+    assertThatThrownBy(() -> settings(with(base, "FOUNDRY_SANDBOX_REMOTE_URL", "")))
+        .isInstanceOf(MissingSettingException.class)
+        .hasMessageContaining("FOUNDRY_SANDBOX_REMOTE_URL");
+    for (String bad :
+        List.of("sandbox-agent:2468", "ftp://host", "http://", "http://h/?q=1", "not a url")) {
+      assertThatThrownBy(() -> settings(with(base, "FOUNDRY_SANDBOX_REMOTE_URL", bad)))
+          .as(bad)
+          .isInstanceOf(InvalidSettingException.class)
+          .hasMessageContaining("FOUNDRY_SANDBOX_REMOTE_URL");
+    }
+    assertThatThrownBy(
+            () -> settings(with(base, "FOUNDRY_SANDBOX_REMOTE_URL", "http://u:pw-in-url@h:1")))
+        .isInstanceOf(InvalidSettingException.class)
+        .hasMessageNotContaining("pw-in-url");
+    assertThatThrownBy(() -> settings(with(base, "FOUNDRY_SANDBOX_REMOTE_TOKEN", " ")))
+        .isInstanceOf(MissingSettingException.class)
+        .hasMessageContaining("FOUNDRY_SANDBOX_REMOTE_TOKEN");
+    for (String bad : List.of("relative", "/", "/a/", "/a/../b", "/a b")) {
+      assertThatThrownBy(() -> settings(with(base, "FOUNDRY_SANDBOX_REMOTE_ROOT", bad)))
+          .as(bad)
+          .isInstanceOf(InvalidSettingException.class)
+          .hasMessageContaining("FOUNDRY_SANDBOX_REMOTE_ROOT")
+          .hasMessageNotContaining("s3cret-token");
+    }
+    assertThatThrownBy(() -> settings(Map.of("FOUNDRY_SANDBOX_PROVIDER", "docker")))
+        .isInstanceOf(InvalidSettingException.class)
+        .hasMessageContaining("isolated, local or remote");
+  }
+
+  private static Map<String, String> with(Map<String, String> base, String key, String value) {
+    Map<String, String> env = new java.util.HashMap<>(base);
+    env.put(key, value);
+    return env;
   }
 
   @Test

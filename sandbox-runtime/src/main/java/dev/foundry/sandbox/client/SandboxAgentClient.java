@@ -32,10 +32,14 @@ public final class SandboxAgentClient implements AutoCloseable {
   private final SandboxProcesses processes;
   private final SandboxFiles files;
 
-  private SandboxAgentClient(SandboxAgentHttp http, ExecutorService ownedExecutor) {
+  private final ClientScope scope;
+
+  private SandboxAgentClient(
+      SandboxAgentHttp http, ExecutorService ownedExecutor, ClientScope scope) {
     this.http = http;
     this.ownedExecutor = ownedExecutor;
-    this.processes = new SandboxProcesses(http);
+    this.scope = scope;
+    this.processes = new SandboxProcesses(http, scope);
     this.files = new SandboxFiles(http);
   }
 
@@ -113,14 +117,29 @@ public final class SandboxAgentClient implements AutoCloseable {
    */
   public CompletableFuture<AcpConnection> openAcp(
       AcpConnectionOptions options, JsonNode initParams) {
-    return AcpConnection.open(http, options, initParams);
+    AcpConnectionOptions effective =
+        scope == null ? options : options.withServerId(scope.serverId(options.serverId()));
+    return AcpConnection.open(http, effective, initParams);
   }
 
-  /** The ACP instances alive on the server ({@code GET /v1/acp}). */
+  /**
+   * The ACP instances alive on the server ({@code GET /v1/acp}); with a scope, only the sandbox's.
+   */
   public CompletableFuture<List<AcpServerInfo>> acpServers() {
     return http.sendForJson(
             "list acp servers", http.request("/v1/acp").GET().build(), AcpServers.class)
-        .thenApply(AcpServers::servers);
+        .thenApply(
+            list ->
+                scope == null
+                    ? list.servers()
+                    : list.servers().stream()
+                        .filter(s -> s.serverId().startsWith(scope.acpPrefix()))
+                        .toList());
+  }
+
+  /** The sandbox this client is confined to on a shared server, if any. */
+  public java.util.Optional<ClientScope> scope() {
+    return java.util.Optional.ofNullable(scope);
   }
 
   @Override
@@ -155,6 +174,7 @@ public final class SandboxAgentClient implements AutoCloseable {
     private Executor executor;
     private Duration connectTimeout = Duration.ofSeconds(2);
     private Duration requestTimeout = Duration.ofSeconds(30);
+    private ClientScope scope;
 
     private Builder(SandboxAgentEndpoint endpoint) {
       this.endpoint = Objects.requireNonNull(endpoint, "endpoint");
@@ -180,6 +200,12 @@ public final class SandboxAgentClient implements AutoCloseable {
       return this;
     }
 
+    /** Confines the client to one sandbox of a shared server ({@link ClientScope}). */
+    public Builder scope(ClientScope scope) {
+      this.scope = scope;
+      return this;
+    }
+
     public SandboxAgentClient build() {
       ExecutorService owned = null;
       Executor effective = executor;
@@ -188,7 +214,7 @@ public final class SandboxAgentClient implements AutoCloseable {
         effective = owned;
       }
       return new SandboxAgentClient(
-          new SandboxAgentHttp(endpoint, connectTimeout, requestTimeout, effective), owned);
+          new SandboxAgentHttp(endpoint, connectTimeout, requestTimeout, effective), owned, scope);
     }
   }
 

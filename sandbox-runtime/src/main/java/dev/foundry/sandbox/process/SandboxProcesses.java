@@ -2,6 +2,7 @@ package dev.foundry.sandbox.process;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.foundry.sandbox.client.ClientScope;
 import dev.foundry.sandbox.client.SandboxAgentHttp;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
@@ -25,16 +26,45 @@ public final class SandboxProcesses {
   private static final Duration POLL_INTERVAL = Duration.ofMillis(50);
 
   private final SandboxAgentHttp http;
+  private final ClientScope scope;
 
   public SandboxProcesses(SandboxAgentHttp http) {
+    this(http, null);
+  }
+
+  /** With a scope (may be null): the processes of one sandbox on a shared server. */
+  public SandboxProcesses(SandboxAgentHttp http, ClientScope scope) {
     this.http = http;
+    this.scope = scope;
+  }
+
+  /** The request as the server gets it: in the scope's directory, with its variables. */
+  private ProcessRequest scoped(ProcessRequest request) {
+    if (scope == null) {
+      return request;
+    }
+    return new ProcessRequest(
+        request.command(),
+        request.args(),
+        scope.cwdFor(request.cwd()),
+        scope.envFor(request.env()),
+        request.timeout(),
+        request.maxOutputBytes(),
+        request.interactive(),
+        request.tty());
   }
 
   /**
    * Runs a command to completion. A non-zero exit is a normal result, not a failure; use {@link
    * ProcessRunResult#orThrow} where it should be one.
    */
-  public CompletableFuture<ProcessRunResult> run(ProcessRequest request) {
+  public CompletableFuture<ProcessRunResult> run(ProcessRequest unscoped) {
+    ProcessRequest request;
+    try {
+      request = scoped(unscoped);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
     Duration timeout = request.timeout() == null ? DEFAULT_RUN_TIMEOUT : request.timeout();
     RunBody body =
         new RunBody(
@@ -54,7 +84,13 @@ public final class SandboxProcesses {
   }
 
   /** Starts a command in the background; it keeps running until it exits or is stopped. */
-  public CompletableFuture<ProcessInfo> start(ProcessRequest request) {
+  public CompletableFuture<ProcessInfo> start(ProcessRequest unscoped) {
+    ProcessRequest request;
+    try {
+      request = scoped(unscoped);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
     StartBody body =
         new StartBody(
             request.command(),
@@ -78,10 +114,15 @@ public final class SandboxProcesses {
         ProcessInfo.class);
   }
 
+  /** The server's processes; with a scope, those whose cwd is in the sandbox's directory. */
   public CompletableFuture<List<ProcessInfo>> list() {
     return http.sendForJson(
             "list processes", http.request("/v1/processes").GET().build(), ProcessList.class)
-        .thenApply(ProcessList::processes);
+        .thenApply(
+            list ->
+                scope == null
+                    ? list.processes()
+                    : list.processes().stream().filter(p -> scope.contains(p.cwd())).toList());
   }
 
   /**

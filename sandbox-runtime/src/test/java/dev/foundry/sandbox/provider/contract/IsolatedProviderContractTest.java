@@ -5,7 +5,7 @@ import dev.foundry.sandbox.provider.local.SandboxIsolation;
 import java.util.function.UnaryOperator;
 
 /** The provider contract for the {@code isolated} provider (the local machinery under bwrap). */
-class IsolatedProviderContractTest extends SandboxProviderContract {
+class IsolatedProviderContractTest extends LocalMachineryContract {
 
   @Override
   UnaryOperator<LocalSandboxSettings> settings() {

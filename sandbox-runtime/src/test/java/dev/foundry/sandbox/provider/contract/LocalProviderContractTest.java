@@ -4,7 +4,7 @@ import dev.foundry.sandbox.provider.local.LocalSandboxSettings;
 import java.util.function.UnaryOperator;
 
 /** The provider contract for the unisolated {@code local} provider. */
-class LocalProviderContractTest extends SandboxProviderContract {
+class LocalProviderContractTest extends LocalMachineryContract {
 
   @Override
   UnaryOperator<LocalSandboxSettings> settings() {

@@ -12,18 +12,21 @@ import dev.foundry.sandbox.provider.SandboxProvider;
 import dev.foundry.sandbox.provider.SandboxProvider.SandboxSummary;
 import dev.foundry.sandbox.provider.SandboxSpec;
 import dev.foundry.sandbox.provider.SandboxState;
-import dev.foundry.sandbox.provider.local.LocalSandboxProvider;
-import dev.foundry.sandbox.provider.local.LocalSandboxSettings;
 import dev.foundry.sandbox.provider.local.ProcessTree;
 import dev.foundry.sandbox.session.AgentSession;
 import dev.foundry.sandbox.session.AgentSessionOptions;
 import dev.foundry.sandbox.session.StopReason;
-import dev.foundry.sandbox.support.SandboxAgentBinary;
 import dev.foundry.sandbox.support.TestSandboxes;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.function.UnaryOperator;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -31,36 +34,85 @@ import org.junit.jupiter.api.Test;
 /**
  * What every {@link SandboxProvider} promises, run against real servers: each provider gets a
  * subclass. Create, health, a process run, connect after a backend restart, stop, resume, destroy,
- * list.
+ * list. A provider whose sandboxes share one server declares it ({@link #sharedServer()}).
  */
 abstract class SandboxProviderContract {
 
-  TestSandboxes sandboxes;
   SandboxProvider provider;
+  private final List<Sandbox> handles = new ArrayList<>();
+  private final Map<String, Set<Long>> baselines = new HashMap<>();
 
-  /** The settings of the provider under test, from the plain local ones. */
-  abstract UnaryOperator<LocalSandboxSettings> settings();
+  /** A provider on fresh state; called before each test. */
+  abstract SandboxProvider newProvider();
+
+  /** A second provider on the same state: the backend after a restart. */
+  abstract SandboxProvider restartedBackend();
+
+  /** Ends whatever the provider and the test left: every sandbox, every process. */
+  abstract void release();
 
   abstract String expectedProviderId();
 
+  /** The host pid of the server a provider (this one or a restarted one) says serves a sandbox. */
+  abstract Optional<Long> serverPid(SandboxProvider seenBy, String sandboxId);
+
+  /** Where the sandbox's files are, as a path of the test's machine. */
+  abstract Path hostDir(String sandboxId);
+
+  /**
+   * Capability: one server serves every sandbox ({@code remote}). Stop and destroy then end the
+   * sandbox's own processes (those started after it was created, below the server) and the server
+   * keeps running; without it (one server per sandbox: {@code local}, {@code isolated}) they end
+   * the server and its whole tree.
+   */
+  boolean sharedServer() {
+    return false;
+  }
+
   @BeforeEach
-  void newProvider() {
-    sandboxes = new TestSandboxes("contract", settings());
-    provider = sandboxes.provider();
+  void newProviderForTheTest() {
+    provider = newProvider();
   }
 
   @AfterEach
   void cleanUp() {
-    sandboxes.close();
+    handles.forEach(Sandbox::close);
+    release();
   }
 
-  /** A second provider on the same root: the backend after a restart. */
-  private SandboxProvider restartedBackend() {
-    return new LocalSandboxProvider(
-        settings()
-            .apply(
-                LocalSandboxSettings.of(
-                    sandboxes.root(), SandboxAgentBinary.path(), sandboxes.executor())));
+  Sandbox create(String id, boolean offlineAgent) {
+    if (sharedServer()) {
+      long server = serverPid(provider, id).orElseThrow();
+      baselines.put(
+          id,
+          ProcessTree.members(server).stream()
+              .map(ProcessTree.ProcessStat::pid)
+              .collect(Collectors.toSet()));
+    }
+    Sandbox sandbox =
+        provider
+            .create(SandboxSpec.of(id).withOfflineAgent(offlineAgent))
+            .orTimeout(60, TimeUnit.SECONDS)
+            .join();
+    handles.add(sandbox);
+    return sandbox;
+  }
+
+  long serverPid(String sandboxId) {
+    return serverPid(provider, sandboxId).orElseThrow();
+  }
+
+  /**
+   * The host pids of a sandbox's processes: the server's whole tree, or with a shared server what
+   * appeared in its tree since the sandbox was created (tests run one sandbox at a time).
+   */
+  List<Long> processesOf(String sandboxId) {
+    long server = serverPid(sandboxId);
+    Set<Long> baseline = sharedServer() ? baselines.get(sandboxId) : Set.of();
+    return ProcessTree.members(server).stream()
+        .map(ProcessTree.ProcessStat::pid)
+        .filter(pid -> !baseline.contains(pid))
+        .toList();
   }
 
   /** The command lines of a server's process tree, as seen from the host. */
@@ -82,7 +134,7 @@ abstract class SandboxProviderContract {
 
   @Test
   void createStartsAHealthyServerThatRunsProcessesInTheSandboxDirectories() {
-    Sandbox sandbox = sandboxes.create("c-1", false);
+    Sandbox sandbox = create("c-1", false);
 
     assertThat(provider.id()).isEqualTo(expectedProviderId());
     assertThat(sandbox.providerId()).isEqualTo(expectedProviderId());
@@ -96,14 +148,14 @@ abstract class SandboxProviderContract {
 
   @Test
   void aRestartedBackendReattachesAndListsIt() {
-    Sandbox sandbox = sandboxes.create("c-2", false);
-    long pid = sandboxes.serverPid("c-2");
+    Sandbox sandbox = create("c-2", false);
+    long pid = serverPid("c-2");
 
     SandboxProvider after = restartedBackend();
     Sandbox again = after.connect("c-2").orTimeout(30, TimeUnit.SECONDS).join();
 
     assertThat(again.endpoint()).isEqualTo(sandbox.endpoint());
-    assertThat(((LocalSandboxProvider) after).serverPid("c-2")).contains(pid);
+    assertThat(serverPid(after, "c-2")).contains(pid);
     assertThat(run(again, "echo back")).isEqualTo("back\n");
     assertThat(after.list().join())
         .containsExactly(new SandboxSummary("c-2", SandboxState.RUNNING));
@@ -112,18 +164,19 @@ abstract class SandboxProviderContract {
 
   @Test
   void stopEndsEveryProcessAndConnectResumesOnTheSameFilesWithTheOfflineAgent() {
-    Sandbox sandbox = sandboxes.create("c-3", true);
-    long pid = sandboxes.serverPid("c-3");
+    Sandbox sandbox = create("c-3", true);
+    long pid = serverPid("c-3");
     run(sandbox, "echo kept > " + sandbox.workDir() + "/kept.txt");
     sandbox.client().processes().start(ProcessRequest.of("sleep", "300")).join();
     await().atMost(Duration.ofSeconds(10)).until(() -> commandLines(pid).contains("sleep 300 "));
-    List<Long> before =
-        ProcessTree.members(pid).stream().map(ProcessTree.ProcessStat::pid).toList();
+    List<Long> before = processesOf("c-3");
+    assertThat(before).isNotEmpty();
 
     provider.stop("c-3").orTimeout(30, TimeUnit.SECONDS).join();
 
     assertThat(provider.state("c-3").join()).isEqualTo(SandboxState.STOPPED);
     assertThat(before).noneMatch(ProcessTree::isAlive);
+    assertThat(ProcessTree.isAlive(pid)).as("the server lives on").isEqualTo(sharedServer());
     assertThat(provider.list().join())
         .containsExactly(new SandboxSummary("c-3", SandboxState.STOPPED));
 
@@ -140,19 +193,19 @@ abstract class SandboxProviderContract {
 
   @Test
   void destroyEndsEveryProcessAndDeletesEveryFile() {
-    Sandbox sandbox = sandboxes.create("c-4", false);
-    long pid = sandboxes.serverPid("c-4");
+    Sandbox sandbox = create("c-4", false);
+    long pid = serverPid("c-4");
     sandbox.client().processes().start(ProcessRequest.shell("sleep 300 & sleep 301")).join();
     await()
         .atMost(Duration.ofSeconds(10))
         .until(() -> commandLines(pid).containsAll(List.of("sleep 300 ", "sleep 301 ")));
-    List<Long> before =
-        ProcessTree.members(pid).stream().map(ProcessTree.ProcessStat::pid).toList();
+    List<Long> before = processesOf("c-4");
 
     provider.destroy("c-4").orTimeout(30, TimeUnit.SECONDS).join();
 
     assertThat(before).noneMatch(ProcessTree::isAlive);
-    assertThat(sandboxes.root().resolve("c-4")).doesNotExist();
+    assertThat(ProcessTree.isAlive(pid)).as("the server lives on").isEqualTo(sharedServer());
+    assertThat(hostDir("c-4")).doesNotExist();
     assertThat(provider.state("c-4").join()).isEqualTo(SandboxState.NOT_FOUND);
     assertThat(provider.list().join()).isEmpty();
     assertThatThrownBy(() -> provider.connect("c-4").join())
