@@ -164,8 +164,14 @@ class SandboxActorTest {
     SessionDetail done = awaitStatus(ref, "s1", "idle");
 
     assertThat(done.agentText(turn)).isEqualTo("You said: hello there");
-    assertThat(done.transcript().get(0).sender()).isEqualTo("client");
-    assertThat(done.transcript().get(0).payload().path("text").asText()).isEqualTo("hello there");
+    // The model's agent cannot run offline: the session says the offline agent runs it.
+    assertThat(done.session().agent()).isEqualTo("mock");
+    assertThat(done.transcript().get(0).sender()).isEqualTo("system");
+    assertThat(done.transcript().get(0).kind()).isEqualTo("agent_substituted");
+    assertThat(done.transcript().get(0).payload().path("text").asText())
+        .startsWith("the offline agent (mock) runs this session, not codex");
+    assertThat(done.transcript().get(1).sender()).isEqualTo("client");
+    assertThat(done.transcript().get(1).payload().path("text").asText()).isEqualTo("hello there");
     assertThat(done.transcript()).extracting(e -> e.kind()).contains("agent_message_chunk");
     assertThat(done.transcript().get(done.transcript().size() - 1).kind()).isEqualTo("turn_ended");
     // Subscribers get only what each command appended: together, the whole transcript in order.
