@@ -85,6 +85,27 @@ class SandboxLimitsAndKeysHttpTest {
   }
 
   @Test
+  void sandboxesThatSurviveARestartStillCount() throws Exception {
+    Map<String, String> limits = Map.of("FOUNDRY_MAX_SANDBOXES", "1");
+    start(limits);
+    Browser alice = server.browser();
+    User a = User.signIn(alice, "alice", dir);
+    String first = a.task("first");
+    awaitRunning(alice, first);
+    server.close();
+    server = null;
+
+    // The new process has not run the first task's actor yet: the provider's list counts it.
+    start(limits);
+    assertThat(liveSandboxes()).isEqualTo(1);
+    Browser bob = server.browser();
+    User b = User.signIn(bob, "bob", dir);
+    String second = b.task("second");
+    JsonNode session = awaitSession(bob, second, s -> s.path("status").asText().equals("error"));
+    assertThat(session.path("errorMessage").asText()).contains("sandbox_limit_reached");
+  }
+
+  @Test
   void aUsersAgentKeyReachesTheirSandboxesOnlyAndNeverAnAnswer() throws Exception {
     start(Map.of());
     Browser alice = server.browser();
