@@ -61,11 +61,7 @@ public final class SandboxProtocol {
    * limits.
    */
   @JsonTypeName("sandbox.provision")
-  public record Provision(String repoId, String ownerUserId) implements Command<SandboxView> {
-    public Provision(String repoId) {
-      this(repoId, null);
-    }
-  }
+  public record Provision(String repoId, String ownerUserId) implements Command<SandboxView> {}
 
   /**
    * Sent by the actor to itself on its first activation in a process: rebuild what a restart lost.

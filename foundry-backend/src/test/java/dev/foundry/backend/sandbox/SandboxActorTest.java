@@ -130,7 +130,7 @@ class SandboxActorTest {
   /** Provisioned, cloned on {@code branch}, one session: where most stories start. */
   private DurableRef<Command<?>> readySandbox(String taskId, String sessionId) {
     DurableRef<Command<?>> ref = sandbox(taskId);
-    SandboxView view = await(ref.ask(new Provision(null), Duration.ofSeconds(30)));
+    SandboxView view = await(ref.ask(new Provision(null, null), Duration.ofSeconds(30)));
     assertThat(view.state()).isEqualTo("running");
     await(ref.ask(new CloneRepository(remoteUrl, "feature-" + taskId), Duration.ofSeconds(30)));
     await(ref.ask(new CreateSession(sessionId, null, null), Duration.ofSeconds(30)));
@@ -245,7 +245,7 @@ class SandboxActorTest {
     tokens.put("u1", List.of(GitCredentials.of("https://github.com", "alice", "token-of-alice")));
     tokens.put("u2", List.of(GitCredentials.of("https://github.com", "bob", "token-of-bob")));
     DurableRef<Command<?>> ref = sandbox("t4");
-    SandboxView view = await(ref.ask(new Provision(null), Duration.ofSeconds(30)));
+    SandboxView view = await(ref.ask(new Provision(null, null), Duration.ofSeconds(30)));
     Path store = Path.of(view.homeDir(), ".foundry", "git-credentials");
 
     await(ref.ask(new StoreGitCredentials("u1", "alice", "alice@example.com")));
