@@ -85,6 +85,24 @@ class SandboxLimitsAndKeysHttpTest {
   }
 
   @Test
+  void aTaskWhoseCloneFailedFreesItsSandboxWhenArchived() throws Exception {
+    start(Map.of("FOUNDRY_MAX_SANDBOXES", "1"));
+    Browser alice = server.browser();
+    User a = User.signIn(alice, "alice", dir);
+    // A remote that is gone by the time the sandbox clones it: the sandbox exists, the task's
+    // first session ends in error.
+    Path gone = dir.resolve("remotes").resolve("alice").resolve("remote.git");
+    org.assertj.core.util.Files.delete(gone.toFile());
+    String broken = a.task("broken");
+    JsonNode session = awaitSession(alice, broken, s -> s.path("status").asText().equals("error"));
+    assertThat(session.path("errorMessage").asText()).doesNotContain("sandbox_limit_reached");
+    assertThat(liveSandboxes()).isEqualTo(1);
+
+    assertThat(alice.post(broken + "/archive", null).status()).isEqualTo(202);
+    await().atMost(Duration.ofSeconds(60)).until(() -> liveSandboxes() == 0);
+  }
+
+  @Test
   void sandboxesThatSurviveARestartStillCount() throws Exception {
     Map<String, String> limits = Map.of("FOUNDRY_MAX_SANDBOXES", "1");
     start(limits);
