@@ -123,11 +123,16 @@ public final class FoundryApp {
               actorKinds(settings),
               metrics.runtimeMetrics());
       metrics.watch(runtime);
+      // Provider credentials are sealed with the configured key before they reach an actor.
+      ProviderCredentialStore credentials =
+          new ProviderCredentialStore(
+              runtime, new CredentialCipher(settings.auth().credentialsKey()));
+      SandboxHost.get(system).agentKeys(credentials::agentKeys);
       CookieSessions sessions = new CookieSessions(runtime, SessionCookie.from(settings));
       sessions.purgeExpired();
       ResourceAccess access = new ResourceAccess(runtime);
       TopicAccess topics = new TopicSnapshots(runtime, access);
-      RestApi api = new RestApi(settings, runtime, sessions);
+      RestApi api = new RestApi(settings, runtime, sessions, credentials);
       RealtimeEndpoint realtime =
           new RealtimeEndpoint(
               system,
@@ -149,10 +154,6 @@ public final class FoundryApp {
       ServerBinding binding = server.start().toCompletableFuture().get(30, TimeUnit.SECONDS);
       readiness.ready();
       log.info("Foundry ready; data in {}", settings.dataDir());
-      // Provider credentials are sealed with the configured key before they reach an actor.
-      ProviderCredentialStore credentials =
-          new ProviderCredentialStore(
-              runtime, new CredentialCipher(settings.auth().credentialsKey()));
       return new FoundryApp(
           system, runtime, credentials, binding, readiness, sessions, topics, api);
     } catch (Exception e) {
@@ -231,7 +232,11 @@ public final class FoundryApp {
     // Git credentials of task owners arrive with GitHub sign-in; until then a sandbox clones and
     // pushes remotes that need none (file://, local servers) and never prompts.
     SandboxHost.get(system)
-        .configure(provider, (org, user) -> CompletableFuture.completedFuture(List.of()));
+        .configure(provider, (org, user) -> CompletableFuture.completedFuture(List.of()))
+        .limit(
+            new SandboxHost.Limits(
+                settings.sandboxLimits().maxSandboxes(),
+                settings.sandboxLimits().maxPerOrganization()));
   }
 
   /**

@@ -31,7 +31,8 @@ public record FoundrySettings(
     Stripe stripe,
     Sandbox sandbox,
     Runtime runtime,
-    Realtime realtime) {
+    Realtime realtime,
+    SandboxLimits sandboxLimits) {
 
   /** The secret used for session cookies when a loopback-only dev server has none configured. */
   public static final String DEV_AUTH_SECRET = "sandbox-agent-foundry-development-only-change-me";
@@ -148,6 +149,12 @@ public record FoundrySettings(
     }
   }
 
+  /**
+   * How many sandboxes may live at once: in all ({@code FOUNDRY_MAX_SANDBOXES}) and per
+   * organization ({@code FOUNDRY_MAX_SANDBOXES_PER_ORGANIZATION}).
+   */
+  public record SandboxLimits(int maxSandboxes, int maxPerOrganization) {}
+
   public record Runtime(
       Duration passivateAfter,
       Duration commandTimeout,
@@ -241,7 +248,14 @@ public record FoundrySettings(
         new Realtime(
             atLeast(f, "realtime.buffer-size", "FOUNDRY_REALTIME_BUFFER_SIZE", 1),
             atLeast(f, "realtime.max-subscriptions", "FOUNDRY_REALTIME_MAX_SUBSCRIPTIONS", 1),
-            positive(f, "realtime.keep-alive", "FOUNDRY_REALTIME_KEEP_ALIVE")));
+            positive(f, "realtime.keep-alive", "FOUNDRY_REALTIME_KEEP_ALIVE")),
+        new SandboxLimits(
+            atLeast(f, "sandbox-limits.max-sandboxes", "FOUNDRY_MAX_SANDBOXES", 1),
+            atLeast(
+                f,
+                "sandbox-limits.max-per-organization",
+                "FOUNDRY_MAX_SANDBOXES_PER_ORGANIZATION",
+                1)));
   }
 
   private static Auth auth(

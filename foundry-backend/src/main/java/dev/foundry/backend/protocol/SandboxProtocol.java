@@ -54,8 +54,14 @@ public final class SandboxProtocol {
    * Creates the sandbox, or finds it again (it survives restarts). {@code repoId} names, with the
    * key, the task actor the sandbox reports session status and git state to (null: no reports).
    */
+  /**
+   * {@code ownerUserId} (may be null) is the task owner whose agent keys a new sandbox's
+   * environment gets (asked from the sandbox host's {@code AgentKeySource}, never carried here).
+   * Refused with {@code sandbox_limit_reached} when a new sandbox would pass the live sandbox
+   * limits.
+   */
   @JsonTypeName("sandbox.provision")
-  public record Provision(String repoId) implements Command<SandboxView> {}
+  public record Provision(String repoId, String ownerUserId) implements Command<SandboxView> {}
 
   /**
    * Sent by the actor to itself on its first activation in a process: rebuild what a restart lost.

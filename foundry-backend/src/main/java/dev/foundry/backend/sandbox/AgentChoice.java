@@ -24,17 +24,47 @@ final class AgentChoice {
         : "codex";
   }
 
-  static CompletionStage<String> forModel(SandboxAgentClient client, String model) {
+  /**
+   * The agent that runs a session, and, when it is not the model's own, why ({@code note}; null
+   * when the model's agent runs).
+   */
+  record Choice(String agent, String note) {}
+
+  static CompletionStage<Choice> forModel(SandboxAgentClient client, String model) {
     String wanted = agentOf(model);
     var http = client.http();
     return http.sendForJson("agent " + wanted, http.request("/v1/agents/" + wanted).GET().build())
-        .thenApply(info -> runnable(info) ? wanted : SandboxProtocol.DEFAULT_AGENT)
-        .exceptionally(failure -> SandboxProtocol.DEFAULT_AGENT)
+        .thenApply(info -> choose(wanted, model, whyNot(info)))
+        .exceptionally(failure -> choose(wanted, model, "the sandbox does not know it"))
         .thenCompose(CompletableFuture::completedFuture);
   }
 
-  private static boolean runnable(JsonNode info) {
-    return info.path("installed").asBoolean(false)
-        && info.path("credentialsAvailable").asBoolean(false);
+  private static Choice choose(String wanted, String model, String whyNot) {
+    if (whyNot == null) {
+      return new Choice(wanted, null);
+    }
+    return new Choice(
+        SandboxProtocol.DEFAULT_AGENT,
+        "the offline agent ("
+            + SandboxProtocol.DEFAULT_AGENT
+            + ") runs this session, not "
+            + wanted
+            + " for "
+            + model
+            + ": "
+            + whyNot);
+  }
+
+  /** Why {@code info}'s agent cannot run, or null if it can. */
+  private static String whyNot(JsonNode info) {
+    if (!info.path("installed").asBoolean(false)) {
+      return "it is not installed in the sandbox";
+    }
+    if (!info.path("credentialsAvailable").asBoolean(false)) {
+      return "no "
+          + ("codex".equals(info.path("id").asText()) ? "OpenAI" : "Anthropic")
+          + " API key (PUT /v1/app/provider-credentials/{provider})";
+    }
+    return null;
   }
 }

@@ -60,6 +60,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -78,6 +80,9 @@ public final class SandboxActor extends DurableActor<Command<?>, Event, SandboxT
 
   public static final ActorKind<Command<?>, Event, SandboxTables> KIND =
       ActorKind.bind(SandboxProtocol.TYPE, Event.class, SandboxTables::new, SandboxActor::new);
+
+  /** The code of a provision refused by the live sandbox limits (HTTP 429). */
+  public static final String SANDBOX_LIMIT_REACHED = "sandbox_limit_reached";
 
   static final String BACKEND_RESTARTED = "backend restarted during the turn";
 
@@ -161,7 +166,16 @@ public final class SandboxActor extends DurableActor<Command<?>, Event, SandboxT
     } catch (IllegalArgumentException e) {
       return Decision.reject("invalid_sandbox_id", e.getMessage());
     }
+    Optional<String> refused = scope.host.reserve(scope.address.organizationId(), sandboxId);
+    if (refused.isPresent()) {
+      return Decision.reject(SANDBOX_LIMIT_REACHED, refused.get());
+    }
     SandboxProvider provider = scope.host.provider();
+    String owner = blank(cmd.ownerUserId()) ? null : cmd.ownerUserId();
+    CompletionStage<Map<String, String>> keys =
+        owner == null
+            ? CompletableFuture.completedFuture(Map.of())
+            : scope.host.agentKeys().keysFor(owner);
     // At least once: a provision repeated after a crash finds the sandbox it already made.
     CompletionStage<Sandbox> io =
         provider
@@ -169,8 +183,14 @@ public final class SandboxActor extends DurableActor<Command<?>, Event, SandboxT
             .thenCompose(
                 state ->
                     state == SandboxState.NOT_FOUND
-                        ? provider.create(spec)
-                        : provider.connect(sandboxId));
+                        ? keys.thenCompose(env -> provider.create(spec.withEnv(env)))
+                        : provider.connect(sandboxId))
+            .whenComplete(
+                (sb, failure) -> {
+                  if (failure != null) {
+                    scope.host.released(sandboxId); // nothing was made: the slot is free again
+                  }
+                });
     return Decision.after(
         LONG_WORK_IO_TIMEOUT,
         io,
@@ -192,6 +212,9 @@ public final class SandboxActor extends DurableActor<Command<?>, Event, SandboxT
 
   private Decision<Void> reattach(Reattach cmd, SandboxTables t) {
     SandboxRow row = t.sandbox();
+    if (row != null && !row.destroyed()) {
+      scope.host.counted(scope.address.organizationId(), row.sandboxId());
+    }
     if (row == null || row.destroyed() || scope.live.provisionedHere) {
       return Decision.reply(null);
     }
@@ -281,6 +304,7 @@ public final class SandboxActor extends DurableActor<Command<?>, Event, SandboxT
             }
           }
           events.add(new SandboxDestroyed(now()));
+          scope.host.released(row.sandboxId());
           return Decision.persist(events);
         });
   }

@@ -6,8 +6,10 @@ import dev.foundry.sandbox.provider.Sandbox;
 import dev.foundry.sandbox.provider.SandboxProvider;
 import dev.foundry.sandbox.session.AgentSession;
 import dev.foundry.sandbox.session.AgentTurn;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -41,6 +43,24 @@ public final class SandboxHost implements Extension {
     CompletionStage<List<GitCredentials>> credentialsFor(String organizationId, String userId);
   }
 
+  /**
+   * A user's agent keys as sandbox environment variables ({@code ANTHROPIC_API_KEY}, {@code
+   * OPENAI_API_KEY}), asked when that user's sandbox starts: secrets never travel in commands or
+   * events.
+   */
+  @FunctionalInterface
+  public interface AgentKeySource {
+    CompletionStage<Map<String, String>> keysFor(String userId);
+  }
+
+  /** How many sandboxes may live at once, in all and per organization. */
+  public record Limits(int maxSandboxes, int maxPerOrganization) {
+    public static final Limits NONE = new Limits(Integer.MAX_VALUE, Integer.MAX_VALUE);
+  }
+
+  /** The organization of a live sandbox found by the provider at start, before its actor ran. */
+  private static final String UNKNOWN_ORGANIZATION = "";
+
   public static final ExtensionId<SandboxHost> ID =
       new ExtensionId<>() {
         @Override
@@ -58,7 +78,13 @@ public final class SandboxHost implements Extension {
   private volatile SandboxProvider provider;
   private volatile GitCredentialSource credentials =
       (org, user) -> CompletableFuture.completedFuture(List.of());
+  private volatile AgentKeySource agentKeys = user -> CompletableFuture.completedFuture(Map.of());
   private final Map<ActorKey, Live> live = new ConcurrentHashMap<>();
+
+  private volatile Limits limits = Limits.NONE;
+
+  /** Live sandboxes (provisioned, not destroyed) by sandbox id, with their organization. */
+  private final Map<String, String> liveSandboxes = new HashMap<>();
 
   private SandboxHost() {}
 
@@ -67,6 +93,84 @@ public final class SandboxHost implements Extension {
     this.provider = provider;
     this.credentials = credentials;
     return this;
+  }
+
+  /** Sets where the owners' agent keys come from. */
+  public SandboxHost agentKeys(AgentKeySource source) {
+    this.agentKeys = source;
+    return this;
+  }
+
+  AgentKeySource agentKeys() {
+    return agentKeys;
+  }
+
+  /**
+   * Bounds the live sandboxes, counting those the provider already has (they survived a restart):
+   * each counts toward the global limit at once, and toward its organization's from the first time
+   * its actor runs in this process.
+   */
+  public SandboxHost limit(Limits limits) {
+    List<SandboxProvider.SandboxSummary> existing = provider().list().join();
+    synchronized (liveSandboxes) {
+      for (var s : existing) {
+        liveSandboxes.putIfAbsent(s.sandboxId(), UNKNOWN_ORGANIZATION);
+      }
+    }
+    this.limits = limits;
+    return this;
+  }
+
+  /**
+   * Takes a slot for a new sandbox of {@code organizationId}; empty if granted, else why not. A
+   * sandbox already counted keeps its slot.
+   */
+  Optional<String> reserve(String organizationId, String sandboxId) {
+    Limits l = limits;
+    synchronized (liveSandboxes) {
+      if (liveSandboxes.containsKey(sandboxId)) {
+        liveSandboxes.put(sandboxId, organizationId);
+        return Optional.empty();
+      }
+      if (liveSandboxes.size() >= l.maxSandboxes()) {
+        return Optional.of(
+            "this backend runs its maximum of "
+                + l.maxSandboxes()
+                + " live sandboxes; archive a task to free one");
+      }
+      long ofOrganization = liveSandboxes.values().stream().filter(organizationId::equals).count();
+      if (ofOrganization >= l.maxPerOrganization()) {
+        return Optional.of(
+            "organization "
+                + organizationId
+                + " has its maximum of "
+                + l.maxPerOrganization()
+                + " live sandboxes; archive a task to free one");
+      }
+      liveSandboxes.put(sandboxId, organizationId);
+      return Optional.empty();
+    }
+  }
+
+  /** Counts a sandbox that exists (reattached, or found again) toward its organization. */
+  void counted(String organizationId, String sandboxId) {
+    synchronized (liveSandboxes) {
+      liveSandboxes.put(sandboxId, organizationId);
+    }
+  }
+
+  /** Frees the slot of a destroyed sandbox (or of one whose creation failed). */
+  void released(String sandboxId) {
+    synchronized (liveSandboxes) {
+      liveSandboxes.remove(sandboxId);
+    }
+  }
+
+  /** How many sandboxes are live, by this host's count. */
+  public int liveCount() {
+    synchronized (liveSandboxes) {
+      return liveSandboxes.size();
+    }
   }
 
   SandboxProvider provider() {

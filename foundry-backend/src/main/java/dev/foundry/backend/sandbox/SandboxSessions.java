@@ -95,30 +95,52 @@ final class SandboxSessions {
     return scope.withSandbox(
         t,
         sb -> {
-          CompletionStage<String> agent =
+          CompletionStage<AgentChoice.Choice> agent =
               blank(cmd.agent())
                   ? AgentChoice.forModel(sb.client(), cmd.model())
-                  : CompletableFuture.completedFuture(cmd.agent());
+                  : CompletableFuture.completedFuture(new AgentChoice.Choice(cmd.agent(), null));
           return Decision.after(
               agent.thenCompose(
                   chosen ->
-                      openSession(sb, cmd.sessionId(), chosen, cmd.model())
+                      openSession(sb, cmd.sessionId(), chosen.agent(), cmd.model())
                           .thenApply(session -> new Opened(chosen, session))),
               opened -> {
                 scope.live.sessions.put(cmd.sessionId(), opened.session());
-                return Decision.<SessionView>persist(
-                        new SessionCreated(
-                            cmd.sessionId(),
-                            opened.agent(),
-                            cmd.model(),
-                            opened.session().cwd(),
-                            now()))
+                long at = now();
+                List<Event> events = new ArrayList<>();
+                events.add(
+                    new SessionCreated(
+                        cmd.sessionId(),
+                        opened.choice().agent(),
+                        cmd.model(),
+                        opened.session().cwd(),
+                        at));
+                if (opened.choice().note() != null) {
+                  // Said in the transcript, where the user reads the session: no session is
+                  // labelled with a model whose agent does not run it.
+                  events.add(
+                      new TranscriptEntryAppended(
+                          cmd.sessionId(),
+                          null,
+                          "system",
+                          AGENT_SUBSTITUTED,
+                          JSON.createObjectNode()
+                              .put("agent", opened.choice().agent())
+                              .put("model", cmd.model())
+                              .put("text", opened.choice().note())
+                              .toString(),
+                          at));
+                }
+                return Decision.<SessionView>persist(events)
                     .thenReply(() -> t.sessionView(cmd.sessionId()));
               });
         });
   }
 
-  private record Opened(String agent, AgentSession session) {}
+  private record Opened(AgentChoice.Choice choice, AgentSession session) {}
+
+  /** The transcript kind of the system entry that says the offline agent runs instead. */
+  static final String AGENT_SUBSTITUTED = "agent_substituted";
 
   private CompletionStage<AgentSession> openSession(
       Sandbox sb, String sessionId, String agent, String model) {

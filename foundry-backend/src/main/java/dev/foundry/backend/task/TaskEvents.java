@@ -67,6 +67,13 @@ public final class TaskEvents {
   @JsonTypeName("task.session-renamed")
   public record SessionRenamed(String sessionId, String sessionName, long at) implements Event {}
 
+  /**
+   * The sandbox-agent agent that runs the session ({@code claude}, {@code codex}, or {@code mock}:
+   * the offline agent when the model's agent cannot run), learned when its sandbox session opens.
+   */
+  @JsonTypeName("task.session-agent-recorded")
+  public record SessionAgentRecorded(String sessionId, String agent, long at) implements Event {}
+
   @JsonTypeName("task.session-model-changed")
   public record SessionModelChanged(String sessionId, String model, long at) implements Event {}
 

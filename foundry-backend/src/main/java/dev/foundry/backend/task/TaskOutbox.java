@@ -88,6 +88,14 @@ final class TaskOutbox {
                 e.userId(),
                 new UpsertTaskState(
                     address.taskId(), e.sessionId(), e.sessionId(), false, "", List.of())));
+      } else if (event instanceof StatusChanged e
+          && e.status().finished()
+          && scope.runsSandboxes()
+          && !sandboxAttached(tables)) {
+        // A sandbox made by a provisioning that failed later (the clone, the session) is not
+        // attached to the task but holds a live sandbox slot: the end of the task destroys it too
+        // (a sandbox actor without a sandbox does nothing).
+        tells.add(new Outbound.Tell(scope.sandboxRef(), new SandboxProtocol.Destroy()));
       } else if (sandboxAttached(tables) && sandboxCommand(event, tables) != null) {
         tells.add(new Outbound.Tell(scope.sandboxRef(), sandboxCommand(event, tables)));
       } else if (event instanceof SessionCreated e && e.createdBy() != null) {

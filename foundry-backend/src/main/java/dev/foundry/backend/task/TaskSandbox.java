@@ -19,6 +19,7 @@ import dev.foundry.backend.task.TaskEvents.LifecycleRecorded;
 import dev.foundry.backend.task.TaskEvents.MessageSent;
 import dev.foundry.backend.task.TaskEvents.OwnerChanged;
 import dev.foundry.backend.task.TaskEvents.SandboxAttached;
+import dev.foundry.backend.task.TaskEvents.SessionAgentRecorded;
 import dev.foundry.backend.task.TaskEvents.SessionCreated;
 import dev.foundry.backend.task.TaskEvents.SessionReady;
 import dev.foundry.backend.task.TaskEvents.SessionStatusSynced;
@@ -99,22 +100,25 @@ final class TaskSandbox {
         userModel,
         preferred -> {
           String model = blank(preferred) ? WorkspaceModels.DEFAULT_MODEL_ID : preferred;
-          CompletionStage<SandboxView> io =
+          CompletionStage<Prepared> io =
               prepare(tables.repoRemote(), tables.branchName(), owner)
                   .thenCompose(
                       view ->
                           send(sessionId, model, tables.prompt(), sessionId + "/prompt")
-                              .thenApply(turnId -> view));
+                              .thenApply(started -> new Prepared(view, started.agent())));
           return Decision.after(
               PREPARE_AND_SEND_IO_TIMEOUT,
               io,
-              view -> {
+              prepared -> {
                 long at = scope.now();
                 List<Event> events = new ArrayList<>();
-                events.add(attached(view, at));
+                events.add(attached(prepared.view(), at));
                 events.add(
                     new SessionCreated(
                         sessionId, "Session 1", model, WorkspaceSessionStatus.READY, ownerId, at));
+                if (prepared.agent() != null) {
+                  events.add(new SessionAgentRecorded(sessionId, prepared.agent(), at));
+                }
                 events.add(new SessionReady(sessionId, sessionId, at));
                 events.add(
                     new SessionStatusSynced(
@@ -133,7 +137,7 @@ final class TaskSandbox {
                         sessionId,
                         null,
                         WorkspaceSessionStatus.ERROR,
-                        "the sandbox could not start the task: " + Failures.message(failure),
+                        "the sandbox could not start the task: " + reason(failure),
                         at,
                         false));
                 events.addAll(initialized(at));
@@ -141,6 +145,8 @@ final class TaskSandbox {
               });
         });
   }
+
+  private record Prepared(SandboxView view, String agent) {}
 
   private List<Event> initialized(long at) {
     return List.of(
@@ -189,7 +195,7 @@ final class TaskSandbox {
                     .thenCompose(
                         view ->
                             send(cmd.sessionId(), session.model(), cmd.text(), messageId)
-                                .thenApply(turnId -> new Sent(view, o, turnId))));
+                                .thenApply(started -> new Sent(view, o, started))));
     return Decision.after(
         PREPARE_AND_SEND_IO_TIMEOUT,
         io,
@@ -205,19 +211,20 @@ final class TaskSandbox {
           if (session.sandboxSessionId() == null) {
             events.add(new SessionReady(cmd.sessionId(), cmd.sessionId(), at));
           }
+          recordAgent(tables, cmd.sessionId(), sent.started().agent(), at, events);
           events.add(
               new SessionStatusSynced(
                   cmd.sessionId(), at, WorkspaceSessionStatus.READY, null, at, false));
           events.addAll(
               TaskSessions.statusFollowing(
                   tables, cmd.sessionId(), true, WorkspaceSessionStatus.READY, at));
-          events.add(new MessageSent(cmd.sessionId(), cmd.userId(), sent.turnId(), at));
-          return Decision.<String>persist(events).thenReply(sent::turnId);
+          events.add(new MessageSent(cmd.sessionId(), cmd.userId(), sent.started().turnId(), at));
+          return Decision.<String>persist(events).thenReply(() -> sent.started().turnId());
         },
         failure -> rejectFromSandbox("message_not_sent", failure));
   }
 
-  private record Sent(SandboxView view, TaskOwner owner, String turnId) {}
+  private record Sent(SandboxView view, TaskOwner owner, Started started) {}
 
   Decision<Boolean> stopSession(StopSession cmd, TaskTables tables) {
     if (tables.sandboxUrl() == null || !scope.runsSandboxes()) {
@@ -298,6 +305,13 @@ final class TaskSandbox {
     return Decision.reject(code, Failures.message(failure));
   }
 
+  /** A failure as the user reads it: a refusal with its code ({@code sandbox_limit_reached}). */
+  private static String reason(Throwable failure) {
+    return Failures.cause(failure) instanceof CommandRejectedException rejected
+        ? rejected.code() + ": " + rejected.getMessage()
+        : Failures.message(failure);
+  }
+
   /** The audit payload of a lifecycle command: {@code reason} and the acting {@code userId}. */
   static Map<String, Object> reasonPayload(String reason, String userId) {
     Map<String, Object> payload = new LinkedHashMap<>();
@@ -318,7 +332,8 @@ final class TaskSandbox {
    */
   private CompletionStage<SandboxView> prepare(String remoteUrl, String branch, TaskOwner owner) {
     DurableRef<SandboxProtocol.Command<?>> ref = scope.sandboxRef();
-    return ref.ask(new SandboxProtocol.Provision(scope.address().repoId()), PREPARE_TIMEOUT)
+    String keysOf = owner == null ? null : owner.userId();
+    return ref.ask(new SandboxProtocol.Provision(scope.address().repoId(), keysOf), PREPARE_TIMEOUT)
         .thenCompose(
             v -> ref.ask(new SandboxProtocol.CloneRepository(remoteUrl, branch), PREPARE_TIMEOUT))
         .thenCompose(
@@ -332,13 +347,31 @@ final class TaskSandbox {
         .thenCompose(v -> ref.query(new SandboxProtocol.GetSandbox()));
   }
 
-  /** Opens the session if it is not open yet, then starts the turn; completes with its id. */
-  private CompletionStage<String> send(
+  /**
+   * Opens the session if it is not open yet, then starts the turn; completes with the agent that
+   * runs the session and the turn's id.
+   */
+  private CompletionStage<Started> send(
       String sessionId, String model, String text, String messageId) {
     DurableRef<SandboxProtocol.Command<?>> ref = scope.sandboxRef();
     return ref.ask(new SandboxProtocol.CreateSession(sessionId, null, model), STEP_TIMEOUT)
         .thenCompose(
             session ->
-                ref.ask(new SandboxProtocol.SendMessage(sessionId, text, messageId), STEP_TIMEOUT));
+                ref.ask(new SandboxProtocol.SendMessage(sessionId, text, messageId), STEP_TIMEOUT)
+                    .thenApply(turnId -> new Started(session.agent(), turnId)));
+  }
+
+  private record Started(String agent, String turnId) {}
+
+  /** The agent that runs the session, recorded when the task does not know it yet or it changed. */
+  private static void recordAgent(
+      TaskTables tables, String sessionId, String agent, long at, List<Event> events) {
+    if (agent == null) {
+      return;
+    }
+    var known = tables.sessionAgent(sessionId);
+    if (!agent.equals(known)) {
+      events.add(new SessionAgentRecorded(sessionId, agent, at));
+    }
   }
 }

@@ -35,6 +35,9 @@ public final class TaskTables extends ActorTables<TaskEvents.Event> {
     on(TaskEvents.SessionCreated.class, this::sessionCreated);
     on(TaskEvents.SessionRenamed.class, this::sessionRenamed);
     on(TaskEvents.SessionModelChanged.class, this::sessionModelChanged);
+    on(
+        TaskEvents.SessionAgentRecorded.class,
+        e -> updateSession(e.sessionId(), "agent", e.agent(), e.at()));
     on(TaskEvents.SessionClosed.class, this::sessionClosed);
     on(TaskEvents.SandboxAttached.class, this::sandboxAttached);
     on(TaskEvents.SessionReady.class, this::sessionReady);
@@ -393,7 +396,7 @@ public final class TaskTables extends ActorTables<TaskEvents.Event> {
   private List<SessionRow> sessions(boolean openOnly) {
     return rows(
         "SELECT session_id, sandbox_session_id, session_name, model, status, error_message,"
-            + " created, thinking_since_ms FROM task_workspace_sessions"
+            + " created, thinking_since_ms, agent FROM task_workspace_sessions"
             + (openOnly ? " WHERE closed = 0" : "")
             + " ORDER BY ordinal",
         rs -> {
@@ -407,8 +410,17 @@ public final class TaskTables extends ActorTables<TaskEvents.Event> {
               WorkspaceSessionStatus.fromWire(rs.getString(5)),
               rs.getString(6),
               rs.getInt(7) == 1,
-              thinkingSince);
+              thinkingSince,
+              rs.getString(9));
         });
+  }
+
+  /** The agent recorded for a session (null: none yet, or no such session). */
+  String sessionAgent(String sessionId) {
+    return one(
+        "SELECT agent FROM task_workspace_sessions WHERE session_id = ?",
+        rs -> rs.getString(1),
+        sessionId);
   }
 
   private TaskRow requireRow(String taskId) {

@@ -46,7 +46,24 @@ final class TaskViews {
       WorkspaceSessionStatus status,
       String errorMessage,
       boolean created,
-      Long thinkingSinceMs) {
+      Long thinkingSinceMs,
+      String agent) {
+
+    /**
+     * The agent shown: the one that runs the session once it is known ({@code Offline} for the
+     * offline agent), before that the model's.
+     */
+    String agentLabel() {
+      if (agent == null) {
+        return WorkspaceModels.agentForModel(model);
+      }
+      return switch (agent) {
+        case "claude" -> "Claude";
+        case "codex" -> "Codex";
+        case SandboxProtocol.DEFAULT_AGENT -> "Offline";
+        default -> agent;
+      };
+    }
 
     /** A ready session with its agent session is shown idle, one with a turn running. */
     WorkspaceSessionSummary summary() {
@@ -61,7 +78,7 @@ final class TaskViews {
           id,
           status == WorkspaceSessionStatus.READY ? sandboxSessionId : null,
           name,
-          WorkspaceModels.agentForModel(model),
+          agentLabel(),
           model,
           shown,
           thinkingSinceMs,

@@ -130,7 +130,7 @@ class SandboxActorTest {
   /** Provisioned, cloned on {@code branch}, one session: where most stories start. */
   private DurableRef<Command<?>> readySandbox(String taskId, String sessionId) {
     DurableRef<Command<?>> ref = sandbox(taskId);
-    SandboxView view = await(ref.ask(new Provision(null), Duration.ofSeconds(30)));
+    SandboxView view = await(ref.ask(new Provision(null, null), Duration.ofSeconds(30)));
     assertThat(view.state()).isEqualTo("running");
     await(ref.ask(new CloneRepository(remoteUrl, "feature-" + taskId), Duration.ofSeconds(30)));
     await(ref.ask(new CreateSession(sessionId, null, null), Duration.ofSeconds(30)));
@@ -164,8 +164,14 @@ class SandboxActorTest {
     SessionDetail done = awaitStatus(ref, "s1", "idle");
 
     assertThat(done.agentText(turn)).isEqualTo("You said: hello there");
-    assertThat(done.transcript().get(0).sender()).isEqualTo("client");
-    assertThat(done.transcript().get(0).payload().path("text").asText()).isEqualTo("hello there");
+    // The model's agent cannot run offline: the session says the offline agent runs it.
+    assertThat(done.session().agent()).isEqualTo("mock");
+    assertThat(done.transcript().get(0).sender()).isEqualTo("system");
+    assertThat(done.transcript().get(0).kind()).isEqualTo("agent_substituted");
+    assertThat(done.transcript().get(0).payload().path("text").asText())
+        .startsWith("the offline agent (mock) runs this session, not codex");
+    assertThat(done.transcript().get(1).sender()).isEqualTo("client");
+    assertThat(done.transcript().get(1).payload().path("text").asText()).isEqualTo("hello there");
     assertThat(done.transcript()).extracting(e -> e.kind()).contains("agent_message_chunk");
     assertThat(done.transcript().get(done.transcript().size() - 1).kind()).isEqualTo("turn_ended");
     // Subscribers get only what each command appended: together, the whole transcript in order.
@@ -239,7 +245,7 @@ class SandboxActorTest {
     tokens.put("u1", List.of(GitCredentials.of("https://github.com", "alice", "token-of-alice")));
     tokens.put("u2", List.of(GitCredentials.of("https://github.com", "bob", "token-of-bob")));
     DurableRef<Command<?>> ref = sandbox("t4");
-    SandboxView view = await(ref.ask(new Provision(null), Duration.ofSeconds(30)));
+    SandboxView view = await(ref.ask(new Provision(null, null), Duration.ofSeconds(30)));
     Path store = Path.of(view.homeDir(), ".foundry", "git-credentials");
 
     await(ref.ask(new StoreGitCredentials("u1", "alice", "alice@example.com")));

@@ -91,6 +91,10 @@ public final class ApiErrors {
     if (code.equals("organization_not_eligible")) {
       return StatusCodes.FORBIDDEN;
     }
+    if (code.equals("sandbox_limit_reached")) {
+      // Too many live sandboxes: retry once a task is archived.
+      return StatusCodes.TOO_MANY_REQUESTS;
+    }
     if (code.startsWith("invalid_")) {
       return StatusCodes.UNPROCESSABLE_ENTITY;
     }

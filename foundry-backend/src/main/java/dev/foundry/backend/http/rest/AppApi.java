@@ -2,20 +2,53 @@ package dev.foundry.backend.http.rest;
 
 import dev.foundry.backend.http.rest.RequestBodies.SelectOrganization;
 import dev.foundry.backend.http.rest.RequestBodies.SetDefaultModel;
+import dev.foundry.backend.http.rest.RequestBodies.SetProviderApiKey;
 import dev.foundry.backend.organization.AppSnapshots;
 import dev.foundry.backend.organization.OrganizationIds;
 import dev.foundry.backend.protocol.OrganizationProtocol;
 import dev.foundry.backend.protocol.UserProtocol;
 import dev.foundry.backend.runtime.DurableRuntime;
+import dev.foundry.backend.user.ProviderCredentialStore;
 import dev.foundry.shared.app.FoundryAppSnapshot;
+import dev.foundry.shared.app.FoundryAppSnapshot.ProviderCredentials;
+import java.util.TreeSet;
 import java.util.concurrent.CompletionStage;
 
 /** {@code /v1/app*}: the signed-in user's app snapshot and their per-user app state. */
 final class AppApi {
   private final DurableRuntime runtime;
+  private final ProviderCredentialStore credentials;
 
-  AppApi(DurableRuntime runtime) {
+  AppApi(DurableRuntime runtime, ProviderCredentialStore credentials) {
     this.runtime = runtime;
+    this.credentials = credentials;
+  }
+
+  /**
+   * Stores the user's key for {@code {provider}} (sealed by the store); answers which providers
+   * have a key, never a key. It reaches the sandboxes of the user's tasks that start afterwards.
+   */
+  CompletionStage<ProviderCredentials> upsertProviderCredential(Call call) {
+    String provider = provider(call);
+    String apiKey = call.body(SetProviderApiKey.class).apiKey();
+    return credentials.storeApiKey(call.userId(), provider, apiKey);
+  }
+
+  CompletionStage<ProviderCredentials> removeProviderCredential(Call call) {
+    return credentials.remove(call.userId(), provider(call));
+  }
+
+  private static String provider(Call call) {
+    String provider = call.path("provider");
+    if (!ProviderCredentialStore.KEY_VARIABLES.containsKey(provider)) {
+      throw ApiErrors.invalid(
+          "invalid_provider",
+          "provider must be one of "
+              + new TreeSet<>(ProviderCredentialStore.KEY_VARIABLES.keySet())
+              + ", got "
+              + provider);
+    }
+    return provider;
   }
 
   CompletionStage<FoundryAppSnapshot> snapshot(Call call) {

@@ -48,6 +48,22 @@ public final class RequestBodies {
     }
   }
 
+  /** An agent provider's API key; never echoed back. */
+  public record SetProviderApiKey(@JsonProperty(required = true) String apiKey)
+      implements Validated {
+    @Override
+    public void validate() {
+      if (apiKey == null || apiKey.isBlank() || apiKey.length() > 4096) {
+        throw ApiErrors.invalid("invalid_api_key", "apiKey must be 1-4096 characters");
+      }
+    }
+
+    @Override
+    public String toString() {
+      return "SetProviderApiKey[<redacted>]";
+    }
+  }
+
   public record SetDefaultModel(@JsonProperty(required = true) String model) implements Validated {
     @Override
     public void validate() {

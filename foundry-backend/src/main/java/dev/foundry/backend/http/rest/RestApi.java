@@ -15,6 +15,7 @@ import dev.foundry.backend.http.rest.Responses.ProcessOutput;
 import dev.foundry.backend.http.rest.Responses.TurnStopped;
 import dev.foundry.backend.protocol.TaskProtocol;
 import dev.foundry.backend.runtime.DurableRuntime;
+import dev.foundry.backend.user.ProviderCredentialStore;
 import dev.foundry.sandbox.process.ProcessInfo;
 import dev.foundry.shared.app.FoundryAppSnapshot;
 import dev.foundry.shared.contracts.AttachResult;
@@ -47,10 +48,14 @@ public final class RestApi {
   private final List<Endpoint> endpoints;
   private final String cookieName;
 
-  public RestApi(FoundrySettings settings, DurableRuntime runtime, CookieSessions sessions) {
+  public RestApi(
+      FoundrySettings settings,
+      DurableRuntime runtime,
+      CookieSessions sessions,
+      ProviderCredentialStore credentials) {
     this.cookieName = sessions.cookie().name();
     AuthApi auth = new AuthApi(runtime, sessions);
-    AppApi app = new AppApi(runtime);
+    AppApi app = new AppApi(runtime, credentials);
     OrganizationApi orgs = new OrganizationApi(runtime);
     TaskApi tasks = new TaskApi(runtime);
     SandboxApi sandboxes = new SandboxApi(runtime);
@@ -90,6 +95,21 @@ public final class RestApi {
                 .body(RequestBodies.SetDefaultModel.class)
                 .returns(FoundryAppSnapshot.class)
                 .handle(app::setDefaultModel),
+            put(
+                    "/v1/app/provider-credentials/{provider}",
+                    "upsertProviderCredential",
+                    "Store the user's API key for an agent provider (anthropic or openai)")
+                .tag("app")
+                .body(RequestBodies.SetProviderApiKey.class)
+                .returns(FoundryAppSnapshot.ProviderCredentials.class)
+                .handle(app::upsertProviderCredential),
+            delete(
+                    "/v1/app/provider-credentials/{provider}",
+                    "removeProviderCredential",
+                    "Remove the user's API key for an agent provider")
+                .tag("app")
+                .returns(FoundryAppSnapshot.ProviderCredentials.class)
+                .handle(app::removeProviderCredential),
             // --- organizations and repositories ---
             get(ORG, "getOrganizationSummary", "The organization: repositories, task summaries")
                 .tag("organizations")

@@ -43,7 +43,8 @@ class OpenApiDocumentTest {
         .replace("{taskId}", "t1")
         .replace("{sessionId}", "s1")
         .replace("{repoId}", "r1")
-        .replace("{processId}", "p1");
+        .replace("{processId}", "p1")
+        .replace("{provider}", "anthropic");
   }
 
   @Test
