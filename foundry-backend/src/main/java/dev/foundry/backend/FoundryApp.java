@@ -222,10 +222,6 @@ public final class FoundryApp {
           local
               .withIsolation(SandboxIsolation.BWRAP)
               .withSharedPaths(settings.sandbox().sharedPaths());
-    } else {
-      log.warn(
-          "FOUNDRY_SANDBOX_PROVIDER=local: sandboxes are not isolated; their agents see this"
-              + " machine as the backend's user (docs/threat-model.md)");
     }
     LocalSandboxProvider provider = new LocalSandboxProvider(local);
     log.info("sandboxes live under {}", provider.settings().rootDir());
