@@ -117,9 +117,12 @@ class SessionFlowTest {
     assertThat(done.sandboxes()).hasSize(1);
 
     SandboxProtocol.SessionDetail transcript = transcript(record, first.sessionId());
-    assertThat(transcript.transcript().get(0).payload().path("text").asText())
+    // The session says first that the offline agent stands in for the model's agent.
+    assertThat(transcript.transcript().get(0).sender()).isEqualTo("system");
+    assertThat(transcript.transcript().get(0).kind()).isEqualTo("agent_substituted");
+    assertThat(transcript.transcript().get(1).payload().path("text").asText())
         .isEqualTo("hello agent");
-    assertThat(transcript.agentText(transcript.transcript().get(0).turnId()))
+    assertThat(transcript.agentText(transcript.transcript().get(1).turnId()))
         .isEqualTo("You said: hello agent");
     // The model's agent (codex here) cannot be installed offline: the offline agent runs instead.
     assertThat(AgentChoice.agentOf(first.model())).isEqualTo("codex");
