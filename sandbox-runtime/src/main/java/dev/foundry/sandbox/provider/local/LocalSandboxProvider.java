@@ -5,6 +5,7 @@ import dev.foundry.sandbox.client.ConflictException;
 import dev.foundry.sandbox.client.SandboxAgentClient;
 import dev.foundry.sandbox.client.SandboxAgentEndpoint;
 import dev.foundry.sandbox.provider.Sandbox;
+import dev.foundry.sandbox.provider.SandboxLocks;
 import dev.foundry.sandbox.provider.SandboxNotFoundException;
 import dev.foundry.sandbox.provider.SandboxProvider;
 import dev.foundry.sandbox.provider.SandboxSpec;
@@ -60,9 +61,9 @@ public final class LocalSandboxProvider implements SandboxProvider {
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private final LocalSandboxSettings settings;
+  private final SandboxLocks locks;
 
   /** One lock per sandbox id: create/connect/stop/destroy of one sandbox never interleave. */
-  private final Map<String, Object> locks = new ConcurrentHashMap<>();
 
   /** Servers this JVM started; kept so their exit is reaped and a stop can wait for it. */
   private final Map<String, Process> processes = new ConcurrentHashMap<>();
@@ -74,6 +75,7 @@ public final class LocalSandboxProvider implements SandboxProvider {
               + " (Debian: apt-get install bubblewrap)");
     }
     this.settings = settings;
+    this.locks = new SandboxLocks(settings.executor());
     Path root = settings.rootDir();
     try {
       Files.createDirectories(root);
@@ -362,14 +364,7 @@ public final class LocalSandboxProvider implements SandboxProvider {
   }
 
   private <T> CompletableFuture<T> locked(String sandboxId, Supplier<T> work) {
-    Object lock = locks.computeIfAbsent(sandboxId, id -> new Object());
-    return CompletableFuture.supplyAsync(
-        () -> {
-          synchronized (lock) {
-            return work.get();
-          }
-        },
-        settings.executor());
+    return locks.run(sandboxId, work);
   }
 
   private static String newToken() {

@@ -13,6 +13,7 @@ import dev.foundry.sandbox.fs.FileEntry;
 import dev.foundry.sandbox.process.ProcessInfo;
 import dev.foundry.sandbox.process.ProcessRequest;
 import dev.foundry.sandbox.provider.Sandbox;
+import dev.foundry.sandbox.provider.SandboxLocks;
 import dev.foundry.sandbox.provider.SandboxNotFoundException;
 import dev.foundry.sandbox.provider.SandboxProvider;
 import dev.foundry.sandbox.provider.SandboxSpec;
@@ -25,7 +26,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Future;
@@ -98,7 +98,7 @@ public final class RemoteSandboxProvider implements SandboxProvider {
   private final String root;
   private final Executor executor;
   private final SandboxAgentClient admin;
-  private final Map<String, Object> locks = new ConcurrentHashMap<>();
+  private final SandboxLocks locks;
 
   /**
    * The offline agent's launcher, installed once per provider (the server's mock slot is shared).
@@ -123,6 +123,7 @@ public final class RemoteSandboxProvider implements SandboxProvider {
     this.endpoint = endpoint;
     this.root = root;
     this.executor = executor;
+    this.locks = new SandboxLocks(executor);
     this.admin = SandboxAgentClient.builder(endpoint).executor(executor).build();
   }
 
@@ -430,14 +431,7 @@ public final class RemoteSandboxProvider implements SandboxProvider {
   }
 
   private <T> CompletableFuture<T> locked(String sandboxId, Supplier<T> work) {
-    Object lock = locks.computeIfAbsent(sandboxId, k -> new Object());
-    return CompletableFuture.supplyAsync(
-        () -> {
-          synchronized (lock) {
-            return work.get();
-          }
-        },
-        executor);
+    return locks.run(sandboxId, work);
   }
 
   /** Waits for a call; its failure is rethrown as the client's exception. */
