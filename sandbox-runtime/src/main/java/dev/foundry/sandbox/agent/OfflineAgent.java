@@ -31,6 +31,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       session/request_permission}, and on approval a real write of the file (relative to the
  *       session cwd) reported by {@code tool_call_update} with a diff; in mode {@code plan} it only
  *       plans;
+ *   <li>{@code /run <command>}: a {@code tool_call} (kind execute), a permission request, and on
+ *       approval {@code sh -c command} in the session cwd, its output in the {@code
+ *       tool_call_update};
  *   <li>{@code /slow <n>}: n chunks 100 ms apart, stopping with {@code cancelled} on {@code
  *       session/cancel};
  *   <li>{@code /burst <n>}: n chunks as fast as possible (the benchmark's event rate);
@@ -184,6 +187,7 @@ public final class OfflineAgent {
     commands.put("sessionUpdate", "available_commands_update");
     ArrayNode list = commands.putArray("availableCommands");
     command(list, "write", "Write a file in the working directory", "<path> <text>");
+    command(list, "run", "Run a shell command in the working directory", "<command>");
     command(list, "slow", "Stream n chunks slowly (cancel it)", "<n>");
     command(list, "burst", "Stream n chunks as fast as possible", "<n>");
     command(list, "crash", "Exit the agent process", "[code]");

@@ -47,6 +47,8 @@ final class OfflineTurn {
         stopReason = burst(intArgument(1000));
       } else if (text.startsWith("/write")) {
         stopReason = write();
+      } else if (text.startsWith("/run")) {
+        stopReason = runCommand();
       } else {
         stopReason = reply();
       }
@@ -120,7 +122,7 @@ final class OfflineTurn {
     toolCall.putArray("locations").addObject().put("path", target.toString());
     agent.sendUpdate(session.id, toolCall);
 
-    String outcome = askPermission(toolCallId, relative);
+    String outcome = askPermission(toolCallId, "Write " + relative, "edit");
     if (session.cancelled || outcome == null) {
       toolCallUpdate(toolCallId, "failed", textContent("Cancelled before writing."));
       return "cancelled";
@@ -157,15 +159,55 @@ final class OfflineTurn {
     return "end_turn";
   }
 
+  /**
+   * {@code /run <command>}: a {@code tool_call} of kind execute, a permission request, and on
+   * approval {@code sh -c command} in the session's cwd, with the agent's own environment — what a
+   * coding agent's shell tool does, so tests can look at a sandbox from an agent's side.
+   */
+  private String runCommand() throws InterruptedException {
+    String command = text.substring("/run".length()).strip();
+    if (command.isEmpty()) {
+      message("Usage: /run <command>");
+      return "end_turn";
+    }
+    String toolCallId = "call_" + session.toolCalls.incrementAndGet();
+    ObjectNode toolCall = agent.json().createObjectNode();
+    toolCall.put("sessionUpdate", "tool_call");
+    toolCall.put("toolCallId", toolCallId);
+    toolCall.put("title", "Run " + command);
+    toolCall.put("kind", "execute");
+    toolCall.put("status", "pending");
+    toolCall.putObject("rawInput").put("command", command);
+    agent.sendUpdate(session.id, toolCall);
+
+    String outcome = askPermission(toolCallId, "Run " + command, "execute");
+    if (session.cancelled || outcome == null) {
+      toolCallUpdate(toolCallId, "failed", textContent("Cancelled before running."));
+      return "cancelled";
+    }
+    if (!outcome.startsWith("allow")) {
+      toolCallUpdate(toolCallId, "failed", textContent("Permission denied by the user."));
+      message("I did not run it.");
+      return "end_turn";
+    }
+    toolCallUpdate(toolCallId, "in_progress", null);
+    OfflineShell.Result result = OfflineShell.run(command, session.cwd, () -> session.cancelled);
+    toolCallUpdate(
+        toolCallId, result.exitCode() == 0 ? "completed" : "failed", textContent(result.output()));
+    message("Exit code " + result.exitCode() + ".");
+    return session.cancelled ? "cancelled" : "end_turn";
+  }
+
   /** Returns the selected option's kind (allow_once, reject_once, ...), or null if cancelled. */
-  private String askPermission(String toolCallId, String relative) throws InterruptedException {
+  private String askPermission(String toolCallId, String title, String kind)
+      throws InterruptedException {
     ObjectNode params = agent.json().createObjectNode();
     params.put("sessionId", session.id);
     params
         .putObject("toolCall")
         .put("toolCallId", toolCallId)
-        .put("title", "Write " + relative)
-        .put("kind", "edit")
+        .put("title", title)
+        .put("kind", kind)
         .put("status", "pending");
     ArrayNode options = params.putArray("options");
     options.addObject().put("optionId", "allow").put("name", "Allow").put("kind", "allow_once");

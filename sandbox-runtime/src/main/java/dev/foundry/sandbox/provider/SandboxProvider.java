@@ -1,6 +1,7 @@
 package dev.foundry.sandbox.provider;
 
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -25,6 +26,14 @@ public interface SandboxProvider {
    * if it is stopped. Fails with {@link SandboxNotFoundException} if there is none.
    */
   CompletableFuture<Sandbox> connect(String sandboxId);
+
+  /**
+   * Starts the sandbox again with {@code env} as its extra environment instead of the one it was
+   * created with (a new owner's agent keys): everything running in it ends, its files stay, and
+   * nothing started later sees the old environment. Fails with {@link SandboxNotFoundException} if
+   * there is no such sandbox. The returned handle replaces any earlier one.
+   */
+  CompletableFuture<Sandbox> restart(String sandboxId, Map<String, String> env);
 
   /** Stops the sandbox's compute and everything running in it; keeps its files. */
   CompletableFuture<Void> stop(String sandboxId);

@@ -94,6 +94,16 @@ public final class TestSandboxes implements AutoCloseable {
     }
   }
 
+  /** A process's environment, {@code NAME=value} lines; empty if it is gone. */
+  public static String environment(long pid) {
+    try {
+      return new String(Files.readAllBytes(Path.of("/proc/" + pid + "/environ")))
+          .replace('\0', '\n');
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
   @Override
   public void close() {
     handles.forEach(Sandbox::close);

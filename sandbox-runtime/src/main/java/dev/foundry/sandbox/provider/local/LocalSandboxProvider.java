@@ -118,6 +118,22 @@ public final class LocalSandboxProvider implements SandboxProvider {
   }
 
   @Override
+  public CompletableFuture<Sandbox> restart(String sandboxId, Map<String, String> env) {
+    return locked(
+        sandboxId,
+        () -> {
+          LocalSandboxRecord record =
+              LocalSandboxRecord.read(dir(sandboxId))
+                  .orElseThrow(() -> new SandboxNotFoundException(id(), sandboxId));
+          stopNow(sandboxId); // the old server and every agent it started, with their env
+          LocalSandboxRecord renewed = record.asStopped().withEnv(env);
+          renewed.write(dir(sandboxId));
+          log.info("sandbox {} restarting with env keys {}", sandboxId, env.keySet());
+          return startNow(renewed);
+        });
+  }
+
+  @Override
   public CompletableFuture<Void> stop(String sandboxId) {
     return locked(
         sandboxId,

@@ -78,6 +78,24 @@ public record LocalSandboxRecord(
         createdAtMs);
   }
 
+  LocalSandboxRecord withEnv(Map<String, String> env) {
+    return new LocalSandboxRecord(
+        version,
+        sandboxId,
+        binary,
+        token,
+        port,
+        pid,
+        pidStartTicks,
+        homeDir,
+        workDir,
+        dataDir,
+        env,
+        offlineAgent,
+        stopped,
+        createdAtMs);
+  }
+
   static Optional<LocalSandboxRecord> read(Path sandboxDir) {
     Path file = sandboxDir.resolve(FILE_NAME);
     if (!Files.isRegularFile(file)) {

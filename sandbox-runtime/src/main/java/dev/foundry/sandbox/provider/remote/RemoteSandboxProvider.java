@@ -159,6 +159,24 @@ public final class RemoteSandboxProvider implements SandboxProvider {
     return locked(sandboxId, () -> connectNow(sandboxId));
   }
 
+  /**
+   * Processes and agents of the sandbox end and later ones get {@code env}; the remote server
+   * itself is shared and keeps running, so what it was started with is outside this provider.
+   */
+  @Override
+  public CompletableFuture<Sandbox> restart(String sandboxId, Map<String, String> env) {
+    return locked(
+        sandboxId,
+        () -> {
+          RemoteSandboxRecord record =
+              readRecord(sandboxId).orElseThrow(() -> new SandboxNotFoundException(ID, sandboxId));
+          stopNow(record);
+          writeRecord(record.withEnv(env).withStopped(false));
+          log.info("remote sandbox {} restarted with env keys {}", sandboxId, env.keySet());
+          return connectNow(sandboxId);
+        });
+  }
+
   @Override
   public CompletableFuture<Void> stop(String sandboxId) {
     return locked(

@@ -27,6 +27,10 @@ record RemoteSandboxRecord(
     return new RemoteSandboxRecord(version, sandboxId, env, offlineAgent, stopped, createdAtMs);
   }
 
+  RemoteSandboxRecord withEnv(Map<String, String> env) {
+    return new RemoteSandboxRecord(version, sandboxId, env, offlineAgent, stopped, createdAtMs);
+  }
+
   @Override
   public String toString() {
     return "RemoteSandboxRecord[" + sandboxId + ", env keys " + env.keySet() + "]";

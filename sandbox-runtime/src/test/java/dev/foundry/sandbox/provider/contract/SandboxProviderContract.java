@@ -15,6 +15,8 @@ import dev.foundry.sandbox.provider.SandboxState;
 import dev.foundry.sandbox.provider.local.ProcessTree;
 import dev.foundry.sandbox.session.AgentSession;
 import dev.foundry.sandbox.session.AgentSessionOptions;
+import dev.foundry.sandbox.session.PermissionHandler;
+import dev.foundry.sandbox.session.SessionUpdate;
 import dev.foundry.sandbox.session.StopReason;
 import dev.foundry.sandbox.support.TestSandboxes;
 import java.nio.file.Path;
@@ -81,6 +83,11 @@ abstract class SandboxProviderContract {
   }
 
   Sandbox create(String id, boolean offlineAgent) {
+    return create(SandboxSpec.of(id).withOfflineAgent(offlineAgent));
+  }
+
+  Sandbox create(SandboxSpec spec) {
+    String id = spec.sandboxId();
     if (sharedServer()) {
       long server = serverPid(provider, id).orElseThrow();
       baselines.put(
@@ -89,11 +96,7 @@ abstract class SandboxProviderContract {
               .map(ProcessTree.ProcessStat::pid)
               .collect(Collectors.toSet()));
     }
-    Sandbox sandbox =
-        provider
-            .create(SandboxSpec.of(id).withOfflineAgent(offlineAgent))
-            .orTimeout(60, TimeUnit.SECONDS)
-            .join();
+    Sandbox sandbox = provider.create(spec).orTimeout(60, TimeUnit.SECONDS).join();
     handles.add(sandbox);
     return sandbox;
   }
@@ -211,5 +214,62 @@ abstract class SandboxProviderContract {
     assertThatThrownBy(() -> provider.connect("c-4").join())
         .hasCauseInstanceOf(SandboxNotFoundException.class);
     provider.destroy("c-4").join(); // idempotent
+  }
+
+  @Test
+  void restartEndsEveryProcessAndGivesOnlyTheNewEnvironmentToProcessesAndAgents() {
+    Sandbox sandbox =
+        create(SandboxSpec.of("c-5").withEnv(Map.of("FOUNDRY_TEST_KEY", "old-key-5")));
+    long pid = serverPid("c-5");
+    assertThat(run(sandbox, "echo $FOUNDRY_TEST_KEY")).isEqualTo("old-key-5\n");
+    sandbox.client().processes().start(ProcessRequest.of("sleep", "300")).join();
+    await().atMost(Duration.ofSeconds(10)).until(() -> commandLines(pid).contains("sleep 300 "));
+    List<Long> before = processesOf("c-5");
+
+    Sandbox renewed =
+        provider
+            .restart("c-5", Map.of("FOUNDRY_TEST_KEY", "new-key-5"))
+            .orTimeout(60, TimeUnit.SECONDS)
+            .join();
+    handles.add(renewed);
+
+    assertThat(before).noneMatch(ProcessTree::isAlive);
+    assertThat(provider.state("c-5").join()).isEqualTo(SandboxState.RUNNING);
+    assertThat(run(renewed, "echo $FOUNDRY_TEST_KEY")).isEqualTo("new-key-5\n");
+    if (!sharedServer()) {
+      // The agent's own shell tool sees what the server was started with.
+      assertThat(agentRuns(renewed, "echo key=$FOUNDRY_TEST_KEY")).contains("key=new-key-5");
+      List<String> environments =
+          ProcessTree.members(serverPid("c-5")).stream()
+              .map(m -> TestSandboxes.environment(m.pid()))
+              .toList();
+      assertThat(environments).isNotEmpty().noneMatch(env -> env.contains("old-key-5"));
+    }
+    assertThatThrownBy(() -> provider.restart("c-missing", Map.of()).join())
+        .hasCauseInstanceOf(SandboxNotFoundException.class);
+  }
+
+  /** What the offline agent's shell tool prints for {@code command}, every permission granted. */
+  static String agentRuns(Sandbox sandbox, String command) {
+    StringBuilder output = new StringBuilder();
+    try (AgentSession session =
+        AgentSession.open(
+                sandbox.client(),
+                AgentSessionOptions.of("mock", sandbox.workDir())
+                    .withPermissions(PermissionHandler.allowOnce()))
+            .join()) {
+      session
+          .prompt(
+              "/run " + command,
+              update -> {
+                if (update instanceof SessionUpdate.ToolCallUpdate u && u.content() != null) {
+                  u.content().findValues("text").forEach(t -> output.append(t.asText()));
+                }
+              })
+          .result()
+          .orTimeout(60, TimeUnit.SECONDS)
+          .join();
+    }
+    return output.toString();
   }
 }
