@@ -95,6 +95,7 @@ public final class SandboxActor extends DurableActor<Command<?>, Event, SandboxT
   private final SandboxScope scope;
   private final SandboxSessions sessions;
   private final SandboxRepository repository;
+  private final SandboxOwner owner;
   private final SandboxBroadcasts broadcasts;
 
   private SandboxActor(ActorSetup<SandboxTables> setup) {
@@ -102,6 +103,7 @@ public final class SandboxActor extends DurableActor<Command<?>, Event, SandboxT
     this.scope = new SandboxScope(setup, this::commandId);
     this.sessions = new SandboxSessions(scope);
     this.repository = new SandboxRepository(scope);
+    this.owner = new SandboxOwner(scope);
     this.broadcasts = new SandboxBroadcasts(scope.address, setup.runtime(), setup.hub());
     if (scope.live.firstActivation()) {
       // After a restart, sessions that were mid-turn are not running any more and the sandbox's
@@ -118,7 +120,7 @@ public final class SandboxActor extends DurableActor<Command<?>, Event, SandboxT
         .command(StartProcess.class, this::startProcess)
         .command(StopProcess.class, this::stopProcess)
         .command(CloneRepository.class, repository::cloneRepository)
-        .command(StoreGitCredentials.class, repository::storeGitCredentials)
+        .command(StoreGitCredentials.class, owner::storeGitCredentials)
         .command(RefreshGitState.class, repository::refreshGitState)
         .command(RevertFile.class, repository::revertFile)
         .command(PushBranch.class, repository::pushBranch)
@@ -205,7 +207,8 @@ public final class SandboxActor extends DurableActor<Command<?>, Event, SandboxT
                       sb.homeDir(),
                       sb.workDir(),
                       now(),
-                      blank(cmd.repoId()) ? null : cmd.repoId()))
+                      blank(cmd.repoId()) ? null : cmd.repoId(),
+                      owner))
               .thenReply(t::view);
         });
   }

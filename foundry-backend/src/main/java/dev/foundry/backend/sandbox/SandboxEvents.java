@@ -23,8 +23,13 @@ public final class SandboxEvents {
       String homeDir,
       String workDir,
       long at,
-      String repoId)
+      String repoId,
+      String agentKeysOwner)
       implements Event {}
+
+  /** The server restarted with the agent keys of a new owner; its address may have changed. */
+  @JsonTypeName("sandbox.agent-keys-replaced")
+  public record AgentKeysReplaced(String ownerUserId, String baseUrl, long at) implements Event {}
 
   @JsonTypeName("sandbox.reattached")
   public record SandboxReattached(String baseUrl, long at) implements Event {}

@@ -8,7 +8,6 @@ import dev.foundry.backend.protocol.SandboxProtocol.MergeBranch;
 import dev.foundry.backend.protocol.SandboxProtocol.PushBranch;
 import dev.foundry.backend.protocol.SandboxProtocol.RefreshGitState;
 import dev.foundry.backend.protocol.SandboxProtocol.RevertFile;
-import dev.foundry.backend.protocol.SandboxProtocol.StoreGitCredentials;
 import dev.foundry.backend.protocol.SandboxProtocol.SyncBranch;
 import dev.foundry.backend.runtime.Decision;
 import dev.foundry.backend.runtime.Failures;
@@ -17,10 +16,8 @@ import dev.foundry.backend.sandbox.SandboxEvents.BranchPushed;
 import dev.foundry.backend.sandbox.SandboxEvents.BranchSynced;
 import dev.foundry.backend.sandbox.SandboxEvents.Event;
 import dev.foundry.backend.sandbox.SandboxEvents.FileReverted;
-import dev.foundry.backend.sandbox.SandboxEvents.GitCredentialsStored;
 import dev.foundry.backend.sandbox.SandboxEvents.GitStateRefreshed;
 import dev.foundry.backend.sandbox.SandboxEvents.RepositoryCloned;
-import dev.foundry.sandbox.git.GitCredentials;
 import dev.foundry.sandbox.git.SandboxGit;
 import dev.foundry.shared.sandbox.GitState;
 import dev.foundry.shared.sandbox.RepositoryView;
@@ -30,10 +27,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
- * The sandbox's repository: clone and checkout, the owner's git credentials and identity, and the
- * git work on the task branch (refresh the derived git state, revert a file, push, sync, merge; the
- * last two through {@link BranchSync}, the state through {@link SandboxGitState}). Every step that
- * changes the work tree ends with the refreshed git state, which the task hears of.
+ * The sandbox's repository: clone and checkout, and the git work on the task branch (refresh the
+ * derived git state, revert a file, push, sync, merge; the last two through {@link BranchSync}, the
+ * state through {@link SandboxGitState}). Every step that changes the work tree ends with the
+ * refreshed git state, which the task hears of.
  */
 final class SandboxRepository {
   private final SandboxScope scope;
@@ -100,44 +97,6 @@ final class SandboxRepository {
                     ? git.git(dir, "checkout", "-B", branch, "origin/" + branch)
                     : git.git(dir, "checkout", "-B", branch))
         .thenAccept(r -> r.orThrow("git checkout -B " + branch));
-  }
-
-  Decision<Void> storeGitCredentials(StoreGitCredentials cmd, SandboxTables t) {
-    if (blank(cmd.ownerUserId())) {
-      return Decision.reject("invalid_owner", "ownerUserId is required");
-    }
-    return scope.withSandbox(
-        t,
-        sb -> {
-          SandboxGit git = new SandboxGit(sb.client(), sb.homeDir());
-          CompletionStage<List<GitCredentials>> io =
-              scope
-                  .host
-                  .credentials()
-                  .credentialsFor(scope.address.organizationId(), cmd.ownerUserId())
-                  .thenCompose(
-                      creds ->
-                          git.storeCredentials(creds)
-                              .thenCompose(v -> identity(git, "user.name", cmd.login()))
-                              .thenCompose(v -> identity(git, "user.email", cmd.email()))
-                              .thenApply(v -> creds));
-          return Decision.after(
-              io,
-              creds -> {
-                List<String> hosts = new ArrayList<>();
-                creds.forEach(c -> hosts.add(c.url().toString()));
-                return Decision.persist(
-                    new GitCredentialsStored(
-                        cmd.ownerUserId(), cmd.login(), cmd.email(), hosts, now()));
-              });
-        });
-  }
-
-  private static CompletionStage<Void> identity(SandboxGit git, String key, String value) {
-    if (blank(value)) {
-      return CompletableFuture.completedFuture(null);
-    }
-    return git.git(null, "config", "--global", key, value).thenAccept(r -> r.orThrow(key));
   }
 
   Decision<GitState> refreshGitState(RefreshGitState cmd, SandboxTables t) {

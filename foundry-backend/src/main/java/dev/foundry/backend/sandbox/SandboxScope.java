@@ -95,6 +95,15 @@ final class SandboxScope {
     }
   }
 
+  /** Forgets the live handle (closing it): the next command that needs the sandbox reconnects. */
+  void detach() {
+    Sandbox old = live.sandbox;
+    live.sandbox = null;
+    if (old != null) {
+      old.close();
+    }
+  }
+
   /** The live sandbox, for queries: they never reattach. */
   CompletionStage<Sandbox> attached() {
     Sandbox sb = live.sandbox;

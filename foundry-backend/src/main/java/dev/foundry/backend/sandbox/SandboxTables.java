@@ -6,6 +6,7 @@ import dev.foundry.backend.protocol.SandboxProtocol.SessionDetail;
 import dev.foundry.backend.protocol.SandboxProtocol.SessionView;
 import dev.foundry.backend.protocol.SandboxProtocol.TranscriptEntry;
 import dev.foundry.backend.runtime.ActorTables;
+import dev.foundry.backend.sandbox.SandboxEvents.AgentKeysReplaced;
 import dev.foundry.backend.sandbox.SandboxEvents.BranchMerged;
 import dev.foundry.backend.sandbox.SandboxEvents.BranchPushed;
 import dev.foundry.backend.sandbox.SandboxEvents.BranchSynced;
@@ -70,6 +71,7 @@ public final class SandboxTables extends ActorTables<Event> {
     super(db);
     on(SandboxProvisioned.class, this::sandboxProvisioned);
     on(SandboxReattached.class, this::sandboxReattached);
+    on(AgentKeysReplaced.class, this::agentKeysReplaced);
     on(SandboxDestroyed.class, this::sandboxDestroyed);
     on(RepositoryCloned.class, this::repositoryCloned);
     on(GitCredentialsStored.class, this::gitCredentialsStored);
@@ -93,15 +95,23 @@ public final class SandboxTables extends ActorTables<Event> {
   private void sandboxProvisioned(SandboxProvisioned e) throws SQLException {
     exec(
         "INSERT OR REPLACE INTO sandbox (id, provider_id, sandbox_id, base_url, home_dir,"
-            + " work_dir, state, provisioned_at, repo_id)"
-            + " VALUES (1, ?, ?, ?, ?, ?, 'running', ?, ?)",
+            + " work_dir, state, provisioned_at, repo_id, agent_keys_owner)"
+            + " VALUES (1, ?, ?, ?, ?, ?, 'running', ?, ?, ?)",
         e.providerId(),
         e.sandboxId(),
         e.baseUrl(),
         e.homeDir(),
         e.workDir(),
         e.at(),
-        e.repoId());
+        e.repoId(),
+        e.agentKeysOwner());
+  }
+
+  private void agentKeysReplaced(AgentKeysReplaced e) throws SQLException {
+    exec(
+        "UPDATE sandbox SET agent_keys_owner = ?, base_url = ? WHERE id = 1",
+        e.ownerUserId(),
+        e.baseUrl());
   }
 
   private void sandboxReattached(SandboxReattached e) throws SQLException {
@@ -296,6 +306,20 @@ public final class SandboxTables extends ActorTables<Event> {
                 rs.getString(4),
                 rs.getString(5),
                 rs.getString(6)));
+  }
+
+  /**
+   * The user whose agent keys the server's environment holds: recorded since provisioning, and for
+   * a sandbox provisioned before that was recorded, the owner whose git credentials it holds.
+   */
+  String agentKeysOwner() {
+    String recorded =
+        one("SELECT agent_keys_owner FROM sandbox WHERE id = 1", rs -> rs.getString(1));
+    if (recorded != null) {
+      return recorded;
+    }
+    GitOwner git = gitOwner();
+    return git == null ? null : git.ownerUserId();
   }
 
   GitOwner gitOwner() {

@@ -4,14 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import dev.foundry.backend.http.ApiServer;
 import dev.foundry.backend.http.Browser;
+import dev.foundry.backend.protocol.OrganizationProtocol;
 import dev.foundry.backend.sandbox.SandboxAgentBin;
 import dev.foundry.backend.testing.Git;
+import dev.foundry.shared.app.FoundryOrganizationMember;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -169,6 +173,64 @@ class SandboxLimitsAndKeysHttpTest {
   }
 
   @Test
+  void aNewOwnerRestartsTheSandboxWithTheirKeysAndNoProcessKeepsThePreviousOwners()
+      throws Exception {
+    start(Map.of());
+    // Keys of this test only: sandboxes of other tests may still run with the shared ones.
+    String aliceKey = "sk-ant-alice-owner-" + java.util.UUID.randomUUID();
+    String bobKey = "sk-ant-bob-owner-" + java.util.UUID.randomUUID();
+    Browser alice = server.browser();
+    Browser bob = server.browser();
+    User a = User.signIn(alice, "alice", dir);
+    User.signIn(bob, "bob", dir);
+    assertThat(
+            alice
+                .put("/v1/app/provider-credentials/anthropic", "{\"apiKey\":\"" + aliceKey + "\"}")
+                .status())
+        .isEqualTo(200);
+    assertThat(
+            bob.put("/v1/app/provider-credentials/anthropic", "{\"apiKey\":\"" + bobKey + "\"}")
+                .status())
+        .isEqualTo(200);
+    String orgId = a.base().substring(a.base().lastIndexOf('/') + 1);
+    server
+        .app()
+        .runtime()
+        .get(OrganizationProtocol.TYPE, OrganizationProtocol.key(orgId))
+        .ask(
+            new OrganizationProtocol.UpsertMember(
+                new FoundryOrganizationMember(
+                    "local-bob", "bob", "bob@example.com", "member", "active")))
+        .toCompletableFuture()
+        .get(30, TimeUnit.SECONDS);
+
+    String task = a.task("shared work");
+    awaitRunning(alice, task);
+    JsonNode session = awaitSession(alice, task, s -> s.path("status").asText().equals("idle"));
+    String sessionId = session.path("id").asText();
+    // A process of alice's that outlives its parent: the owner change must end it too.
+    created(
+        alice.post(
+            task + "/sandbox/processes",
+            "{\"command\":\"sh\",\"args\":[\"-c\"," + "\"setsid sleep 300 & echo started\"]}"));
+    assertThat(agentShell(alice, task, sessionId, "printenv ANTHROPIC_API_KEY")).contains(aliceKey);
+
+    Browser.Answer changed = alice.put(task + "/owner", "{\"userId\":\"local-bob\"}");
+    assertThat(changed.status()).as("%s", changed).isEqualTo(202);
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> env(alice, task).get("ANTHROPIC_API_KEY"), bobKey::equals);
+
+    Map<String, String> after = env(alice, task);
+    assertThat(after.values()).doesNotContain(aliceKey);
+    // Bob sends (a message from alice would make her the owner again, as upstream does).
+    String seen = agentShell(bob, task, sessionId, "printenv ANTHROPIC_API_KEY; ps -eo args");
+    assertThat(seen).contains(bobKey).doesNotContain(aliceKey).doesNotContain("sleep 300");
+    // Nothing on the host that descends from the sandbox still holds alice's key.
+    assertThat(hostProcessesHolding(aliceKey)).isEmpty();
+  }
+
+  @Test
   void aSessionOfAClaudeModelThatTheOfflineAgentRunsSaysSo() throws Exception {
     start(Map.of());
     Browser alice = server.browser();
@@ -255,6 +317,57 @@ class SandboxLimitsAndKeysHttpTest {
               return false;
             });
     return found[0];
+  }
+
+  /**
+   * Sends {@code /run command} to the offline agent and returns what its shell tool printed: the
+   * command runs as the agent's tool call, in the agent's own process environment.
+   */
+  private static String agentShell(Browser user, String task, String sessionId, String command) {
+    String marker = "AGENT-DONE-" + System.nanoTime();
+    String text = "/run " + command + "; echo " + marker;
+    Browser.Answer sent =
+        user.post(
+            task + "/sessions/" + sessionId + "/messages",
+            "{\"text\":" + TextNode.valueOf(text) + "}");
+    assertThat(sent.status()).as("%s", sent).isEqualTo(202);
+    String[] out = new String[1];
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () -> {
+              for (JsonNode e :
+                  user.get(task + "/sessions/" + sessionId).json().path("transcript")) {
+                JsonNode p = e.path("payload");
+                if ("tool_call_update".equals(p.path("sessionUpdate").asText())) {
+                  StringBuilder b = new StringBuilder();
+                  p.path("content").findValues("text").forEach(t -> b.append(t.asText()));
+                  if (b.indexOf(marker) >= 0) {
+                    out[0] = b.toString();
+                    return true;
+                  }
+                }
+              }
+              return false;
+            });
+    return out[0].substring(0, out[0].indexOf(marker));
+  }
+
+  /** Host processes whose environment contains {@code value}. */
+  private static java.util.List<Long> hostProcessesHolding(String value) {
+    return ProcessHandle.allProcesses()
+        .filter(
+            p -> {
+              try {
+                return new String(
+                        java.nio.file.Files.readAllBytes(Path.of("/proc/" + p.pid() + "/environ")))
+                    .contains(value);
+              } catch (Exception e) {
+                return false;
+              }
+            })
+        .map(ProcessHandle::pid)
+        .toList();
   }
 
   private static Map<String, String> env(Browser user, String task) {
