@@ -145,6 +145,118 @@ class SandboxBoundaryHttpTest {
     assertThat(cmdline).contains("sandbox-agent", "--token").doesNotContain(token);
   }
 
+  @Test
+  void anAgentsToolCallSeesNoSecretNoDataNoHostHomeNoOtherSandboxAndNothingOutlivesTheArchive()
+      throws Exception {
+    Map<String, String> env = new HashMap<>();
+    env.put("SANDBOX_AGENT_BIN", SandboxAgentBin.path().toString());
+    env.put("BETTER_AUTH_SECRET", "better-auth-canary-agent-9b2e");
+    env.put("FOUNDRY_CREDENTIALS_KEY", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=");
+    env.put("PATH", System.getenv().getOrDefault("PATH", "/usr/bin:/bin"));
+    Files.createDirectories(dir.resolve("remotes"));
+    env.put("FOUNDRY_SANDBOX_SHARED_PATHS", dir.resolve("remotes").toString());
+    server = ApiServer.start(dir, env);
+    String alice = task(server.browser(), "alice");
+    Browser bobBrowser = server.browser();
+    String bob = task(bobBrowser, "bob");
+    Browser aliceBrowser = server.browser();
+    aliceBrowser.signIn("alice");
+    String session = firstSession(aliceBrowser, alice);
+    Path bobsSandbox =
+        dir.resolve("data-sandboxes").resolve(bob.substring(bob.lastIndexOf('/') + 1));
+    Files.writeString(dir.resolve("host-secret.txt"), "host-file-canary");
+    String hostHome = System.getProperty("user.home");
+    // A duration no other run uses: a process of an earlier run must not be taken for this one's.
+    String detached = "sleep " + (100_000 + new java.util.Random().nextInt(900_000));
+
+    String seen =
+        AgentShell.run(
+            aliceBrowser,
+            alice,
+            session,
+            "env; echo ---; cat "
+                + dir.resolve("data/journal/journal.db")
+                + "; ls "
+                + dir.resolve("data")
+                + "; ls "
+                + bobsSandbox
+                + "; ls -a "
+                + hostHome
+                + "; cat "
+                + dir.resolve("host-secret.txt")
+                + "; (setsid "
+                + detached
+                + " &) ; echo ran");
+
+    assertThat(seen).contains("ran").doesNotContain("better-auth-canary-agent-9b2e");
+    assertThat(seen).doesNotContain("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=");
+    assertThat(seen).doesNotContain("SQLite format").doesNotContain("host-file-canary");
+    assertThat(seen).contains("No such file or directory");
+    java.util.List<String> listed = java.util.List.of(seen.split("\n"));
+    assertThat(listed).doesNotContain("journal", "sandbox.json", "home", "work");
+    // The host's home shows at most the read-only paths the sandbox needs (the sandbox-agent
+    // binary's and the offline agent's class path under ~/.cache and ~/.m2), nothing else of it.
+    try (var entries = Files.list(Path.of(hostHome))) {
+      for (Path entry : entries.toList()) {
+        String name = entry.getFileName().toString();
+        if (!Set.of(".cache", ".m2").contains(name)) {
+          assertThat(listed).as("the host home's %s", name).doesNotContain(name);
+        }
+      }
+    }
+    // The grandchild detached from the agent's tree; the archive still ends it.
+    await().atMost(Duration.ofSeconds(10)).until(() -> hostProcess(detached));
+    assertThat(aliceBrowser.post(alice + "/archive", null).status()).isEqualTo(202);
+    await().atMost(Duration.ofSeconds(60)).until(() -> !hostProcess(detached));
+  }
+
+  /** Signs {@code login} in and creates a task on a fresh repository; its path. */
+  private String task(Browser browser, String login) throws Exception {
+    String org = browser.signIn(login).json().path("activeOrganizationId").asText();
+    String base = "/v1/organizations/" + org;
+    Path remotes = Files.createDirectories(dir.resolve("remotes").resolve(login));
+    String remote = Git.seedRemote(remotes).toUri().toString();
+    String repoId =
+        created(browser.post(base + "/repos", "{\"remoteUrl\":\"" + remote + "\"}"))
+            .path("repoId")
+            .asText();
+    String task =
+        base
+            + "/tasks/"
+            + created(
+                    browser.post(
+                        base + "/tasks", "{\"repoId\":\"" + repoId + "\",\"task\":\"hi\"}"))
+                .path("id")
+                .asText();
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () -> browser.get(task + "/sandbox").json().path("state").asText(), "running"::equals);
+    return task;
+  }
+
+  private static String firstSession(Browser browser, String task) {
+    String[] id = new String[1];
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () -> {
+              for (JsonNode s : browser.get(task).json().path("sessionsSummary")) {
+                if ("idle".equals(s.path("status").asText())) {
+                  id[0] = s.path("id").asText();
+                  return true;
+                }
+              }
+              return false;
+            });
+    return id[0];
+  }
+
+  private static boolean hostProcess(String commandLine) {
+    return ProcessHandle.allProcesses()
+        .anyMatch(p -> p.info().commandLine().map(c -> c.contains(commandLine)).orElse(false));
+  }
+
   private static String stdout(JsonNode logs) {
     StringBuilder b = new StringBuilder();
     for (JsonNode entry : logs) {

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.TextNode;
 import dev.foundry.backend.http.ApiServer;
 import dev.foundry.backend.http.Browser;
 import dev.foundry.backend.protocol.OrganizationProtocol;
@@ -213,7 +212,8 @@ class SandboxLimitsAndKeysHttpTest {
         alice.post(
             task + "/sandbox/processes",
             "{\"command\":\"sh\",\"args\":[\"-c\"," + "\"setsid sleep 300 & echo started\"]}"));
-    assertThat(agentShell(alice, task, sessionId, "printenv ANTHROPIC_API_KEY")).contains(aliceKey);
+    assertThat(AgentShell.run(alice, task, sessionId, "printenv ANTHROPIC_API_KEY"))
+        .contains(aliceKey);
 
     Browser.Answer changed = alice.put(task + "/owner", "{\"userId\":\"local-bob\"}");
     assertThat(changed.status()).as("%s", changed).isEqualTo(202);
@@ -224,7 +224,7 @@ class SandboxLimitsAndKeysHttpTest {
     Map<String, String> after = env(alice, task);
     assertThat(after.values()).doesNotContain(aliceKey);
     // Bob sends (a message from alice would make her the owner again, as upstream does).
-    String seen = agentShell(bob, task, sessionId, "printenv ANTHROPIC_API_KEY; ps -eo args");
+    String seen = AgentShell.run(bob, task, sessionId, "printenv ANTHROPIC_API_KEY; ps -eo args");
     assertThat(seen).contains(bobKey).doesNotContain(aliceKey).doesNotContain("sleep 300");
     // Nothing on the host that descends from the sandbox still holds alice's key.
     assertThat(hostProcessesHolding(aliceKey)).isEmpty();
@@ -317,40 +317,6 @@ class SandboxLimitsAndKeysHttpTest {
               return false;
             });
     return found[0];
-  }
-
-  /**
-   * Sends {@code /run command} to the offline agent and returns what its shell tool printed: the
-   * command runs as the agent's tool call, in the agent's own process environment.
-   */
-  private static String agentShell(Browser user, String task, String sessionId, String command) {
-    String marker = "AGENT-DONE-" + System.nanoTime();
-    String text = "/run " + command + "; echo " + marker;
-    Browser.Answer sent =
-        user.post(
-            task + "/sessions/" + sessionId + "/messages",
-            "{\"text\":" + TextNode.valueOf(text) + "}");
-    assertThat(sent.status()).as("%s", sent).isEqualTo(202);
-    String[] out = new String[1];
-    await()
-        .atMost(Duration.ofSeconds(60))
-        .until(
-            () -> {
-              for (JsonNode e :
-                  user.get(task + "/sessions/" + sessionId).json().path("transcript")) {
-                JsonNode p = e.path("payload");
-                if ("tool_call_update".equals(p.path("sessionUpdate").asText())) {
-                  StringBuilder b = new StringBuilder();
-                  p.path("content").findValues("text").forEach(t -> b.append(t.asText()));
-                  if (b.indexOf(marker) >= 0) {
-                    out[0] = b.toString();
-                    return true;
-                  }
-                }
-              }
-              return false;
-            });
-    return out[0].substring(0, out[0].indexOf(marker));
   }
 
   /** Host processes whose environment contains {@code value}. */
