@@ -34,6 +34,7 @@ import dev.foundry.sandbox.provider.local.LocalSandboxProvider;
 import dev.foundry.sandbox.provider.local.LocalSandboxSettings;
 import dev.foundry.sandbox.provider.local.SandboxEnvironment;
 import dev.foundry.sandbox.provider.local.SandboxIsolation;
+import dev.foundry.sandbox.provider.local.SandboxResources;
 import dev.foundry.sandbox.provider.remote.RemoteSandboxProvider;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -223,8 +224,16 @@ public final class FoundryApp {
               .withIsolation(SandboxIsolation.BWRAP)
               .withSharedPaths(settings.sandbox().sharedPaths());
     }
-    LocalSandboxProvider provider = new LocalSandboxProvider(local);
-    log.info("sandboxes live under {}", provider.settings().rootDir());
+    LocalSandboxProvider provider =
+        new LocalSandboxProvider(
+            local,
+            new SandboxResources(
+                settings.sandboxLimits().maxProcesses(),
+                settings.sandboxLimits().maxMemoryBytes()));
+    log.info(
+        "sandboxes live under {}; per-sandbox bounds {}",
+        provider.settings().rootDir(),
+        provider.enforcedResources().map(Object::toString).orElse("not enforced"));
     // Git credentials of task owners arrive with GitHub sign-in; until then a sandbox clones and
     // pushes remotes that need none (file://, local servers) and never prompts.
     SandboxHost.get(system)

@@ -153,7 +153,8 @@ public record FoundrySettings(
    * How many sandboxes may live at once: in all ({@code FOUNDRY_MAX_SANDBOXES}) and per
    * organization ({@code FOUNDRY_MAX_SANDBOXES_PER_ORGANIZATION}).
    */
-  public record SandboxLimits(int maxSandboxes, int maxPerOrganization) {}
+  public record SandboxLimits(
+      int maxSandboxes, int maxPerOrganization, long maxProcesses, long maxMemoryBytes) {}
 
   public record Runtime(
       Duration passivateAfter,
@@ -255,7 +256,9 @@ public record FoundrySettings(
                 f,
                 "sandbox-limits.max-per-organization",
                 "FOUNDRY_MAX_SANDBOXES_PER_ORGANIZATION",
-                1)));
+                1),
+            atLeast(f, "sandbox-limits.max-processes", "FOUNDRY_SANDBOX_MAX_PROCESSES", 0),
+            bytes(f, "sandbox-limits.max-memory", "FOUNDRY_SANDBOX_MAX_MEMORY")));
   }
 
   private static Auth auth(
@@ -650,6 +653,23 @@ public record FoundrySettings(
       // reported below
     }
     throw new InvalidSettingException(env, "foundry." + path, raw, "an integer >= " + min);
+  }
+
+  /** A size such as {@code 512m} or {@code 4g}; 0 allowed. */
+  private static long bytes(Config f, String path, String env) {
+    try {
+      long n = f.getBytes(path);
+      if (n >= 0) {
+        return n;
+      }
+    } catch (ConfigException e) {
+      // reported below
+    }
+    throw new InvalidSettingException(
+        env,
+        "foundry." + path,
+        f.getValue(path).unwrapped().toString(),
+        "a size such as 512m or 4g, or 0 for none");
   }
 
   private static int snapshotEvery(Config f) {

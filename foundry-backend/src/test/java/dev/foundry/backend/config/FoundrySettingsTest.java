@@ -115,6 +115,23 @@ class FoundrySettingsTest {
   }
 
   @Test
+  void perSandboxBoundsHaveDefaultsTakeSizesAndRefuseNonsense() {
+    assertThat(settings(Map.of()).sandboxLimits().maxProcesses()).isEqualTo(1024);
+    assertThat(settings(Map.of()).sandboxLimits().maxMemoryBytes()).isEqualTo(4L << 30);
+    var set =
+        settings(Map.of("FOUNDRY_SANDBOX_MAX_PROCESSES", "0", "FOUNDRY_SANDBOX_MAX_MEMORY", "512m"))
+            .sandboxLimits();
+    assertThat(set.maxProcesses()).isZero();
+    assertThat(set.maxMemoryBytes()).isEqualTo(512L << 20);
+    assertThatThrownBy(() -> settings(Map.of("FOUNDRY_SANDBOX_MAX_MEMORY", "lots")))
+        .isInstanceOf(InvalidSettingException.class)
+        .hasMessageContaining("FOUNDRY_SANDBOX_MAX_MEMORY");
+    assertThatThrownBy(() -> settings(Map.of("FOUNDRY_SANDBOX_MAX_PROCESSES", "-1")))
+        .isInstanceOf(InvalidSettingException.class)
+        .hasMessageContaining("FOUNDRY_SANDBOX_MAX_PROCESSES");
+  }
+
+  @Test
   void sandboxesAreIsolatedByDefaultAndTheProviderAndSharedPathsAreSettings() {
     FoundrySettings defaults = settings(Map.of());
     assertThat(defaults.sandbox().provider()).isEqualTo("isolated");

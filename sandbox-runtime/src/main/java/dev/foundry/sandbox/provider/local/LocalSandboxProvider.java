@@ -65,10 +65,22 @@ public final class LocalSandboxProvider implements SandboxProvider {
 
   /** One lock per sandbox id: create/connect/stop/destroy of one sandbox never interleave. */
 
+  /** Where sandboxes are bounded and found again by the kernel; empty when unbounded. */
+  private final Optional<SandboxCgroups> cgroups;
+
   /** Servers this JVM started; kept so their exit is reaped and a stop can wait for it. */
   private final Map<String, Process> processes = new ConcurrentHashMap<>();
 
+  /** Sandboxes without process and memory bounds. */
   public LocalSandboxProvider(LocalSandboxSettings settings) {
+    this(settings, SandboxResources.UNBOUNDED);
+  }
+
+  /**
+   * Sandboxes bounded by {@code resources} through cgroups where this process may create them
+   * ({@link #enforcedResources()} says whether it could); unbounded, with a warning, elsewhere.
+   */
+  public LocalSandboxProvider(LocalSandboxSettings settings, SandboxResources resources) {
     if (settings.isolation() == SandboxIsolation.BWRAP && SandboxIsolation.bwrap().isEmpty()) {
       throw new IllegalStateException(
           "the isolated sandbox provider needs bwrap, which is not installed"
@@ -76,6 +88,14 @@ public final class LocalSandboxProvider implements SandboxProvider {
     }
     this.settings = settings;
     this.locks = new SandboxLocks(settings.executor());
+    this.cgroups = SandboxCgroups.detect(resources, Path.of("/proc/self/mounts"));
+    if (resources.bounded() && cgroups.isEmpty()) {
+      log.warn(
+          "per-sandbox limits {} are not enforced: no writable cgroup v1 pids and memory"
+              + " hierarchies (run as root with /sys/fs/cgroup/pids and /sys/fs/cgroup/memory"
+              + " mounted read-write)",
+          resources);
+    }
     Path root = settings.rootDir();
     try {
       Files.createDirectories(root);
@@ -105,6 +125,11 @@ public final class LocalSandboxProvider implements SandboxProvider {
 
   public LocalSandboxSettings settings() {
     return settings;
+  }
+
+  /** The bounds the kernel enforces on each sandbox; empty when sandboxes are unbounded. */
+  public Optional<SandboxResources> enforcedResources() {
+    return cgroups.map(SandboxCgroups::resources);
   }
 
   @Override
@@ -260,7 +285,8 @@ public final class LocalSandboxProvider implements SandboxProvider {
 
   private Sandbox startNow(LocalSandboxRecord record) {
     Path dir = dir(record.sandboxId());
-    SandboxAgentServer.Started started = SandboxAgentServer.start(record, dir, settings);
+    SandboxAgentServer.Started started =
+        SandboxAgentServer.start(record, dir, settings, cgroups.orElse(null));
     processes.put(record.sandboxId(), started.process());
     LocalSandboxRecord running =
         record.running(started.port(), started.pid(), started.pidStartTicks());
@@ -297,6 +323,8 @@ public final class LocalSandboxProvider implements SandboxProvider {
         Thread.currentThread().interrupt();
       }
     }
+    // Whatever left the server's session and group is still in the sandbox's cgroup.
+    cgroups.ifPresent(c -> c.end(sandboxId));
     if (!record.stopped()) {
       record.asStopped().write(dir(sandboxId));
       log.info("sandbox {} stopped", sandboxId);

@@ -37,14 +37,18 @@ final class SandboxAgentServer {
 
   private SandboxAgentServer() {}
 
-  static Started start(LocalSandboxRecord record, Path sandboxDir, LocalSandboxSettings settings) {
+  static Started start(
+      LocalSandboxRecord record,
+      Path sandboxDir,
+      LocalSandboxSettings settings,
+      SandboxCgroups cgroups) {
     SandboxStartException last = null;
     for (int attempt = 1; attempt <= PORT_ATTEMPTS; attempt++) {
       // Prefer the old port so that a resumed sandbox keeps its URL; another process may own it.
       int port =
           attempt == 1 && record.port() > 0 && portFree(record.port()) ? record.port() : freePort();
       try {
-        return startOn(port, record, sandboxDir, settings);
+        return startOn(port, record, sandboxDir, settings, cgroups);
       } catch (PortTakenException e) {
         log.info(
             "port {} was taken before sandbox {} could bind it; retrying",
@@ -57,7 +61,11 @@ final class SandboxAgentServer {
   }
 
   private static Started startOn(
-      int port, LocalSandboxRecord record, Path sandboxDir, LocalSandboxSettings settings) {
+      int port,
+      LocalSandboxRecord record,
+      Path sandboxDir,
+      LocalSandboxSettings settings,
+      SandboxCgroups cgroups) {
     Path logFile = sandboxDir.resolve("server.log");
     List<String> command = new ArrayList<>();
     if (Files.isExecutable(Path.of("/usr/bin/setsid"))
@@ -81,6 +89,10 @@ final class SandboxAgentServer {
     if (settings.isolation() == SandboxIsolation.BWRAP) {
       command.addAll(
           command.indexOf(record.binary()), BwrapCommand.args(record, sandboxDir, settings));
+    }
+    if (cgroups != null) {
+      // Joins the sandbox's cgroups first: every process it will ever run is counted there.
+      command = cgroups.wrap(record.sandboxId(), command);
     }
     ProcessBuilder builder =
         new ProcessBuilder(command)
