@@ -19,6 +19,7 @@ import dev.foundry.backend.sandbox.SandboxEvents.FileReverted;
 import dev.foundry.backend.sandbox.SandboxEvents.GitStateRefreshed;
 import dev.foundry.backend.sandbox.SandboxEvents.RepositoryCloned;
 import dev.foundry.sandbox.git.SandboxGit;
+import dev.foundry.sandbox.process.ProcessRequest;
 import dev.foundry.shared.sandbox.GitState;
 import dev.foundry.shared.sandbox.RepositoryView;
 import java.util.ArrayList;
@@ -73,7 +74,15 @@ final class SandboxRepository {
                                           cmd.remoteUrl(),
                                           branch.orThrow("git rev-parse").stdout().strip(),
                                           head.orThrow("git rev-parse").stdout().strip(),
-                                          dir)));
+                                          dir)))
+                  // A failed attempt leaves nothing behind: the next one clones from scratch.
+                  .exceptionallyCompose(
+                      failure ->
+                          sb.client()
+                              .processes()
+                              .run(ProcessRequest.of("find", dir, "-mindepth", "1", "-delete"))
+                              .handle((r, e) -> r)
+                              .thenCompose(r -> CompletableFuture.failedFuture(failure)));
           return Decision.after(
               SandboxActor.LONG_WORK_IO_TIMEOUT,
               io,
@@ -85,18 +94,113 @@ final class SandboxRepository {
         });
   }
 
-  /** {@code checkout -B branch}, from {@code origin/branch} when the remote has it. */
+  /**
+   * {@code checkout -B branch}: from {@code origin/branch} when the remote has it, else from where
+   * the clone stands, else (the remote's {@code HEAD} names a branch it does not have) from its
+   * default branch; in an empty repository (no commit yet, as a new GitHub repository is) the
+   * branch starts with an empty first commit. Without a branch, the clone's own checkout stays.
+   */
   private static CompletionStage<Void> checkout(SandboxGit git, String dir, String branch) {
     if (blank(branch)) {
-      return CompletableFuture.completedFuture(null);
+      return startPoint(git, dir)
+          .thenCompose(
+              start -> {
+                if (start == null) {
+                  throw new IllegalStateException(
+                      "the repository is empty and no branch was given to start");
+                }
+                return start.equals("HEAD")
+                    ? CompletableFuture.completedFuture(null)
+                    : git.git(dir, "checkout", "-B", start.substring("origin/".length()), start)
+                        .thenAccept(r -> r.orThrow("git checkout " + start));
+              });
     }
     return git.git(dir, "rev-parse", "--verify", "--quiet", "refs/remotes/origin/" + branch)
         .thenCompose(
             remote ->
                 remote.succeeded()
                     ? git.git(dir, "checkout", "-B", branch, "origin/" + branch)
-                    : git.git(dir, "checkout", "-B", branch))
-        .thenAccept(r -> r.orThrow("git checkout -B " + branch));
+                        .thenAccept(r -> r.orThrow("git checkout -B " + branch))
+                    : startPoint(git, dir)
+                        .thenCompose(
+                            start ->
+                                start == null
+                                    ? firstCommit(git, dir, branch)
+                                    : git.git(dir, "checkout", "-B", branch, start)
+                                        .thenAccept(r -> r.orThrow("git checkout -B " + branch))));
+  }
+
+  /**
+   * Where a new branch starts: {@code HEAD} when the clone checked out a commit; else the remote's
+   * default branch ({@code ls-remote --symref}), {@code origin/main}, {@code origin/master} or any
+   * branch of the remote; null when the remote has no branch at all.
+   */
+  private static CompletionStage<String> startPoint(SandboxGit git, String dir) {
+    return git.git(dir, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
+        .thenCompose(
+            head -> {
+              if (head.succeeded()) {
+                return CompletableFuture.completedFuture("HEAD");
+              }
+              return git.git(dir, "ls-remote", "--symref", "origin", "HEAD")
+                  .thenCompose(
+                      symref ->
+                          git.git(
+                                  dir,
+                                  "for-each-ref",
+                                  "--format=%(refname:short)",
+                                  "refs/remotes/origin/")
+                              .thenApply(
+                                  refs ->
+                                      defaultBranch(
+                                          symref.succeeded() ? symref.stdout() : "",
+                                          refs.orThrow("git for-each-ref").stdout())));
+            });
+  }
+
+  static String defaultBranch(String lsRemoteSymref, String remoteBranches) {
+    List<String> branches = new ArrayList<>();
+    for (String line : remoteBranches.split("\n")) {
+      String b = line.strip();
+      if (b.startsWith("origin/") && !b.equals("origin/HEAD")) {
+        branches.add(b);
+      }
+    }
+    List<String> preferred = new ArrayList<>();
+    for (String line : lsRemoteSymref.split("\n")) {
+      if (line.startsWith("ref: refs/heads/") && line.endsWith("\tHEAD")) {
+        preferred.add(
+            "origin/"
+                + line.substring("ref: refs/heads/".length(), line.length() - "\tHEAD".length()));
+      }
+    }
+    preferred.add("origin/main");
+    preferred.add("origin/master");
+    for (String candidate : preferred) {
+      if (branches.contains(candidate)) {
+        return candidate;
+      }
+    }
+    return branches.isEmpty() ? null : branches.get(0);
+  }
+
+  /** An empty repository: {@code branch} begins with an empty commit, so it can be pushed. */
+  private static CompletionStage<Void> firstCommit(SandboxGit git, String dir, String branch) {
+    return git.git(dir, "symbolic-ref", "HEAD", "refs/heads/" + branch)
+        .thenAccept(r -> r.orThrow("git symbolic-ref HEAD"))
+        .thenCompose(v -> git.git(dir, "config", "--get", "user.email"))
+        .thenCompose(
+            identity -> {
+              List<String> args = new ArrayList<>();
+              if (!identity.succeeded()) {
+                // Nobody's identity is configured yet (no owner): a neutral one for this commit.
+                args.addAll(
+                    List.of("-c", "user.name=Foundry", "-c", "user.email=foundry@localhost"));
+              }
+              args.addAll(List.of("commit", "--allow-empty", "-m", "Start " + branch));
+              return git.git(dir, args.toArray(String[]::new));
+            })
+        .thenAccept(r -> r.orThrow("git commit --allow-empty"));
   }
 
   Decision<GitState> refreshGitState(RefreshGitState cmd, SandboxTables t) {

@@ -26,6 +26,7 @@ import dev.foundry.backend.protocol.SandboxProtocol.SessionDetail;
 import dev.foundry.backend.protocol.SandboxProtocol.StartProcess;
 import dev.foundry.backend.protocol.SandboxProtocol.StopTurn;
 import dev.foundry.backend.protocol.SandboxProtocol.StoreGitCredentials;
+import dev.foundry.backend.runtime.ActorException;
 import dev.foundry.backend.runtime.ActorOverloadedException;
 import dev.foundry.backend.runtime.CommandRejectedException;
 import dev.foundry.backend.runtime.DurableRef;
@@ -42,6 +43,7 @@ import dev.foundry.shared.realtime.RealtimeEvents;
 import dev.foundry.shared.realtime.TranscriptUpdated;
 import dev.foundry.shared.sandbox.FileChange;
 import dev.foundry.shared.sandbox.GitState;
+import dev.foundry.shared.sandbox.RepositoryView;
 import dev.foundry.shared.sandbox.SandboxView;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -556,6 +558,70 @@ class SandboxActorTest {
         .hasMessageContaining("rejected");
     assertThatThrownBy(() -> await(ref.ask(new RevertFile("../outside"))))
         .isInstanceOf(CommandRejectedException.class);
+  }
+
+  @Test
+  void aRemoteHeadNamingAMissingBranchAndAnEmptyRemoteBothGiveTheTaskItsBranch() throws Exception {
+    Path bare = tmp.resolve("remote.git");
+    String main = gitOut(tmp, "--git-dir", bare.toString(), "rev-parse", "main");
+    // HEAD names a branch the repository does not have: the clone checks nothing out.
+    git(tmp, "--git-dir", bare.toString(), "symbolic-ref", "HEAD", "refs/heads/trunk");
+    DurableRef<Command<?>> dangling = sandbox("t-dangling");
+    await(dangling.ask(new Provision(null, null), Duration.ofSeconds(30)));
+    RepositoryView cloned =
+        await(dangling.ask(new CloneRepository(remoteUrl, "feature-d"), Duration.ofSeconds(30)));
+    assertThat(cloned.branch()).isEqualTo("feature-d");
+    assertThat(cloned.headCommit()).isEqualTo(main);
+
+    // No commit at all, as a new GitHub repository: the branch starts with an empty commit and
+    // can be pushed.
+    Path empty = bare.resolve("empty.git"); // inside the path the sandbox shares
+    git(tmp, "init", "--bare", "-b", "main", empty.toString());
+    DurableRef<Command<?>> fresh = sandbox("t-empty");
+    await(fresh.ask(new Provision(null, null), Duration.ofSeconds(30)));
+    RepositoryView started =
+        await(
+            fresh.ask(new CloneRepository("file://" + empty, "feature-e"), Duration.ofSeconds(30)));
+    assertThat(started.branch()).isEqualTo("feature-e");
+    assertThat(started.headCommit()).hasSize(40);
+    await(fresh.ask(new PushBranch(), Duration.ofSeconds(30)));
+    assertThat(gitOut(tmp, "--git-dir", empty.toString(), "rev-parse", "feature-e"))
+        .isEqualTo(started.headCommit());
+  }
+
+  @Test
+  void aFailedCloneLeavesNothingBehindAndTheNextAttemptSucceeds() throws Exception {
+    Path late = tmp.resolve("remote.git").resolve("late.git"); // does not exist yet
+    DurableRef<Command<?>> ref = sandbox("t-late");
+    SandboxView view = await(ref.ask(new Provision(null, null), Duration.ofSeconds(30)));
+    assertThatThrownBy(
+            () ->
+                await(
+                    ref.ask(
+                        new CloneRepository("file://" + late, "feature-l"),
+                        Duration.ofSeconds(30))))
+        .isInstanceOf(ActorException.class);
+    try (var left = Files.list(Path.of(view.workDir()))) {
+      assertThat(left.toList()).isEmpty();
+    }
+
+    git(tmp, "clone", "--bare", tmp.resolve("remote.git").toString(), late.toString());
+    RepositoryView cloned =
+        await(ref.ask(new CloneRepository("file://" + late, "feature-l"), Duration.ofSeconds(30)));
+    assertThat(cloned.branch()).isEqualTo("feature-l");
+    assertThat(Path.of(view.workDir(), "README.md")).exists();
+  }
+
+  @Test
+  void theDefaultBranchIsTheRemoteHeadThenMainThenMasterThenAny() {
+    String refs = "origin/HEAD\norigin/master\norigin/main\norigin/dev\n";
+    assertThat(SandboxRepository.defaultBranch("ref: refs/heads/dev\tHEAD\nabc\tHEAD\n", refs))
+        .isEqualTo("origin/dev");
+    assertThat(SandboxRepository.defaultBranch("", refs)).isEqualTo("origin/main");
+    assertThat(SandboxRepository.defaultBranch("", "origin/master\norigin/x\n"))
+        .isEqualTo("origin/master");
+    assertThat(SandboxRepository.defaultBranch("", "origin/x\n")).isEqualTo("origin/x");
+    assertThat(SandboxRepository.defaultBranch("", "")).isNull();
   }
 
   private static String gitOut(Path dir, String... args) throws Exception {

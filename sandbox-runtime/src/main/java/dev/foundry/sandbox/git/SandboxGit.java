@@ -70,7 +70,9 @@ public final class SandboxGit {
 
   /**
    * Clones {@code remoteUrl} into {@code directory} (absent or empty), checks out {@code branch}
-   * (null: the remote's default), and configures the credential helper in the clone.
+   * (null: the remote's default), and configures the credential helper in the clone. A clone with
+   * nothing checked out (an empty repository, or a remote {@code HEAD} that names a missing branch)
+   * succeeds with a null branch and commit: the caller picks what to check out.
    */
   public CompletableFuture<CloneResult> cloneInto(
       String remoteUrl, String directory, String branch) {
@@ -93,16 +95,22 @@ public final class SandboxGit {
                         "store --file=" + credentialFile)))
         .thenApply(r -> r.orThrow("git config credential.helper"))
         .thenCompose(
-            r -> git(directory, COMMAND_TIMEOUT, List.of("rev-parse", "--abbrev-ref", "HEAD")))
+            r ->
+                git(
+                    directory,
+                    COMMAND_TIMEOUT,
+                    List.of("rev-parse", "--verify", "--quiet", "HEAD^{commit}")))
         .thenCompose(
-            abbrev ->
-                git(directory, COMMAND_TIMEOUT, List.of("rev-parse", "HEAD"))
-                    .thenApply(
-                        head ->
-                            new CloneResult(
-                                directory,
-                                abbrev.orThrow("git rev-parse --abbrev-ref").stdout().strip(),
-                                head.orThrow("git rev-parse").stdout().strip())));
+            head ->
+                !head.succeeded()
+                    ? CompletableFuture.completedFuture(new CloneResult(directory, null, null))
+                    : git(directory, COMMAND_TIMEOUT, List.of("rev-parse", "--abbrev-ref", "HEAD"))
+                        .thenApply(
+                            abbrev ->
+                                new CloneResult(
+                                    directory,
+                                    abbrev.orThrow("git rev-parse --abbrev-ref").stdout().strip(),
+                                    head.stdout().strip())));
   }
 
   /** {@code git <args>} in {@code cwd}, non-interactive, with the credential store. */
