@@ -68,11 +68,17 @@ public final class LocalSandboxProvider implements SandboxProvider {
   /** Servers this JVM started; kept so their exit is reaped and a stop can wait for it. */
   private final Map<String, Process> processes = new ConcurrentHashMap<>();
 
+  /** The backend's ways to servers without network ({@link SandboxNetwork#NONE}), per sandbox. */
+  private final Map<String, ServerSocketRelay> relays = new ConcurrentHashMap<>();
+
   public LocalSandboxProvider(LocalSandboxSettings settings) {
     if (settings.isolation() == SandboxIsolation.BWRAP && SandboxIsolation.bwrap().isEmpty()) {
       throw new IllegalStateException(
           "the isolated sandbox provider needs bwrap, which is not installed"
               + " (Debian: apt-get install bubblewrap)");
+    }
+    if (settings.network() == SandboxNetwork.NONE) {
+      requireOfflineCapable(settings);
     }
     this.settings = settings;
     this.locks = new SandboxLocks(settings.executor());
@@ -160,6 +166,17 @@ public final class LocalSandboxProvider implements SandboxProvider {
         settings.executor());
   }
 
+  /**
+   * Releases what this backend holds for its sandboxes (the relays to servers without network) as
+   * its process would by ending; the sandboxes keep running, and the next {@link #connect} (of this
+   * provider or a new backend's) reaches them again.
+   */
+  public void close() {
+    for (String sandboxId : List.copyOf(relays.keySet())) {
+      Optional.ofNullable(relays.remove(sandboxId)).ifPresent(ServerSocketRelay::close);
+    }
+  }
+
   /** The pid of a sandbox's server while it runs (for operations and tests). */
   public Optional<Long> serverPid(String sandboxId) {
     return LocalSandboxRecord.read(dir(sandboxId))
@@ -244,8 +261,13 @@ public final class LocalSandboxProvider implements SandboxProvider {
 
   private Sandbox startNow(LocalSandboxRecord record) {
     Path dir = dir(record.sandboxId());
+    // A relay to the server this one replaces: its port is the one to keep.
+    Optional.ofNullable(relays.remove(record.sandboxId())).ifPresent(ServerSocketRelay::close);
     SandboxAgentServer.Started started = SandboxAgentServer.start(record, dir, settings);
     processes.put(record.sandboxId(), started.process());
+    if (started.relay() != null) {
+      relays.put(record.sandboxId(), started.relay());
+    }
     LocalSandboxRecord running =
         record.running(started.port(), started.pid(), started.pidStartTicks());
     running.write(dir);
@@ -265,6 +287,7 @@ public final class LocalSandboxProvider implements SandboxProvider {
   private void stopNow(String sandboxId) {
     Optional<LocalSandboxRecord> found = LocalSandboxRecord.read(dir(sandboxId));
     Process own = processes.remove(sandboxId);
+    Optional.ofNullable(relays.remove(sandboxId)).ifPresent(ServerSocketRelay::close);
     if (found.isEmpty()) {
       return;
     }
@@ -296,8 +319,9 @@ public final class LocalSandboxProvider implements SandboxProvider {
   /** Whether the recorded server runs under bwrap exactly when this provider confines. */
   private boolean confinedAsConfigured(LocalSandboxRecord record) {
     String command;
+    byte[] cmdline;
     try {
-      byte[] cmdline = Files.readAllBytes(Path.of("/proc/" + record.pid() + "/cmdline"));
+      cmdline = Files.readAllBytes(Path.of("/proc/" + record.pid() + "/cmdline"));
       int end = 0;
       while (end < cmdline.length && cmdline[end] != 0) {
         end++;
@@ -307,7 +331,9 @@ public final class LocalSandboxProvider implements SandboxProvider {
       return true; // gone meanwhile: the health check below decides
     }
     boolean confined = Path.of(command).getFileName().toString().equals("bwrap");
-    return confined == (settings.isolation() == SandboxIsolation.BWRAP);
+    return confined == (settings.isolation() == SandboxIsolation.BWRAP)
+        && (!confined
+            || OfflineNetwork.unshared(cmdline) == (settings.network() == SandboxNetwork.NONE));
   }
 
   /** Alive, and the same process we started: a pid reused by another program does not count. */
@@ -324,10 +350,38 @@ public final class LocalSandboxProvider implements SandboxProvider {
   }
 
   private SandboxAgentClient client(LocalSandboxRecord record) {
+    int port = SandboxAgentServer.offline(settings) ? relay(record).port() : record.port();
     return SandboxAgentClient.builder(
-            SandboxAgentEndpoint.of("http://127.0.0.1:" + record.port(), record.token()))
+            SandboxAgentEndpoint.of("http://127.0.0.1:" + port, record.token()))
         .executor(settings.executor())
         .build();
+  }
+
+  /**
+   * The relay to a server without network; a backend that did not start the server (it restarted
+   * meanwhile) makes one on the socket the server's sandbox still has.
+   */
+  private ServerSocketRelay relay(LocalSandboxRecord record) {
+    return relays.compute(
+        record.sandboxId(),
+        (id, known) ->
+            known != null && known.isOpen()
+                ? known
+                : ServerSocketRelay.open(id, OfflineNetwork.hostSocket(dir(id)), record.port()));
+  }
+
+  /** {@link SandboxNetwork#NONE} is honoured only under bwrap, with socat to reach the server. */
+  private static void requireOfflineCapable(LocalSandboxSettings settings) {
+    if (settings.isolation() != SandboxIsolation.BWRAP) {
+      throw new IllegalStateException(
+          "sandbox network 'none' needs the isolated provider: the local provider runs sandboxes"
+              + " in the host's network namespace and cannot take their network away");
+    }
+    if (OfflineNetwork.socat().isEmpty()) {
+      throw new IllegalStateException(
+          "sandbox network 'none' needs socat, which is not installed (Debian: apt-get install"
+              + " socat): it connects the backend to a sandbox's server through a Unix socket");
+    }
   }
 
   /**
