@@ -34,6 +34,7 @@ import dev.foundry.sandbox.provider.local.LocalSandboxProvider;
 import dev.foundry.sandbox.provider.local.LocalSandboxSettings;
 import dev.foundry.sandbox.provider.local.SandboxEnvironment;
 import dev.foundry.sandbox.provider.local.SandboxIsolation;
+import dev.foundry.sandbox.provider.local.SandboxNetwork;
 import dev.foundry.sandbox.provider.remote.RemoteSandboxProvider;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -222,8 +223,16 @@ public final class FoundryApp {
           local
               .withIsolation(SandboxIsolation.BWRAP)
               .withSharedPaths(settings.sandbox().sharedPaths());
+      if (settings.sandbox().offline()) {
+        local = local.withNetwork(SandboxNetwork.NONE);
+      }
     }
     LocalSandboxProvider provider = new LocalSandboxProvider(local);
+    // The relays to servers without network are this process's; its sandboxes run on.
+    system.getWhenTerminated().whenComplete((done, failure) -> provider.close());
+    if (settings.sandbox().offline()) {
+      log.info("sandboxes have no network (FOUNDRY_SANDBOX_NETWORK=none)");
+    }
     log.info("sandboxes live under {}", provider.settings().rootDir());
     // Git credentials of task owners arrive with GitHub sign-in; until then a sandbox clones and
     // pushes remotes that need none (file://, local servers) and never prompts.
