@@ -45,6 +45,7 @@ final class ServerSocketRelay implements AutoCloseable {
   private final ServerSocketChannel server;
   private final Set<SocketChannel> open = ConcurrentHashMap.newKeySet();
   private volatile boolean closed;
+  private Thread acceptor;
 
   private ServerSocketRelay(String sandboxId, Path socket, ServerSocketChannel server) {
     this.sandboxId = sandboxId;
@@ -70,7 +71,8 @@ final class ServerSocketRelay implements AutoCloseable {
           new IOException("no loopback port for the relay of " + sandboxId));
     }
     ServerSocketRelay relay = new ServerSocketRelay(sandboxId, socket, server);
-    daemon("accept", relay::acceptLoop).start();
+    relay.acceptor = daemon("accept", relay::acceptLoop);
+    relay.acceptor.start();
     return relay;
   }
 
@@ -106,7 +108,11 @@ final class ServerSocketRelay implements AutoCloseable {
     }
   }
 
-  /** Stops listening and cuts every relayed connection. */
+  /**
+   * Stops listening and cuts every relayed connection. Returns once the port is released: the
+   * kernel keeps a listening socket open while a thread is blocked accepting on it, and a new
+   * backend wants to bind the same port again.
+   */
   @Override
   public void close() {
     closed = true;
@@ -115,6 +121,13 @@ final class ServerSocketRelay implements AutoCloseable {
       closeQuietly(c);
     }
     open.clear();
+    if (acceptor != null && acceptor != Thread.currentThread()) {
+      try {
+        acceptor.join(2_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
   }
 
   private void acceptLoop() {

@@ -78,6 +78,15 @@ class OfflineSandboxTest {
     assertThat(result.updates())
         .filteredOn(u -> u instanceof SessionUpdate.AgentMessageChunk)
         .hasSizeGreaterThan(2);
+
+    // A long turn: its chunks arrive one by one over seconds on the same SSE stream.
+    TurnResult slow = prompt(sandbox, "/slow 30");
+    assertThat(slow.stopReason()).isEqualTo(StopReason.END_TURN);
+    assertThat(slow.updates())
+        .filteredOn(u -> u instanceof SessionUpdate.AgentMessageChunk)
+        .hasSizeGreaterThanOrEqualTo(30);
+    // A request held open while its process runs.
+    assertThat(sh(sandbox, "sleep 3; echo done").orThrow("sleep").stdout()).isEqualTo("done\n");
   }
 
   @Test
