@@ -42,6 +42,7 @@ import org.slf4j.LoggerFactory;
  *   work/                 the server's cwd; the repository is cloned here
  *   data/                 XDG_DATA_HOME: installed agents, sandbox-agent state
  *   state/                XDG_STATE_HOME, XDG_CACHE_HOME, XDG_CONFIG_HOME
+ *   net/                  with network none: the socket the backend reaches the server through
  * </pre>
  *
  * <p>The root is {@code 0700}. A server's environment is an allow-list ({@link SandboxEnvironment})
@@ -69,7 +70,7 @@ public final class LocalSandboxProvider implements SandboxProvider {
   private final Map<String, Process> processes = new ConcurrentHashMap<>();
 
   /** The backend's ways to servers without network ({@link SandboxNetwork#NONE}), per sandbox. */
-  private final Map<String, ServerSocketRelay> relays = new ConcurrentHashMap<>();
+  private final ServerRelays relays = new ServerRelays();
 
   public LocalSandboxProvider(LocalSandboxSettings settings) {
     if (settings.isolation() == SandboxIsolation.BWRAP && SandboxIsolation.bwrap().isEmpty()) {
@@ -77,9 +78,7 @@ public final class LocalSandboxProvider implements SandboxProvider {
           "the isolated sandbox provider needs bwrap, which is not installed"
               + " (Debian: apt-get install bubblewrap)");
     }
-    if (settings.network() == SandboxNetwork.NONE) {
-      requireOfflineCapable(settings);
-    }
+    OfflineNetwork.requireUsable(settings);
     this.settings = settings;
     this.locks = new SandboxLocks(settings.executor());
     Path root = settings.rootDir();
@@ -172,9 +171,7 @@ public final class LocalSandboxProvider implements SandboxProvider {
    * provider or a new backend's) reaches them again.
    */
   public void close() {
-    for (String sandboxId : List.copyOf(relays.keySet())) {
-      Optional.ofNullable(relays.remove(sandboxId)).ifPresent(ServerSocketRelay::close);
-    }
+    relays.closeAll();
   }
 
   /** The pid of a sandbox's server while it runs (for operations and tests). */
@@ -262,7 +259,7 @@ public final class LocalSandboxProvider implements SandboxProvider {
   private Sandbox startNow(LocalSandboxRecord record) {
     Path dir = dir(record.sandboxId());
     // A relay to the server this one replaces: its port is the one to keep.
-    Optional.ofNullable(relays.remove(record.sandboxId())).ifPresent(ServerSocketRelay::close);
+    relays.close(record.sandboxId());
     SandboxAgentServer.Started started = SandboxAgentServer.start(record, dir, settings);
     processes.put(record.sandboxId(), started.process());
     if (started.relay() != null) {
@@ -287,7 +284,7 @@ public final class LocalSandboxProvider implements SandboxProvider {
   private void stopNow(String sandboxId) {
     Optional<LocalSandboxRecord> found = LocalSandboxRecord.read(dir(sandboxId));
     Process own = processes.remove(sandboxId);
-    Optional.ofNullable(relays.remove(sandboxId)).ifPresent(ServerSocketRelay::close);
+    relays.close(sandboxId);
     if (found.isEmpty()) {
       return;
     }
@@ -350,38 +347,14 @@ public final class LocalSandboxProvider implements SandboxProvider {
   }
 
   private SandboxAgentClient client(LocalSandboxRecord record) {
-    int port = SandboxAgentServer.offline(settings) ? relay(record).port() : record.port();
+    int port =
+        SandboxAgentServer.offline(settings)
+            ? relays.port(record, dir(record.sandboxId()))
+            : record.port();
     return SandboxAgentClient.builder(
             SandboxAgentEndpoint.of("http://127.0.0.1:" + port, record.token()))
         .executor(settings.executor())
         .build();
-  }
-
-  /**
-   * The relay to a server without network; a backend that did not start the server (it restarted
-   * meanwhile) makes one on the socket the server's sandbox still has.
-   */
-  private ServerSocketRelay relay(LocalSandboxRecord record) {
-    return relays.compute(
-        record.sandboxId(),
-        (id, known) ->
-            known != null && known.isOpen()
-                ? known
-                : ServerSocketRelay.open(id, OfflineNetwork.hostSocket(dir(id)), record.port()));
-  }
-
-  /** {@link SandboxNetwork#NONE} is honoured only under bwrap, with socat to reach the server. */
-  private static void requireOfflineCapable(LocalSandboxSettings settings) {
-    if (settings.isolation() != SandboxIsolation.BWRAP) {
-      throw new IllegalStateException(
-          "sandbox network 'none' needs the isolated provider: the local provider runs sandboxes"
-              + " in the host's network namespace and cannot take their network away");
-    }
-    if (OfflineNetwork.socat().isEmpty()) {
-      throw new IllegalStateException(
-          "sandbox network 'none' needs socat, which is not installed (Debian: apt-get install"
-              + " socat): it connects the backend to a sandbox's server through a Unix socket");
-    }
   }
 
   /**

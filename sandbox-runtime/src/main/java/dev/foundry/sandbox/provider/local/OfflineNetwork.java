@@ -36,6 +36,26 @@ final class OfflineNetwork {
 
   private OfflineNetwork() {}
 
+  /**
+   * Fails unless {@link SandboxNetwork#NONE} can be honoured: only under bwrap (without it the
+   * server is a plain process in the host's network), and with socat to reach the server.
+   */
+  static void requireUsable(LocalSandboxSettings settings) {
+    if (settings.network() != SandboxNetwork.NONE) {
+      return;
+    }
+    if (settings.isolation() != SandboxIsolation.BWRAP) {
+      throw new IllegalStateException(
+          "sandbox network 'none' needs the isolated provider: the local provider runs sandboxes"
+              + " in the host's network namespace and cannot take their network away");
+    }
+    if (socat().isEmpty()) {
+      throw new IllegalStateException(
+          "sandbox network 'none' needs socat, which is not installed (Debian: apt-get install"
+              + " socat): it connects the backend to a sandbox's server through a Unix socket");
+    }
+  }
+
   /** The sandbox's directory for the socket, on the host. */
   static Path hostDir(Path sandboxDir) {
     return sandboxDir.resolve("net");
