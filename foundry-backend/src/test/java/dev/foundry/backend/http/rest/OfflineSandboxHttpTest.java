@@ -7,9 +7,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.foundry.backend.http.ApiServer;
 import dev.foundry.backend.http.Browser;
 import dev.foundry.backend.sandbox.SandboxAgentBin;
+import dev.foundry.sandbox.provider.local.LocalSandboxProvider;
+import dev.foundry.sandbox.provider.local.LocalSandboxSettings;
+import dev.foundry.sandbox.provider.local.SandboxIsolation;
+import dev.foundry.sandbox.provider.local.SandboxNetwork;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,9 +33,23 @@ class OfflineSandboxHttpTest {
   private ApiServer server;
 
   @AfterEach
-  void stop() {
+  void stop() throws Exception {
     if (server != null) {
       server.close();
+    }
+    // A stopped backend leaves its sandboxes running (a new one reconnects to them): end them.
+    ExecutorService io = Executors.newCachedThreadPool();
+    try {
+      LocalSandboxProvider sandboxes =
+          new LocalSandboxProvider(
+              LocalSandboxSettings.of(dir.resolve("data-sandboxes"), SandboxAgentBin.path(), io)
+                  .withIsolation(SandboxIsolation.BWRAP)
+                  .withNetwork(SandboxNetwork.NONE));
+      for (var s : sandboxes.list().get(30, TimeUnit.SECONDS)) {
+        sandboxes.destroy(s.sandboxId()).get(30, TimeUnit.SECONDS);
+      }
+    } finally {
+      io.shutdownNow();
     }
   }
 

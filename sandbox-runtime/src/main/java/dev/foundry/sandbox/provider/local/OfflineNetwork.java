@@ -112,10 +112,15 @@ final class OfflineNetwork {
                             + " to sandboxes without network"));
     String listen = "UNIX-LISTEN:" + INSIDE_DIR + "/" + SOCKET + ",fork,unlink-early,mode=600";
     String forward = "TCP:127.0.0.1:" + PORT;
+    // bwrap's init outlives the server while any process of the sandbox does, and then no longer
+    // belongs to the server's session: socat must not be such a process. setpriv (util-linux)
+    // makes the kernel kill it when its parent, which becomes the server, exits.
+    String deathSignal =
+        Files.isExecutable(Path.of("/usr/bin/setpriv")) ? "/usr/bin/setpriv --pdeathsig KILL " : "";
     return List.of(
         "/bin/sh",
         "-c",
-        "'" + socat + "' " + listen + " " + forward + " </dev/null & exec \"$@\"",
+        deathSignal + "'" + socat + "' " + listen + " " + forward + " </dev/null & exec \"$@\"",
         "sh");
   }
 

@@ -172,6 +172,37 @@ class OfflineSandboxTest {
   }
 
   @Test
+  void aServerThatDiesTakesTheRelayInsideWithIt() throws IOException {
+    Sandbox sandbox = offline.create("crash-1", false);
+    long bwrapPid = offline.serverPid("crash-1");
+    List<Long> socat = socatPids(bwrapPid);
+    assertThat(socat).isNotEmpty();
+    long server =
+        ProcessTree.members(bwrapPid).stream()
+            .map(ProcessTree.ProcessStat::pid)
+            .filter(
+                pid -> TestSandboxes.commandLine(pid).startsWith(SandboxAgentBinary.path() + " "))
+            .findFirst()
+            .orElseThrow();
+
+    ProcessHandle.of(server).orElseThrow().destroyForcibly();
+
+    // Nothing of the sandbox is left running without its server (bwrap's init included).
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> socat.stream().noneMatch(ProcessTree::isAlive));
+    await().atMost(Duration.ofSeconds(10)).until(() -> !ProcessTree.isAlive(bwrapPid));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> processesIn(offline.root().resolve("crash-1")).isEmpty());
+    // connect starts it again on the same directories.
+    Sandbox resumed = offline.provider().connect("crash-1").orTimeout(60, TimeUnit.SECONDS).join();
+    closing.add(resumed);
+    assertThat(sh(resumed, "echo up").orThrow("echo").stdout()).isEqualTo("up\n");
+    sandbox.close();
+  }
+
+  @Test
   void aRestartedBackendReachesTheRunningServerThroughARelayOfItsOwn() {
     Sandbox before = offline.create("again-1", true);
     long serverPid = offline.serverPid("again-1");
@@ -281,6 +312,25 @@ class OfflineSandboxTest {
   private static List<String> interfaces(Sandbox sandbox) {
     String dev = sh(sandbox, "tail -n +3 /proc/net/dev | cut -d: -f1").orThrow("dev").stdout();
     return dev.lines().map(String::trim).filter(l -> !l.isEmpty()).toList();
+  }
+
+  /** Live host processes whose working directory is in {@code dir}. */
+  private static List<Long> processesIn(Path dir) throws IOException {
+    try (var procs = Files.list(Path.of("/proc"))) {
+      return procs
+          .filter(p -> p.getFileName().toString().matches("\\d+"))
+          .filter(
+              p -> {
+                try {
+                  return Files.readSymbolicLink(p.resolve("cwd")).startsWith(dir);
+                } catch (IOException | RuntimeException gone) {
+                  return false;
+                }
+              })
+          .map(p -> Long.parseLong(p.getFileName().toString()))
+          .filter(ProcessTree::isAlive)
+          .toList();
+    }
   }
 
   private static List<Long> socatPids(long serverPid) {
