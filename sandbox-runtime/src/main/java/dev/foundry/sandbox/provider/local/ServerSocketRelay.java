@@ -45,7 +45,7 @@ final class ServerSocketRelay implements AutoCloseable {
   private final ServerSocketChannel server;
   private final Set<SocketChannel> open = ConcurrentHashMap.newKeySet();
   private volatile boolean closed;
-  private Thread acceptor;
+  private volatile Thread acceptor;
 
   private ServerSocketRelay(String sandboxId, Path socket, ServerSocketChannel server) {
     this.sandboxId = sandboxId;

@@ -272,6 +272,35 @@ class OfflineSandboxTest {
   }
 
   @Test
+  void aSandboxStartedWithNetworkIsRestartedWithoutItOnConnect() throws IOException {
+    LocalSandboxProvider withNetwork =
+        new LocalSandboxProvider(
+            LocalSandboxSettings.of(offline.root(), SandboxAgentBinary.path(), offline.executor())
+                .withIsolation(SandboxIsolation.BWRAP));
+    Sandbox before =
+        withNetwork
+            .create(dev.foundry.sandbox.provider.SandboxSpec.of("switch-1").withOfflineAgent(false))
+            .orTimeout(60, TimeUnit.SECONDS)
+            .join();
+    closing.add(before);
+    sh(before, "echo kept > kept.txt").orThrow("write");
+    String hostNet = Files.readSymbolicLink(Path.of("/proc/self/ns/net")).toString();
+    assertThat(sh(before, "readlink /proc/self/ns/net").stdout().trim()).isEqualTo(hostNet);
+    long connectedPid = withNetwork.serverPid("switch-1").orElseThrow();
+
+    Sandbox after = offline.provider().connect("switch-1").orTimeout(60, TimeUnit.SECONDS).join();
+    closing.add(after);
+
+    assertThat(ProcessTree.isAlive(connectedPid)).isFalse();
+    assertThat(sh(after, "readlink /proc/self/ns/net").stdout().trim()).isNotEqualTo(hostNet);
+    assertThat(sh(after, "cat kept.txt").orThrow("read").stdout()).isEqualTo("kept\n");
+    // Connecting again reattaches to the server without network.
+    long offlinePid = offline.serverPid("switch-1");
+    offline.provider().connect("switch-1").orTimeout(30, TimeUnit.SECONDS).join().close();
+    assertThat(offline.serverPid("switch-1")).isEqualTo(offlinePid);
+  }
+
+  @Test
   void noneIsRefusedWithoutIsolation() {
     assertThatThrownBy(
             () ->
