@@ -34,6 +34,7 @@ import dev.foundry.sandbox.provider.local.LocalSandboxProvider;
 import dev.foundry.sandbox.provider.local.LocalSandboxSettings;
 import dev.foundry.sandbox.provider.local.SandboxEnvironment;
 import dev.foundry.sandbox.provider.local.SandboxIsolation;
+import dev.foundry.sandbox.provider.local.SandboxNetwork;
 import dev.foundry.sandbox.provider.local.SandboxResources;
 import dev.foundry.sandbox.provider.remote.RemoteSandboxProvider;
 import java.io.IOException;
@@ -223,6 +224,9 @@ public final class FoundryApp {
           local
               .withIsolation(SandboxIsolation.BWRAP)
               .withSharedPaths(settings.sandbox().sharedPaths());
+      if (settings.sandbox().offline()) {
+        local = local.withNetwork(SandboxNetwork.NONE);
+      }
     }
     LocalSandboxProvider provider =
         new LocalSandboxProvider(
@@ -230,6 +234,11 @@ public final class FoundryApp {
             new SandboxResources(
                 settings.sandboxLimits().maxProcesses(),
                 settings.sandboxLimits().maxMemoryBytes()));
+    // The relays to servers without network are this process's; its sandboxes run on.
+    system.getWhenTerminated().whenComplete((done, failure) -> provider.close());
+    if (settings.sandbox().offline()) {
+      log.info("sandboxes have no network (FOUNDRY_SANDBOX_NETWORK=none)");
+    }
     log.info(
         "sandboxes live under {}; per-sandbox bounds {}",
         provider.settings().rootDir(),

@@ -113,6 +113,8 @@ public record FoundrySettings(
    * @param root the provider's sandbox root, outside the data directory
    * @param allowUnisolated the operator accepts the unisolated local provider without dev sign-in
    * @param remote the server the {@code remote} provider drives; null for the other providers
+   * @param network {@code full} or {@code none} ({@code FOUNDRY_SANDBOX_NETWORK}); {@code none}
+   *     only with the {@code isolated} provider
    */
   public record Sandbox(
       String provider,
@@ -120,9 +122,16 @@ public record FoundrySettings(
       Path root,
       boolean allowUnisolated,
       List<Path> sharedPaths,
-      Remote remote) {
+      Remote remote,
+      String network) {
     public Sandbox {
       sharedPaths = List.copyOf(sharedPaths);
+      network = network == null ? "full" : network;
+    }
+
+    /** Whether sandboxes get no network ({@code FOUNDRY_SANDBOX_NETWORK=none}). */
+    public boolean offline() {
+      return network.equals("none");
     }
 
     public boolean isolated() {
@@ -507,13 +516,14 @@ public record FoundrySettings(
           "true or false");
     }
     boolean allowUnisolated = unisolated.equals("true");
+    String network = network(f, provider);
     if (provider.equals("remote")) {
       // The server runs elsewhere: no local binary is needed, and none is started.
-      return new Sandbox(provider, null, root, allowUnisolated, shared, remote(f));
+      return new Sandbox(provider, null, root, allowUnisolated, shared, remote(f), network);
     }
     String binary = f.getString("sandbox.agent-binary").trim();
     if (binary.isEmpty()) {
-      return new Sandbox(provider, null, root, allowUnisolated, shared, null);
+      return new Sandbox(provider, null, root, allowUnisolated, shared, null, network);
     }
     Path path = Path.of(binary).toAbsolutePath().normalize();
     if (!Files.isRegularFile(path) || !Files.isExecutable(path)) {
@@ -533,7 +543,33 @@ public record FoundrySettings(
               + " isolated provider (the default), set FOUNDRY_ALLOW_UNISOLATED_SANDBOXES=true to"
               + " run local anyway, or unset SANDBOX_AGENT_BIN to run no sandboxes");
     }
-    return new Sandbox(provider, path, root, allowUnisolated, shared, null);
+    return new Sandbox(provider, path, root, allowUnisolated, shared, null, network);
+  }
+
+  /**
+   * {@code foundry.sandbox.network}: {@code full}, or {@code none}, which only the isolated
+   * provider can honour (it gives each sandbox a network namespace of its own).
+   */
+  private static String network(Config f, String provider) {
+    String raw = f.getString("sandbox.network").trim().toLowerCase(Locale.ROOT);
+    if (!raw.equals("full") && !raw.equals("none")) {
+      throw new InvalidSettingException(
+          "FOUNDRY_SANDBOX_NETWORK", "foundry.sandbox.network", raw, "full or none");
+    }
+    if (raw.equals("none") && !provider.equals("isolated")) {
+      throw new InvalidSettingException(
+          "FOUNDRY_SANDBOX_NETWORK",
+          "foundry.sandbox.network",
+          raw,
+          "full with FOUNDRY_SANDBOX_PROVIDER="
+              + provider
+              + ": only the isolated provider can take a sandbox's network away ("
+              + (provider.equals("local")
+                  ? "local sandboxes are plain processes in the host's network"
+                  : "a remote server's sandboxes share that server's network, which it sets")
+              + ")");
+    }
+    return raw;
   }
 
   /** {@code foundry.sandbox.remote}: required and checked when the provider is {@code remote}. */

@@ -147,6 +147,44 @@ class FoundrySettingsTest {
   }
 
   @Test
+  void theNetworkIsFullByDefaultAndNoneOnlyForTheIsolatedProvider() {
+    assertThat(settings(Map.of()).sandbox().network()).isEqualTo("full");
+    assertThat(settings(Map.of()).sandbox().offline()).isFalse();
+    FoundrySettings offline = settings(Map.of("FOUNDRY_SANDBOX_NETWORK", " None "));
+    assertThat(offline.sandbox().network()).isEqualTo("none");
+    assertThat(offline.sandbox().offline()).isTrue();
+    assertThat(
+            settings(Map.of("FOUNDRY_SANDBOX_PROVIDER", "local", "FOUNDRY_SANDBOX_NETWORK", "full"))
+                .sandbox()
+                .offline())
+        .isFalse();
+
+    assertThatThrownBy(() -> settings(Map.of("FOUNDRY_SANDBOX_NETWORK", "loopback")))
+        .isInstanceOf(InvalidSettingException.class)
+        .hasMessageContaining("FOUNDRY_SANDBOX_NETWORK")
+        .hasMessageContaining("full or none");
+    assertThatThrownBy(
+            () ->
+                settings(
+                    Map.of("FOUNDRY_SANDBOX_PROVIDER", "local", "FOUNDRY_SANDBOX_NETWORK", "none")))
+        .isInstanceOf(InvalidSettingException.class)
+        .hasMessageContaining("FOUNDRY_SANDBOX_NETWORK")
+        .hasMessageContaining("only the isolated provider")
+        .hasMessageContaining("host's network");
+    assertThatThrownBy(
+            () ->
+                settings(
+                    Map.of(
+                        "FOUNDRY_SANDBOX_PROVIDER", "remote",
+                        "FOUNDRY_SANDBOX_REMOTE_URL", "http://sandbox-agent:2468",
+                        "FOUNDRY_SANDBOX_REMOTE_TOKEN", "s3cret-token",
+                        "FOUNDRY_SANDBOX_NETWORK", "none")))
+        .isInstanceOf(InvalidSettingException.class)
+        .hasMessageContaining("only the isolated provider")
+        .hasMessageContaining("remote server");
+  }
+
+  @Test
   void theRemoteProviderNeedsAUrlAndATokenButNoBinaryAndNeverEchoesTheToken() {
     FoundrySettings remote =
         settings(

@@ -18,8 +18,11 @@ import java.util.Set;
  * what the offline agent launcher runs (the JVM and its class path entries) read-only; the
  * sandbox's {@code home}, {@code work}, {@code data} and {@code state} directories and the
  * configured shared paths read-write, each at its host path. Its record and log, the sandbox root,
- * other sandboxes, the backend's data directory and the host's home are not mounted. The network
- * namespace is the host's, so the backend reaches the server on 127.0.0.1.
+ * other sandboxes, the backend's data directory and the host's home are not mounted. With {@link
+ * SandboxNetwork#FULL} the network namespace is the host's, so the backend reaches the server on
+ * 127.0.0.1; with {@link SandboxNetwork#NONE} it is the sandbox's own (only its loopback), and the
+ * sandbox's {@code net} directory is mounted at {@link OfflineNetwork#INSIDE_DIR} for the socket
+ * the backend reaches the server through ({@link OfflineNetwork}).
  */
 final class BwrapCommand {
 
@@ -54,6 +57,9 @@ final class BwrapCommand {
             "--new-session",
             "--cap-drop",
             "ALL"));
+    if (s.network() == SandboxNetwork.NONE) {
+      a.add("--unshare-net");
+    }
     a.addAll(List.of("--ro-bind", "/usr", "/usr"));
     for (String top : SYSTEM_TOP_LEVEL) {
       Path p = Path.of(top);
@@ -74,6 +80,11 @@ final class BwrapCommand {
       }
     }
     a.addAll(List.of("--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/run"));
+    if (s.network() == SandboxNetwork.NONE) {
+      a.addAll(
+          List.of(
+              "--bind", OfflineNetwork.hostDir(sandboxDir).toString(), OfflineNetwork.INSIDE_DIR));
+    }
     for (Path readOnly : readOnlyPaths(record)) {
       a.addAll(List.of("--ro-bind", readOnly.toString(), readOnly.toString()));
     }

@@ -42,6 +42,7 @@ import org.slf4j.LoggerFactory;
  *   work/                 the server's cwd; the repository is cloned here
  *   data/                 XDG_DATA_HOME: installed agents, sandbox-agent state
  *   state/                XDG_STATE_HOME, XDG_CACHE_HOME, XDG_CONFIG_HOME
+ *   net/                  with network none: the socket the backend reaches the server through
  * </pre>
  *
  * <p>The root is {@code 0700}. A server's environment is an allow-list ({@link SandboxEnvironment})
@@ -71,6 +72,9 @@ public final class LocalSandboxProvider implements SandboxProvider {
   /** Servers this JVM started; kept so their exit is reaped and a stop can wait for it. */
   private final Map<String, Process> processes = new ConcurrentHashMap<>();
 
+  /** The backend's ways to servers without network ({@link SandboxNetwork#NONE}), per sandbox. */
+  private final ServerRelays relays = new ServerRelays();
+
   /** Sandboxes without process and memory bounds. */
   public LocalSandboxProvider(LocalSandboxSettings settings) {
     this(settings, SandboxResources.UNBOUNDED);
@@ -86,6 +90,7 @@ public final class LocalSandboxProvider implements SandboxProvider {
           "the isolated sandbox provider needs bwrap, which is not installed"
               + " (Debian: apt-get install bubblewrap)");
     }
+    OfflineNetwork.requireUsable(settings);
     this.settings = settings;
     this.locks = new SandboxLocks(settings.executor());
     this.cgroups = SandboxCgroups.detect(resources, Path.of("/proc/self/mounts"));
@@ -201,6 +206,15 @@ public final class LocalSandboxProvider implements SandboxProvider {
         settings.executor());
   }
 
+  /**
+   * Releases what this backend holds for its sandboxes (the relays to servers without network) as
+   * its process would by ending; the sandboxes keep running, and the next {@link #connect} (of this
+   * provider or a new backend's) reaches them again.
+   */
+  public void close() {
+    relays.closeAll();
+  }
+
   /** The pid of a sandbox's server while it runs (for operations and tests). */
   public Optional<Long> serverPid(String sandboxId) {
     return LocalSandboxRecord.read(dir(sandboxId))
@@ -285,9 +299,14 @@ public final class LocalSandboxProvider implements SandboxProvider {
 
   private Sandbox startNow(LocalSandboxRecord record) {
     Path dir = dir(record.sandboxId());
+    // A relay to the server this one replaces: its port is the one to keep.
+    relays.close(record.sandboxId());
     SandboxAgentServer.Started started =
         SandboxAgentServer.start(record, dir, settings, cgroups.orElse(null));
     processes.put(record.sandboxId(), started.process());
+    if (started.relay() != null) {
+      relays.put(record.sandboxId(), started.relay());
+    }
     LocalSandboxRecord running =
         record.running(started.port(), started.pid(), started.pidStartTicks());
     running.write(dir);
@@ -307,6 +326,7 @@ public final class LocalSandboxProvider implements SandboxProvider {
   private void stopNow(String sandboxId) {
     Optional<LocalSandboxRecord> found = LocalSandboxRecord.read(dir(sandboxId));
     Process own = processes.remove(sandboxId);
+    relays.close(sandboxId);
     if (found.isEmpty()) {
       return;
     }
@@ -340,8 +360,9 @@ public final class LocalSandboxProvider implements SandboxProvider {
   /** Whether the recorded server runs under bwrap exactly when this provider confines. */
   private boolean confinedAsConfigured(LocalSandboxRecord record) {
     String command;
+    byte[] cmdline;
     try {
-      byte[] cmdline = Files.readAllBytes(Path.of("/proc/" + record.pid() + "/cmdline"));
+      cmdline = Files.readAllBytes(Path.of("/proc/" + record.pid() + "/cmdline"));
       int end = 0;
       while (end < cmdline.length && cmdline[end] != 0) {
         end++;
@@ -351,7 +372,9 @@ public final class LocalSandboxProvider implements SandboxProvider {
       return true; // gone meanwhile: the health check below decides
     }
     boolean confined = Path.of(command).getFileName().toString().equals("bwrap");
-    return confined == (settings.isolation() == SandboxIsolation.BWRAP);
+    return confined == (settings.isolation() == SandboxIsolation.BWRAP)
+        && (!confined
+            || OfflineNetwork.unshared(cmdline) == (settings.network() == SandboxNetwork.NONE));
   }
 
   /** Alive, and the same process we started: a pid reused by another program does not count. */
@@ -368,8 +391,12 @@ public final class LocalSandboxProvider implements SandboxProvider {
   }
 
   private SandboxAgentClient client(LocalSandboxRecord record) {
+    int port =
+        SandboxAgentServer.offline(settings)
+            ? relays.port(record, dir(record.sandboxId()))
+            : record.port();
     return SandboxAgentClient.builder(
-            SandboxAgentEndpoint.of("http://127.0.0.1:" + record.port(), record.token()))
+            SandboxAgentEndpoint.of("http://127.0.0.1:" + port, record.token()))
         .executor(settings.executor())
         .build();
   }

@@ -26,6 +26,8 @@ import java.util.concurrent.Executor;
  * @param sharedPaths host paths an isolated sandbox may read and write at the same path (a local
  *     {@code file://} git remote, for instance); every sandbox sees them. Ignored without
  *     isolation, where everything is visible anyway.
+ * @param network {@link SandboxNetwork#FULL} (default) or {@link SandboxNetwork#NONE}, which only
+ *     {@link SandboxIsolation#BWRAP} can honour ({@link LocalSandboxProvider} refuses it otherwise)
  */
 public record LocalSandboxSettings(
     Path rootDir,
@@ -37,7 +39,8 @@ public record LocalSandboxSettings(
     Map<String, String> hostEnvironment,
     List<Path> legacyRoots,
     SandboxIsolation isolation,
-    List<Path> sharedPaths) {
+    List<Path> sharedPaths,
+    SandboxNetwork network) {
 
   public LocalSandboxSettings {
     Objects.requireNonNull(rootDir, "rootDir");
@@ -63,6 +66,7 @@ public record LocalSandboxSettings(
         sharedPaths == null
             ? List.of()
             : sharedPaths.stream().map(p -> p.toAbsolutePath().normalize()).toList();
+    network = network == null ? SandboxNetwork.FULL : network;
   }
 
   public LocalSandboxSettings(
@@ -79,6 +83,7 @@ public record LocalSandboxSettings(
         startTimeout,
         acpRequestTimeout,
         stopGrace,
+        null,
         null,
         null,
         null,
@@ -101,7 +106,8 @@ public record LocalSandboxSettings(
         hostEnvironment,
         legacyRoots,
         isolation,
-        sharedPaths);
+        sharedPaths,
+        network);
   }
 
   public LocalSandboxSettings withStartTimeout(Duration startTimeout) {
@@ -115,7 +121,8 @@ public record LocalSandboxSettings(
         hostEnvironment,
         legacyRoots,
         isolation,
-        sharedPaths);
+        sharedPaths,
+        network);
   }
 
   /** The environment the allow-listed variables are taken from (default: this JVM's). */
@@ -130,7 +137,8 @@ public record LocalSandboxSettings(
         hostEnvironment,
         legacyRoots,
         isolation,
-        sharedPaths);
+        sharedPaths,
+        network);
   }
 
   /** Roots of earlier versions whose sandboxes keep working until they are destroyed. */
@@ -145,7 +153,8 @@ public record LocalSandboxSettings(
         hostEnvironment,
         legacyRoots,
         isolation,
-        sharedPaths);
+        sharedPaths,
+        network);
   }
 
   public LocalSandboxSettings withIsolation(SandboxIsolation isolation) {
@@ -159,7 +168,8 @@ public record LocalSandboxSettings(
         hostEnvironment,
         legacyRoots,
         isolation,
-        sharedPaths);
+        sharedPaths,
+        network);
   }
 
   public LocalSandboxSettings withSharedPaths(List<Path> sharedPaths) {
@@ -173,6 +183,23 @@ public record LocalSandboxSettings(
         hostEnvironment,
         legacyRoots,
         isolation,
-        sharedPaths);
+        sharedPaths,
+        network);
+  }
+
+  /** {@link SandboxNetwork#NONE}: a network namespace of its own per sandbox (isolated only). */
+  public LocalSandboxSettings withNetwork(SandboxNetwork network) {
+    return new LocalSandboxSettings(
+        rootDir,
+        binary,
+        executor,
+        startTimeout,
+        acpRequestTimeout,
+        stopGrace,
+        hostEnvironment,
+        legacyRoots,
+        isolation,
+        sharedPaths,
+        network);
   }
 }

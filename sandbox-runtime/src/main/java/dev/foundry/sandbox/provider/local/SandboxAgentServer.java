@@ -25,15 +25,21 @@ import org.slf4j.LoggerFactory;
  * SandboxEnvironment}'s allow-list, never a copy of the backend's; its token is blanked in its
  * command line as soon as it is healthy ({@link CommandLine}). With {@link SandboxIsolation#BWRAP}
  * the server runs under {@code bwrap} ({@link BwrapCommand}): the recorded pid is bwrap's, whose
- * descendants are the sandbox's whole process tree.
+ * descendants are the sandbox's whole process tree. With {@link SandboxNetwork#NONE} as well, the
+ * server listens in the sandbox's own network namespace and is reached through {@link
+ * OfflineNetwork}'s socket and a {@link ServerSocketRelay}, which the result carries.
  */
 final class SandboxAgentServer {
 
   private static final Logger log = LoggerFactory.getLogger(SandboxAgentServer.class);
   private static final int PORT_ATTEMPTS = 3;
 
-  /** A started, healthy server. */
-  record Started(Process process, int port, long pid, long pidStartTicks) {}
+  /**
+   * A started, healthy server, reached on {@code port} of 127.0.0.1; {@code relay} is the backend's
+   * way to it when it has no network (null otherwise), and {@code port} is then the relay's.
+   */
+  record Started(
+      Process process, int port, long pid, long pidStartTicks, ServerSocketRelay relay) {}
 
   private SandboxAgentServer() {}
 
@@ -42,6 +48,10 @@ final class SandboxAgentServer {
       Path sandboxDir,
       LocalSandboxSettings settings,
       SandboxCgroups cgroups) {
+    if (offline(settings)) {
+      // The sandbox's loopback is its own: the port is always free there.
+      return startOn(OfflineNetwork.PORT, record, sandboxDir, settings, cgroups);
+    }
     SandboxStartException last = null;
     for (int attempt = 1; attempt <= PORT_ATTEMPTS; attempt++) {
       // Prefer the old port so that a resumed sandbox keeps its URL; another process may own it.
@@ -86,9 +96,14 @@ final class SandboxAgentServer {
             "--token",
             record.token(),
             "--no-telemetry"));
+    if (offline(settings)) {
+      OfflineNetwork.prepare(sandboxDir);
+      command.addAll(command.indexOf(record.binary()), OfflineNetwork.wrapper());
+    }
     if (settings.isolation() == SandboxIsolation.BWRAP) {
       command.addAll(
-          command.indexOf(record.binary()), BwrapCommand.args(record, sandboxDir, settings));
+          command.indexOf(offline(settings) ? "/bin/sh" : record.binary()),
+          BwrapCommand.args(record, sandboxDir, settings));
     }
     if (cgroups != null) {
       // Joins the sandbox's cgroups first: every process it will ever run is counted there.
@@ -126,13 +141,20 @@ final class SandboxAgentServer {
     } catch (IOException e) {
       throw new SandboxStartException("cannot start " + record.binary(), e);
     }
+    ServerSocketRelay relay =
+        offline(settings)
+            ? ServerSocketRelay.open(
+                record.sandboxId(), OfflineNetwork.hostSocket(sandboxDir), record.port())
+            : null;
+    int reachedOn = relay == null ? port : relay.port();
     SandboxAgentEndpoint endpoint =
-        SandboxAgentEndpoint.of("http://127.0.0.1:" + port, record.token());
+        SandboxAgentEndpoint.of("http://127.0.0.1:" + reachedOn, record.token());
     long deadline = System.nanoTime() + settings.startTimeout().toNanos();
     try (SandboxAgentClient probe =
         SandboxAgentClient.builder(endpoint).executor(settings.executor()).build()) {
       while (true) {
         if (!process.isAlive()) {
+          closeQuietly(relay);
           String tail = logTail(logFile, logOffset);
           if (tail.contains("Address in use")) {
             throw new PortTakenException("127.0.0.1:" + port + " is in use");
@@ -150,6 +172,7 @@ final class SandboxAgentServer {
           break;
         } catch (Exception notYet) {
           if (System.nanoTime() > deadline) {
+            closeQuietly(relay);
             ProcessTree.terminate(process.pid(), Duration.ofSeconds(1));
             throw new SandboxStartException(
                 "sandbox-agent for "
@@ -179,8 +202,29 @@ final class SandboxAgentServer {
           pid);
     }
     long ticks = ProcessTree.startTicks(pid).orElse(0L);
-    log.info("sandbox {} server up: pid {} port {}", record.sandboxId(), pid, port);
-    return new Started(process, port, pid, ticks);
+    if (relay == null) {
+      log.info("sandbox {} server up: pid {} port {}", record.sandboxId(), pid, port);
+    } else {
+      log.info(
+          "sandbox {} server up without network: pid {}, reached through {} on port {}",
+          record.sandboxId(),
+          pid,
+          OfflineNetwork.hostSocket(sandboxDir),
+          relay.port());
+    }
+    return new Started(process, reachedOn, pid, ticks, relay);
+  }
+
+  /** Whether the sandbox gets a network namespace of its own (only under bwrap). */
+  static boolean offline(LocalSandboxSettings settings) {
+    return settings.network() == SandboxNetwork.NONE
+        && settings.isolation() == SandboxIsolation.BWRAP;
+  }
+
+  private static void closeQuietly(ServerSocketRelay relay) {
+    if (relay != null) {
+      relay.close();
+    }
   }
 
   static int freePort() {

@@ -25,6 +25,9 @@ abstract class LocalMachineryContract extends SandboxProviderContract {
 
   @Override
   SandboxProvider restartedBackend() {
+    // The old backend's process is gone after a restart, and with it what it held on the host
+    // (the relays to servers without network); its sandboxes run on.
+    sandboxes.provider().close();
     return new LocalSandboxProvider(
         settings()
             .apply(
