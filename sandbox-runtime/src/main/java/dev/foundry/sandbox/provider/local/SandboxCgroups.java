@@ -69,7 +69,7 @@ final class SandboxCgroups {
     try {
       Files.createDirectories(pids.resolve(PARENT));
       Files.createDirectories(memory.resolve(PARENT));
-    } catch (IOException | UnsupportedOperationException | SecurityException e) {
+    } catch (IOException | SecurityException e) {
       log.debug("cgroups under {} and {} are not writable: {}", pids, memory, e.toString());
       return Optional.empty();
     }
