@@ -1,0 +1,2 @@
+-- a table
+CREATE TABLE first (id INTEGER PRIMARY KEY);

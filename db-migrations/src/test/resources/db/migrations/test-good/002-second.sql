@@ -1,0 +1,5 @@
+CREATE TABLE second (id INTEGER PRIMARY KEY, first_id INTEGER);
+CREATE TRIGGER second_insert AFTER INSERT ON second
+BEGIN
+  INSERT INTO first (id) VALUES (NEW.first_id);
+END;
