@@ -1,6 +1,7 @@
 package dev.foundry.backend.persistence;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -129,14 +130,11 @@ class WritesBesideDeletesTest {
           (writers + truncating) * rounds, (System.nanoTime() - start) / 1_000_000);
       // Deletions follow the snapshot asynchronously. Of 40 events, 35 and before are deleted,
       // except that the plugin keeps the row of the highest deleted one (marked deleted).
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-      long left;
-      do {
-        Thread.sleep(100);
-        left = truncatedRowsLeft(config);
-      } while (left > truncating * 6L && System.nanoTime() < deadline);
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(100))
+          .untilAsserted(() -> assertThat(truncatedRowsLeft(config)).isEqualTo(truncating * 6L));
       assertThat(FAILURES).isEmpty();
-      assertThat(left).isEqualTo(truncating * 6L);
     } finally {
       testKit.shutdownTestKit();
     }

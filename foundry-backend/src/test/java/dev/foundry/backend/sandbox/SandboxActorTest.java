@@ -195,16 +195,13 @@ class SandboxActorTest {
   void queriesAreAnsweredWhileATurnRunsAndTheTurnCanBeStopped() {
     DurableRef<Command<?>> ref = readySandbox("t2", "s1");
 
-    long before = System.nanoTime();
     await(ref.ask(new SendMessage("s1", "/slow 100", null)));
-    long sendMillis = (System.nanoTime() - before) / 1_000_000;
-    // The command completed at once although the turn takes ten seconds.
-    assertThat(sendMillis).isLessThan(3000);
+    // The command is answered when the turn starts, not when it ends: the turn still runs.
+    assertThat(session(ref, "s1").session().status()).isEqualTo("running");
 
     await().atMost(Duration.ofSeconds(10)).until(() -> session(ref, "s1").transcript().size() > 3);
-    long q = System.nanoTime();
+    // A query is answered beside the running turn (session() fails on the ask's timeout).
     SessionDetail running = session(ref, "s1");
-    assertThat((System.nanoTime() - q) / 1_000_000).isLessThan(1000);
     assertThat(running.session().status()).isEqualTo("running");
     assertThatThrownBy(() -> await(ref.ask(new SendMessage("s1", "too soon", null))))
         .isInstanceOf(CommandRejectedException.class)

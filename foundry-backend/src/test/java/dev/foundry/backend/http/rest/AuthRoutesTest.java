@@ -1,11 +1,13 @@
 package dev.foundry.backend.http.rest;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.foundry.backend.http.ApiServer;
 import dev.foundry.backend.http.Browser;
 import dev.foundry.backend.http.Browser.Answer;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
@@ -153,8 +155,10 @@ class AuthRoutesTest {
       Answer signIn = browser.signIn("short");
       assertThat(signIn.setCookies().get(0)).contains("Max-Age=1");
       assertThat(browser.get("/v1/auth/session").status()).isEqualTo(200);
-      Thread.sleep(1_500);
-      assertThat(browser.get("/v1/auth/session").status()).isEqualTo(401);
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .pollInterval(Duration.ofMillis(100))
+          .until(() -> browser.get("/v1/auth/session").status() == 401);
     }
   }
 }

@@ -1,6 +1,7 @@
 package dev.foundry.backend.runtime.crash;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.foundry.backend.testing.ChildJvm;
 import java.io.BufferedReader;
@@ -51,11 +52,14 @@ class CrashRecoveryTest {
         out.write(
             ("A " + (warmup % ACTORS) + " " + warmup + "\n").getBytes(StandardCharsets.UTF_8));
         out.flush();
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (!acked.contains(warmup) && System.nanoTime() < deadline) {
-          Thread.sleep(5);
-        }
-        assertThat(acked).as("node acknowledges commands\n%s", node.output()).contains(warmup);
+        await()
+            .atMost(Duration.ofSeconds(60))
+            .pollInterval(Duration.ofMillis(5))
+            .untilAsserted(
+                () ->
+                    assertThat(acked)
+                        .as("node acknowledges commands\n%s", node.output())
+                        .contains(warmup));
         before = acked.size();
         long killAt = System.nanoTime() + Duration.ofMillis(100 + random.nextInt(600)).toNanos();
         while (System.nanoTime() < killAt) {
