@@ -3,16 +3,28 @@ package dev.foundry.backend.http;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCode;
+import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 
 /**
  * The one error shape of the API: {@code {"error":{"code","message"}}}. Built by hand (two strings)
  * so that even a failure of the JSON layer can still be reported.
+ *
+ * @param retryAfterSeconds above zero: the request changed nothing and may be sent again after that
+ *     many seconds ({@code Retry-After}); zero: retrying the same request will not help
  */
-public record ApiError(StatusCode status, String code, String message) {
+public record ApiError(StatusCode status, String code, String message, int retryAfterSeconds) {
+
+  public ApiError(StatusCode status, String code, String message) {
+    this(status, code, message, 0);
+  }
 
   public HttpResponse toResponse() {
     String body = "{\"error\":{\"code\":" + quote(code) + ",\"message\":" + quote(message) + "}}";
-    return HttpResponse.create().withStatus(status).withEntity(ContentTypes.APPLICATION_JSON, body);
+    HttpResponse response =
+        HttpResponse.create().withStatus(status).withEntity(ContentTypes.APPLICATION_JSON, body);
+    return retryAfterSeconds > 0
+        ? response.addHeader(RawHeader.create("Retry-After", Integer.toString(retryAfterSeconds)))
+        : response;
   }
 
   static String quote(String s) {

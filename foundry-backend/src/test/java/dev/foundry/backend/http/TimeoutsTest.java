@@ -14,9 +14,14 @@ import dev.foundry.backend.sandbox.SandboxAgentBin;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -85,6 +90,90 @@ class TimeoutsTest {
                 () ->
                     assertThat(ada.get(taskPath).json().path("title").asText())
                         .isEqualTo("renamed while stuck"));
+      }
+    }
+  }
+
+  @Test
+  void callsBeyondAnActorsQueueBoundAnswer429WithRetryAfterAndChangeNothing(@TempDir Path dir)
+      throws Exception {
+    try (ServerSocket silent = new ServerSocket(0)) {
+      try (ApiServer server =
+          ApiServer.start(
+              dir,
+              Map.of(
+                  "SANDBOX_AGENT_BIN",
+                  SandboxAgentBin.path().toString(),
+                  "FOUNDRY_COMMAND_TIMEOUT",
+                  "5s",
+                  "FOUNDRY_MAX_QUEUED_PER_ACTOR",
+                  "3"))) {
+        Browser ada = server.browser();
+        String org = ada.signIn("ada").json().path("activeOrganizationId").asText();
+        String orgPath = "/v1/organizations/" + org;
+        String remote = "http://127.0.0.1:" + silent.getLocalPort() + "/stuck.git";
+        Answer repo = ada.post(orgPath + "/repos", "{\"remoteUrl\":\"" + remote + "\"}");
+        Answer task =
+            ada.post(
+                orgPath + "/tasks",
+                "{\"repoId\":\"" + repo.json().path("repoId").asText() + "\",\"task\":\"wait\"}");
+        assertThat(task.status()).as(task.toString()).isEqualTo(201);
+        String taskPath = orgPath + "/tasks/" + task.json().path("id").asText();
+        // The task actor is held by a clone that hangs once a rename times out.
+        await()
+            .atMost(Duration.ofSeconds(60))
+            .until(() -> ada.patch(taskPath, "{\"title\":\"probe\"}").status() == 504);
+
+        int calls = 10;
+        ExecutorService senders = Executors.newFixedThreadPool(calls);
+        try {
+          List<CompletableFuture<Answer>> answers = new ArrayList<>();
+          for (int i = 0; i < calls; i++) {
+            String body = "{\"title\":\"title " + i + "\"}";
+            answers.add(CompletableFuture.supplyAsync(() -> ada.patch(taskPath, body), senders));
+          }
+          Set<String> refused = new HashSet<>();
+          Set<String> queued = new HashSet<>();
+          for (int i = 0; i < calls; i++) {
+            Answer answer = answers.get(i).get(60, TimeUnit.SECONDS);
+            if (answer.status() == 429) {
+              assertThat(answer.errorCode()).isEqualTo("overloaded");
+              assertThat(answer.raw().headers().firstValue("retry-after")).hasValue("1");
+              refused.add("title " + i);
+            } else {
+              assertThat(answer.status()).as(answer.toString()).isEqualTo(504);
+              queued.add("title " + i);
+            }
+          }
+          // The probe may still hold one of the three places.
+          assertThat(refused).hasSizeGreaterThanOrEqualTo(calls - 3);
+          assertThat(queued).hasSizeLessThanOrEqualTo(3);
+
+          // Once the hang ends, the queued renames apply in order and the refused ones never do:
+          // every title seen on the way is one of the queued ones.
+          silent.close();
+          Set<String> applied = new HashSet<>(queued);
+          applied.add("probe");
+          String last = queued.isEmpty() ? "probe" : null;
+          await()
+              .atMost(Duration.ofSeconds(120))
+              .untilAsserted(
+                  () -> {
+                    Answer detail = ada.get(taskPath);
+                    assertThat(detail.status()).as(detail.toString()).isEqualTo(200);
+                    String title = detail.json().path("title").asText();
+                    assertThat(refused).doesNotContain(title);
+                    assertThat(applied).contains(title);
+                    if (last != null) {
+                      assertThat(title).isEqualTo(last);
+                    }
+                  });
+          Answer renamed = ada.patch(taskPath, "{\"title\":\"after\"}");
+          assertThat(renamed.status()).as(renamed.toString()).isEqualTo(200);
+          assertThat(ada.get(taskPath).json().path("title").asText()).isEqualTo("after");
+        } finally {
+          senders.shutdownNow();
+        }
       }
     }
   }

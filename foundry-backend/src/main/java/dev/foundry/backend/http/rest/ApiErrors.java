@@ -60,7 +60,7 @@ public final class ApiErrors {
     }
     if (cause instanceof ActorException e && e.code().equals("overloaded")) {
       // The actor refused the call before queueing it: nothing happened, retry later.
-      return new ApiError(StatusCodes.TOO_MANY_REQUESTS, e.code(), e.getMessage());
+      return new ApiError(StatusCodes.TOO_MANY_REQUESTS, e.code(), e.getMessage(), 1);
     }
     if (cause instanceof CommandFailedException e && e.code().equals("io_timeout")) {
       // The command's I/O (git, the sandbox) passed its deadline: the command failed, the
