@@ -9,8 +9,12 @@ import java.sql.Statement;
  * Brings one SQLite database up to the latest version of its {@link MigrationSet}.
  *
  * <p>The version lives in {@code PRAGMA user_version}, so an up-to-date file costs one pragma read
- * at activation (no history table, no checksums): thousands of actors activate per second. All
- * pending migrations run in one transaction; a failure leaves the file at its old version.
+ * at activation (no history table, no checksums: a test pins released migrations instead):
+ * thousands of actors activate per second. All pending migrations run in one transaction; a failure
+ * leaves the file at its old version.
+ *
+ * <p>A prelude (tables every kind's file has) keeps its own version in {@code _prelude_version}, so
+ * a prelude that gains a migration reaches files whose kind did not change.
  */
 public final class Migrator {
   private Migrator() {}
@@ -36,7 +40,8 @@ public final class Migrator {
       throws SQLException {
     int current = userVersion(connection);
     int latest = set.latestVersion();
-    if (current == latest) {
+    if (current == latest
+        && (prelude == null || preludeVersion(connection) >= prelude.latestVersion())) {
       return new Result(current, current);
     }
     if (current > latest) {
@@ -56,6 +61,13 @@ public final class Migrator {
         for (MigrationSet.Migration migration : prelude.migrations()) {
           run(statement, prelude, migration);
         }
+        statement.execute(
+            "CREATE TABLE IF NOT EXISTS _prelude_version"
+                + " (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL)");
+        statement.execute(
+            "INSERT OR REPLACE INTO _prelude_version (id, version) VALUES (1, "
+                + prelude.latestVersion()
+                + ")");
       }
       for (MigrationSet.Migration migration : set.migrations()) {
         if (migration.version() <= current) {
@@ -84,6 +96,24 @@ public final class Migrator {
         throw new SQLException(
             "migration " + set.kind() + "/" + migration.name() + " failed: " + e.getMessage(), e);
       }
+    }
+  }
+
+  /** The version of the prelude this file has; 0 for files migrated before it was recorded. */
+  static int preludeVersion(Connection connection) throws SQLException {
+    try (Statement statement = connection.createStatement();
+        ResultSet rs =
+            statement.executeQuery(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+                    + " AND name = '_prelude_version'")) {
+      if (!rs.next() || rs.getInt(1) == 0) {
+        return 0;
+      }
+    }
+    try (Statement statement = connection.createStatement();
+        ResultSet rs =
+            statement.executeQuery("SELECT version FROM _prelude_version WHERE id = 1")) {
+      return rs.next() ? rs.getInt(1) : 0;
     }
   }
 

@@ -13,6 +13,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -51,9 +52,46 @@ final class ActorDatabase implements AutoCloseable {
     this.insertOutbox =
         connection.prepareStatement(
             "INSERT OR IGNORE INTO _runtime_outbox (id, outbound_json) VALUES (?, ?)");
+    this.insertExecuted =
+        connection.prepareStatement(
+            "INSERT OR IGNORE INTO _runtime_executed_commands (command_id, executed_at)"
+                + " VALUES (?, ?)");
+    this.selectExecuted =
+        connection.prepareStatement(
+            "SELECT 1 FROM _runtime_executed_commands WHERE command_id = ?");
   }
 
   private final PreparedStatement insertOutbox;
+  private final PreparedStatement insertExecuted;
+  private final PreparedStatement selectExecuted;
+  private int stagedSincePrune;
+
+  /**
+   * How long the ids of executed commands are kept. An outbox sender retries until its target
+   * acknowledges, with a backoff of at most 30 s; this covers a sender that stays down for days.
+   */
+  static final Duration EXECUTED_RETENTION = Duration.ofDays(7);
+
+  /** Pruning runs at open and then once per this many commands that changed the file. */
+  private static final int PRUNE_EVERY = 10_000;
+
+  /** Whether a command with this id changed this file (or failed) within the retention. */
+  boolean executed(String commandId) throws SQLException {
+    selectExecuted.setString(1, commandId);
+    try (ResultSet rs = selectExecuted.executeQuery()) {
+      return rs.next();
+    }
+  }
+
+  /** Forgets executed command ids older than the retention; returns how many went. */
+  int pruneExecuted(long nowMillis) throws SQLException {
+    try (PreparedStatement delete =
+        connection.prepareStatement(
+            "DELETE FROM _runtime_executed_commands WHERE executed_at < ?")) {
+      delete.setLong(1, nowMillis - EXECUTED_RETENTION.toMillis());
+      return delete.executeUpdate();
+    }
+  }
 
   List<OutboxRow> outbox() throws SQLException {
     try (Statement s = connection.createStatement();
@@ -159,12 +197,14 @@ final class ActorDatabase implements AutoCloseable {
       List<? extends DurableEvent> events,
       ActorTables<E> tables,
       FailedCommand failure,
-      List<OutboxRow> outbox)
+      List<OutboxRow> outbox,
+      String commandId,
+      long at)
       throws SQLException {
     if (seqNr <= appliedSeqNr) {
       return;
     }
-    stage(seqNr, events, tables, failure, () -> outbox);
+    stage(seqNr, events, tables, failure, () -> outbox, commandId, at);
     commit();
   }
 
@@ -182,7 +222,9 @@ final class ActorDatabase implements AutoCloseable {
       List<? extends DurableEvent> events,
       ActorTables<E> tables,
       FailedCommand failure,
-      Supplier<List<OutboxRow>> outbox)
+      Supplier<List<OutboxRow>> outbox,
+      String commandId,
+      long at)
       throws SQLException {
     // Explicit BEGIN/COMMIT with cached statements: sqlite-jdbc's setAutoCommit/commit pair
     // runs an extra empty transaction per call, and this runs once per command.
@@ -216,6 +258,15 @@ final class ActorDatabase implements AutoCloseable {
           insert.setString(5, failure.error().message());
           insert.setLong(6, failure.failedAtMillis());
           insert.executeUpdate();
+        }
+      }
+      if (commandId != null) {
+        insertExecuted.setString(1, commandId);
+        insertExecuted.setLong(2, at);
+        insertExecuted.executeUpdate();
+        if (++stagedSincePrune >= PRUNE_EVERY) {
+          stagedSincePrune = 0;
+          pruneExecuted(at);
         }
       }
       updateApplied.setLong(1, seqNr);

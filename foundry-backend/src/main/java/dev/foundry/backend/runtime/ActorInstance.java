@@ -1,6 +1,7 @@
 package dev.foundry.backend.runtime;
 
 import dev.foundry.backend.runtime.json.JsonTypes;
+import java.sql.SQLException;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
@@ -64,6 +65,12 @@ final class ActorInstance<
       database =
           ActorDatabase.open(
               new ActorFiles(settings.dataDir()).databaseFile(kind.name(), key), kind.migrations());
+      try {
+        database.pruneExecuted(now());
+      } catch (SQLException e) {
+        // Only the dedup memory grows; the actor works on.
+        context.getLog().warn("{} {}: cannot prune executed command ids", kind.name(), key, e);
+      }
     }
     return database;
   }

@@ -149,7 +149,9 @@ final class CommandStaging<
                     instance.markPendingWork();
                   }
                   return rows;
-                });
+                },
+                id,
+                now());
         return new Staged(List.copyOf(persisted), null, decision.reply);
       } catch (SQLException | RuntimeException e) {
         context
@@ -175,7 +177,9 @@ final class CommandStaging<
               List.of(),
               instance.tables(),
               queries.failedCommand(id, command, error, now()),
-              List::of);
+              List::of,
+              id,
+              now());
     } catch (SQLException | RuntimeException e) {
       context.getLog().error("{} {}: cannot record failure of command {}", kind.name(), key, id, e);
     }

@@ -20,6 +20,7 @@ import dev.foundry.backend.runtime.RuntimeEvent.ActorCreated;
 import dev.foundry.backend.runtime.RuntimeEvent.CommandAccepted;
 import dev.foundry.backend.runtime.RuntimeEvent.CommandCompleted;
 import dev.foundry.backend.runtime.RuntimeEvent.CommandExecuted;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -211,6 +212,16 @@ final class DurableBehavior<
     };
   }
 
+  private boolean executedBefore(String commandId) {
+    try {
+      return instance.database().executed(commandId);
+    } catch (SQLException e) {
+      // Unknown: take the command; the journal write that follows fails too if the file is gone.
+      context.getLog().warn("{} {}: cannot read executed command ids", kind.name(), key, e);
+      return false;
+    }
+  }
+
   private boolean isIdle(QueueState state) {
     return state.pending.isEmpty() && !ioInFlight && waiters.isEmpty() && outbox.isEmpty();
   }
@@ -238,6 +249,25 @@ final class DurableBehavior<
     if (state.pending.containsKey(submit.commandId())) {
       // A resubmission of a queued command (a retry): answer it like the first.
       waiters.acknowledge(submit);
+      return Effect().none();
+    }
+    if (state.created && executedBefore(submit.commandId())) {
+      // A redelivery of an executed command (an outbox whose sender crashed before deleting its
+      // row): it must not run twice. A delivery only needs the acknowledgement; a caller that
+      // waits for a result learns that it is not kept.
+      if (submit.awaitResult()) {
+        submit
+            .replyTo()
+            .tell(
+                new Failed(
+                    submit.commandId(),
+                    new CommandRejectedException(
+                        submit.commandId(),
+                        "already_executed",
+                        "command " + submit.commandId() + " was executed before")));
+      } else {
+        submit.replyTo().tell(new Accepted(submit.commandId()));
+      }
       return Effect().none();
     }
     List<RuntimeEvent> write = new ArrayList<>(2);

@@ -129,7 +129,9 @@ final class Recovery<
           events,
           instance.tables(),
           failure ? queries.failedCommand(commandId, command, error, at) : null,
-          outbox.rows(commandId, events));
+          outbox.rows(commandId, events),
+          commandId,
+          at);
     } catch (SQLException e) {
       throw new IllegalStateException(
           kind.name() + " " + key + ": cannot apply journal event " + seqNr + ": " + e.getMessage(),

@@ -371,6 +371,31 @@ class DurableRuntimeTest {
   }
 
   @Test
+  void aRedeliveredCommandIsAcknowledgedAndNotAppliedAgainAfterItLeftTheQueue() throws Exception {
+    start();
+    // An outbox delivers under the id of its row; a sender that crashed after the delivery but
+    // before deleting the row sends the same id again, possibly much later.
+    String id = "sender-command#0";
+    assertThat(await(list("dedup").tell(new AddItem("once"), id))).isEqualTo(id);
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .untilAsserted(
+            () -> assertThat(items("dedup")).extracting(Item::text).containsExactly("once"));
+
+    assertThat(await(list("dedup").tell(new AddItem("once"), id))).isEqualTo(id);
+    fixture.restart();
+    assertThat(await(list("dedup").tell(new AddItem("once"), id))).isEqualTo(id);
+    fixture.close();
+    // Also when the actor's file is rebuilt from the journal.
+    deleteActorFile("dedup");
+    fixture = new RuntimeFixture(dataDir, List.of(TodoList.KIND));
+    assertThat(await(list("dedup").tell(new AddItem("once"), id))).isEqualTo(id);
+
+    await(list("dedup").ask(new AddItem("after"))); // queued behind the redeliveries
+    assertThat(items("dedup")).extracting(Item::text).containsExactly("once", "after");
+  }
+
+  @Test
   void stateSurvivesARestart() {
     start();
     await(list("r").ask(new AddItem("one")));
