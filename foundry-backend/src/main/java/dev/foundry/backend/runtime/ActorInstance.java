@@ -1,6 +1,7 @@
 package dev.foundry.backend.runtime;
 
 import dev.foundry.backend.runtime.json.JsonTypes;
+import java.nio.file.Path;
 import java.sql.SQLException;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
@@ -60,11 +61,24 @@ final class ActorInstance<
 
   // --- storage -------------------------------------------------------------------------------
 
+  /** Set when the file turned out to be ahead of the journal; commands are then refused. */
+  private ActorDivergedException diverged;
+
+  void diverged(ActorDivergedException reason) {
+    this.diverged = reason;
+  }
+
+  ActorDivergedException divergedOrNull() {
+    return diverged;
+  }
+
+  Path databaseFile() {
+    return new ActorFiles(settings.dataDir()).databaseFile(kind.name(), key);
+  }
+
   ActorDatabase database() {
     if (database == null) {
-      database =
-          ActorDatabase.open(
-              new ActorFiles(settings.dataDir()).databaseFile(kind.name(), key), kind.migrations());
+      database = ActorDatabase.open(databaseFile(), kind.migrations());
       try {
         database.pruneExecuted(now());
       } catch (SQLException e) {

@@ -246,6 +246,10 @@ final class DurableBehavior<
                       kind.name() + " does not accept " + submit.command().getClass().getName())));
       return Effect().none();
     }
+    if (instance.divergedOrNull() != null) {
+      submit.replyTo().tell(new Failed(submit.commandId(), instance.divergedOrNull()));
+      return Effect().none();
+    }
     if (state.pending.containsKey(submit.commandId())) {
       // A resubmission of a queued command (a retry): answer it like the first.
       waiters.acknowledge(submit);
@@ -353,8 +357,8 @@ final class DurableBehavior<
 
   private Effect<RuntimeEvent, QueueState> onDrain(QueueState state) {
     CommandAccepted head = state.head();
-    if (head == null || ioInFlight) {
-      return Effect().none();
+    if (head == null || ioInFlight || instance.divergedOrNull() != null) {
+      return Effect().none(); // a diverged actor keeps its accepted commands until repaired
     }
     return complete(state, head, staging.decide(head.commandId(), head.command()));
   }

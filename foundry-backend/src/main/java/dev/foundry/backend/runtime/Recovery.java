@@ -66,13 +66,32 @@ final class Recovery<
 
   /** Recovery completed: the outbox is sent again and the accepted commands resume. */
   void completed(QueueState state) {
+    checkNotAhead(state);
     if (state.created) {
       instance.listedAsPending(!state.pending.isEmpty());
       outbox.deliver();
     }
-    if (!state.pending.isEmpty()) {
+    if (!state.pending.isEmpty() && instance.divergedOrNull() == null) {
       context.getLog().debug("resuming {} accepted commands", state.pending.size());
       context.getSelf().tell(Drain.INSTANCE);
+    }
+  }
+
+  /**
+   * A file that applied more events than the journal holds is not trusted silently: the actor
+   * refuses commands (reads still answer) and says why, once, in the log.
+   */
+  private void checkNotAhead(QueueState state) {
+    ActorDatabase database = instance.databaseIfOpen();
+    if (database == null && !java.nio.file.Files.exists(instance.databaseFile())) {
+      return; // nothing on disk: nothing to be ahead
+    }
+    long applied = instance.database().appliedSeqNr();
+    if (applied > state.seqNr) {
+      ActorDivergedException diverged =
+          new ActorDivergedException(kind.name() + " " + key, applied, state.seqNr);
+      instance.diverged(diverged);
+      context.getLog().error(diverged.getMessage());
     }
   }
 

@@ -13,6 +13,7 @@ import dev.foundry.backend.runtime.todo.TodoList.CompleteItem;
 import dev.foundry.backend.runtime.todo.TodoList.Explode;
 import dev.foundry.backend.runtime.todo.TodoList.ListItems;
 import dev.foundry.backend.runtime.todo.TodoTables.Item;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -21,10 +22,12 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -396,6 +399,33 @@ class DurableRuntimeTest {
   }
 
   @Test
+  void aFileAheadOfItsJournalIsReportedAndRefusesCommandsWithoutChangingAnything()
+      throws Exception {
+    start();
+    await(list("ahead").ask(new AddItem("one")));
+    fixture.close();
+    Path journal = dataDir.resolve("journal");
+    Path older = dataDir.resolveSibling(dataDir.getFileName() + "-older-journal");
+    copyDirectory(journal, older);
+    fixture = new RuntimeFixture(dataDir, List.of(TodoList.KIND));
+    await(list("ahead").ask(new AddItem("two")));
+    fixture.close();
+    // The journal goes back in time (an older backup restored beside newer actor files).
+    deleteDirectory(journal);
+    copyDirectory(older, journal);
+    fixture = new RuntimeFixture(dataDir, List.of(TodoList.KIND));
+
+    assertThatThrownBy(() -> await(list("ahead").ask(new AddItem("three"))))
+        .isInstanceOf(ActorDivergedException.class)
+        .hasMessageContaining("todo-list")
+        .hasMessageContaining("its journal ends at");
+    assertThat(items("ahead"))
+        .as("reads answer from the file, which nothing changed")
+        .extracting(Item::text)
+        .containsExactly("one", "two");
+  }
+
+  @Test
   void stateSurvivesARestart() {
     start();
     await(list("r").ask(new AddItem("one")));
@@ -459,6 +489,22 @@ class DurableRuntimeTest {
       await().untilAsserted(() -> assertThat(seen).hasSize(1));
       assertThat(seen.get(0).event()).isEqualTo("todoUpdated");
       assertThat((List<?>) seen.get(0).payload()).hasSize(1);
+    }
+  }
+
+  private static void copyDirectory(Path from, Path to) throws IOException {
+    try (Stream<Path> files = Files.walk(from)) {
+      for (Path file : files.toList()) {
+        Files.copy(file, to.resolve(from.relativize(file).toString()));
+      }
+    }
+  }
+
+  private static void deleteDirectory(Path dir) throws IOException {
+    try (Stream<Path> files = Files.walk(dir)) {
+      for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(file);
+      }
     }
   }
 

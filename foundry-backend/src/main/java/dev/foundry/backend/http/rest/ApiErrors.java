@@ -2,6 +2,7 @@ package dev.foundry.backend.http.rest;
 
 import dev.foundry.backend.http.ApiError;
 import dev.foundry.backend.http.ApiException;
+import dev.foundry.backend.runtime.ActorDivergedException;
 import dev.foundry.backend.runtime.ActorException;
 import dev.foundry.backend.runtime.ActorNotFoundException;
 import dev.foundry.backend.runtime.CommandFailedException;
@@ -57,6 +58,10 @@ public final class ApiErrors {
     }
     if (cause instanceof ActorNotFoundException) {
       return new ApiError(StatusCodes.NOT_FOUND, "not_found", "no such resource");
+    }
+    if (cause instanceof ActorDivergedException e) {
+      log.error(e.getMessage());
+      return new ApiError(StatusCodes.SERVICE_UNAVAILABLE, e.code(), e.getMessage());
     }
     if (cause instanceof ActorException e && e.code().equals("overloaded")) {
       // The actor refused the call before queueing it: nothing happened, retry later.
