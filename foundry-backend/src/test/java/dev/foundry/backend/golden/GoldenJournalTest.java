@@ -19,6 +19,7 @@ import dev.foundry.backend.runtime.DurableRef;
 import dev.foundry.backend.runtime.DurableRuntime;
 import dev.foundry.backend.runtime.RuntimeFixture;
 import dev.foundry.backend.sandbox.SandboxHost;
+import dev.foundry.migrations.MigrationSet;
 import dev.foundry.sandbox.provider.local.LocalSandboxProvider;
 import dev.foundry.sandbox.provider.local.LocalSandboxSettings;
 import dev.foundry.shared.app.FoundryAppSnapshot;
@@ -147,6 +148,62 @@ class GoldenJournalTest {
     assertRecordedState(runtime, data);
     // Rebuilt at the same paths: the file layout (kind, shard, encoded key) is part of the format.
     assertThat(actorFiles(data)).isEqualTo(recordedFiles);
+  }
+
+  @Test
+  void filesOfTheRecordingsReleaseMigrateAndTakeNewCommands() throws Exception {
+    Path data = copyGolden();
+    Map<Path, Integer> recorded = schemaVersions(data);
+    // The recording predates later migrations: starting on it is an upgrade.
+    assertThat(recorded)
+        .as("some recorded files are older than this build's schema")
+        .anySatisfy((file, version) -> assertThat(version).isLessThan(latestVersion(file)));
+    DurableRuntime runtime = start(data);
+
+    assertRecordedState(runtime, data);
+    WorkspaceTaskSummary renamed =
+        await(
+            runtime
+                .get(TaskProtocol.TYPE, TaskProtocol.key(ORG, REPO, TASK))
+                .ask(new TaskProtocol.Rename("renamed after the upgrade")));
+    assertThat(renamed.title()).isEqualTo("renamed after the upgrade");
+    FoundryUser user =
+        await(
+            runtime
+                .get(UserProtocol.TYPE, UserProtocol.key(USER))
+                .ask(new UserProtocol.SetDefaultModel("gpt-5")));
+    assertThat(user.defaultModel()).isEqualTo("gpt-5");
+    Long entry =
+        await(
+            runtime
+                .get(AuditLogProtocol.TYPE, AuditLogProtocol.key(ORG))
+                .ask(
+                    new AuditLogProtocol.Append(
+                        "golden.upgraded", REPO, TASK, BRANCH, Map.of(), null)));
+    assertThat(entry).isEqualTo(4L);
+
+    Map<Path, Integer> migrated = schemaVersions(data);
+    assertThat(migrated.keySet()).isEqualTo(recorded.keySet());
+    migrated.forEach(
+        (file, version) -> assertThat(version).as("%s", file).isEqualTo(latestVersion(file)));
+  }
+
+  /** Each actor file's schema version ({@code PRAGMA user_version}), by path under actors/. */
+  private static Map<Path, Integer> schemaVersions(Path data) throws Exception {
+    Map<Path, Integer> versions = new LinkedHashMap<>();
+    for (Path file : actorFiles(data)) {
+      try (Connection c =
+              DriverManager.getConnection("jdbc:sqlite:" + data.resolve("actors").resolve(file));
+          ResultSet rs = c.createStatement().executeQuery("PRAGMA user_version")) {
+        versions.put(file, rs.getInt(1));
+      }
+    }
+    return versions;
+  }
+
+  /** The latest schema of the kind whose folder holds the file (actors/<kind>/...). */
+  private static int latestVersion(Path file) {
+    return MigrationSet.load(file.getName(0).toString()).latestVersion();
   }
 
   // --- what the recording left, kind by kind ------------------------------------------------
