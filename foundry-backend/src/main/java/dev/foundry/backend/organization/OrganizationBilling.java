@@ -54,6 +54,7 @@ final class OrganizationBilling {
     // The customer is created once: its idempotency key is the organization's, and its id is
     // kept with the session's URL in one decision.
     String existing = refs.customerId();
+    String sessionKey = "foundry-checkout-" + commandId.get();
     var io =
         (existing != null
                 ? java.util.concurrent.CompletableFuture.completedFuture(existing)
@@ -65,8 +66,7 @@ final class OrganizationBilling {
             .thenCompose(
                 customer ->
                     stripe
-                        .createCheckoutSession(
-                            organizationId, customer, "foundry-checkout-" + commandId.get())
+                        .createCheckoutSession(organizationId, customer, sessionKey)
                         .thenApply(url -> List.of(customer, url)));
     return Decision.after(
         io,
