@@ -247,10 +247,27 @@ public final class StripeGateway implements Extension {
         item == null || item.getPrice() == null ? null : item.getPrice().getId(),
         s.getStatus(),
         Boolean.TRUE.equals(s.getCancelAtPeriodEnd()),
-        item == null ? null : item.getCurrentPeriodEnd(),
+        periodEnd(s, item),
         s.getTrialEnd(),
         paymentMethodLabel(s.getDefaultPaymentMethodObject()),
         s.getMetadata() == null ? null : s.getMetadata().get("organizationId"));
+  }
+
+  /**
+   * The period's end: on the first item since Stripe's 2025-03-31 API, on the subscription itself
+   * in older API versions (an account pinned to one), which the model no longer maps.
+   */
+  private static Long periodEnd(Subscription s, SubscriptionItem item) {
+    if (item != null && item.getCurrentPeriodEnd() != null) {
+      return item.getCurrentPeriodEnd();
+    }
+    var raw = s.getRawJsonObject();
+    if (raw != null
+        && raw.has("current_period_end")
+        && raw.get("current_period_end").isJsonPrimitive()) {
+      return raw.get("current_period_end").getAsLong();
+    }
+    return null;
   }
 
   /** "{Brand} ending in {last4}" (upstream's label), or null without a card. */

@@ -52,6 +52,9 @@ public final class StripeSignature {
             "the Stripe-Signature timestamp is older than " + TOLERANCE.toSeconds() + " s");
       }
       throw new Refused("invalid_signature", "the Stripe-Signature does not sign this body");
+    } catch (RuntimeException e) {
+      // stripe-java reads a non-numeric t= with Long.parseLong: a malformed header, not our bug.
+      throw new Refused("invalid_signature", "the Stripe-Signature header is malformed");
     }
   }
 }
