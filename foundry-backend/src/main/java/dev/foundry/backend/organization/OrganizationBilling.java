@@ -50,6 +50,12 @@ final class OrganizationBilling {
       return notConfigured();
     }
     StripeRefs refs = tables.stripeRefs();
+    if (refs.subscriptionId() != null) {
+      // A second checkout would start a second subscription billed beside the first.
+      return Decision.reject(
+          "already_subscribed",
+          "this organization already has a subscription; manage it in the billing portal");
+    }
     FoundryOrganization org = tables.organization(organizationId);
     // The customer is created once: its idempotency key is the organization's, and its id is
     // kept with the session's URL in one decision.

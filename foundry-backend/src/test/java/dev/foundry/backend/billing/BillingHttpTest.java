@@ -164,6 +164,10 @@ class BillingHttpTest {
     assertThat(billing.path("renewalAt").asText())
         .isEqualTo(Instant.ofEpochSecond(periodEnd).toString());
     assertThat(alice.summaryBilling().path("planId").asText()).isEqualTo("team");
+
+    Answer again = alice.browser().post(alice.billing("checkout"), null);
+    assertThat(again.status()).isEqualTo(409);
+    assertThat(again.errorCode()).isEqualTo("already_subscribed");
   }
 
   @Test
