@@ -108,7 +108,8 @@ public final class StripeGateway implements Extension {
               CustomerCreateParams.builder()
                   .setName(name)
                   .putMetadata("organizationId", organizationId);
-          if (email != null && email.contains("@")) {
+          // Stripe refuses an address without a domain (a dev user's "alice@localhost").
+          if (email != null && email.matches("[^@\\s]+@[^@\\s]+\\.[^@\\s]+")) {
             p.setEmail(email);
           }
           return c.v1().customers().create(p.build(), idempotent(idempotencyKey)).getId();
