@@ -15,7 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Webhook deduplication is durable: an event taken before a restart is still known after it, and
  * its redelivery changes nothing. Without Stripe configured, billing answers 503 and changes
- * nothing.
+ * nothing; with only the webhook secret, events are still checked and taken.
  */
 class StripeWebhookRestartTest {
   @TempDir Path dir;
@@ -82,6 +82,37 @@ class StripeWebhookRestartTest {
       Browser.Answer hook = deliver(server, payload);
       assertThat(hook.status()).isEqualTo(503);
       assertThat(billing(server, owner.cookie(), org).path("planId").asText()).isEqualTo("free");
+    } finally {
+      server.close();
+    }
+  }
+
+  @Test
+  void withOnlyTheWebhookSecretEventsAreStillCheckedAndTaken() {
+    ApiServer server =
+        ApiServer.start(dir, Map.of("STRIPE_WEBHOOK_SECRET", FakeStripe.WEBHOOK_SECRET));
+    try {
+      String payload =
+          FakeStripe.event(
+              "evt_secret_only",
+              "customer.subscription.updated",
+              new com.fasterxml.jackson.databind.ObjectMapper()
+                  .createObjectNode()
+                  .put("id", "sub_1")
+                  .put("customer", "cus_1"));
+      Browser.Answer forged =
+          server
+              .browser()
+              .send(
+                  "POST",
+                  "/v1/webhooks/stripe",
+                  payload,
+                  "application/json",
+                  "Stripe-Signature",
+                  "t=" + java.time.Instant.now().getEpochSecond() + ",v1=" + "00".repeat(32));
+      assertThat(forged.status()).isEqualTo(400);
+      assertThat(deliver(server, payload).status()).isEqualTo(200);
+      assertThat(deliver(server, payload).status()).isEqualTo(200);
     } finally {
       server.close();
     }
