@@ -51,10 +51,14 @@ public final class StripeSignature {
             "signature_expired",
             "the Stripe-Signature timestamp is older than " + TOLERANCE.toSeconds() + " s");
       }
+      if (message.contains("Unable to extract")) {
+        throw new Refused(
+            "malformed_signature", "the Stripe-Signature header has no t= or no v1= part");
+      }
       throw new Refused("invalid_signature", "the Stripe-Signature does not sign this body");
     } catch (RuntimeException e) {
       // stripe-java reads a non-numeric t= with Long.parseLong: a malformed header, not our bug.
-      throw new Refused("invalid_signature", "the Stripe-Signature header is malformed");
+      throw new Refused("malformed_signature", "the Stripe-Signature header is malformed");
     }
   }
 }

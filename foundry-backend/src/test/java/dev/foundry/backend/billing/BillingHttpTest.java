@@ -276,14 +276,14 @@ class BillingHttpTest {
     String wrongSecret =
         FakeStripe.sign(payload).replaceAll("v1=[0-9a-f]+", "v1=" + "0".repeat(64));
     Answer bad = deliver(payload, wrongSecret);
-    assertThat(bad.status()).as("%s", bad).isEqualTo(400);
+    assertThat(bad.status()).as("%s", bad).isEqualTo(403);
     assertThat(bad.errorCode()).isEqualTo("invalid_signature");
     Answer tampered = deliver(payload.replace("past_due", "active"), FakeStripe.sign(payload));
-    assertThat(tampered.status()).isEqualTo(400);
+    assertThat(tampered.status()).isEqualTo(403);
     Answer unsigned = deliver(payload, "");
     assertThat(unsigned.status()).isEqualTo(400);
     Answer old = deliver(payload, FakeStripe.signAt(payload, Instant.now().getEpochSecond() - 301));
-    assertThat(old.status()).as("%s", old).isEqualTo(400);
+    assertThat(old.status()).as("%s", old).isEqualTo(403);
     assertThat(old.errorCode()).isEqualTo("signature_expired");
     assertThat(stripe.calls("GET /v1/subscriptions/" + subscription)).isEqualTo(reads);
     assertThat(heidi.appBilling().path("status").asText()).isEqualTo("active");

@@ -60,7 +60,8 @@ class StripeSignatureTest {
     for (String bad : new String[] {"garbage", "t=abc,v1=00", "v1=00", "t=" + NOW}) {
       assertThatThrownBy(() -> CHECK.verify(BODY, bad))
           .as(bad)
-          .isInstanceOf(StripeSignature.Refused.class);
+          .isInstanceOf(StripeSignature.Refused.class)
+          .hasFieldOrPropertyWithValue("code", "malformed_signature");
     }
   }
 }

@@ -127,10 +127,10 @@ final class BillingApi {
   }
 
   /**
-   * {@code POST /v1/webhooks/stripe}: the signature over the raw body first (400 when missing,
-   * wrong or older than five minutes), then the event is taken durably by its id and answered; its
-   * effect runs after, in its organization. A redelivered id answers 200 and changes nothing; an
-   * event type Foundry does not handle is acknowledged and ignored.
+   * {@code POST /v1/webhooks/stripe}: the signature over the raw body first (400 when missing or
+   * malformed, 403 when wrong or older than five minutes), then the event is taken durably by its
+   * id and answered; its effect runs after, in its organization. A redelivered id answers 200 and
+   * changes nothing; an event type Foundry does not handle is acknowledged and ignored.
    */
   CompletionStage<WebhookAck> webhook(Call call) {
     if (stripe.webhookSecret().isEmpty()) {
@@ -146,7 +146,12 @@ final class BillingApi {
     try {
       signature.verify(payload, header);
     } catch (StripeSignature.Refused e) {
-      throw ApiErrors.badRequest(e.code(), e.getMessage());
+      // API.md: a missing or unreadable header is a malformed request (400); a signature that
+      // does not sign this body, or signed it too long ago, is refused (403).
+      if (e.code().equals("missing_signature") || e.code().equals("malformed_signature")) {
+        throw ApiErrors.badRequest(e.code(), e.getMessage());
+      }
+      throw new ApiException(StatusCodes.FORBIDDEN, e.code(), e.getMessage());
     }
     StripeWebhookEvent event;
     try {
