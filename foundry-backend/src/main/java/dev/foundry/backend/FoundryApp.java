@@ -3,6 +3,7 @@ package dev.foundry.backend;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigValueType;
 import dev.foundry.backend.auditlog.AuditLog;
+import dev.foundry.backend.billing.StripeGateway;
 import dev.foundry.backend.config.FoundrySettings;
 import dev.foundry.backend.http.HttpServer;
 import dev.foundry.backend.http.Readiness;
@@ -115,6 +116,8 @@ public final class FoundryApp {
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "foundry", config);
     try {
       startSandboxes(system, config, settings);
+      // Before any organization can run a billing command.
+      StripeGateway.get(system).configure(settings);
       FoundryMetrics metrics = new FoundryMetrics();
       RealtimeHub hub = new RealtimeHub();
       DurableRuntime runtime =

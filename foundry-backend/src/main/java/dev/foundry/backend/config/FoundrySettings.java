@@ -98,8 +98,18 @@ public record FoundrySettings(
     }
   }
 
+  /**
+   * Stripe billing; on when the secret key is set.
+   *
+   * @param apiBase where Stripe's API is ({@code STRIPE_API_BASE}, {@code https://api.stripe.com}
+   *     unless a test points it at a local fake)
+   */
   public record Stripe(
-      String secretKey, String publishableKey, String webhookSecret, String priceTeam) {
+      String secretKey,
+      String publishableKey,
+      String webhookSecret,
+      String priceTeam,
+      String apiBase) {
     public boolean configured() {
       return !secretKey.isEmpty();
     }
@@ -227,12 +237,19 @@ public record FoundrySettings(
             f.getString("stripe.secret-key"),
             f.getString("stripe.publishable-key"),
             f.getString("stripe.webhook-secret"),
-            f.getString("stripe.price-team"));
+            f.getString("stripe.price-team"),
+            publicUrl(f, "stripe.api-base", "STRIPE_API_BASE").replaceAll("/+$", ""));
     if (stripe.configured() && stripe.webhookSecret().isEmpty()) {
       throw new MissingSettingException(
           "STRIPE_WEBHOOK_SECRET",
           "foundry.stripe.webhook-secret",
           "STRIPE_SECRET_KEY is set, so Stripe webhooks must be verified with their secret");
+    }
+    if (stripe.configured() && stripe.priceTeam().isEmpty()) {
+      throw new MissingSettingException(
+          "STRIPE_PRICE_TEAM",
+          "foundry.stripe.price-team",
+          "STRIPE_SECRET_KEY is set, so checkout needs the Team plan's price id");
     }
 
     Path dataDir = Path.of(f.getString("data-dir")).toAbsolutePath().normalize();

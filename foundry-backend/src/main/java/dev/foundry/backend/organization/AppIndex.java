@@ -171,6 +171,29 @@ final class AppIndex {
    * The app snapshot of each user whose session changed, to that user only; built only when anyone
    * subscribes to the app topic. Runs off the actor thread once the reads complete.
    */
+  /**
+   * The app snapshot of each of {@code userIds} (an organization's members after its billing or
+   * membership changed), each with the active organization of their latest session.
+   */
+  void publishAppSnapshotsOf(List<String> userIds) {
+    if (!runtime.hub().hasSubscribers(RealtimeEvents.APP_TOPIC, OrganizationIds.APP)) {
+      return;
+    }
+    var appInstance =
+        runtime.getOrCreate(
+            OrganizationProtocol.TYPE, OrganizationProtocol.key(OrganizationIds.APP));
+    for (String userId : userIds) {
+      appInstance
+          .query(new OrganizationProtocol.FindActiveOrganization(userId))
+          .thenAccept(active -> publishAppSnapshot(userId, active))
+          .exceptionally(
+              failure -> {
+                LOG.warn("app snapshot for {} not published: {}", userId, failure.toString());
+                return null;
+              });
+    }
+  }
+
   void publishAppSnapshots(List<Event> events) {
     for (Event event : events) {
       String userId = null;
@@ -183,25 +206,29 @@ final class AppIndex {
       }
       if (userId != null
           && runtime.hub().hasSubscribers(RealtimeEvents.APP_TOPIC, OrganizationIds.APP)) {
-        String audience = userId;
-        AppSnapshots.snapshotForUser(runtime, userId, activeOrganizationId)
-            .thenAccept(
-                snapshot ->
-                    runtime
-                        .hub()
-                        .publish(
-                            new Publication(
-                                RealtimeEvents.APP_TOPIC,
-                                OrganizationIds.APP,
-                                RealtimeEvents.APP_UPDATED,
-                                snapshot,
-                                audience)))
-            .exceptionally(
-                failure -> {
-                  LOG.warn("app snapshot for {} not published: {}", audience, failure.toString());
-                  return null;
-                });
+        publishAppSnapshot(userId, activeOrganizationId);
       }
     }
+  }
+
+  /** Builds the user's snapshot off the actor thread and publishes it to that user only. */
+  private void publishAppSnapshot(String userId, String activeOrganizationId) {
+    AppSnapshots.snapshotForUser(runtime, userId, activeOrganizationId)
+        .thenAccept(
+            snapshot ->
+                runtime
+                    .hub()
+                    .publish(
+                        new Publication(
+                            RealtimeEvents.APP_TOPIC,
+                            OrganizationIds.APP,
+                            RealtimeEvents.APP_UPDATED,
+                            snapshot,
+                            userId)))
+        .exceptionally(
+            failure -> {
+              LOG.warn("app snapshot for {} not published: {}", userId, failure.toString());
+              return null;
+            });
   }
 }

@@ -5,6 +5,8 @@ import dev.foundry.backend.organization.OrganizationEvents.ActiveOrganizationSel
 import dev.foundry.backend.organization.OrganizationEvents.EmailIndexed;
 import dev.foundry.backend.organization.OrganizationEvents.SessionIndexed;
 import dev.foundry.backend.organization.OrganizationEvents.SessionRemoved;
+import dev.foundry.backend.organization.OrganizationEvents.StripeEventRecorded;
+import dev.foundry.backend.organization.OrganizationEvents.StripeObjectLinked;
 import dev.foundry.backend.protocol.OrganizationProtocol.SessionEntry;
 import dev.foundry.backend.runtime.ActorTables;
 import java.sql.Connection;
@@ -26,6 +28,8 @@ abstract class AppIndexTables extends ActorTables<OrganizationEvents.Event> {
     on(EmailIndexed.class, this::emailIndexed);
     on(AccountIndexed.class, this::accountIndexed);
     on(ActiveOrganizationSelected.class, this::activeOrganizationSelected);
+    on(StripeEventRecorded.class, this::stripeEventRecorded);
+    on(StripeObjectLinked.class, this::stripeObjectLinked);
   }
 
   private void sessionIndexed(SessionIndexed e) throws SQLException {
@@ -73,6 +77,26 @@ abstract class AppIndexTables extends ActorTables<OrganizationEvents.Event> {
         e.sessionId());
   }
 
+  private void stripeEventRecorded(StripeEventRecorded e) throws SQLException {
+    exec(
+        "INSERT INTO stripe_webhook_events (event_id, type, organization_id, received_at)"
+            + " VALUES (?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING",
+        e.eventId(),
+        e.type(),
+        e.organizationId(),
+        e.at());
+  }
+
+  private void stripeObjectLinked(StripeObjectLinked e) throws SQLException {
+    exec(
+        "INSERT INTO stripe_lookup (lookup_key, organization_id, updated_at) VALUES (?, ?, ?)"
+            + " ON CONFLICT (lookup_key) DO UPDATE SET organization_id = excluded.organization_id,"
+            + " updated_at = excluded.updated_at",
+        e.lookupKey(),
+        e.organizationId(),
+        e.at());
+  }
+
   // --- reads: app instance -------------------------------------------------------------------
 
   SessionEntry session(String sessionId) {
@@ -94,6 +118,32 @@ abstract class AppIndexTables extends ActorTables<OrganizationEvents.Event> {
         rs -> new SessionEntry(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4)),
         createdBefore,
         limit);
+  }
+
+  /** The active organization of the user's most recently updated session, or null. */
+  String activeOrganizationOf(String userId) {
+    List<String> o =
+        rows(
+            "SELECT active_organization_id FROM auth_session_index WHERE user_id = ?"
+                + " AND active_organization_id IS NOT NULL ORDER BY updated_at DESC LIMIT 1",
+            rs -> rs.getString(1),
+            userId);
+    return o.isEmpty() ? null : o.get(0);
+  }
+
+  boolean stripeEventSeen(String eventId) {
+    return !rows("SELECT 1 FROM stripe_webhook_events WHERE event_id = ?", rs -> 1, eventId)
+        .isEmpty();
+  }
+
+  /** The organization of a Stripe object ({@code customer:<id>}, {@code subscription:<id>}). */
+  String stripeLookup(String lookupKey) {
+    List<String> o =
+        rows(
+            "SELECT organization_id FROM stripe_lookup WHERE lookup_key = ?",
+            rs -> rs.getString(1),
+            lookupKey);
+    return o.isEmpty() ? null : o.get(0);
   }
 
   String userByEmail(String email) {

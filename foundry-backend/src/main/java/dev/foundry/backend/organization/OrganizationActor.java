@@ -1,6 +1,11 @@
 package dev.foundry.backend.organization;
 
+import dev.foundry.backend.billing.StripeGateway;
+import dev.foundry.backend.organization.OrganizationEvents.BillingCustomerLinked;
+import dev.foundry.backend.organization.OrganizationEvents.BillingFreePlanApplied;
+import dev.foundry.backend.organization.OrganizationEvents.BillingSubscriptionApplied;
 import dev.foundry.backend.organization.OrganizationEvents.Event;
+import dev.foundry.backend.organization.OrganizationEvents.InvoiceUpserted;
 import dev.foundry.backend.organization.OrganizationEvents.MemberRemoved;
 import dev.foundry.backend.organization.OrganizationEvents.MemberUpserted;
 import dev.foundry.backend.organization.OrganizationEvents.ProfileCreated;
@@ -15,6 +20,8 @@ import dev.foundry.backend.protocol.OrganizationProtocol.ApplyTaskSummaryUpdate;
 import dev.foundry.backend.protocol.OrganizationProtocol.Command;
 import dev.foundry.backend.protocol.OrganizationProtocol.CreateTask;
 import dev.foundry.backend.protocol.OrganizationProtocol.CreateTaskForRequest;
+import dev.foundry.backend.protocol.OrganizationProtocol.FinalizeCheckout;
+import dev.foundry.backend.protocol.OrganizationProtocol.FindActiveOrganization;
 import dev.foundry.backend.protocol.OrganizationProtocol.FindSession;
 import dev.foundry.backend.protocol.OrganizationProtocol.FindTaskForBranch;
 import dev.foundry.backend.protocol.OrganizationProtocol.FindUserByAccount;
@@ -27,18 +34,25 @@ import dev.foundry.backend.protocol.OrganizationProtocol.IndexAccount;
 import dev.foundry.backend.protocol.OrganizationProtocol.IndexEmail;
 import dev.foundry.backend.protocol.OrganizationProtocol.IndexSession;
 import dev.foundry.backend.protocol.OrganizationProtocol.InitializeOrganization;
+import dev.foundry.backend.protocol.OrganizationProtocol.LinkStripeObject;
 import dev.foundry.backend.protocol.OrganizationProtocol.ListRepos;
 import dev.foundry.backend.protocol.OrganizationProtocol.ListTasks;
 import dev.foundry.backend.protocol.OrganizationProtocol.MaterializeTask;
+import dev.foundry.backend.protocol.OrganizationProtocol.OpenBillingPortal;
 import dev.foundry.backend.protocol.OrganizationProtocol.OrganizationAddress;
 import dev.foundry.backend.protocol.OrganizationProtocol.PurgeExpiredSessions;
+import dev.foundry.backend.protocol.OrganizationProtocol.RecordStripeEvent;
 import dev.foundry.backend.protocol.OrganizationProtocol.RefreshTaskSummariesForBranches;
 import dev.foundry.backend.protocol.OrganizationProtocol.RefreshTaskSummaryForBranch;
 import dev.foundry.backend.protocol.OrganizationProtocol.RemoveMember;
 import dev.foundry.backend.protocol.OrganizationProtocol.RemoveSession;
 import dev.foundry.backend.protocol.OrganizationProtocol.RemoveTaskSummary;
 import dev.foundry.backend.protocol.OrganizationProtocol.SelectOrganization;
+import dev.foundry.backend.protocol.OrganizationProtocol.SetCancelAtPeriodEnd;
 import dev.foundry.backend.protocol.OrganizationProtocol.SignInLocalUser;
+import dev.foundry.backend.protocol.OrganizationProtocol.StartCheckout;
+import dev.foundry.backend.protocol.OrganizationProtocol.SyncStripeInvoice;
+import dev.foundry.backend.protocol.OrganizationProtocol.SyncStripeSubscription;
 import dev.foundry.backend.protocol.OrganizationProtocol.TaskIndexEntry;
 import dev.foundry.backend.protocol.OrganizationProtocol.UpdateProfile;
 import dev.foundry.backend.protocol.OrganizationProtocol.UpsertMember;
@@ -84,12 +98,18 @@ public final class OrganizationActor
   private final String organizationId;
   private final OrganizationTasks tasks;
   private final AppIndex app;
+  private final OrganizationBilling billing;
+  private final AppStripeEvents stripeEvents;
 
   private OrganizationActor(ActorSetup<OrganizationTables> setup) {
     super(setup);
     this.organizationId = OrganizationAddress.of(key()).organizationId();
     this.tasks = new OrganizationTasks(runtime(), organizationId, this::commandId);
     this.app = new AppIndex(runtime());
+    this.billing =
+        new OrganizationBilling(
+            organizationId, StripeGateway.get(runtime().system()), this::commandId);
+    this.stripeEvents = new AppStripeEvents(runtime());
   }
 
   private boolean isApp() {
@@ -111,7 +131,13 @@ public final class OrganizationActor
         .command(CreateTaskForRequest.class, tasks::createTaskForRequest)
         .command(MaterializeTask.class, tasks::materializeTask)
         .command(RefreshTaskSummaryForBranch.class, tasks::refreshTaskSummaryForBranch)
-        .command(RefreshTaskSummariesForBranches.class, tasks::refreshTaskSummariesForBranches);
+        .command(RefreshTaskSummariesForBranches.class, tasks::refreshTaskSummariesForBranches)
+        .command(StartCheckout.class, billing::startCheckout)
+        .command(FinalizeCheckout.class, billing::finalizeCheckout)
+        .command(OpenBillingPortal.class, billing::openPortal)
+        .command(SetCancelAtPeriodEnd.class, billing::setCancelAtPeriodEnd)
+        .command(SyncStripeSubscription.class, billing::syncSubscription)
+        .command(SyncStripeInvoice.class, billing::syncInvoice);
     on.inState(this::appOnly)
         .command(IndexSession.class, app::indexSession)
         .command(RemoveSession.class, app::removeSession)
@@ -119,7 +145,9 @@ public final class OrganizationActor
         .command(IndexEmail.class, app::indexEmail)
         .command(IndexAccount.class, app::indexAccount)
         .command(SelectOrganization.class, app::selectOrganization)
-        .command(SignInLocalUser.class, app::signInLocalUser);
+        .command(SignInLocalUser.class, app::signInLocalUser)
+        .command(RecordStripeEvent.class, stripeEvents::recordStripeEvent)
+        .command(LinkStripeObject.class, stripeEvents::linkStripeObject);
     on.query(GetOrganization.class, (q, t) -> t.organization(organizationId))
         .query(GetOrganizationSummary.class, (q, t) -> t.summary(organizationId))
         .query(ListRepos.class, (q, t) -> t.repositories(organizationId))
@@ -129,6 +157,7 @@ public final class OrganizationActor
         .query(FindTaskForBranch.class, (q, t) -> t.liveTaskOnBranch(q.repoId(), q.branchName()))
         .query(FindSession.class, (q, t) -> t.session(q.sessionId()))
         .query(FindUserByEmail.class, (q, t) -> t.userByEmail(q.email()))
+        .query(FindActiveOrganization.class, (q, t) -> t.activeOrganizationOf(q.userId()))
         .query(FindUserByAccount.class, (q, t) -> t.userByAccount(q.providerId(), q.accountId()));
   }
 
@@ -283,9 +312,10 @@ public final class OrganizationActor
   @Override
   protected List<Outbound.Tell> durableTells(List<Event> events, OrganizationTables tables) {
     if (isApp()) {
-      return List.of();
+      return stripeEvents.durableTells(events);
     }
-    List<Outbound.Tell> tells = new ArrayList<>();
+    List<Outbound.Tell> tells =
+        new ArrayList<>(AppStripeEvents.links(runtime(), organizationId, events));
     for (Event event : events) {
       if (event instanceof TaskIndexed e) {
         tells.add(
@@ -329,6 +359,19 @@ public final class OrganizationActor
         organizationId,
         RealtimeEvents.ORGANIZATION_UPDATED,
         () -> tables.summary(organizationId));
+    if (events.stream().anyMatch(OrganizationActor::changesAppSnapshot)) {
+      app.publishAppSnapshotsOf(tables.activeMemberIds());
+    }
+  }
+
+  /** Billing and membership show in every member's app snapshot. */
+  private static boolean changesAppSnapshot(Event event) {
+    return event instanceof BillingCustomerLinked
+        || event instanceof BillingSubscriptionApplied
+        || event instanceof BillingFreePlanApplied
+        || event instanceof InvoiceUpserted
+        || event instanceof MemberUpserted
+        || event instanceof MemberRemoved;
   }
 
   // helpers -----------------------------------------------------------------------------------

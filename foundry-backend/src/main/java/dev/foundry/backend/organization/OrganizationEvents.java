@@ -2,6 +2,7 @@ package dev.foundry.backend.organization;
 
 import com.fasterxml.jackson.annotation.JsonTypeName;
 import dev.foundry.backend.runtime.DurableEvent;
+import dev.foundry.shared.app.FoundryInvoice;
 import dev.foundry.shared.app.FoundryOrganizationMember;
 import dev.foundry.shared.workspace.WorkspacePullRequestSummary;
 import dev.foundry.shared.workspace.WorkspaceTaskSummary;
@@ -71,6 +72,31 @@ public final class OrganizationEvents {
   public record TaskPullRequestRefreshed(
       String taskId, WorkspacePullRequestSummary pullRequest, long updatedAtMs) implements Event {}
 
+  @JsonTypeName("organization.billing.customer-linked")
+  public record BillingCustomerLinked(String customerId, long at) implements Event {}
+
+  /** The organization's billing as a live Stripe subscription makes it (read from Stripe). */
+  @JsonTypeName("organization.billing.subscription-applied")
+  public record BillingSubscriptionApplied(
+      String subscriptionId,
+      String customerId,
+      String priceId,
+      String planId,
+      String status,
+      int seatsIncluded,
+      String trialEndsAt,
+      String renewalAt,
+      String paymentMethodLabel,
+      long at)
+      implements Event {}
+
+  /** Back on the free plan: the subscription ended; it is forgotten, the customer kept. */
+  @JsonTypeName("organization.billing.free-plan-applied")
+  public record BillingFreePlanApplied(long at) implements Event {}
+
+  @JsonTypeName("organization.billing.invoice-upserted")
+  public record InvoiceUpserted(FoundryInvoice invoice, long at) implements Event {}
+
   @JsonTypeName("organization.app.session-indexed")
   public record SessionIndexed(String sessionId, String userId, long at) implements Event {}
 
@@ -87,4 +113,19 @@ public final class OrganizationEvents {
   @JsonTypeName("organization.app.active-organization-selected")
   public record ActiveOrganizationSelected(
       String sessionId, String userId, String organizationId, long at) implements Event {}
+
+  /** A Stripe webhook event taken (its id is never taken again) and where it was routed. */
+  @JsonTypeName("organization.app.stripe-event-recorded")
+  public record StripeEventRecorded(
+      String eventId,
+      String type,
+      String organizationId,
+      String subscriptionId,
+      String invoiceId,
+      long at)
+      implements Event {}
+
+  @JsonTypeName("organization.app.stripe-object-linked")
+  public record StripeObjectLinked(String lookupKey, String organizationId, long at)
+      implements Event {}
 }

@@ -1,6 +1,10 @@
 package dev.foundry.backend.organization;
 
 import com.fasterxml.jackson.core.type.TypeReference;
+import dev.foundry.backend.organization.OrganizationEvents.BillingCustomerLinked;
+import dev.foundry.backend.organization.OrganizationEvents.BillingFreePlanApplied;
+import dev.foundry.backend.organization.OrganizationEvents.BillingSubscriptionApplied;
+import dev.foundry.backend.organization.OrganizationEvents.InvoiceUpserted;
 import dev.foundry.backend.organization.OrganizationEvents.MemberRemoved;
 import dev.foundry.backend.organization.OrganizationEvents.MemberUpserted;
 import dev.foundry.backend.organization.OrganizationEvents.ProfileCreated;
@@ -15,6 +19,7 @@ import dev.foundry.backend.organization.OrganizationEvents.VirtualTaskAdded;
 import dev.foundry.backend.protocol.OrganizationProtocol.TaskIndexEntry;
 import dev.foundry.shared.app.FoundryBillingState;
 import dev.foundry.shared.app.FoundryGithubState;
+import dev.foundry.shared.app.FoundryInvoice;
 import dev.foundry.shared.app.FoundryOrganization;
 import dev.foundry.shared.app.FoundryOrganizationMember;
 import dev.foundry.shared.app.FoundryOrganizationSettings;
@@ -54,6 +59,10 @@ public final class OrganizationTables extends AppIndexTables {
     on(TaskSummaryRemoved.class, this::taskSummaryRemoved);
     on(VirtualTaskAdded.class, this::virtualTaskAdded);
     on(TaskPullRequestRefreshed.class, this::taskPullRequestRefreshed);
+    on(BillingCustomerLinked.class, this::billingCustomerLinked);
+    on(BillingSubscriptionApplied.class, this::billingSubscriptionApplied);
+    on(BillingFreePlanApplied.class, this::billingFreePlanApplied);
+    on(InvoiceUpserted.class, this::invoiceUpserted);
   }
 
   private void profileCreated(ProfileCreated e) throws SQLException {
@@ -178,6 +187,56 @@ public final class OrganizationTables extends AppIndexTables {
         e.taskId());
   }
 
+  private void billingCustomerLinked(BillingCustomerLinked e) throws SQLException {
+    exec(
+        "UPDATE organization_profile SET stripe_customer_id = ?, updated_at = ? WHERE id = 1",
+        e.customerId(),
+        e.at());
+  }
+
+  private void billingSubscriptionApplied(BillingSubscriptionApplied e) throws SQLException {
+    exec(
+        "UPDATE organization_profile SET stripe_subscription_id = ?,"
+            + " stripe_customer_id = COALESCE(?, stripe_customer_id), stripe_price_id = ?,"
+            + " billing_plan_id = ?, billing_status = ?, billing_seats_included = ?,"
+            + " billing_trial_ends_at = ?, billing_renewal_at = ?,"
+            + " billing_payment_method_label = ?, updated_at = ? WHERE id = 1",
+        e.subscriptionId(),
+        e.customerId(),
+        e.priceId(),
+        e.planId(),
+        e.status(),
+        e.seatsIncluded(),
+        e.trialEndsAt(),
+        e.renewalAt(),
+        e.paymentMethodLabel(),
+        e.at());
+  }
+
+  private void billingFreePlanApplied(BillingFreePlanApplied e) throws SQLException {
+    exec(
+        "UPDATE organization_profile SET stripe_subscription_id = NULL, stripe_price_id = NULL,"
+            + " billing_plan_id = 'free', billing_status = 'active', billing_seats_included = 1,"
+            + " billing_trial_ends_at = NULL, billing_renewal_at = NULL,"
+            + " billing_payment_method_label = 'No card required', updated_at = ? WHERE id = 1",
+        e.at());
+  }
+
+  private void invoiceUpserted(InvoiceUpserted e) throws SQLException {
+    FoundryInvoice i = e.invoice();
+    exec(
+        "INSERT INTO invoices (id, label, issued_at, amount_usd, status, created_at)"
+            + " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET label = excluded.label,"
+            + " issued_at = excluded.issued_at, amount_usd = excluded.amount_usd,"
+            + " status = excluded.status",
+        i.id(),
+        i.label(),
+        i.issuedAt(),
+        i.amountUsd(),
+        i.status(),
+        e.at());
+  }
+
   private void upsertSummary(WorkspaceTaskSummary s) throws SQLException {
     exec(
         "INSERT INTO task_summaries (task_id, repo_id, title, status, repo_name, updated_at_ms,"
@@ -216,7 +275,8 @@ public final class OrganizationTables extends AppIndexTables {
                 + " github_connected_account, github_installation_status, github_sync_status,"
                 + " github_last_sync_label, github_last_sync_at, github_sync_generation,"
                 + " billing_plan_id, billing_status, billing_seats_included,"
-                + " billing_payment_method_label FROM organization_profile WHERE id = 1",
+                + " billing_payment_method_label, billing_trial_ends_at, billing_renewal_at,"
+                + " stripe_customer_id FROM organization_profile WHERE id = 1",
             rs -> {
               long lastSync = rs.getLong(10);
               Long lastSyncAt = rs.wasNull() ? null : lastSync;
@@ -247,13 +307,14 @@ public final class OrganizationTables extends AppIndexTables {
                       rs.getString(12),
                       rs.getString(13),
                       rs.getInt(14),
-                      null,
-                      null,
-                      null,
+                      rs.getString(16),
+                      rs.getString(17),
+                      rs.getString(18),
                       rs.getString(15),
-                      List.of()),
+                      invoices(),
+                      seatAssignments().size()),
                   members(),
-                  List.of(),
+                  seatAssignments(),
                   rows("SELECT label FROM repositories ORDER BY label", r -> r.getString(1)));
             });
     return orgs.isEmpty() ? null : orgs.get(0);
@@ -299,7 +360,12 @@ public final class OrganizationTables extends AppIndexTables {
                 new WorkspaceRepositorySummary(
                     rs.getString(1), rs.getString(2), rs.getInt(3), rs.getLong(4)));
     return new OrganizationSummarySnapshot(
-        organizationId, github, repos, taskSummaries(null), List.of());
+        organizationId,
+        github,
+        repos,
+        taskSummaries(null),
+        List.of(),
+        org == null ? null : org.billing());
   }
 
   List<RepoRecord> repositories(String organizationId) {
@@ -332,6 +398,46 @@ public final class OrganizationTables extends AppIndexTables {
 
   private int repositoryCount() {
     return rows("SELECT COUNT(*) FROM repositories", rs -> rs.getInt(1)).get(0);
+  }
+
+  /** The Stripe ids and plan billing commands decide from. */
+  record StripeRefs(String customerId, String subscriptionId, String planId) {}
+
+  StripeRefs stripeRefs() {
+    List<StripeRefs> r =
+        rows(
+            "SELECT stripe_customer_id, stripe_subscription_id, billing_plan_id"
+                + " FROM organization_profile WHERE id = 1",
+            rs -> new StripeRefs(rs.getString(1), rs.getString(2), rs.getString(3)));
+    return r.isEmpty() ? new StripeRefs(null, null, "free") : r.get(0);
+  }
+
+  /** Invoices newest first. */
+  private List<FoundryInvoice> invoices() {
+    return rows(
+        "SELECT id, label, issued_at, amount_usd, status FROM invoices"
+            + " ORDER BY issued_at DESC, id DESC",
+        rs ->
+            new FoundryInvoice(
+                rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4), rs.getString(5)));
+  }
+
+  /**
+   * The seats in use: the e-mails (else ids) of the active members, the organization's seat usage
+   * (upstream recorded a seat at a member's first prompt; here every active member holds one).
+   */
+  private List<String> seatAssignments() {
+    return rows(
+        "SELECT CASE WHEN email = '' THEN id ELSE email END FROM organization_members"
+            + " WHERE state = 'active' ORDER BY 1",
+        rs -> rs.getString(1));
+  }
+
+  /** The ids of the active members (user ids), to whom the app snapshot goes. */
+  List<String> activeMemberIds() {
+    return rows(
+        "SELECT id FROM organization_members WHERE state = 'active' ORDER BY id",
+        rs -> rs.getString(1));
   }
 
   boolean memberExists(String id) {

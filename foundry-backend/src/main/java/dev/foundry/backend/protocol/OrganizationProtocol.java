@@ -180,6 +180,41 @@ public final class OrganizationProtocol {
   public record RefreshTaskSummariesForBranches(List<RefreshTaskSummaryForBranch> branches)
       implements OrganizationCommand<Boolean> {}
 
+  // 2a. Commands: billing (spec §11.5) --------------------------------------------------------
+
+  /** A URL the browser is sent to (a Stripe Checkout or billing portal session). */
+  public record BillingUrl(String url) {}
+
+  /**
+   * Starts a Team plan checkout: the organization's Stripe customer (created once, then reused) and
+   * a Checkout Session for it. {@code email} is the billing contact for a new customer.
+   */
+  @JsonTypeName("organization.billing.start-checkout")
+  public record StartCheckout(String email) implements OrganizationCommand<BillingUrl> {}
+
+  /** The browser came back from Checkout: applies that session's subscription. */
+  @JsonTypeName("organization.billing.finalize-checkout")
+  public record FinalizeCheckout(String checkoutSessionId)
+      implements OrganizationCommand<FoundryOrganization> {}
+
+  /** A Stripe billing portal session for the organization's customer. */
+  @JsonTypeName("organization.billing.open-portal")
+  public record OpenBillingPortal() implements OrganizationCommand<BillingUrl> {}
+
+  /** {@code cancel}: the subscription ends at the period's end; otherwise that is undone. */
+  @JsonTypeName("organization.billing.set-cancel-at-period-end")
+  public record SetCancelAtPeriodEnd(boolean cancel)
+      implements OrganizationCommand<FoundryOrganization> {}
+
+  /** A webhook named the subscription: read its current state from Stripe and apply it. */
+  @JsonTypeName("organization.billing.sync-subscription")
+  public record SyncStripeSubscription(String subscriptionId)
+      implements OrganizationCommand<Boolean> {}
+
+  /** A webhook named the invoice: read it from Stripe and keep it. */
+  @JsonTypeName("organization.billing.sync-invoice")
+  public record SyncStripeInvoice(String invoiceId) implements OrganizationCommand<Boolean> {}
+
   // 2b. Commands: app instance ----------------------------------------------------------------
 
   @JsonTypeName("organization.app.index-session")
@@ -221,6 +256,27 @@ public final class OrganizationProtocol {
   /** Who a local sign-in made: the user id and their personal organization. */
   public record LocalSignIn(String userId, String organizationId) {}
 
+  /**
+   * A verified Stripe webhook event, recorded by its id: answers false for an id already taken
+   * (nothing happens again). A new one is routed to its organization ({@code metadata}, else the
+   * Stripe lookup of its customer or subscription) as a sync command; one of no organization is
+   * only recorded.
+   */
+  @JsonTypeName("organization.app.record-stripe-event")
+  public record RecordStripeEvent(
+      String eventId,
+      String type,
+      String organizationId,
+      String customerId,
+      String subscriptionId,
+      String invoiceId)
+      implements AppCommand<Boolean> {}
+
+  /** {@code lookupKey} ({@code customer:<id>}, {@code subscription:<id>}) belongs to the org. */
+  @JsonTypeName("organization.app.link-stripe-object")
+  public record LinkStripeObject(String lookupKey, String organizationId)
+      implements AppCommand<Boolean> {}
+
   // 4. Queries --------------------------------------------------------------------------------
 
   /** The organization as the app snapshot shows it; null until initialized. */
@@ -252,6 +308,9 @@ public final class OrganizationProtocol {
       String sessionId, String userId, String activeOrganizationId, long createdAt) {}
 
   public record FindUserByEmail(String email) implements ActorQuery<String> {}
+
+  /** App: the active organization of the user's most recently used session; null without one. */
+  public record FindActiveOrganization(String userId) implements ActorQuery<String> {}
 
   public record FindUserByAccount(String providerId, String accountId)
       implements ActorQuery<String> {}

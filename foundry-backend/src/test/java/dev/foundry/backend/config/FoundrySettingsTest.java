@@ -278,6 +278,26 @@ class FoundrySettingsTest {
   }
 
   @Test
+  void stripeKeyWithoutTheTeamPriceFailsNamingIt() {
+    assertThatThrownBy(
+            () ->
+                settings(
+                    Map.of("STRIPE_SECRET_KEY", "sk_test_1", "STRIPE_WEBHOOK_SECRET", "whsec_1")))
+        .isInstanceOf(MissingSettingException.class)
+        .hasMessageContaining("STRIPE_PRICE_TEAM");
+  }
+
+  @Test
+  void stripeApiBaseDefaultsToStripeAndMustBeAnHttpUrl() {
+    assertThat(settings(Map.of()).stripe().apiBase()).isEqualTo("https://api.stripe.com");
+    assertThat(settings(Map.of("STRIPE_API_BASE", "http://127.0.0.1:12111/")).stripe().apiBase())
+        .isEqualTo("http://127.0.0.1:12111");
+    assertThatThrownBy(() -> settings(Map.of("STRIPE_API_BASE", "api.stripe.com")))
+        .isInstanceOf(InvalidSettingException.class)
+        .hasMessageContaining("STRIPE_API_BASE");
+  }
+
+  @Test
   void githubOauthTurnsTheAutomaticDevSignInOff() {
     FoundrySettings s =
         settings(Map.of("GITHUB_CLIENT_ID", "Iv1.abc", "GITHUB_CLIENT_SECRET", "shh"));

@@ -2,7 +2,10 @@ package dev.foundry.shared.app;
 
 import java.util.List;
 
-/** An organization's plan and billing state. */
+/**
+ * An organization's plan and billing state. {@code seatsUsed} (added after upstream's fields) is
+ * the number of active members, the seat usage the plan's {@code seatsIncluded} is compared with.
+ */
 public record FoundryBillingState(
     String planId,
     String status,
@@ -11,4 +14,5 @@ public record FoundryBillingState(
     String renewalAt,
     String stripeCustomerId,
     String paymentMethodLabel,
-    List<FoundryInvoice> invoices) {}
+    List<FoundryInvoice> invoices,
+    int seatsUsed) {}

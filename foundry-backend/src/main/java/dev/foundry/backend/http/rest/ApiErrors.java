@@ -100,6 +100,13 @@ public final class ApiErrors {
       // Too many live sandboxes: retry once a task is archived.
       return StatusCodes.TOO_MANY_REQUESTS;
     }
+    if (code.equals("billing_not_configured")) {
+      return StatusCodes.SERVICE_UNAVAILABLE;
+    }
+    if (code.equals("stripe_unavailable")) {
+      // Stripe refused or could not be reached: nothing changed here.
+      return StatusCodes.BAD_GATEWAY;
+    }
     if (code.startsWith("invalid_")) {
       return StatusCodes.UNPROCESSABLE_ENTITY;
     }

@@ -151,7 +151,28 @@ final class OpenApiDocument {
     if (!parameters.isEmpty()) {
       op.put("parameters", parameters);
     }
-    if (e.requestType() != null) {
+    if (e.requestType() == RawBody.class) {
+      op.put(
+          "requestBody",
+          Map.of(
+              "required",
+              true,
+              "description",
+              "the event exactly as Stripe sent it; the Stripe-Signature header signs these bytes",
+              "content",
+              json(Map.of("type", "object"))));
+      parameters.add(
+          Map.of(
+              "name",
+              "Stripe-Signature",
+              "in",
+              "header",
+              "required",
+              true,
+              "schema",
+              Map.of("type", "string")));
+      op.put("parameters", parameters);
+    } else if (e.requestType() != null) {
       op.put(
           "requestBody",
           Map.of(
@@ -198,6 +219,10 @@ final class OpenApiDocument {
         || e.takesIdempotencyKey()) {
       out.add("409");
     }
+    if (e.path().equals(BillingApi.CHECKOUT_COMPLETE)) {
+      out.add("403");
+      out.add("404");
+    }
     if (body) {
       out.add("413");
       out.add("415");
@@ -206,6 +231,10 @@ final class OpenApiDocument {
       out.add("422");
     }
     out.add("500");
+    if (e.tag().equals("billing")) {
+      out.add("502");
+      out.add("503");
+    }
     if (!e.method().equals("GET") && e.signedIn()) {
       out.add("504");
     }

@@ -13,11 +13,13 @@ import dev.foundry.backend.http.rest.Responses.CommandAccepted;
 import dev.foundry.backend.http.rest.Responses.MessageAccepted;
 import dev.foundry.backend.http.rest.Responses.ProcessOutput;
 import dev.foundry.backend.http.rest.Responses.TurnStopped;
+import dev.foundry.backend.protocol.OrganizationProtocol;
 import dev.foundry.backend.protocol.TaskProtocol;
 import dev.foundry.backend.runtime.DurableRuntime;
 import dev.foundry.backend.user.ProviderCredentialStore;
 import dev.foundry.sandbox.process.ProcessInfo;
 import dev.foundry.shared.app.FoundryAppSnapshot;
+import dev.foundry.shared.app.FoundryBillingState;
 import dev.foundry.shared.contracts.AttachResult;
 import dev.foundry.shared.contracts.AuditLogEvent;
 import dev.foundry.shared.contracts.RepoRecord;
@@ -59,6 +61,7 @@ public final class RestApi {
     OrganizationApi orgs = new OrganizationApi(runtime);
     TaskApi tasks = new TaskApi(runtime);
     SandboxApi sandboxes = new SandboxApi(runtime);
+    BillingApi billing = new BillingApi(settings, runtime, new ResourceAccess(runtime));
     List<Endpoint> rows =
         List.of(
             get("/v1/openapi.json", "getOpenApiDocument", "This OpenAPI 3.1 document")
@@ -257,6 +260,51 @@ public final class RestApi {
                 .tag("sandbox")
                 .returnsListOf(ProcessOutput.class)
                 .handle(sandboxes::processLogs),
+            // --- billing ---
+            post(
+                    ORG + "/billing/checkout",
+                    "startCheckout",
+                    "Owner: a Stripe Checkout Session for the Team plan ({\"url\"})")
+                .tag("billing")
+                .returns(OrganizationProtocol.BillingUrl.class)
+                .handle(billing::checkout),
+            get(
+                    BillingApi.CHECKOUT_COMPLETE,
+                    "completeCheckout",
+                    "Stripe's success redirect: applies the subscription, 302 to the billing page")
+                .tag("billing")
+                .status(302)
+                .queryParameter("organizationId", "string", "the organization that checked out")
+                .queryParameter("session_id", "string", "the Checkout Session's id")
+                .returns(Void.class)
+                .handle(billing::completeCheckout),
+            post(
+                    ORG + "/billing/portal",
+                    "openBillingPortal",
+                    "Owner: a Stripe billing portal session ({\"url\"})")
+                .tag("billing")
+                .returns(OrganizationProtocol.BillingUrl.class)
+                .handle(billing::portal),
+            post(
+                    ORG + "/billing/cancel",
+                    "cancelSubscription",
+                    "Owner: end the subscription at the end of its period")
+                .tag("billing")
+                .returns(FoundryBillingState.class)
+                .handle(billing::cancel),
+            post(
+                    ORG + "/billing/resume",
+                    "resumeSubscription",
+                    "Owner: undo a cancellation at period end")
+                .tag("billing")
+                .returns(FoundryBillingState.class)
+                .handle(billing::resume),
+            post("/v1/webhooks/stripe", "stripeWebhook", "Stripe's webhook (signed, raw body)")
+                .tag("billing")
+                .publicAccess()
+                .body(RawBody.class)
+                .returns(BillingApi.WebhookAck.class)
+                .handle(billing::webhook),
             // --- audit ---
             get(ORG + "/audit-log", "listAuditLog", "Audit events, newest first")
                 .tag("audit")

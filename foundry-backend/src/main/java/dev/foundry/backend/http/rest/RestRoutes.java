@@ -230,6 +230,9 @@ public final class RestRoutes extends AllDirectives {
 
   private static Object body(Endpoint endpoint, HttpEntity.Strict strict) {
     byte[] bytes = strict.getData().toArray();
+    if (endpoint.requestType() == RawBody.class) {
+      return new RawBody(bytes);
+    }
     String text = new String(bytes, StandardCharsets.UTF_8).strip();
     if (endpoint.requestType() == null) {
       if (!EMPTY_BODIES.contains(text.replaceAll("\\s+", ""))) {

@@ -7,8 +7,9 @@
  * dev.foundry.backend.http.rest.ResourceAccess}, also behind the realtime topics' {@link
  * dev.foundry.backend.http.rest.TopicSnapshots}).
  *
- * <p>Handlers ({@code AuthApi}, {@code AppApi}, {@code OrganizationApi}, {@code TaskApi}) talk to
- * actors through the runtime only. To add a route: a request record in {@code RequestBodies} if it
- * takes a body, a handler method, and one row in {@code RestApi}.
+ * <p>Handlers ({@code AuthApi}, {@code AppApi}, {@code OrganizationApi}, {@code TaskApi}, {@code
+ * BillingApi}) talk to actors through the runtime only. To add a route: a request record in {@code
+ * RequestBodies} if it takes a body ({@code RawBody} for a webhook whose signature covers the exact
+ * bytes), a handler method, and one row in {@code RestApi}.
  */
 package dev.foundry.backend.http.rest;
