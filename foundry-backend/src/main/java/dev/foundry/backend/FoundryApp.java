@@ -157,6 +157,7 @@ public final class FoundryApp {
               List.of(realtime.route(), new RestRoutes(api.endpoints(), sessions, access).route()),
               metrics);
       ServerBinding binding = server.start().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      readiness.degradedWhile(runtime.storage()::failure);
       readiness.ready();
       log.info("Foundry ready; data in {}", settings.dataDir());
       return new FoundryApp(

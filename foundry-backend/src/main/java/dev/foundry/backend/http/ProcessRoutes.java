@@ -27,8 +27,17 @@ final class ProcessRoutes extends AllDirectives {
                         get(
                             () -> {
                               Readiness.State state = readiness.state();
-                              if (state == Readiness.State.READY) {
+                              java.util.Optional<String> degraded = readiness.degradedReason();
+                              if (state == Readiness.State.READY && degraded.isEmpty()) {
                                 return complete(json(StatusCodes.OK, "{\"ready\":true}"));
+                              }
+                              if (state == Readiness.State.READY) {
+                                return complete(
+                                    new ApiError(
+                                            StatusCodes.SERVICE_UNAVAILABLE,
+                                            "not_ready",
+                                            "storage is not writable: " + degraded.get())
+                                        .toResponse());
                               }
                               return complete(
                                   new ApiError(

@@ -71,8 +71,13 @@ public final class JournalDatabase {
       Migrator.Result result = Migrator.migrate(connection, MigrationSet.load(MIGRATION_KIND));
       return new Prepared(file, result.fromVersion(), result.toVersion());
     } catch (SQLException | RuntimeException e) {
+      Path dir = file.getParent();
+      String hint =
+          dir != null && !Files.isWritable(dir)
+              ? " (its directory " + dir + " is not writable: a read-only file system or mode)"
+              : "";
       throw new IllegalStateException(
-          "cannot prepare the journal database " + file + ": " + e.getMessage(), e);
+          "cannot prepare the journal database " + file + ": " + e.getMessage() + hint, e);
     }
   }
 

@@ -34,6 +34,7 @@ import org.apache.pekko.persistence.typed.RecoveryCompleted;
 import org.apache.pekko.persistence.typed.SnapshotAdapter;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandler;
 import org.apache.pekko.persistence.typed.javadsl.Effect;
+import org.apache.pekko.persistence.typed.javadsl.EffectBuilder;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
@@ -66,6 +67,10 @@ final class DurableBehavior<
   private final ActorRegistry.Passivation passivation;
   private final DurableRuntime runtime;
   private final ActorInstance<C, E, T> instance;
+
+  /** The caller whose command's journal write is on its way; null between writes. */
+  private Submit persistingFor;
+
   private final Waiters waiters;
   private final ActorQueries<C, E, T> queries;
   private final Outbox<C, E, T> outbox;
@@ -150,7 +155,7 @@ final class DurableBehavior<
   public SignalHandler<QueueState> signalHandler() {
     return newSignalHandlerBuilder()
         .onSignal(RecoveryCompleted.instance(), recovery::completed)
-        .onSignal(PostStop.instance(), state -> instance.closeDatabase())
+        .onSignal(PostStop.instance(), this::stopped)
         .build();
   }
 
@@ -285,7 +290,31 @@ final class DurableBehavior<
     }
     markPendingIfFirst(state);
     write.add(new CommandAccepted(submit.commandId(), submit.command(), now()));
-    return Effect().persist(write).thenRun(s -> waiters.acknowledge(submit));
+    return persistFor(submit, write).thenRun(s -> waiters.acknowledge(submit));
+  }
+
+  /**
+   * Persists the journal write a caller's command needs, remembering the caller until it is
+   * written: if the journal fails (a full disk, a read-only data directory), Pekko stops the actor
+   * and {@link #stopped} tells that caller that nothing was written, instead of a timeout that
+   * would claim the command keeps running.
+   */
+  private EffectBuilder<RuntimeEvent, QueueState> persistFor(
+      Submit submit, List<RuntimeEvent> write) {
+    persistingFor = submit;
+    return Effect().persist(write).thenRun(s -> persistingFor = null);
+  }
+
+  /** PostStop: the database closes (rolling back a staged write); a caller mid-write is told. */
+  private void stopped(QueueState state) {
+    Submit unwritten = persistingFor;
+    persistingFor = null;
+    instance.closeDatabase();
+    if (unwritten != null) {
+      StorageUnavailableException failure =
+          runtime.storage().journalWriteFailed(kind.name() + " " + key);
+      unwritten.replyTo().tell(new Failed(unwritten.commandId(), failure));
+    }
   }
 
   /** The fast path: nothing queued, so this command is next; decide before writing anything. */
@@ -303,8 +332,7 @@ final class DurableBehavior<
           finished(arrived, failed);
           return Effect().none();
         }
-        return Effect()
-            .persist(write)
+        return persistFor(submit, write)
             .thenRun(
                 s -> {
                   submit.replyTo().tell(failed);
@@ -314,8 +342,7 @@ final class DurableBehavior<
       case AFTER -> {
         markPendingIfFirst(state);
         write.add(new CommandAccepted(id, submit.command(), now()));
-        return Effect()
-            .persist(write)
+        return persistFor(submit, write)
             .thenRun(
                 s -> {
                   waiters.acknowledge(submit);
@@ -327,8 +354,7 @@ final class DurableBehavior<
             staging.stage(state.seqNr + write.size() + 1, id, submit.command(), decision);
         write.add(
             new CommandExecuted(id, submit.command(), staged.events(), staged.error(), now()));
-        return Effect()
-            .persist(write)
+        return persistFor(submit, write)
             .thenRun(
                 s -> {
                   Reply reply = staging.finish(id, staged);

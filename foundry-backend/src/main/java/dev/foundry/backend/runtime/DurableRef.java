@@ -145,6 +145,14 @@ public final class DurableRef<C extends DurableCommand<?>> {
     // Back-pressure before anything is queued: beyond the bound Pekko's stash would drop
     // messages silently, and the caller would only see a timeout.
     String actor = kind.name() + " " + key;
+    if (commandId != null) {
+      // A command while the journal cannot be written would only fail later, after a wait.
+      try {
+        runtime.storage().checkWritable();
+      } catch (StorageUnavailableException e) {
+        return CompletableFuture.failedFuture(e);
+      }
+    }
     if (!runtime.admit(actor)) {
       return CompletableFuture.failedFuture(
           new ActorOverloadedException(actor, runtime.settings().maxQueuedPerActor()));

@@ -28,6 +28,7 @@ public final class DurableRuntime {
   private final ActorRef<ActorRegistry.Command> registry;
   private final PendingWork pendingWork;
   private final RuntimeMetrics metrics;
+  private final StorageHealth storage;
 
   private DurableRuntime(
       ActorSystem<?> system,
@@ -48,6 +49,7 @@ public final class DurableRuntime {
       types.register(kind.eventType());
       kind.migrations(); // fail at start, not at first use, when a kind has no migrations
     }
+    this.storage = new StorageHealth(settings.dataDir(), system, this::wakeActorsWithPendingWork);
     this.pendingWork = new PendingWork(settings.dataDir());
     system.getWhenTerminated().thenRun(pendingWork::close);
     this.registry =
@@ -145,6 +147,11 @@ public final class DurableRuntime {
 
   public RealtimeHub hub() {
     return hub;
+  }
+
+  /** Whether the data directory takes writes (readiness reads it). */
+  public StorageHealth storage() {
+    return storage;
   }
 
   public RuntimeSettings settings() {

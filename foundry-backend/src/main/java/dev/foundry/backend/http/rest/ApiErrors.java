@@ -9,6 +9,7 @@ import dev.foundry.backend.runtime.CommandFailedException;
 import dev.foundry.backend.runtime.CommandRejectedException;
 import dev.foundry.backend.runtime.CommandTimeoutException;
 import dev.foundry.backend.runtime.Failures;
+import dev.foundry.backend.runtime.StorageUnavailableException;
 import java.util.Set;
 import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
@@ -58,6 +59,10 @@ public final class ApiErrors {
     }
     if (cause instanceof ActorNotFoundException) {
       return new ApiError(StatusCodes.NOT_FOUND, "not_found", "no such resource");
+    }
+    if (cause instanceof StorageUnavailableException e) {
+      // Nothing was written; the server takes writes again by itself once storage does.
+      return new ApiError(StatusCodes.SERVICE_UNAVAILABLE, e.code(), e.getMessage(), 5);
     }
     if (cause instanceof ActorDivergedException e) {
       log.error(e.getMessage());
