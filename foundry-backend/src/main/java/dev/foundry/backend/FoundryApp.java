@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigValueType;
 import dev.foundry.backend.auditlog.AuditLog;
 import dev.foundry.backend.config.FoundrySettings;
+import dev.foundry.backend.http.ConsoleRoutes;
 import dev.foundry.backend.http.HttpServer;
 import dev.foundry.backend.http.Readiness;
 import dev.foundry.backend.http.auth.Authenticator;
@@ -151,7 +152,10 @@ public final class FoundryApp {
               system,
               settings,
               readiness,
-              List.of(realtime.route(), new RestRoutes(api.endpoints(), sessions, access).route()),
+              List.of(
+                  realtime.route(),
+                  new RestRoutes(api.endpoints(), sessions, access).route(),
+                  new ConsoleRoutes(settings.http().adminEnabled()).route()),
               metrics);
       ServerBinding binding = server.start().toCompletableFuture().get(30, TimeUnit.SECONDS);
       readiness.ready();
