@@ -1,0 +1,74 @@
+import { h } from './dom.js';
+
+// Renders one transcript entry (a sandbox-agent event, or the client's prompt) for a person:
+// messages and thoughts as text, tool calls with their status, diffs and permission outcomes.
+function texts(content) {
+  if (!content) return '';
+  if (Array.isArray(content)) return content.map(texts).join('');
+  if (typeof content === 'string') return content;
+  if (content.text !== undefined) return String(content.text);
+  if (content.content) return texts(content.content);
+  return '';
+}
+
+function diffs(content) {
+  const list = Array.isArray(content) ? content : [];
+  return list
+    .filter((c) => c && c.type === 'diff')
+    .map((d) =>
+      h('details', { class: 'diff', open: true },
+        h('summary', {}, 'diff ', d.path || ''),
+        h('pre', {}, ...(d.oldText ? [h('span', { class: 'del' }, d.oldText)] : []),
+          h('span', { class: 'add' }, d.newText || ''))));
+}
+
+export function entryView(e) {
+  const p = e.payload || {};
+  const kind = p.sessionUpdate || p.type || (e.sender === 'client' ? 'prompt' : 'event');
+  if (kind === 'agent_message_chunk' || kind === 'user_message_chunk') {
+    return h('div', { class: 'msg agent', 'data-kind': kind }, texts(p.content));
+  }
+  if (kind === 'agent_thought_chunk') {
+    return h('div', { class: 'msg thought', 'data-kind': kind }, h('em', {}, 'thinking: '), texts(p.content));
+  }
+  if (kind === 'tool_call' || kind === 'tool_call_update') {
+    return h('div', { class: 'msg tool', 'data-kind': kind },
+      h('strong', {}, 'tool ', p.title || p.toolCallId || ''), ' ',
+      h('span', { class: 'badge' }, p.status || ''),
+      texts(p.content) ? h('pre', {}, texts(p.content)) : null,
+      ...diffs(p.content));
+  }
+  if (kind.includes('permission')) {
+    const outcome = p.outcome?.outcome || p.outcome || p.status || '';
+    return h('div', { class: 'msg permission', 'data-kind': kind },
+      h('strong', {}, 'permission '), typeof outcome === 'string' ? outcome : JSON.stringify(outcome));
+  }
+  if (e.sender === 'client' || kind === 'prompt') {
+    const text = texts(p.prompt) || texts(p.content) || p.text || JSON.stringify(p);
+    return h('div', { class: 'msg user', 'data-kind': 'prompt' }, text);
+  }
+  return h('details', { class: 'msg other', 'data-kind': kind },
+    h('summary', {}, kind), h('pre', {}, JSON.stringify(p, null, 2)));
+}
+
+/**
+ * Adjacent message chunks of one turn read as one message: consecutive entries of the same kind
+ * are merged into one block.
+ */
+export function transcriptView(entries) {
+  const out = [];
+  let last = null;
+  for (const e of entries) {
+    const p = e.payload || {};
+    const kind = p.sessionUpdate;
+    if (last && kind && (kind === 'agent_message_chunk' || kind === 'agent_thought_chunk')
+        && last.kind === kind && last.turn === e.turnId) {
+      last.el.append(texts(p.content));
+      continue;
+    }
+    const el = entryView(e);
+    out.push(el);
+    last = { kind, turn: e.turnId, el };
+  }
+  return out;
+}
