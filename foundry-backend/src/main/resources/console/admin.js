@@ -97,13 +97,16 @@ async function actorView(kind, key) {
                 h('button', { onclick: act(f.commandId, 'discard') }, 'Discard'))))))),
       h('section', { class: 'card' }, h('h2', {}, `Outbox backlog (${a.outbox.length})`),
         h('ul', { class: 'list' }, a.outbox.map((o) => h('li', {}, h('code', {}, o.outboundJson))))),
-      h('section', { class: 'card' }, h('h2', {}, 'Tables (read only)'),
-        a.tables.map((t) => h('details', {}, h('summary', {}, `${t.name} (${t.rowCount} rows)`),
-          h('div', { class: 'scroll' }, h('table', {}, h('thead', {}, h('tr', {}, t.columns.map((c) => h('th', {}, c)))),
-            h('tbody', {}, t.rows.map((r) => h('tr', {}, t.columns.map((c) => h('td', {}, r[c] === null ? '' : String(r[c])))))))))));
+      h('section', { class: 'card' }, h('h2', {}, 'Tables (read only)'), a.tables.map(tableView)));
   } catch (e) {
     fail(e);
   }
+}
+
+function tableView(t) {
+  const head = h('thead', {}, h('tr', {}, t.columns.map((c) => h('th', {}, c))));
+  const body = h('tbody', {}, t.rows.map((r) => h('tr', {}, t.columns.map((c) => h('td', {}, r[c] === null ? '' : String(r[c]))))));
+  return h('details', {}, h('summary', {}, `${t.name} (${t.rowCount} rows)`), h('div', { class: 'scroll' }, h('table', {}, head, body)));
 }
 
 if (sessionStorage.getItem(TOKEN)) kindsView();

@@ -345,7 +345,12 @@ function taskView(taskId) {
     clear(transcript, loading());
     text.value = localStorage.getItem(draftKey(taskId, id)) || '';
     const summary = (sessions || []).find((s) => s.id === id);
-    if (summary) sessionModel.value = summary.model || '';
+    if (summary) {
+      if (summary.model && ![...sessionModel.options].some((o) => o.value === summary.model)) {
+        sessionModel.append(h('option', { value: summary.model }, summary.model));
+      }
+      sessionModel.value = summary.model || '';
+    }
     for (const b of tabs.querySelectorAll('[role=tab]')) b.setAttribute('aria-selected', String(b.dataset.session === id));
     stopSession = state.rt.subscribe('session', `${state.org}/${taskId}/${id}`, (f) => {
       if (f.type === 'error') return showError(new ApiError(0, f.code, f.message));
@@ -384,13 +389,14 @@ function taskView(taskId) {
     if (f.type === 'error') return clear(procs, h('p', { class: 'muted' }, f.message));
     const list = f.payload.processes || [];
     clear(procs, list.length === 0 ? h('p', { class: 'muted' }, 'No process.') :
-      h('ul', { class: 'list' }, list.map((p) => h('li', { 'data-process': p.id },
-        h('code', {}, [p.command].concat(p.args || []).join(' ')), ' ', h('span', { class: 'badge' }, p.status),
-        p.exitCode !== null && p.exitCode !== undefined ? ` exit ${p.exitCode}` : '', ' ',
-        h('button', { class: 'link', onclick: guard(() => showLogs(p.id)) }, 'Logs'),
-        p.status === 'running' ? h('button', { class: 'link', onclick: guard(async () => {
-          await post(`${base}/sandbox/processes/${encodeURIComponent(p.id)}/stop`);
-        }) }, 'Stop') : null))));
+      h('ul', { class: 'list' }, list.map((p) => h('li', { 'data-process': p.processId },
+        h('code', {}, [p.command].concat(p.args || []).join(' ')), ' ',
+        h('span', { class: 'badge' }, p.stoppedAt ? 'stopped' : 'started'), ' ',
+        h('span', { class: 'muted' }, when(p.startedAt)), ' ',
+        h('button', { class: 'link', 'data-logs': p.processId, onclick: guard(() => showLogs(p.processId)) }, 'Logs'),
+        p.stoppedAt ? null : h('button', { class: 'link', onclick: guard(async () => {
+          await post(`${base}/sandbox/processes/${encodeURIComponent(p.processId)}/stop`);
+        }) }, 'Stop')))));
     if (logsOf) showLogs(logsOf).catch(() => {});
   });
   leaveView = () => { stopTask(); stopSession(); stopProcs(); };

@@ -24,7 +24,7 @@ function diffs(content) {
 
 export function entryView(e) {
   const p = e.payload || {};
-  const kind = p.sessionUpdate || p.type || (e.sender === 'client' ? 'prompt' : 'event');
+  const kind = p.sessionUpdate || p.type || p.method || (e.sender === 'client' ? 'prompt' : Object.keys(p)[0] || 'event');
   if (kind === 'agent_message_chunk' || kind === 'user_message_chunk') {
     return h('div', { class: 'msg agent', 'data-kind': kind }, texts(p.content));
   }

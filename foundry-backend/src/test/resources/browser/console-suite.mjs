@@ -63,7 +63,7 @@ try {
 
   step('create a task');
   await page.click('nav a[href="#/"]');
-  await page.waitForSelector('select[name=repoId] option');
+  await page.waitForSelector('select[name=repoId] option', { state: 'attached' });
   await page.fill('textarea[name=task]', 'hello from the browser');
   await page.click('form[data-testid=create-task] button[type=submit]');
   await page.waitForURL(/#\/task\//);
@@ -112,8 +112,8 @@ try {
   await page.fill('input[name=args]', 'hello-from-a-process');
   await page.fill('input[name=cwd]', '');
   await page.click('form[data-testid=start-process] button[type=submit]');
-  await page.waitForSelector('[data-process] button');
-  await page.click('[data-process] button');
+  await page.waitForSelector('[data-process] [data-logs]');
+  await page.click('[data-process] [data-logs]');
   await page.waitForFunction(() => document.querySelector('[data-testid=logs]').textContent.includes('hello-from-a-process'));
 
   step('archive');
@@ -134,12 +134,17 @@ try {
   await shot('narrow');
   await page.setViewportSize({ width: 1280, height: 800 });
 
-  step('keyboard');
+  if (!(await page.evaluate(() => window.__noReload))) throw new Error('the page reloaded');
+
+  step('keyboard: the first Tab of a fresh page reaches the skip link, then the navigation');
+  await page.goto(BASE + '/?fresh#/');
+  await page.waitForSelector('[data-task]');
   await page.keyboard.press('Tab');
   const focused = await page.evaluate(() => document.activeElement?.textContent);
   if (!focused || !focused.includes('Skip')) throw new Error('the first Tab does not reach the skip link: ' + focused);
-
-  if (!(await page.evaluate(() => window.__noReload))) throw new Error('the page reloaded');
+  await page.keyboard.press('Tab');
+  const next = await page.evaluate(() => document.activeElement?.getAttribute('href'));
+  if (next !== '#/') throw new Error('the second Tab does not reach the navigation: ' + next);
 
   step('inspector shows the failed command and its reason');
   await page.goto(BASE + '/admin');
@@ -158,6 +163,8 @@ try {
   await page.waitForSelector('#banner .ok');
   await page.waitForSelector('[data-testid=failed-commands]', { state: 'detached' });
 
+  const broken = consoleErrors.filter((e) => e.startsWith('pageerror'));
+  if (broken.length) throw new Error('script errors: ' + broken.join('; '));
   const csp = consoleErrors.filter((e) => e.includes('Content Security Policy'));
   if (csp.length) throw new Error('CSP violations: ' + csp.join('; '));
   console.log('SUITE PASSED');
