@@ -65,6 +65,7 @@ async function signInView() {
   setConnHidden();
   const login = h('input', { name: 'login', autocomplete: 'username', required: true, value: 'me' });
   const gh = await githubConfigured();
+  state.github = gh;
   clear(main,
     h('section', { class: 'card narrow' },
       h('h1', {}, 'Sign in'),
@@ -103,6 +104,7 @@ async function start() {
   clear(document.getElementById('who'),
     h('span', { class: 'muted' }, me ? me.githubLogin || me.name : ''), ' ',
     h('button', { class: 'link', onclick: guard(async () => { await post('/v1/auth/sign-out'); signInView(); }) }, 'Sign out'));
+  state.github = await githubConfigured();
   if (!state.rt) state.rt = new Realtime(setConn);
   state.rt.subscribe('app', 'app', (f) => {
     if (f.type === 'snapshot' || f.type === 'event') state.app = f.payload;
@@ -239,7 +241,7 @@ function taskView(taskId) {
   const text = h('textarea', { name: 'message', rows: 3, placeholder: 'Message the agent (Ctrl+Enter sends)' });
   const files = h('div', { 'data-testid': 'files' });
   const procs = h('div', { 'data-testid': 'processes' });
-  const logs = h('pre', { class: 'logs', 'data-testid': 'logs' });
+  const logs = h('pre', { class: 'logs', 'data-testid': 'logs', hidden: true });
   let task = null;
   let selected = null;
   let entries = [];
@@ -316,7 +318,8 @@ function taskView(taskId) {
       h('h1', { 'data-testid': 'task-title' }, t.title || t.id),
       h('p', { class: 'muted' }, h('span', { class: 'badge status-' + t.status, 'data-testid': 'task-status' }, t.status),
         ` ${t.repoName} · branch ${t.branch || '—'}`, t.pullRequest ? h('span', {}, ' · PR ', h('a', { href: t.pullRequest.url || '#' }, '#' + t.pullRequest.number)) : null));
-    prButton.hidden = !(state.orgSnapshot?.github?.installationStatus === 'connected');
+    // Publishing needs GitHub: shown only when this server has GitHub sign-in configured.
+    prButton.hidden = !state.github;
     const sessions = t.sessionsSummary || [];
     if (!selected || !sessions.some((s) => s.id === selected)) {
       selectSession(t.activeSessionId || sessions[0]?.id, sessions);
@@ -378,6 +381,7 @@ function taskView(taskId) {
   async function showLogs(id) {
     logsOf = id;
     const out = await get(`${base}/sandbox/processes/${encodeURIComponent(id)}/logs`);
+    logs.hidden = false;
     logs.textContent = out.map((o) => o.text).join('') || '(no output yet)';
   }
 

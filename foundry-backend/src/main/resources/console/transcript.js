@@ -43,6 +43,9 @@ export function entryView(e) {
     return h('div', { class: 'msg permission', 'data-kind': kind },
       h('strong', {}, 'permission '), typeof outcome === 'string' ? outcome : JSON.stringify(outcome));
   }
+  if (p.stopReason) {
+    return h('div', { class: 'msg end muted', 'data-kind': 'turn_end' }, `turn ended: ${p.stopReason}`);
+  }
   if (e.sender === 'client' || kind === 'prompt') {
     const text = texts(p.prompt) || texts(p.content) || p.text || JSON.stringify(p);
     return h('div', { class: 'msg user', 'data-kind': 'prompt' }, text);

@@ -1,6 +1,6 @@
 // The browser suite: drives the console in Debian's chromium through playwright-core, against a
 // real backend started by ConsoleBrowserTest. Each step prints "STEP <name>"; the last line is
-// "SUITE PASSED". Any failure exits non-zero with the reason (and a screenshot in SHOTS/failure.png).
+// "SUITE PASSED". Any failure exits non-zero with the reason (and a screenshot at FAILURE_SHOT).
 //
 // Environment: NODE_PATH (playwright-core's node_modules), BASE (the backend), REPO_URL (a file://
 // git remote), ADMIN_TOKEN, SHOTS (where screenshots go), CHROMIUM (the browser binary).
@@ -95,6 +95,16 @@ try {
   await page.click('[data-testid=stop]');
   await page.waitForSelector('[data-testid=session-status][data-status=idle]');
 
+  step('publishing a pull request is offered only with GitHub');
+  if (await page.isVisible('button[data-action=pull-request]')) throw new Error('publish PR shown without GitHub');
+
+  step('a new session opens as a tab');
+  await page.click('[data-testid=new-session]');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=session-tabs] [role=tab]').length === 2);
+  await page.click('[data-testid=session-tabs] [role=tab]:first-child');
+  await page.waitForSelector('[data-testid=session-tabs] [role=tab]:first-child[aria-selected=true]');
+  await transcriptHas('You said: second message');
+
   step('push');
   await page.click('button[data-action=push]');
   await bannerSays('Push: done');
@@ -171,7 +181,7 @@ try {
 } catch (e) {
   console.log('FAILED: ' + e.message);
   console.log('browser console errors: ' + JSON.stringify(consoleErrors));
-  try { await shot('failure'); } catch (ignored) { /* the page may be gone */ }
+  try { await page.screenshot({ path: process.env.FAILURE_SHOT }); } catch (ignored) { /* the page may be gone */ }
   process.exitCode = 1;
 } finally {
   await browser.close();

@@ -29,6 +29,10 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ConsoleBrowserTest {
   private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+
+  /** Outside the test's temporary directory, so that it is still there to look at. */
+  private static final Path FAILURE_SHOT = Path.of("target", "console-suite-failure.png");
+
   private static final String ADMIN_TOKEN = "inspector-token-for-the-browser-suite";
 
   @TempDir Path dir;
@@ -79,6 +83,7 @@ class ConsoleBrowserTest {
     node.environment().put("ADMIN_TOKEN", ADMIN_TOKEN);
     node.environment().put("SHOTS", shots.toString());
     node.environment().put("CHROMIUM", CHROMIUM.toString());
+    node.environment().put("FAILURE_SHOT", FAILURE_SHOT.toAbsolutePath().toString());
     Process run = node.start();
     boolean finished = run.waitFor(8, TimeUnit.MINUTES);
     if (!finished) {
@@ -86,7 +91,11 @@ class ConsoleBrowserTest {
     }
     String log = Files.readString(output, StandardCharsets.UTF_8);
     assertThat(finished).as("the browser suite did not finish:\n%s", log).isTrue();
-    assertThat(run.exitValue()).as("browser suite output:\n%s", log).isZero();
+    assertThat(run.exitValue())
+        .as(
+            "browser suite output (a screenshot of the failure: %s):\n%s",
+            FAILURE_SHOT.toAbsolutePath(), log)
+        .isZero();
     assertThat(log)
         .as("browser suite output")
         .contains("SUITE PASSED")
