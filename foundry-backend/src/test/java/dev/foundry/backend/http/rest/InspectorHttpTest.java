@@ -168,6 +168,14 @@ class InspectorHttpTest {
                   kinds2.contains("admin.failed_command_retried")
                       && kinds2.contains("admin.failed_command_discarded"));
       assertThat(operator.get("/admin").status()).isEqualTo(200);
+      // With a token the routes are in the OpenAPI document, with their answer's schema.
+      JsonNode openApi = ok(operator.get("/v1/openapi.json"));
+      assertThat(openApi.path("paths").has("/v1/admin/actors/{kind}/inspection")).isTrue();
+      assertThat(
+              openApi
+                  .path("paths")
+                  .has("/v1/admin/actors/{kind}/failed-commands/{commandId}/retry"))
+          .isTrue();
     }
   }
 
