@@ -71,6 +71,7 @@ async function actorView(kind, key) {
   const base = `/v1/admin/actors/${encodeURIComponent(kind)}`;
   try {
     const a = await call('GET', `${base}/inspection${q}`);
+    const journal = await call('GET', `${base}/journal${q}&limit=20`);
     const act = (id, what) => async () => {
       try {
         const r = await call('POST', `${base}/failed-commands/${encodeURIComponent(id)}/${what}${q}`);
@@ -95,6 +96,10 @@ async function actorView(kind, key) {
               h('td', { class: 'reason' }, `${f.errorCode}: ${f.errorMessage}`), h('td', {}, when(f.failedAtMillis)),
               h('td', {}, h('button', { onclick: act(f.commandId, 'retry') }, 'Retry'), ' ',
                 h('button', { onclick: act(f.commandId, 'discard') }, 'Discard'))))))),
+      h('section', { class: 'card' }, h('h2', {}, `Recent journal entries (${journal.length})`),
+        h('table', { 'data-testid': 'journal' }, h('thead', {}, h('tr', {}, h('th', {}, 'Seq'), h('th', {}, 'Written'), h('th', {}, 'Type'), h('th', {}, 'Payload'))),
+          h('tbody', {}, journal.map((j) => h('tr', {}, h('td', {}, j.sequenceNumber), h('td', {}, when(j.writeTimestamp)),
+            h('td', {}, j.manifest), h('td', {}, h('code', {}, j.payload))))))),
       h('section', { class: 'card' }, h('h2', {}, `Outbox backlog (${a.outbox.length})`),
         h('ul', { class: 'list' }, a.outbox.map((o) => h('li', {}, h('code', {}, o.outboundJson))))),
       h('section', { class: 'card' }, h('h2', {}, 'Tables (read only)'), a.tables.map(tableView)));

@@ -167,6 +167,7 @@ try {
   await page.waitForSelector('[data-testid=failed-commands] .reason');
   const reason = await page.textContent('[data-testid=failed-commands] .reason');
   console.log('failed command reason: ' + reason);
+  await page.waitForSelector('[data-testid=journal] tbody tr');
   await shot('inspector-actor');
   step('discard it');
   await page.click('[data-testid=failed-commands] button:text("Discard")');

@@ -46,6 +46,11 @@ public final class RuntimeInspector {
     return kinds.keySet().stream().sorted().toList();
   }
 
+  /** The persistence id of an actor: its events in the journal are under it. */
+  public String persistenceId(String kind, String key) {
+    return kinds.get(kind).persistenceId(parse(key));
+  }
+
   public boolean hasKind(String kind) {
     return kinds.containsKey(kind);
   }

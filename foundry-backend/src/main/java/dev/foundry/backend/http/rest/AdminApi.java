@@ -4,17 +4,21 @@ import static dev.foundry.backend.http.rest.Endpoint.get;
 import static dev.foundry.backend.http.rest.Endpoint.post;
 
 import dev.foundry.backend.http.ApiException;
+import dev.foundry.backend.persistence.JournalDatabase;
 import dev.foundry.backend.protocol.AuditLogProtocol;
 import dev.foundry.backend.runtime.ActorInspection;
 import dev.foundry.backend.runtime.DurableRef;
 import dev.foundry.backend.runtime.DurableRuntime;
 import dev.foundry.backend.runtime.RuntimeInspector;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.http.javadsl.model.HttpHeader;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
@@ -43,11 +47,13 @@ final class AdminApi {
   private final RuntimeInspector inspector;
   private final DurableRuntime runtime;
   private final byte[] token;
+  private final Path journalFile;
 
   AdminApi(DurableRuntime runtime, String token) {
     this.runtime = runtime;
     this.inspector = runtime.inspector();
     this.token = token.getBytes(StandardCharsets.UTF_8);
+    this.journalFile = JournalDatabase.journalFile(runtime.system().settings().config());
   }
 
   List<Endpoint> endpoints() {
@@ -71,6 +77,16 @@ final class AdminApi {
             .queryParameter("key", "string", "the actor's canonical key (required)")
             .returns(ActorInspection.class)
             .handle(this::inspect),
+        get(
+                ADMIN + "/actors/{kind}/journal",
+                "listActorJournal",
+                "Operators: one actor's newest journal events, newest first")
+            .tag("admin")
+            .publicAccess()
+            .queryParameter("key", "string", "the actor's canonical key (required)")
+            .queryParameter("limit", "integer", "1-200, default 20")
+            .returnsListOf(JournalDatabase.JournalEntry.class)
+            .handle(this::journal),
         post(
                 ADMIN + "/actors/{kind}/failed-commands/{commandId}/retry",
                 "retryFailedCommand",
@@ -119,6 +135,35 @@ final class AdminApi {
   private CompletionStage<?> inspect(Call call) {
     authorize(call);
     return actor(call).thenCompose(ref -> ref.inspect(ROW_LIMIT));
+  }
+
+  private CompletionStage<?> journal(Call call) {
+    authorize(call);
+    int limit = limit(call);
+    return actor(call)
+        .thenApplyAsync(
+            ref -> {
+              try {
+                return JournalDatabase.recentEntries(
+                    journalFile, inspector.persistenceId(kind(call), key(call)), limit);
+              } catch (SQLException e) {
+                throw new CompletionException(e);
+              }
+            },
+            runtime.system().executionContext());
+  }
+
+  private static int limit(Call call) {
+    String raw = call.query("limit").orElse("20");
+    try {
+      int limit = Integer.parseInt(raw);
+      if (limit >= 1 && limit <= 200) {
+        return limit;
+      }
+    } catch (NumberFormatException e) {
+      // answered below
+    }
+    throw ApiErrors.badRequest("invalid_parameter", "limit is 1-200");
   }
 
   private CompletionStage<?> act(Call call, boolean retry) {

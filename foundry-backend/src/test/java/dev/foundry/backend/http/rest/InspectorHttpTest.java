@@ -112,6 +112,20 @@ class InspectorHttpTest {
           .contains("/nonexistent-inspector-dir");
       String commandId = failed.get(0).path("commandId").asText();
 
+      // The actor's newest journal events, newest first, the failed command's among them.
+      JsonNode journal =
+          ok(
+              admin(
+                  operator, "GET", "/v1/admin/actors/sandbox/journal" + query + "&limit=5", TOKEN));
+      assertThat(journal).hasSizeBetween(1, 5);
+      assertThat(journal.get(0).path("sequenceNumber").asLong())
+          .isEqualTo(inspection.path("seqNr").asLong());
+      assertThat(journal.findValuesAsText("payload")).anyMatch(p -> p.contains(commandId));
+      assertThat(
+              admin(operator, "GET", "/v1/admin/actors/sandbox/journal" + query + "&limit=0", TOKEN)
+                  .status())
+          .isEqualTo(400);
+
       // A retry sends the same command under a new id; here it fails again, and says so.
       JsonNode retried =
           ok(
