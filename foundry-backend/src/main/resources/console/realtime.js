@@ -6,6 +6,16 @@ export class Realtime {
     this.onState = onState;
     this.delay = 500;
     this.closedByUs = false;
+    // A lost network may leave a socket open that no longer carries anything: when the browser
+    // says it is offline, drop it and say so; when it is back, reconnect at once.
+    window.addEventListener('offline', () => {
+      if (this.ws) this.ws.close();
+      this.onState('disconnected');
+    });
+    window.addEventListener('online', () => {
+      this.delay = 500;
+      if (!this.ws || this.ws.readyState === WebSocket.CLOSED) this.connect();
+    });
     this.connect();
   }
 
@@ -32,9 +42,12 @@ export class Realtime {
       else if (f.type === 'error') console.warn('realtime error', f);
     };
     ws.onclose = () => {
-      if (this.closedByUs) return;
+      if (this.closedByUs || this.ws !== ws) return;
       this.onState('disconnected');
-      setTimeout(() => this.connect(), this.delay);
+      clearTimeout(this.retry);
+      this.retry = setTimeout(() => {
+        if (this.ws === ws) this.connect();
+      }, this.delay);
       this.delay = Math.min(this.delay * 2, 10000);
     };
   }

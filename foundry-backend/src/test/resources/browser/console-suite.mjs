@@ -79,6 +79,24 @@ try {
   await transcriptHas('You said: second message');
   await page.waitForSelector('[data-testid=session-status][data-status=idle]');
 
+  step('disconnected: reconnects by itself and shows what changed meanwhile');
+  await context.setOffline(true);
+  await page.waitForSelector('#conn[data-state=disconnected]');
+  // Changed by another client while this page is cut off.
+  const cookies = await context.cookies(BASE);
+  const taskPath = await page.evaluate(() => location.hash.replace('#/task/', ''));
+  const app = await (await fetch(BASE + '/v1/app', { headers: { cookie: cookies.map((c) => `${c.name}=${c.value}`).join('; ') } })).json();
+  const renamed = await fetch(`${BASE}/v1/organizations/${app.activeOrganizationId}/tasks/${taskPath}`, {
+    method: 'PATCH',
+    headers: { cookie: cookies.map((c) => `${c.name}=${c.value}`).join('; '), 'content-type': 'application/json' },
+    body: JSON.stringify({ title: 'renamed while offline' }),
+  });
+  if (!renamed.ok) throw new Error('rename failed: ' + renamed.status + ' ' + (await renamed.text()));
+  await page.screenshot({ path: `${SHOTS}/disconnected.png` });
+  await context.setOffline(false);
+  await page.waitForSelector('#conn[data-state=live]');
+  await page.waitForSelector('[data-testid=task-title]:text("renamed while offline")');
+
   step('drafts are kept per user');
   await page.fill('textarea[name=message]', 'a draft to keep');
   await page.evaluate(() => { location.hash = '#/'; });
