@@ -38,6 +38,10 @@ export function entryView(e) {
       texts(p.content) ? h('pre', {}, texts(p.content)) : null,
       ...diffs(p.content));
   }
+  if (kind === 'plan' && Array.isArray(p.entries)) {
+    return h('div', { class: 'msg plan', 'data-kind': kind }, h('strong', {}, 'plan'),
+      h('ul', {}, p.entries.map((x) => h('li', {}, `${x.content || ''} `, h('span', { class: 'badge' }, x.status || '')))));
+  }
   if (kind.includes('permission')) {
     const outcome = p.outcome?.outcome || p.outcome || p.status || '';
     return h('div', { class: 'msg permission', 'data-kind': kind },
@@ -60,16 +64,26 @@ export function entryView(e) {
  */
 export function transcriptView(entries) {
   const out = [];
+  const tools = new Map(); // toolCallId -> the tool call's element, updated in place
   let last = null;
   for (const e of entries) {
     const p = e.payload || {};
     const kind = p.sessionUpdate;
+    if (kind === 'tool_call_update' && p.toolCallId && tools.has(p.toolCallId)) {
+      const el = tools.get(p.toolCallId);
+      if (p.status) el.querySelector('.badge').textContent = p.status;
+      const more = entryView(e);
+      for (const extra of [...more.children].slice(2)) el.append(extra);
+      last = null;
+      continue;
+    }
     if (last && kind && (kind === 'agent_message_chunk' || kind === 'agent_thought_chunk')
         && last.kind === kind && last.turn === e.turnId) {
       last.el.append(texts(p.content));
       continue;
     }
     const el = entryView(e);
+    if (kind === 'tool_call' && p.toolCallId) tools.set(p.toolCallId, el);
     out.push(el);
     last = { kind, turn: e.turnId, el };
   }

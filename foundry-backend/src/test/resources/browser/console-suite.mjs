@@ -79,6 +79,16 @@ try {
   await transcriptHas('You said: second message');
   await page.waitForSelector('[data-testid=session-status][data-status=idle]');
 
+  step('a tool call writes a file: it shows in the transcript and the changed files, and reverts');
+  await page.fill('textarea[name=message]', '/write console-notes.txt milk');
+  await page.click('form[data-testid=composer] button[type=submit]');
+  await page.waitForSelector('[data-testid=transcript] .msg.tool');
+  await page.waitForSelector('[data-testid=files] code:text("console-notes.txt")');
+  await page.waitForSelector('[data-testid=session-status][data-status=idle]');
+  await shot('task-tool-call');
+  await page.click('[data-testid=files] button:text("Revert")');
+  await page.waitForSelector('[data-testid=files] :text("No changes.")');
+
   step('disconnected: reconnects by itself and shows what changed meanwhile');
   await context.setOffline(true);
   await page.waitForSelector('#conn[data-state=disconnected]');
