@@ -1,5 +1,6 @@
 package dev.foundry.backend.http;
 
+import dev.foundry.backend.metrics.HttpMetrics;
 import java.util.List;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpHeader;
@@ -43,11 +44,24 @@ public final class ConsoleRoutes extends AllDirectives {
   public Route route() {
     Route index =
         pathSingleSlash(
-            () -> get(() -> getFromResource("console/index.html", ContentTypes.TEXT_HTML_UTF8)));
+            () ->
+                get(
+                    () ->
+                        HttpMetrics.routeTemplate(
+                            "/",
+                            () ->
+                                getFromResource(
+                                    "console/index.html", ContentTypes.TEXT_HTML_UTF8))));
     Route assets =
         pathPrefix(
             "console",
-            () -> get(() -> getFromResourceDirectory("console", getClass().getClassLoader())));
+            () ->
+                get(
+                    () ->
+                        HttpMetrics.routeTemplate(
+                            "/console/{file}",
+                            () ->
+                                getFromResourceDirectory("console", getClass().getClassLoader()))));
     Route routes =
         admin
             ? concat(
@@ -58,8 +72,11 @@ public final class ConsoleRoutes extends AllDirectives {
                     () ->
                         get(
                             () ->
-                                getFromResource(
-                                    "console/admin.html", ContentTypes.TEXT_HTML_UTF8))))
+                                HttpMetrics.routeTemplate(
+                                    "/admin",
+                                    () ->
+                                        getFromResource(
+                                            "console/admin.html", ContentTypes.TEXT_HTML_UTF8)))))
             : concat(index, assets);
     return respondWithHeaders(HEADERS, () -> routes);
   }

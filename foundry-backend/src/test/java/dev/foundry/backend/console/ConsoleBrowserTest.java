@@ -22,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  * (src/test/resources/browser/console-suite.mjs). It signs in, adds a local repository, creates a
  * task, sees the agent's answer stream in, sends a second message, stops a slow turn, pushes,
  * archives, and finds a failed command with its reason in the inspector. Screenshots of the main
- * screens go to docs/console/.
+ * screens go to target/console-screenshots/ (copied into docs/console/ for the documentation).
  *
  * <p>Chromium is a requirement, not an option: without {@code /usr/bin/chromium} (Debian's {@code
  * chromium} package, which .ci/run installs) this test fails and says so.
@@ -69,7 +69,9 @@ class ConsoleBrowserTest {
         .as("the browser suite needs Debian's chromium at %s: apt-get install chromium", CHROMIUM)
         .isTrue();
     Path root = repositoryRoot();
-    Path shots = root.resolve("docs").resolve("console");
+    // Not into docs/ directly: a test run must not leave the work tree changed. docs/console/
+    // holds copies of these (docs/console.md says how to refresh them).
+    Path shots = Path.of("target", "console-screenshots").toAbsolutePath();
     Files.createDirectories(shots);
     Path script = Path.of("src/test/resources/browser/console-suite.mjs").toAbsolutePath();
     Path output = dir.resolve("suite.log");
