@@ -172,6 +172,10 @@ function reposView() {
       await create(orgPath('/repos'), { remoteUrl: url.value.trim() });
       url.value = '';
     }) }, field('Repository URL', url), h('button', { type: 'submit' }, 'Add repository')),
+    state.github ? h('p', {}, h('button', { type: 'button', 'data-action': 'github-sync', onclick: guard(async () => {
+      await post(orgPath('/github/sync'));
+      clear(banner, h('div', { class: 'ok', role: 'status' }, 'GitHub sync started'));
+    }) }, 'Sync repositories from GitHub')) : null,
     list));
   leaveView = watchOrg((s) => {
     const repos = s.repos || [];
