@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigValueType;
 import dev.foundry.backend.auditlog.AuditLog;
 import dev.foundry.backend.billing.StripeGateway;
 import dev.foundry.backend.config.FoundrySettings;
+import dev.foundry.backend.http.ConsoleRoutes;
 import dev.foundry.backend.http.HttpServer;
 import dev.foundry.backend.http.Readiness;
 import dev.foundry.backend.http.auth.Authenticator;
@@ -154,7 +155,10 @@ public final class FoundryApp {
               system,
               settings,
               readiness,
-              List.of(realtime.route(), new RestRoutes(api.endpoints(), sessions, access).route()),
+              List.of(
+                  realtime.route(),
+                  new RestRoutes(api.endpoints(), sessions, access).route(),
+                  new ConsoleRoutes(settings.http().adminEnabled()).route()),
               metrics);
       ServerBinding binding = server.start().toCompletableFuture().get(30, TimeUnit.SECONDS);
       readiness.degradedWhile(runtime.storage()::failure);

@@ -53,10 +53,17 @@ public record FoundrySettings(
       long maxBodyBytes,
       Duration shutdownDeadline,
       List<String> allowedHosts,
-      List<String> allowedOrigins) {
+      List<String> allowedOrigins,
+      String adminToken) {
     public Http {
+      adminToken = adminToken == null ? "" : adminToken;
       allowedHosts = List.copyOf(allowedHosts);
       allowedOrigins = List.copyOf(allowedOrigins);
+    }
+
+    /** Whether the operator's inspector ({@code /admin}, {@code /v1/admin/...}) is served. */
+    public boolean adminEnabled() {
+      return !adminToken.isEmpty();
     }
 
     /** True when only this machine can reach the server: dev defaults are then acceptable. */
@@ -205,7 +212,8 @@ public record FoundrySettings(
             f.getBytes("http.max-body-size"),
             f.getDuration("http.shutdown-deadline"),
             allowedHosts(f),
-            allowedOrigins(f));
+            allowedOrigins(f),
+            f.getString("http.admin-token").strip());
     boolean loopback = http.loopbackOnly();
     String appUrl = publicUrl(f, "app-url", "APP_URL");
     String apiUrl = publicUrl(f, "api-url", "BETTER_AUTH_URL");

@@ -4,13 +4,17 @@ import com.typesafe.config.Config;
 import dev.foundry.migrations.MigrationSet;
 import dev.foundry.migrations.Migrator;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -84,6 +88,57 @@ public final class JournalDatabase {
   private static String pragma(Statement statement, String sql) throws SQLException {
     try (ResultSet rs = statement.executeQuery(sql)) {
       return rs.next() ? String.valueOf(rs.getString(1)) : "";
+    }
+  }
+
+  /**
+   * One journal event of an actor as the operator's inspector shows it: its position, when and by
+   * which serializer it was written, and its payload as text when it is JSON (cut at 2,000
+   * characters), else its size.
+   */
+  public record JournalEntry(
+      long ordering,
+      long sequenceNumber,
+      long writeTimestamp,
+      String manifest,
+      int payloadBytes,
+      String payload) {}
+
+  /**
+   * The newest {@code limit} events of {@code persistenceId}, newest first, read through a
+   * read-only connection: the inspector never writes the journal.
+   */
+  public static List<JournalEntry> recentEntries(Path file, String persistenceId, int limit)
+      throws SQLException {
+    org.sqlite.SQLiteConfig config = new org.sqlite.SQLiteConfig();
+    config.setReadOnly(true);
+    config.setBusyTimeout(5_000);
+    try (Connection connection =
+            DriverManager.getConnection("jdbc:sqlite:" + file, config.toProperties());
+        PreparedStatement s =
+            connection.prepareStatement(
+                "SELECT ordering, sequence_number, write_timestamp, event_ser_manifest,"
+                    + " event_payload FROM event_journal WHERE persistence_id = ? AND deleted = 0"
+                    + " ORDER BY sequence_number DESC LIMIT ?")) {
+      s.setString(1, persistenceId);
+      s.setInt(2, limit);
+      List<JournalEntry> out = new ArrayList<>();
+      try (ResultSet rs = s.executeQuery()) {
+        while (rs.next()) {
+          byte[] payload = rs.getBytes(5);
+          int size = payload == null ? 0 : payload.length;
+          String text = size == 0 ? "" : new String(payload, StandardCharsets.UTF_8);
+          if (!text.startsWith("{") && !text.startsWith("[")) {
+            text = "<" + size + " bytes>";
+          } else if (text.length() > 2_000) {
+            text = text.substring(0, 2_000) + "…";
+          }
+          out.add(
+              new JournalEntry(
+                  rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getString(4), size, text));
+        }
+      }
+      return out;
     }
   }
 }

@@ -114,6 +114,19 @@ final class ActorDatabase implements AutoCloseable {
     }
   }
 
+  /**
+   * Removes the failed command {@code commandId} (autocommit), for an operator who discarded or
+   * retried it; false when there is none. The row is not in the journal: a file rebuilt from the
+   * journal lists the command as failed again.
+   */
+  boolean discardFailure(String commandId) throws SQLException {
+    try (PreparedStatement s =
+        connection.prepareStatement("DELETE FROM _runtime_failed_commands WHERE command_id = ?")) {
+      s.setString(1, commandId);
+      return s.executeUpdate() > 0;
+    }
+  }
+
   /** A BEGIN without its COMMIT or ROLLBACK yet. */
   private boolean transactionOpen;
 

@@ -22,6 +22,12 @@ sealed interface ActorMessage {
   /** Lists the commands whose handler threw, for inspection. */
   record InspectFailures(ActorRef<Reply> replyTo) implements ActorMessage {}
 
+  /** Everything an operator may read of the actor: queue, failures, outbox, tables. */
+  record Inspect(int rowLimit, ActorRef<Reply> replyTo) implements ActorMessage {}
+
+  /** Removes one failed command from the actor's failures (an operator's discard or retry). */
+  record DiscardFailure(String commandId, ActorRef<Reply> replyTo) implements ActorMessage {}
+
   /** Work on the head of the queue, if any. Sent to self after each completion. */
   enum Drain implements ActorMessage {
     INSTANCE

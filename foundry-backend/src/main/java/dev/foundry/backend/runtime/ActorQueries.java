@@ -92,6 +92,71 @@ final class ActorQueries<
     }
   }
 
+  /** Everything an operator may read of this actor; the tables only once it was created. */
+  void inspect(QueueState state, ActorMessage.Inspect inspect) {
+    try {
+      List<ActorInspection.PendingCommand> queue = new ArrayList<>();
+      for (RuntimeEvent.CommandAccepted a : state.pendingList()) {
+        queue.add(
+            new ActorInspection.PendingCommand(
+                a.commandId(), a.command() == null ? "unknown" : typeName(a.command()), a.at()));
+      }
+      List<FailedCommandInfo> failed = new ArrayList<>();
+      List<ActorInspection.OutboxEntry> outbox = new ArrayList<>();
+      List<ActorInspection.Table> tables = List.of();
+      if (state.created) {
+        ActorDatabase database = instance.database();
+        for (ActorDatabase.FailedCommand f : database.failedCommands()) {
+          failed.add(info(f));
+        }
+        for (ActorDatabase.OutboxRow row : database.outbox()) {
+          outbox.add(new ActorInspection.OutboxEntry(row.id(), row.outboundJson()));
+        }
+        tables = TableDump.read(database.connection(), inspect.rowLimit());
+      }
+      inspect
+          .replyTo()
+          .tell(
+              new Succeeded(
+                  null,
+                  new ActorInspection(
+                      kind.name(),
+                      key.canonical(),
+                      state.created,
+                      state.seqNr,
+                      queue,
+                      failed,
+                      outbox,
+                      tables)));
+    } catch (SQLException e) {
+      inspect
+          .replyTo()
+          .tell(new Failed(null, new CommandFailedException(null, "query_failed", e.getMessage())));
+    }
+  }
+
+  /** Removes one failed command; answers whether there was one. */
+  void discardFailure(QueueState state, ActorMessage.DiscardFailure discard) {
+    try {
+      boolean removed = state.created && instance.database().discardFailure(discard.commandId());
+      discard.replyTo().tell(new Succeeded(null, removed));
+    } catch (SQLException e) {
+      discard
+          .replyTo()
+          .tell(new Failed(null, new CommandFailedException(null, "query_failed", e.getMessage())));
+    }
+  }
+
+  private static FailedCommandInfo info(ActorDatabase.FailedCommand f) {
+    return new FailedCommandInfo(
+        f.commandId(),
+        f.commandType(),
+        f.commandJson(),
+        f.error().code(),
+        f.error().message(),
+        f.failedAtMillis());
+  }
+
   /** The row that keeps a failed command for inspection: its type name and JSON, the error. */
   ActorDatabase.FailedCommand failedCommand(
       String id, DurableCommand<?> command, CommandError error, long at) {

@@ -32,6 +32,9 @@ final class ActorRegistry extends AbstractBehavior<ActorRegistry.Command> {
 
   record CountActive(ActorRef<Integer> replyTo) implements Command {}
 
+  /** The running instances, as {@code kind|canonical key} (for the operator's inspector). */
+  record ListActive(ActorRef<List<String>> replyTo) implements Command {}
+
   /** How an instance asks to stop, and says it stays after all. */
   record Passivation(Runnable request, Runnable cancel) {}
 
@@ -77,6 +80,12 @@ final class ActorRegistry extends AbstractBehavior<ActorRegistry.Command> {
             CountActive.class,
             c -> {
               c.replyTo().tell(entries.size());
+              return this;
+            })
+        .onMessage(
+            ListActive.class,
+            c -> {
+              c.replyTo().tell(List.copyOf(entries.keySet()));
               return this;
             })
         .build();

@@ -186,6 +186,12 @@ final class DurableBehavior<
       } else if (message instanceof InspectFailures inspect) {
         queries.inspectFailures(state, inspect);
         return Effect().none();
+      } else if (message instanceof ActorMessage.Inspect inspect) {
+        queries.inspect(state, inspect);
+        return Effect().none();
+      } else if (message instanceof ActorMessage.DiscardFailure discard) {
+        queries.discardFailure(state, discard);
+        return Effect().none();
       } else if (message == Idle.INSTANCE) {
         long idleFor = System.nanoTime() - lastActivityNanos;
         if (idleFor >= settings.passivateAfter().toNanos() && isIdle(state)) {

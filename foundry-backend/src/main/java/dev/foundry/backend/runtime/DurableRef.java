@@ -125,6 +125,24 @@ public final class DurableRef<C extends DurableCommand<?>> {
         .thenApply(reply -> (List<FailedCommandInfo>) value(reply));
   }
 
+  /** What an operator may read of this actor, tables cut at {@code rowLimit} rows each. */
+  public CompletionStage<ActorInspection> inspect(int rowLimit) {
+    return this.<Reply>call(
+            replyTo -> new ActorMessage.Inspect(rowLimit, replyTo),
+            runtime.settings().commandTimeout(),
+            null)
+        .thenApply(reply -> (ActorInspection) value(reply));
+  }
+
+  /** Removes the failed command {@code commandId}; true when it was there. */
+  public CompletionStage<Boolean> discardFailure(String commandId) {
+    return this.<Reply>call(
+            replyTo -> new ActorMessage.DiscardFailure(commandId, replyTo),
+            runtime.settings().commandTimeout(),
+            null)
+        .thenApply(reply -> (Boolean) value(reply));
+  }
+
   private CompletionStage<Reply> send(
       String id, DurableCommand<?> command, boolean wait, Duration timeout) {
     if (!kind.commandType().isInstance(command)) {

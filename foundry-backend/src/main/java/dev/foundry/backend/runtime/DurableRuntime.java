@@ -168,6 +168,17 @@ public final class DurableRuntime {
         registry, ActorRegistry.CountActive::new, Duration.ofSeconds(10), system.scheduler());
   }
 
+  /** The running instances as {@code kind|canonical key}. */
+  CompletionStage<List<String>> activeIds() {
+    return AskPattern.ask(
+        registry, ActorRegistry.ListActive::new, Duration.ofSeconds(10), system.scheduler());
+  }
+
+  /** The operator's read of this runtime's actors (the inspector). */
+  public RuntimeInspector inspector() {
+    return new RuntimeInspector(this, kinds);
+  }
+
   ActorRef<ActorRegistry.Command> registryRef() {
     return registry;
   }

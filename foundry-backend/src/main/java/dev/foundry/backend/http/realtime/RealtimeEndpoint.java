@@ -8,7 +8,10 @@ import dev.foundry.backend.http.auth.Authenticator;
 import dev.foundry.backend.metrics.HttpMetrics;
 import dev.foundry.backend.runtime.RealtimeHub;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.net.URI;
+import java.net.URISyntaxException;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
@@ -18,13 +21,14 @@ import org.apache.pekko.stream.Materializer;
 /**
  * {@code GET /v1/realtime}: the WebSocket that pushes snapshots and changes to the frontend.
  *
- * <p>Before the upgrade: an {@code Origin} other than {@code APP_URL}'s is refused with 403 (a page
- * on another site must not open a socket that carries the user's cookie); a request without {@code
- * Origin} is allowed, since browsers always send one on a WebSocket handshake and the check guards
- * browsers only. Then the session cookie must name a signed-in user, else 401. Only then is the
- * socket opened; everything after that is a {@link RealtimeConnection}. A socket lives no longer
- * than the session it was opened with: {@link #sessionEnded} closes it when the session is signed
- * out, and it closes by itself when the session expires.
+ * <p>Before the upgrade: an {@code Origin} other than {@code APP_URL}'s or the server's own (the
+ * console it serves at {@code /}) is refused with 403 (a page on another site must not open a
+ * socket that carries the user's cookie); a request without {@code Origin} is allowed, since
+ * browsers always send one on a WebSocket handshake and the check guards browsers only. Then the
+ * session cookie must name a signed-in user, else 401. Only then is the socket opened; everything
+ * after that is a {@link RealtimeConnection}. A socket lives no longer than the session it was
+ * opened with: {@link #sessionEnded} closes it when the session is signed out, and it closes by
+ * itself when the session expires.
  */
 public final class RealtimeEndpoint extends AllDirectives {
   private final Authenticator authenticator;
@@ -79,10 +83,12 @@ public final class RealtimeEndpoint extends AllDirectives {
                     HttpMetrics.routeTemplate(
                         "/v1/realtime",
                         () ->
-                            optionalHeaderValueByName(
-                                "Origin",
-                                origin -> {
-                                  if (origin.isPresent() && !appOrigin.matches(origin.get())) {
+                            extractRequest(
+                                request -> {
+                                  var origin = request.getHeader("Origin").map(h -> h.value());
+                                  if (origin.isPresent()
+                                      && !appOrigin.matches(origin.get())
+                                      && !sameOrigin(origin.get(), request)) {
                                     return complete(
                                         new ApiError(
                                                 StatusCodes.FORBIDDEN,
@@ -94,6 +100,26 @@ public final class RealtimeEndpoint extends AllDirectives {
                                   }
                                   return signedIn();
                                 }))));
+  }
+
+  /**
+   * The page that opens the socket was served by this server itself (the console at {@code /}): its
+   * {@code Origin} names the request's own {@code Host}, which the edge already checked against the
+   * allow-list, so another site (or a DNS-rebound name) can never pass as it.
+   */
+  private static boolean sameOrigin(String origin, HttpRequest request) {
+    var host = request.getHeader("Host").map(h -> h.value().strip());
+    if (host.isEmpty()) {
+      return false;
+    }
+    try {
+      URI uri = new URI(origin);
+      return ("http".equalsIgnoreCase(uri.getScheme()) || "https".equalsIgnoreCase(uri.getScheme()))
+          && uri.getRawAuthority() != null
+          && uri.getRawAuthority().equalsIgnoreCase(host.get());
+    } catch (URISyntaxException e) {
+      return false;
+    }
   }
 
   private Route signedIn() {

@@ -325,10 +325,18 @@ public final class RestApi {
             .body(RequestBodies.DevSignIn.class)
             .returns(AuthSession.class)
             .handle(auth::devSignIn);
-    this.endpoints =
+    List<Endpoint> all =
         settings.auth().devAuth()
             ? Stream.concat(rows.stream(), Stream.of(devSignIn)).toList()
             : rows;
+    // The inspector's routes exist only with an admin token: without one they are plain 404s.
+    this.endpoints =
+        settings.http().adminEnabled()
+            ? Stream.concat(
+                    all.stream(),
+                    new AdminApi(runtime, settings.http().adminToken()).endpoints().stream())
+                .toList()
+            : all;
   }
 
   private volatile Map<String, Object> openApi;

@@ -153,6 +153,24 @@ class RealtimeEndpointTest {
     }
   }
 
+  @Test
+  void upgradeFromAPageThisServerServedIsAcceptedButNotFromAnotherPortOrScheme() throws Exception {
+    User ann = signIn("rt-own-origin");
+    // The console at "/" is same-origin: its Origin names the request's own Host.
+    try (Client fromConsole = connect(ann.cookie(), "http://" + base)) {
+      fromConsole.send("{\"type\":\"ping\"}");
+      assertThat(fromConsole.next().get("type").asText()).isEqualTo("pong");
+    }
+    String host = base.substring(0, base.lastIndexOf(':'));
+    int port = Integer.parseInt(base.substring(base.lastIndexOf(':') + 1));
+    for (String other :
+        List.of("http://" + host + ":" + (port + 1), "ftp://" + base, "http://" + host)) {
+      assertThatThrownBy(() -> connect(ann.cookie(), other))
+          .as(other)
+          .satisfies(e -> assertThat(handshakeStatus(e)).isEqualTo(403));
+    }
+  }
+
   // -- subscriptions ---------------------------------------------------------------------------
 
   @Test
