@@ -27,6 +27,7 @@ import dev.foundry.backend.sandbox.SandboxActor;
 import dev.foundry.backend.sandbox.SandboxHost;
 import dev.foundry.backend.task.TaskActor;
 import dev.foundry.backend.user.CredentialCipher;
+import dev.foundry.backend.user.GithubAccountStore;
 import dev.foundry.backend.user.ProviderCredentialStore;
 import dev.foundry.backend.user.UserActor;
 import dev.foundry.sandbox.client.SandboxAgentEndpoint;
@@ -134,7 +135,12 @@ public final class FoundryApp {
       sessions.purgeExpired();
       ResourceAccess access = new ResourceAccess(runtime);
       TopicAccess topics = new TopicSnapshots(runtime, access);
-      RestApi api = new RestApi(settings, runtime, sessions, credentials);
+      GithubAccountStore githubAccounts =
+          new GithubAccountStore(runtime, new CredentialCipher(settings.auth().credentialsKey()));
+      GitHub github = GitHub.start(system, settings, runtime, githubAccounts, sessions);
+      RestApi api =
+          new RestApi(
+              settings, runtime, sessions, credentials, github.signIn(), github.membership());
       RealtimeEndpoint realtime =
           new RealtimeEndpoint(
               system,
@@ -146,6 +152,10 @@ public final class FoundryApp {
               metrics.registry());
       // A session that ends (sign-out, expiry) closes the sockets opened with it.
       sessions.onSessionEnded(realtime::sessionEnded);
+      // A member GitHub no longer lists loses their open sockets with the membership.
+      if (github.membership() != null) {
+        github.membership().onMembershipEnded(realtime::membershipEnded);
+      }
       HttpServer server =
           new HttpServer(
               system,
