@@ -34,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  * browser leaves for GitHub's authorize page, comes back to the callback, and is signed in; every
  * way the callback can go wrong ends in a redirect to the app's sign-in page.
  */
-class GithubSignInTest {
+public class GithubSignInTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String APP_URL = "http://localhost:4173";
   private static final HttpClient HTTP =
@@ -61,6 +61,12 @@ class GithubSignInTest {
     github.join(alice, "globex", "member");
     github.install("acme", "Organization");
     server = ApiServer.start(dir, github.environment());
+  }
+
+  /** Lets another test sign in through this class's helpers against its own server. */
+  public static void useServer(ApiServer other, FakeGitHub fake) {
+    server = other;
+    github = fake;
   }
 
   @AfterAll
@@ -143,7 +149,7 @@ class GithubSignInTest {
   }
 
   /** A signed-in browser of {@code user}. */
-  static Browser signedIn(FakeGitHub.User user) throws Exception {
+  public static Browser signedIn(FakeGitHub.User user) throws Exception {
     Round round = new Round();
     round.toGitHubAndBack(user, null);
     HttpResponse<String> done = round.callback();
