@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.foundry.backend.http.ApiServer;
 import dev.foundry.backend.http.Browser;
 import dev.foundry.backend.http.Browser.Answer;
-import dev.foundry.backend.http.auth.GithubSignInTest;
 import dev.foundry.backend.sandbox.SandboxAgentBin;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,7 +35,6 @@ class SandboxGitTokenTest {
     Map<String, String> env = new HashMap<>(github.environment());
     env.put("SANDBOX_AGENT_BIN", SandboxAgentBin.path().toString());
     server = ApiServer.start(dir, env);
-    GithubSignInTest.useServer(server, github);
   }
 
   @AfterEach
@@ -56,8 +54,8 @@ class SandboxGitTokenTest {
     String acmeRemote = github.privateRepository("acme/app", alice);
     String globexRemote = github.privateRepository("globex/site", bob);
 
-    Browser a = GithubSignInTest.signedIn(alice);
-    Browser b = GithubSignInTest.signedIn(bob);
+    Browser a = GithubBrowser.signedIn(server, github, alice);
+    Browser b = GithubBrowser.signedIn(server, github, bob);
     String acmeTask = task(a, "acme", acmeRemote);
     String globexTask = task(b, "globex", globexRemote);
 
@@ -78,6 +76,34 @@ class SandboxGitTokenTest {
     assertThat(globexCredentials).contains(bob.token).doesNotContain(alice.token);
     assertThat(acmeCredentials.strip().lines()).hasSize(1);
     assertThat(globexCredentials.strip().lines()).hasSize(1);
+  }
+
+  @Test
+  void anOwnerChangeRewritesTheCredentialWithTheNewOwnersToken() throws Exception {
+    FakeGitHub.User alice = github.user("alice", "alice@acme.example");
+    FakeGitHub.User bob = github.user("bob", "bob@acme.example");
+    github.join(alice, "acme", "admin");
+    github.join(bob, "acme", "member");
+    String remote = github.privateRepository("acme/app", alice, bob);
+    Browser a = GithubBrowser.signedIn(server, github, alice);
+    Browser b = GithubBrowser.signedIn(server, github, bob);
+    String taskId = task(a, "acme", remote);
+    String path = "/v1/organizations/acme/tasks/" + taskId;
+    pushed(a, "acme", taskId);
+    assertThat(credentialsOf(taskId)).contains(alice.token);
+
+    String bobId = "github-" + bob.id;
+    Answer changed = a.put(path + "/owner", "{\"userId\":\"" + bobId + "\"}");
+    assertThat(changed.status()).as("%s", changed).isEqualTo(202);
+    await().atMost(Duration.ofSeconds(60)).until(() -> credentialsOf(taskId).contains(bob.token));
+    assertThat(credentialsOf(taskId)).doesNotContain(alice.token);
+
+    int before = github.gitUsers("acme/app").size();
+    String branch = pushed(b, "acme", taskId);
+    assertThat(github.log("acme/app", branch)).containsExactly("first");
+    assertThat(github.gitUsers("acme/app").subList(before, github.gitUsers("acme/app").size()))
+        .isNotEmpty()
+        .allMatch("bob"::equals);
   }
 
   private String task(Browser user, String org, String remote) {

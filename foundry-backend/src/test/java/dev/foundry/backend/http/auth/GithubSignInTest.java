@@ -5,19 +5,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.foundry.backend.github.FakeGitHub;
+import dev.foundry.backend.github.GithubBrowser;
+import dev.foundry.backend.github.GithubBrowser.Round;
 import dev.foundry.backend.http.ApiServer;
 import dev.foundry.backend.http.Browser;
 import dev.foundry.backend.http.Browser.Answer;
 import java.net.URI;
-import java.net.URLDecoder;
-import java.net.URLEncoder;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.WebSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,14 +31,9 @@ import org.junit.jupiter.api.io.TempDir;
  * browser leaves for GitHub's authorize page, comes back to the callback, and is signed in; every
  * way the callback can go wrong ends in a redirect to the app's sign-in page.
  */
-public class GithubSignInTest {
+class GithubSignInTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String APP_URL = "http://localhost:4173";
-  private static final HttpClient HTTP =
-      HttpClient.newBuilder()
-          .connectTimeout(Duration.ofSeconds(10))
-          .followRedirects(HttpClient.Redirect.NEVER)
-          .build();
 
   @TempDir static Path dir;
   static FakeGitHub github;
@@ -63,104 +55,35 @@ public class GithubSignInTest {
     server = ApiServer.start(dir, github.environment());
   }
 
-  /** Lets another test sign in through this class's helpers against its own server. */
-  public static void useServer(ApiServer other, FakeGitHub fake) {
-    server = other;
-    github = fake;
-  }
-
   @AfterAll
   static void stop() {
     server.close();
     github.close();
   }
 
-  /** One browser's OAuth round trip, step by step, with the cookies it holds. */
-  static final class Round {
-    final Map<String, String> cookies = new LinkedHashMap<>();
-    URI authorize;
-    URI callback;
+  static Round round() {
+    return new Round(server, github);
+  }
 
-    HttpResponse<String> get(String url) throws Exception {
-      HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).GET();
-      if (!cookies.isEmpty()) {
-        StringBuilder c = new StringBuilder();
-        cookies.forEach((k, v) -> c.append(k).append('=').append(v).append("; "));
-        b.header("Cookie", c.substring(0, c.length() - 2));
-      }
-      HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
-      for (String set : r.headers().allValues("set-cookie")) {
-        String pair = set.split(";", 2)[0];
-        String name = pair.substring(0, pair.indexOf('='));
-        String value = pair.substring(pair.indexOf('=') + 1);
-        if (value.isEmpty() || set.toLowerCase().contains("max-age=0")) {
-          cookies.remove(name);
-        } else {
-          cookies.put(name, value);
-        }
-      }
-      return r;
-    }
-
-    /**
-     * Signs in at Foundry, then authorizes at GitHub: {@link #callback} is where GitHub sends back.
-     */
-    HttpResponse<String> toGitHubAndBack(FakeGitHub.User user, String redirectTo) throws Exception {
-      github.signInAtGitHub(user);
-      HttpResponse<String> start =
-          get(
-              server.base()
-                  + "/v1/auth/sign-in/github"
-                  + (redirectTo == null ? "" : "?redirectTo=" + enc(redirectTo)));
-      assertThat(start.statusCode()).as(start.body()).isEqualTo(302);
-      authorize = URI.create(start.headers().firstValue("location").orElseThrow());
-      HttpResponse<String> atGitHub = get(authorize.toString());
-      assertThat(atGitHub.statusCode()).isEqualTo(302);
-      URI back = URI.create(atGitHub.headers().firstValue("location").orElseThrow());
-      // GitHub sends the browser to the registered callback; here it is this server's port.
-      callback = URI.create(server.base() + back.getPath() + "?" + back.getRawQuery());
-      return atGitHub;
-    }
-
-    HttpResponse<String> callback() throws Exception {
-      return get(callback.toString());
-    }
-
-    String session() {
-      return cookies.get("foundry_session");
-    }
+  static Browser signedIn(FakeGitHub.User user) throws Exception {
+    return GithubBrowser.signedIn(server, github, user);
   }
 
   static Map<String, String> query(URI uri) {
-    Map<String, String> q = new LinkedHashMap<>();
-    for (String pair : uri.getRawQuery().split("&")) {
-      String[] kv = pair.split("=", 2);
-      q.put(kv[0], URLDecoder.decode(kv.length > 1 ? kv[1] : "", StandardCharsets.UTF_8));
-    }
-    return q;
+    return GithubBrowser.query(uri);
   }
 
   static String enc(String s) {
-    return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    return GithubBrowser.enc(s);
   }
 
   static String location(HttpResponse<String> r) {
-    return r.headers().firstValue("location").orElse("");
-  }
-
-  /** A signed-in browser of {@code user}. */
-  public static Browser signedIn(FakeGitHub.User user) throws Exception {
-    Round round = new Round();
-    round.toGitHubAndBack(user, null);
-    HttpResponse<String> done = round.callback();
-    assertThat(done.statusCode()).isEqualTo(302);
-    assertThat(location(done)).isEqualTo(APP_URL + "/organizations");
-    return server.browser().withCookie(round.session());
+    return GithubBrowser.location(r);
   }
 
   @Test
   void theWholeSignInUsesStateAndPkceAndLandsWhereAsked() throws Exception {
-    Round round = new Round();
+    Round round = round();
     round.toGitHubAndBack(alice, "/organizations/acme?tab=tasks");
     Map<String, String> asked = query(round.authorize);
     assertThat(round.authorize.toString())
@@ -208,7 +131,7 @@ public class GithubSignInTest {
 
   @Test
   void aRepeatedCallbackGetsTheSameAnswer() throws Exception {
-    Round round = new Round();
+    Round round = round();
     round.toGitHubAndBack(bob, null);
     Map<String, String> cookies = new LinkedHashMap<>(round.cookies);
     HttpResponse<String> first = round.callback();
@@ -225,20 +148,20 @@ public class GithubSignInTest {
 
   @Test
   void aReplayedStateIsRefused() throws Exception {
-    Round round = new Round();
+    Round round = round();
     round.toGitHubAndBack(alice, null);
     String stateCookie = round.cookies.get("foundry_github_state");
     assertThat(round.callback().statusCode()).isEqualTo(302);
 
     // Another browser presents the same callback: it holds no state cookie.
-    Round other = new Round();
+    Round other = round();
     other.callback = round.callback;
     HttpResponse<String> stranger = other.callback();
     assertThat(location(stranger)).isEqualTo(APP_URL + "/signin?error=invalid_state");
     assertThat(other.session()).isNull();
 
     // The same browser's state with another code: a replay, not a retry.
-    Round replay = new Round();
+    Round replay = round();
     replay.cookies.put("foundry_github_state", stateCookie);
     String state = query(round.callback).get("state");
     replay.callback =
@@ -250,7 +173,7 @@ public class GithubSignInTest {
 
   @Test
   void aForgedStateIsRefused() throws Exception {
-    Round round = new Round();
+    Round round = round();
     round.toGitHubAndBack(alice, null);
     String code = query(round.callback).get("code");
     // A state this server never issued, with this browser's cookie.
@@ -262,7 +185,7 @@ public class GithubSignInTest {
     assertThat(round.session()).isNull();
 
     // A cookie made up to match a made-up state: its signature is not the server's.
-    Round made = new Round();
+    Round made = round();
     made.cookies.put("foundry_github_state", "forged.c2lnbmF0dXJl");
     made.callback =
         URI.create(server.base() + "/v1/auth/callback/github?code=" + code + "&state=forged");
@@ -274,7 +197,7 @@ public class GithubSignInTest {
   void deniedConsentEndsOnTheSignInPage() throws Exception {
     github.denyConsent(true);
     try {
-      Round round = new Round();
+      Round round = round();
       HttpResponse<String> atGitHub = round.toGitHubAndBack(carol, null);
       assertThat(location(atGitHub)).contains("error=access_denied");
       HttpResponse<String> back = round.callback();
@@ -291,7 +214,7 @@ public class GithubSignInTest {
     for (String target :
         List.of("https://evil.example/x", "//evil.example/x", "http://localhost:4174/x")) {
       HttpResponse<String> r =
-          new Round().get(server.base() + "/v1/auth/sign-in/github?redirectTo=" + enc(target));
+          round().get(server.base() + "/v1/auth/sign-in/github?redirectTo=" + enc(target));
       assertThat(r.statusCode()).as(target).isEqualTo(400);
       assertThat(JSON.readTree(r.body()).path("error").path("code").asText())
           .isEqualTo("invalid_redirect");
