@@ -88,13 +88,17 @@ public final class GitHubAccounts {
 
   /**
    * A list GitHub refuses (403 without the scope, 404 on a server without the route) reads as
-   * empty, as upstream does; a refused token (401) and every other failure stay failures.
+   * empty, as upstream does; a refused token (401), a rate limit and every other failure stay
+   * failures.
    */
   private static CompletionStage<List<JsonNode>> orEmpty(CompletionStage<List<JsonNode>> list) {
     return list.exceptionallyCompose(
         failure -> {
           Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
-          if (cause instanceof GitHubException g && (g.status() == 403 || g.status() == 404)) {
+          // A rate limit is no answer: reading it as "no organizations" would remove memberships.
+          if (cause instanceof GitHubException g
+              && !g.rateLimited()
+              && (g.status() == 403 || g.status() == 404)) {
             return CompletableFuture.completedFuture(List.of());
           }
           return CompletableFuture.failedFuture(cause);

@@ -231,7 +231,8 @@ public final class GitHubClient {
                     + blockedUntil
                     + "; not waiting longer than "
                     + maxRateLimitWait.toSeconds()
-                    + "s"));
+                    + "s",
+                true));
       }
       return later(hold).thenCompose(v -> send(method, request, attempt));
     }
@@ -315,7 +316,7 @@ public final class GitHubClient {
         CompletableFuture.delayedExecutor(wait.toMillis(), TimeUnit.MILLISECONDS, executor));
   }
 
-  private static Answer checked(String method, String path, Answer answer) {
+  private Answer checked(String method, String path, Answer answer) {
     if (answer.status() >= 200 && answer.status() < 300) {
       return answer;
     }
@@ -324,7 +325,9 @@ public final class GitHubClient {
       said = "no message";
     }
     throw new GitHubException(
-        answer.status(), method + " " + path + " answered " + answer.status() + ": " + said);
+        answer.status(),
+        method + " " + path + " answered " + answer.status() + ": " + said,
+        rateLimitWait(answer).isPresent());
   }
 
   private static JsonNode parse(String text) {

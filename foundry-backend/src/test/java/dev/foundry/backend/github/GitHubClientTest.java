@@ -103,7 +103,14 @@ class GitHubClientTest {
     assertThatThrownBy(() -> impatient.get("/user", alice.token).toCompletableFuture().join())
         .hasCauseInstanceOf(GitHubException.class)
         .hasMessageContaining("429")
-        .hasMessageContaining("secondary rate limit");
+        .hasMessageContaining("secondary rate limit")
+        .satisfies(e -> assertThat(((GitHubException) e.getCause()).rateLimited()).isTrue());
+    // A rate-limited list is a failure, never an empty list (no membership is lost to it).
+    github.rateLimitNext("secondary");
+    assertThatThrownBy(
+            () ->
+                new GitHubAccounts(impatient).memberships(alice.token).toCompletableFuture().join())
+        .hasMessageContaining("rate limit");
   }
 
   @Test
