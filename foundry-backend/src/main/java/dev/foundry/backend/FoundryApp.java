@@ -253,8 +253,9 @@ public final class FoundryApp {
         "sandboxes live under {}; per-sandbox bounds {}",
         provider.settings().rootDir(),
         provider.enforcedResources().map(Object::toString).orElse("not enforced"));
-    // Git credentials of task owners arrive with GitHub sign-in; until then a sandbox clones and
-    // pushes remotes that need none (file://, local servers) and never prompts.
+    // Git credentials of task owners come from GitHub (GitHub.start sets their source once the
+    // runtime runs); without any a sandbox clones and pushes remotes that need none (file://,
+    // local servers) and never prompts.
     SandboxHost.get(system)
         .configure(provider, (org, user) -> CompletableFuture.completedFuture(List.of()))
         .limit(
