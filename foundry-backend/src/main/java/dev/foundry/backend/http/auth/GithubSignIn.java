@@ -5,6 +5,7 @@ import dev.foundry.backend.github.GitHubAccounts;
 import dev.foundry.backend.github.GitHubException;
 import dev.foundry.backend.github.GitHubMembershipSync;
 import dev.foundry.backend.github.GitHubOAuth;
+import dev.foundry.backend.http.ApiException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URLEncoder;
@@ -28,6 +29,7 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import org.apache.pekko.http.javadsl.model.HttpHeader;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.Cookie;
 import org.apache.pekko.http.javadsl.model.headers.HttpCookie;
 import org.apache.pekko.http.javadsl.model.headers.HttpCookiePair;
@@ -61,6 +63,13 @@ public final class GithubSignIn {
   private static final Logger log = LoggerFactory.getLogger(GithubSignIn.class);
   static final String COOKIE = "foundry_github_state";
   static final Duration OUTCOME_KEPT = Duration.ofMinutes(2);
+
+  /**
+   * Sign-ins in flight at most: each start keeps a little state until the sign-in timeout, so an
+   * anonymous flood of starts is refused rather than allowed to grow memory.
+   */
+  static final int MAX_PENDING = 10_000;
+
   private static final SecureRandom RANDOM = new SecureRandom();
 
   /** Where the browser goes and the headers that go with it (cookies). */
@@ -133,6 +142,12 @@ public final class GithubSignIn {
   public Redirect start(String redirectTo) {
     String target = redirectTarget(redirectTo);
     forgetExpired();
+    if (pending.size() >= MAX_PENDING) {
+      throw new ApiException(
+          StatusCodes.TOO_MANY_REQUESTS,
+          "too_many_sign_ins",
+          "too many GitHub sign-ins are in flight; try again in a few minutes");
+    }
     String state = random(32);
     String verifier = random(48);
     pending.put(state, new Pending(verifier, target, clock.instant().plus(timeout())));
