@@ -210,6 +210,26 @@ class GithubSignInTest {
   }
 
   @Test
+  void garbageAtTheCallbackNeverAnswers500() throws Exception {
+    for (String q :
+        List.of(
+            "",
+            "?state=",
+            "?code=",
+            "?state=a&state=b",
+            "?error=",
+            "?error=server_error&state=x",
+            "?unknown=1",
+            "?code=x&state=" + "a".repeat(5000))) {
+      HttpResponse<String> r = round().get(server.base() + "/v1/auth/callback/github" + q);
+      assertThat(r.statusCode()).as(q).isLessThan(500);
+      assertThat(round().get(server.base() + "/v1/auth/sign-in/github" + q).statusCode())
+          .as(q)
+          .isLessThan(500);
+    }
+  }
+
+  @Test
   void redirectToMustStayUnderTheApp() throws Exception {
     for (String target :
         List.of("https://evil.example/x", "//evil.example/x", "http://localhost:4174/x")) {
