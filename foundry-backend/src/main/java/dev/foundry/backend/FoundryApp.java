@@ -29,6 +29,7 @@ import dev.foundry.backend.sandbox.SandboxActor;
 import dev.foundry.backend.sandbox.SandboxHost;
 import dev.foundry.backend.task.TaskActor;
 import dev.foundry.backend.user.CredentialCipher;
+import dev.foundry.backend.user.GithubAccountStore;
 import dev.foundry.backend.user.ProviderCredentialStore;
 import dev.foundry.backend.user.UserActor;
 import dev.foundry.sandbox.client.SandboxAgentEndpoint;
@@ -138,7 +139,12 @@ public final class FoundryApp {
       sessions.purgeExpired();
       ResourceAccess access = new ResourceAccess(runtime);
       TopicAccess topics = new TopicSnapshots(runtime, access);
-      RestApi api = new RestApi(settings, runtime, sessions, credentials);
+      GithubAccountStore githubAccounts =
+          new GithubAccountStore(runtime, new CredentialCipher(settings.auth().credentialsKey()));
+      GitHub github = GitHub.start(system, settings, runtime, githubAccounts, sessions);
+      RestApi api =
+          new RestApi(
+              settings, runtime, sessions, credentials, github.signIn(), github.membership());
       RealtimeEndpoint realtime =
           new RealtimeEndpoint(
               system,
@@ -150,6 +156,10 @@ public final class FoundryApp {
               metrics.registry());
       // A session that ends (sign-out, expiry) closes the sockets opened with it.
       sessions.onSessionEnded(realtime::sessionEnded);
+      // A member GitHub no longer lists loses their open sockets with the membership.
+      if (github.membership() != null) {
+        github.membership().onMembershipEnded(realtime::membershipEnded);
+      }
       HttpServer server =
           new HttpServer(
               system,
@@ -251,8 +261,9 @@ public final class FoundryApp {
         "sandboxes live under {}; per-sandbox bounds {}",
         provider.settings().rootDir(),
         provider.enforcedResources().map(Object::toString).orElse("not enforced"));
-    // Git credentials of task owners arrive with GitHub sign-in; until then a sandbox clones and
-    // pushes remotes that need none (file://, local servers) and never prompts.
+    // Git credentials of task owners come from GitHub (GitHub.start sets their source once the
+    // runtime runs); without any a sandbox clones and pushes remotes that need none (file://,
+    // local servers) and never prompts.
     SandboxHost.get(system)
         .configure(provider, (org, user) -> CompletableFuture.completedFuture(List.of()))
         .limit(

@@ -88,6 +88,10 @@ public record FoundrySettings(
       byte[] credentialsKey,
       Duration sessionTtl) {}
 
+  /**
+   * GitHub: the OAuth App (sign-in), the GitHub App (installations, tokens), and where GitHub is
+   * ({@code GITHUB_SERVER_URL}, {@code GITHUB_API_URL}: github.com or a GitHub Enterprise Server).
+   */
   public record Github(
       String clientId,
       String clientSecret,
@@ -95,7 +99,24 @@ public record FoundrySettings(
       String appId,
       String appPrivateKey,
       String webhookSecret,
-      String apiUrl) {
+      String apiUrl,
+      String serverUrl,
+      Duration requestTimeout,
+      Duration rateLimitMaxWait,
+      Duration signInTimeout) {
+    @Override
+    public String toString() {
+      return "Github[clientId="
+          + clientId
+          + ", appId="
+          + appId
+          + ", apiUrl="
+          + apiUrl
+          + ", serverUrl="
+          + serverUrl
+          + ", secrets=***]";
+    }
+
     public boolean oauthConfigured() {
       return !clientId.isEmpty();
     }
@@ -226,7 +247,11 @@ public record FoundrySettings(
             f.getString("github.app-id"),
             f.getString("github.app-private-key").replace("\\n", "\n"),
             f.getString("github.webhook-secret"),
-            f.getString("github.api-url"));
+            githubUrl(f, "github.api-url", "GITHUB_API_URL"),
+            githubUrl(f, "github.server-url", "GITHUB_SERVER_URL"),
+            positive(f, "github.request-timeout", "FOUNDRY_GITHUB_REQUEST_TIMEOUT"),
+            nonNegative(f, "github.rate-limit-max-wait", "FOUNDRY_GITHUB_RATE_LIMIT_MAX_WAIT"),
+            positive(f, "github.sign-in-timeout", "FOUNDRY_GITHUB_SIGN_IN_TIMEOUT"));
     if (github.oauthConfigured() && github.clientSecret().isEmpty()) {
       throw new MissingSettingException(
           "GITHUB_CLIENT_SECRET",
@@ -406,6 +431,25 @@ public record FoundrySettings(
       }
     }
     return false;
+  }
+
+  /** A GitHub base URL without a trailing slash. */
+  private static String githubUrl(Config f, String path, String env) {
+    String url = publicUrl(f, path, env);
+    return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+  }
+
+  private static Duration nonNegative(Config f, String path, String env) {
+    String raw = f.getValue(path).unwrapped().toString();
+    try {
+      Duration d = f.getDuration(path);
+      if (!d.isNegative()) {
+        return d;
+      }
+    } catch (ConfigException.BadValue e) {
+      // reported below
+    }
+    throw new InvalidSettingException(env, "foundry." + path, raw, "a duration like 60s, or 0");
   }
 
   private static String publicUrl(Config f, String path, String env) {

@@ -167,6 +167,27 @@ final class AppIndex {
         });
   }
 
+  Decision<Boolean> startGithubSession(
+      OrganizationProtocol.StartGithubSession cmd, OrganizationTables tables) {
+    if (blank(cmd.sessionId()) || blank(cmd.userId()) || blank(cmd.githubAccountId())) {
+      return Decision.reject(
+          "invalid_session", "sessionId, userId and githubAccountId are required");
+    }
+    long at = now();
+    List<Event> events = new java.util.ArrayList<>();
+    events.add(new SessionIndexed(cmd.sessionId(), cmd.userId(), at));
+    if (!blank(cmd.email()) && cmd.email().contains("@")) {
+      events.add(new EmailIndexed(cmd.email().strip().toLowerCase(Locale.ROOT), cmd.userId(), at));
+    }
+    events.add(new AccountIndexed("github", cmd.githubAccountId(), cmd.userId(), at));
+    if (!blank(cmd.activeOrganizationId())) {
+      events.add(
+          new ActiveOrganizationSelected(
+              cmd.sessionId(), cmd.userId(), cmd.activeOrganizationId(), at));
+    }
+    return Decision.<Boolean>persist(events).thenReply(() -> true);
+  }
+
   /**
    * The app snapshot of each user whose session changed, to that user only; built only when anyone
    * subscribes to the app topic. Runs off the actor thread once the reads complete.

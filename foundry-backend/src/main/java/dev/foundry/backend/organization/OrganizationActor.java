@@ -126,6 +126,8 @@ public final class OrganizationActor
         .command(UpdateProfile.class, this::updateProfile)
         .command(UpsertMember.class, this::upsertMember)
         .command(RemoveMember.class, this::removeMember)
+        .command(
+            OrganizationProtocol.RecordGithubInstallation.class, this::recordGithubInstallation)
         .command(AddRepository.class, this::addRepository)
         .command(CreateTask.class, tasks::createTask)
         .command(CreateTaskForRequest.class, tasks::createTaskForRequest)
@@ -147,7 +149,8 @@ public final class OrganizationActor
         .command(SelectOrganization.class, app::selectOrganization)
         .command(SignInLocalUser.class, app::signInLocalUser)
         .command(RecordStripeEvent.class, stripeEvents::recordStripeEvent)
-        .command(LinkStripeObject.class, stripeEvents::linkStripeObject);
+        .command(LinkStripeObject.class, stripeEvents::linkStripeObject)
+        .command(OrganizationProtocol.StartGithubSession.class, app::startGithubSession);
     on.query(GetOrganization.class, (q, t) -> t.organization(organizationId))
         .query(GetOrganizationSummary.class, (q, t) -> t.summary(organizationId))
         .query(ListRepos.class, (q, t) -> t.repositories(organizationId))
@@ -158,7 +161,8 @@ public final class OrganizationActor
         .query(FindSession.class, (q, t) -> t.session(q.sessionId()))
         .query(FindUserByEmail.class, (q, t) -> t.userByEmail(q.email()))
         .query(FindActiveOrganization.class, (q, t) -> t.activeOrganizationOf(q.userId()))
-        .query(FindUserByAccount.class, (q, t) -> t.userByAccount(q.providerId(), q.accountId()));
+        .query(FindUserByAccount.class, (q, t) -> t.userByAccount(q.providerId(), q.accountId()))
+        .query(OrganizationProtocol.GetGithubInstallation.class, (q, t) -> t.githubInstallation());
   }
 
   // Guards ------------------------------------------------------------------------------------
@@ -265,6 +269,23 @@ public final class OrganizationActor
       return Decision.reject("member_not_found", "no member " + cmd.memberId());
     }
     return Decision.<FoundryOrganization>persist(new MemberRemoved(cmd.memberId()))
+        .thenReply(() -> tables.organization(organizationId));
+  }
+
+  private Decision<FoundryOrganization> recordGithubInstallation(
+      OrganizationProtocol.RecordGithubInstallation cmd, OrganizationTables tables) {
+    if (!Set.of("connected", "install_required", "reconnect_required")
+        .contains(cmd.installationStatus())) {
+      return Decision.reject(
+          "invalid_installation_status",
+          "installationStatus must be connected, install_required or reconnect_required");
+    }
+    if (blank(cmd.accountType())) {
+      return Decision.reject("invalid_installation", "accountType is required");
+    }
+    return Decision.<FoundryOrganization>persist(
+            new OrganizationEvents.GithubInstallationRecorded(
+                cmd.installationId(), cmd.accountType(), cmd.installationStatus(), now()))
         .thenReply(() -> tables.organization(organizationId));
   }
 

@@ -128,4 +128,14 @@ public final class OrganizationEvents {
   @JsonTypeName("organization.app.stripe-object-linked")
   public record StripeObjectLinked(String lookupKey, String organizationId, long at)
       implements Event {}
+
+  /**
+   * What the last membership sync saw of the GitHub App on this organization's account: its
+   * installation (null: not installed) and the status that follows ({@code connected}, {@code
+   * install_required}, {@code reconnect_required}).
+   */
+  @JsonTypeName("organization.github-installation-recorded")
+  public record GithubInstallationRecorded(
+      Long installationId, String accountType, String installationStatus, long at)
+      implements Event {}
 }

@@ -52,6 +52,7 @@ public final class OrganizationTables extends AppIndexTables {
     on(ProfileUpdated.class, this::profileUpdated);
     on(MemberUpserted.class, this::memberUpserted);
     on(MemberRemoved.class, this::memberRemoved);
+    on(OrganizationEvents.GithubInstallationRecorded.class, this::githubInstallationRecorded);
     on(RepositoryAdded.class, this::repositoryAdded);
     on(TaskIndexed.class, this::taskIndexed);
     on(TaskMaterialized.class, this::taskMaterialized);
@@ -110,6 +111,33 @@ public final class OrganizationTables extends AppIndexTables {
         m.role(),
         m.state(),
         e.at());
+  }
+
+  private void githubInstallationRecorded(OrganizationEvents.GithubInstallationRecorded e)
+      throws SQLException {
+    exec(
+        "INSERT INTO organization_github_installation (id, installation_id, account_type,"
+            + " updated_at) VALUES (1, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
+            + " installation_id = excluded.installation_id,"
+            + " account_type = excluded.account_type, updated_at = excluded.updated_at",
+        e.installationId(),
+        e.accountType(),
+        e.at());
+    exec(
+        "UPDATE organization_profile SET github_installation_status = ?, updated_at = ?"
+            + " WHERE id = 1",
+        e.installationStatus(),
+        e.at());
+  }
+
+  /** The GitHub App installation the last sync recorded; null when none. */
+  Long githubInstallation() {
+    List<Long> ids =
+        rows(
+            "SELECT installation_id FROM organization_github_installation"
+                + " WHERE id = 1 AND installation_id IS NOT NULL",
+            r -> r.getLong(1));
+    return ids.isEmpty() ? null : ids.get(0);
   }
 
   private void memberRemoved(MemberRemoved e) throws SQLException {

@@ -70,6 +70,16 @@ public final class OrganizationProtocol {
   public record UpsertMember(FoundryOrganizationMember member)
       implements OrganizationCommand<FoundryOrganization> {}
 
+  /**
+   * Records the GitHub App's installation on this organization's account as a sync saw it ({@code
+   * installationId} null when not installed); {@code installationStatus} is {@code connected},
+   * {@code install_required} or {@code reconnect_required}.
+   */
+  @JsonTypeName("organization.record-github-installation")
+  public record RecordGithubInstallation(
+      Long installationId, String accountType, String installationStatus)
+      implements OrganizationCommand<FoundryOrganization> {}
+
   @JsonTypeName("organization.remove-member")
   public record RemoveMember(String memberId) implements OrganizationCommand<FoundryOrganization> {}
 
@@ -253,6 +263,20 @@ public final class OrganizationProtocol {
   public record SignInLocalUser(String sessionId, String login, String name, String email)
       implements AppCommand<LocalSignIn> {}
 
+  /**
+   * Starts the session of a user who signed in with GitHub, in one write: the session, e-mail and
+   * account indexes, and the session's active organization (null for none). The user, their account
+   * and their organizations exist already (the sign-in made them first).
+   */
+  @JsonTypeName("organization.app.start-github-session")
+  public record StartGithubSession(
+      String sessionId,
+      String userId,
+      String email,
+      String githubAccountId,
+      String activeOrganizationId)
+      implements AppCommand<Boolean> {}
+
   /** Who a local sign-in made: the user id and their personal organization. */
   public record LocalSignIn(String userId, String organizationId) {}
 
@@ -314,4 +338,7 @@ public final class OrganizationProtocol {
 
   public record FindUserByAccount(String providerId, String accountId)
       implements ActorQuery<String> {}
+
+  /** The GitHub App installation id recorded for this organization; null when none. */
+  public record GetGithubInstallation() implements ActorQuery<Long> {}
 }

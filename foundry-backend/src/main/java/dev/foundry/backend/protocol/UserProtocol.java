@@ -85,6 +85,16 @@ public final class UserProtocol {
       String provider, SealedCredential credential, String filePath)
       implements ProviderCommand<ProviderCredentials> {}
 
+  /**
+   * Stores the user's GitHub account and OAuth token, the token sealed by {@code CredentialCipher}
+   * (provider {@code github}); a new sign-in replaces it. {@code tokenExpiresAt} (epoch ms) is null
+   * when GitHub set no expiry.
+   */
+  @JsonTypeName("user.store-github-account")
+  public record StoreGithubAccount(
+      String accountId, String login, String scope, SealedCredential token, Long tokenExpiresAt)
+      implements Command<Boolean> {}
+
   @JsonTypeName("user.remove-provider-credential")
   public record RemoveProviderCredential(String provider)
       implements ProviderCommand<ProviderCredentials> {}

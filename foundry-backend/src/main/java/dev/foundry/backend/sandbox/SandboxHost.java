@@ -95,6 +95,15 @@ public final class SandboxHost implements Extension {
     return this;
   }
 
+  /**
+   * Sets where the owners' git credentials come from (GitHub sign-in sets it once the runtime runs,
+   * after {@link #configure}).
+   */
+  public SandboxHost gitCredentials(GitCredentialSource source) {
+    this.credentials = source;
+    return this;
+  }
+
   /** Sets where the owners' agent keys come from. */
   public SandboxHost agentKeys(AgentKeySource source) {
     this.agentKeys = source;

@@ -327,23 +327,26 @@ final class TaskSandbox {
   // --- the chain of asks that makes the sandbox ready for a message
 
   /**
-   * Provisions the sandbox, clones the repository on the task's branch and, when {@code owner} is
-   * given, writes the owner's git credentials and identity.
+   * Provisions the sandbox, writes the owner's git credentials and identity when {@code owner} is
+   * given, then clones the repository on the task's branch. The credentials come before the clone
+   * so that a private repository clones with the owner's token; each step waits for the one before
+   * (an owner change restarts the sandbox server inside {@code StoreGitCredentials}, which writes
+   * the credentials again after the restart, before the clone runs).
    */
   private CompletionStage<SandboxView> prepare(String remoteUrl, String branch, TaskOwner owner) {
     DurableRef<SandboxProtocol.Command<?>> ref = scope.sandboxRef();
     String keysOf = owner == null ? null : owner.userId();
     return ref.ask(new SandboxProtocol.Provision(scope.address().repoId(), keysOf), PREPARE_TIMEOUT)
         .thenCompose(
-            v -> ref.ask(new SandboxProtocol.CloneRepository(remoteUrl, branch), PREPARE_TIMEOUT))
-        .thenCompose(
-            repo ->
+            v ->
                 owner == null || owner.userId() == null
                     ? CompletableFuture.<Void>completedFuture(null)
                     : ref.ask(
                         new SandboxProtocol.StoreGitCredentials(
                             owner.userId(), owner.login(), owner.email()),
                         STEP_TIMEOUT))
+        .thenCompose(
+            v -> ref.ask(new SandboxProtocol.CloneRepository(remoteUrl, branch), PREPARE_TIMEOUT))
         .thenCompose(v -> ref.query(new SandboxProtocol.GetSandbox()));
   }
 

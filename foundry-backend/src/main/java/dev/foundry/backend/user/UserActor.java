@@ -97,6 +97,16 @@ public final class UserActor
   @JsonTypeName("user.task-state-deleted")
   public record TaskStateDeleted(String taskId, String sessionId) implements Event {}
 
+  @JsonTypeName("user.github-account-stored")
+  public record GithubAccountStored(
+      String accountId,
+      String login,
+      String scope,
+      SealedCredential token,
+      Long tokenExpiresAt,
+      long at)
+      implements Event {}
+
   @JsonTypeName("user.provider-credential-stored")
   public record ProviderCredentialStored(
       String provider, SealedCredential credential, String filePath, long at) implements Event {}
@@ -140,6 +150,9 @@ public final class UserActor
   /** The sealed credentials, for {@link ProviderCredentialStore} to open. */
   public record GetSealedCredentials() implements ActorQuery<List<StoredCredential>> {}
 
+  /** The GitHub account with its sealed token, for {@link GithubAccountStore}; null when none. */
+  public record GetGithubAccount() implements ActorQuery<StoredGithubAccount> {}
+
   // 5. Handlers -------------------------------------------------------------------------------
 
   private UserActor(ActorSetup<UserTables> setup) {
@@ -163,10 +176,12 @@ public final class UserActor
         .command(ClaimIdempotencyKey.class, this::claimIdempotencyKey)
         .command(CompleteIdempotencyKey.class, this::completeIdempotencyKey)
         .command(ReleaseIdempotencyKey.class, this::releaseIdempotencyKey)
+        .command(UserProtocol.StoreGithubAccount.class, this::storeGithubAccount)
         .query(GetProfile.class, (q, t) -> t.profile())
         .query(GetTaskState.class, (q, t) -> t.taskState(q.taskId()))
         .query(GetProviderCredentialStatus.class, (q, t) -> t.credentialStatus())
         .query(GetSealedCredentials.class, (q, t) -> t.sealedCredentials())
+        .query(GetGithubAccount.class, (q, t) -> t.githubAccount())
         .query(GetInbox.class, (q, t) -> t.inbox(INBOX_LIMIT));
     on.inState(UserActor::knownProvider)
         .command(StoreProviderCredential.class, this::storeCredential)
@@ -259,6 +274,22 @@ public final class UserActor
     return Decision.<ProviderCredentials>persist(
             new ProviderCredentialStored(cmd.provider(), cmd.credential(), cmd.filePath(), now()))
         .thenReply(tables::credentialStatus);
+  }
+
+  private Decision<Boolean> storeGithubAccount(
+      UserProtocol.StoreGithubAccount cmd, UserTables tables) {
+    if (blank(cmd.accountId()) || blank(cmd.login()) || cmd.token() == null) {
+      return Decision.reject("invalid_account", "accountId, login and a sealed token are required");
+    }
+    return Decision.<Boolean>persist(
+            new GithubAccountStored(
+                cmd.accountId(),
+                cmd.login(),
+                cmd.scope() == null ? "" : cmd.scope(),
+                cmd.token(),
+                cmd.tokenExpiresAt(),
+                now()))
+        .thenReply(() -> true);
   }
 
   private Decision<ProviderCredentials> removeCredential(

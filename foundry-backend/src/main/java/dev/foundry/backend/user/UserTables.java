@@ -26,6 +26,7 @@ public final class UserTables extends ActorTables<UserActor.Event> {
     on(UserActor.TaskStateUpserted.class, this::taskStateUpserted);
     on(UserActor.TaskStateDeleted.class, this::taskStateDeleted);
     on(UserActor.ProviderCredentialStored.class, this::providerCredentialStored);
+    on(UserActor.GithubAccountStored.class, this::githubAccountStored);
     on(UserActor.ProviderCredentialRemoved.class, this::providerCredentialRemoved);
     on(UserActor.TaskBumped.class, this::taskBumped);
     on(UserActor.NotificationAdded.class, this::notificationAdded);
@@ -169,6 +170,23 @@ public final class UserTables extends ActorTables<UserActor.Event> {
     }
   }
 
+  private void githubAccountStored(UserActor.GithubAccountStored e) throws SQLException {
+    exec(
+        "INSERT INTO user_github_account (id, account_id, login, scope, token_nonce,"
+            + " token_ciphertext, token_expires_at, updated_at) VALUES (1, ?, ?, ?, ?, ?, ?, ?)"
+            + " ON CONFLICT (id) DO UPDATE SET account_id = excluded.account_id,"
+            + " login = excluded.login, scope = excluded.scope,"
+            + " token_nonce = excluded.token_nonce, token_ciphertext = excluded.token_ciphertext,"
+            + " token_expires_at = excluded.token_expires_at, updated_at = excluded.updated_at",
+        e.accountId(),
+        e.login(),
+        e.scope(),
+        e.token().nonce(),
+        e.token().ciphertext(),
+        e.tokenExpiresAt(),
+        e.at());
+  }
+
   private void providerCredentialStored(UserActor.ProviderCredentialStored e) throws SQLException {
     exec(
         "INSERT INTO user_provider_credentials (provider, nonce, ciphertext, file_path,"
@@ -284,6 +302,22 @@ public final class UserTables extends ActorTables<UserActor.Event> {
     List<String> providers =
         rows("SELECT provider FROM user_provider_credentials", rs -> rs.getString(1));
     return new ProviderCredentials(providers.contains("anthropic"), providers.contains("openai"));
+  }
+
+  StoredGithubAccount githubAccount() {
+    List<StoredGithubAccount> rows =
+        rows(
+            "SELECT account_id, login, scope, token_nonce, token_ciphertext, token_expires_at,"
+                + " updated_at FROM user_github_account WHERE id = 1",
+            rs ->
+                new StoredGithubAccount(
+                    rs.getString(1),
+                    rs.getString(2),
+                    rs.getString(3),
+                    new SealedCredential(rs.getString(4), rs.getString(5)),
+                    rs.getObject(6) == null ? null : rs.getLong(6),
+                    rs.getLong(7)));
+    return rows.isEmpty() ? null : rows.get(0);
   }
 
   List<StoredCredential> sealedCredentials() {

@@ -133,6 +133,17 @@ class LayerRulesTest {
   }
 
   @Test
+  void githubKnowsNoHttp() {
+    noClasses()
+        .that()
+        .resideInAPackage(BACKEND + ".github..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(BACKEND + ".http..", "org.apache.pekko.http..")
+        .check(ours);
+  }
+
+  @Test
   void httpNeverReadsTables() {
     noClasses()
         .that()

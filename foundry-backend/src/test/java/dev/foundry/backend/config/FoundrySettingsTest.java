@@ -59,6 +59,32 @@ class FoundrySettingsTest {
   }
 
   @Test
+  void githubDefaultsToGithubComAndTakesAnEnterpriseServer() {
+    FoundrySettings.Github github = settings(Map.of()).github();
+    assertThat(github.serverUrl()).isEqualTo("https://github.com");
+    assertThat(github.apiUrl()).isEqualTo("https://api.github.com");
+    assertThat(github.signInTimeout()).isEqualTo(java.time.Duration.ofMinutes(10));
+    FoundrySettings.Github ghes =
+        settings(
+                Map.of(
+                    "GITHUB_SERVER_URL", "https://ghe.example.com/",
+                    "GITHUB_API_URL", "https://ghe.example.com/api/v3",
+                    "FOUNDRY_GITHUB_RATE_LIMIT_MAX_WAIT", "0s"))
+            .github();
+    assertThat(ghes.serverUrl()).isEqualTo("https://ghe.example.com");
+    assertThat(ghes.apiUrl()).isEqualTo("https://ghe.example.com/api/v3");
+    assertThat(ghes.rateLimitMaxWait()).isZero();
+    assertThatThrownBy(() -> settings(Map.of("GITHUB_SERVER_URL", "ghe.example.com")))
+        .isInstanceOf(InvalidSettingException.class)
+        .hasMessageContaining("GITHUB_SERVER_URL");
+    assertThatThrownBy(() -> settings(Map.of("FOUNDRY_GITHUB_SIGN_IN_TIMEOUT", "0s")))
+        .isInstanceOf(InvalidSettingException.class)
+        .hasMessageContaining("FOUNDRY_GITHUB_SIGN_IN_TIMEOUT");
+    assertThat(settings(Map.of("GITHUB_CLIENT_SECRET", "hidden")).github().toString())
+        .doesNotContain("hidden");
+  }
+
+  @Test
   void sandboxesLiveNextToTheDataDirectoryByDefaultAndNeverInsideIt() {
     assertThat(settings(Map.of("FOUNDRY_DATA_DIR", "/var/lib/foundry/data")).sandbox().root())
         .isEqualTo(Path.of("/var/lib/foundry/data-sandboxes"));

@@ -132,6 +132,26 @@ public final class CookieSessions implements Authenticator {
   }
 
   /**
+   * Opens the session of a user who signed in with GitHub (their user, account and organizations
+   * exist already); {@code activeOrganizationId} may be null. The cookie is handed out only once
+   * the session is stored.
+   */
+  public CompletionStage<Opened> signInGithub(
+      String userId, String email, String githubAccountId, String activeOrganizationId) {
+    String token = cookie.newToken();
+    String sessionId = cookie.sessionIdOf(token);
+    return app()
+        .ask(
+            new OrganizationProtocol.StartGithubSession(
+                sessionId, userId, email, githubAccountId, activeOrganizationId))
+        .thenApply(
+            started -> {
+              purgeExpired();
+              return new Opened(token, sessionId, userId, activeOrganizationId);
+            });
+  }
+
+  /**
    * Removes the sessions older than the TTL from the index (a batch of at most {@link
    * OrganizationProtocol#PURGE_BATCH}; each sign-in takes the next). Nobody waits for it: a failure
    * is logged, and the next sign-in tries again.

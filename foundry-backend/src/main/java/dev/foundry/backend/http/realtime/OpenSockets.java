@@ -32,6 +32,18 @@ final class OpenSockets {
         });
   }
 
+  /** Closes every connection of {@code userId}: they reconnect with what they may still see. */
+  void userAccessChanged(String userId) {
+    for (Set<RealtimeConnection> connections : bySession.values()) {
+      for (RealtimeConnection c : connections) {
+        if (c.userId().equals(userId)) {
+          closed(c);
+          c.sessionEnded();
+        }
+      }
+    }
+  }
+
   /** Closes every connection opened with {@code sessionId}. */
   void sessionEnded(String sessionId) {
     Set<RealtimeConnection> connections = bySession.remove(sessionId);

@@ -107,6 +107,10 @@ final class RealtimeConnection {
     return user.sessionId();
   }
 
+  String userId() {
+    return user.userId();
+  }
+
   /** One subscription; {@code held} collects publications until its snapshot is sent. */
   private static final class Subscription {
     final String topic;

@@ -74,6 +74,15 @@ public final class RealtimeEndpoint extends AllDirectives {
     sockets.sessionEnded(sessionId);
   }
 
+  /**
+   * {@code userId} is no longer a member of {@code organizationId} (a GitHub membership sync saw
+   * them leave): their open sockets close, so no subscription of that organization outlives the
+   * membership; a reconnecting client subscribes only to what it may still see.
+   */
+  public void membershipEnded(String userId, String organizationId) {
+    sockets.userAccessChanged(userId);
+  }
+
   public Route route() {
     return path(
         PathMatchers.segment("v1").slash("realtime"),

@@ -1,5 +1,8 @@
 package dev.foundry.backend.http.rest;
 
+import dev.foundry.backend.github.GitHubException;
+import dev.foundry.backend.github.GitHubMembershipSync;
+import dev.foundry.backend.http.ApiException;
 import dev.foundry.backend.http.rest.RequestBodies.SelectOrganization;
 import dev.foundry.backend.http.rest.RequestBodies.SetDefaultModel;
 import dev.foundry.backend.http.rest.RequestBodies.SetProviderApiKey;
@@ -12,16 +15,58 @@ import dev.foundry.backend.user.ProviderCredentialStore;
 import dev.foundry.shared.app.FoundryAppSnapshot;
 import dev.foundry.shared.app.FoundryAppSnapshot.ProviderCredentials;
 import java.util.TreeSet;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
 
 /** {@code /v1/app*}: the signed-in user's app snapshot and their per-user app state. */
 final class AppApi {
   private final DurableRuntime runtime;
   private final ProviderCredentialStore credentials;
+  private final GitHubMembershipSync membership;
 
-  AppApi(DurableRuntime runtime, ProviderCredentialStore credentials) {
+  AppApi(
+      DurableRuntime runtime,
+      ProviderCredentialStore credentials,
+      GitHubMembershipSync membership) {
     this.runtime = runtime;
     this.credentials = credentials;
+    this.membership = membership;
+  }
+
+  /**
+   * Syncs the user's organizations from GitHub with their stored token, then answers the app
+   * snapshot. A token GitHub refuses (expired, revoked) answers 401 {@code github_token_expired}:
+   * the user signs in with GitHub again; GitHub failing otherwise answers 502.
+   */
+  CompletionStage<FoundryAppSnapshot> syncGithub(Call call) {
+    if (membership == null) {
+      throw new ApiException(
+          StatusCodes.NOT_FOUND,
+          "github_sign_in_not_configured",
+          "GitHub sign-in is not configured on this server (GITHUB_CLIENT_ID)");
+    }
+    return membership
+        .sync(call.userId())
+        .exceptionally(
+            failure -> {
+              Throwable cause =
+                  failure instanceof CompletionException && failure.getCause() != null
+                      ? failure.getCause()
+                      : failure;
+              if (cause instanceof GitHubException g) {
+                if (g.unauthorized()) {
+                  throw new ApiException(
+                      StatusCodes.UNAUTHORIZED,
+                      "github_token_expired",
+                      "GitHub refused the stored token (expired or revoked): sign in with GitHub"
+                          + " again");
+                }
+                throw new ApiException(StatusCodes.BAD_GATEWAY, "github_failed", g.getMessage());
+              }
+              throw failure instanceof CompletionException c ? c : new CompletionException(cause);
+            })
+        .thenCompose(synced -> snapshot(call));
   }
 
   /**

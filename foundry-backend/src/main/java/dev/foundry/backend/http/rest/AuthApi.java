@@ -2,6 +2,7 @@ package dev.foundry.backend.http.rest;
 
 import dev.foundry.backend.http.ApiException;
 import dev.foundry.backend.http.auth.CookieSessions;
+import dev.foundry.backend.http.auth.GithubSignIn;
 import dev.foundry.backend.http.rest.RequestBodies.DevSignIn;
 import dev.foundry.backend.http.rest.Responses.AuthSession;
 import dev.foundry.backend.protocol.UserProtocol;
@@ -11,14 +12,56 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 
-/** {@code /v1/auth/*}: the session, sign-out, and the dev sign-in of a local user. */
+/**
+ * {@code /v1/auth/*}: the session, sign-out, GitHub sign-in ({@link GithubSignIn}) and the dev
+ * sign-in of a local user.
+ */
 final class AuthApi {
   private final DurableRuntime runtime;
   private final CookieSessions sessions;
+  private final GithubSignIn github;
 
-  AuthApi(DurableRuntime runtime, CookieSessions sessions) {
+  /**
+   * @param github the GitHub sign-in; null when {@code GITHUB_CLIENT_ID} is not set (its routes
+   *     then answer 404 {@code github_sign_in_not_configured})
+   */
+  AuthApi(DurableRuntime runtime, CookieSessions sessions, GithubSignIn github) {
     this.runtime = runtime;
     this.sessions = sessions;
+    this.github = github;
+  }
+
+  /** {@code 302} to GitHub's authorize page, with the state cookie. */
+  CompletionStage<Reply> signInWithGithub(Call call) {
+    GithubSignIn signIn = githubSignIn();
+    GithubSignIn.Redirect redirect;
+    try {
+      redirect = signIn.start(call.query("redirectTo").orElse(null));
+    } catch (GithubSignIn.InvalidRedirect e) {
+      throw ApiErrors.badRequest("invalid_redirect", e.getMessage());
+    }
+    return done(new Reply(302, null, redirect.allHeaders()));
+  }
+
+  /** GitHub's redirect back: {@code 302} into the app, signed in, or to its sign-in page. */
+  CompletionStage<Reply> githubCallback(Call call) {
+    java.util.Map<String, String> query = new java.util.HashMap<>();
+    for (String name : java.util.List.of("code", "state", "error")) {
+      call.query(name).ifPresent(v -> query.put(name, v));
+    }
+    return githubSignIn()
+        .callback(call.request(), query)
+        .thenApply(redirect -> new Reply(302, null, redirect.allHeaders()));
+  }
+
+  private GithubSignIn githubSignIn() {
+    if (github == null) {
+      throw new ApiException(
+          StatusCodes.NOT_FOUND,
+          "github_sign_in_not_configured",
+          "GitHub sign-in is not configured on this server (GITHUB_CLIENT_ID)");
+    }
+    return github;
   }
 
   CompletionStage<AuthSession> session(Call call) {

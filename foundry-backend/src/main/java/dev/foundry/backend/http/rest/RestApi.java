@@ -7,7 +7,9 @@ import static dev.foundry.backend.http.rest.Endpoint.post;
 import static dev.foundry.backend.http.rest.Endpoint.put;
 
 import dev.foundry.backend.config.FoundrySettings;
+import dev.foundry.backend.github.GitHubMembershipSync;
 import dev.foundry.backend.http.auth.CookieSessions;
+import dev.foundry.backend.http.auth.GithubSignIn;
 import dev.foundry.backend.http.rest.Responses.AuthSession;
 import dev.foundry.backend.http.rest.Responses.CommandAccepted;
 import dev.foundry.backend.http.rest.Responses.MessageAccepted;
@@ -55,9 +57,23 @@ public final class RestApi {
       DurableRuntime runtime,
       CookieSessions sessions,
       ProviderCredentialStore credentials) {
+    this(settings, runtime, sessions, credentials, null, null);
+  }
+
+  /**
+   * @param github the GitHub sign-in, null without {@code GITHUB_CLIENT_ID}
+   * @param membership the GitHub membership sync, null without GitHub sign-in
+   */
+  public RestApi(
+      FoundrySettings settings,
+      DurableRuntime runtime,
+      CookieSessions sessions,
+      ProviderCredentialStore credentials,
+      GithubSignIn github,
+      GitHubMembershipSync membership) {
     this.cookieName = sessions.cookie().name();
-    AuthApi auth = new AuthApi(runtime, sessions);
-    AppApi app = new AppApi(runtime, credentials);
+    AuthApi auth = new AuthApi(runtime, sessions, github);
+    AppApi app = new AppApi(runtime, credentials, membership);
     OrganizationApi orgs = new OrganizationApi(runtime);
     TaskApi tasks = new TaskApi(runtime);
     SandboxApi sandboxes = new SandboxApi(runtime);
@@ -80,6 +96,31 @@ public final class RestApi {
                 .status(204)
                 .returns(Void.class)
                 .handle(auth::signOut),
+            get(
+                    "/v1/auth/sign-in/github",
+                    "signInWithGithub",
+                    "Start GitHub sign-in: 302 to GitHub's authorize page (state cookie, PKCE)")
+                .tag("auth")
+                .publicAccess()
+                .queryParameter(
+                    "redirectTo", "string", "where to go once signed in; must stay under APP_URL")
+                .status(302)
+                .returns(Void.class)
+                .handle(auth::signInWithGithub),
+            get(
+                    "/v1/auth/callback/github",
+                    "githubSignInCallback",
+                    "GitHub's OAuth callback: 302 into the app signed in, or to APP_URL/signin?error=")
+                .tag("auth")
+                .publicAccess()
+                .queryParameter("code", "string", "the authorization code GitHub issued")
+                .queryParameter("state", "string", "the state this server issued")
+                .queryParameter("error", "string", "GitHub's error, e.g. access_denied")
+                .queryParameter("error_description", "string", "GitHub's words for the error")
+                .queryParameter("error_uri", "string", "GitHub's page about the error")
+                .status(302)
+                .returns(Void.class)
+                .handle(auth::githubCallback),
             // --- app ---
             get("/v1/app", "getAppSnapshot", "The signed-in user's app snapshot")
                 .tag("app")
@@ -93,6 +134,13 @@ public final class RestApi {
                 .body(RequestBodies.SelectOrganization.class)
                 .returns(FoundryAppSnapshot.class)
                 .handle(app::selectOrganization),
+            post(
+                    "/v1/app/github/sync",
+                    "syncGithubOrganizations",
+                    "Re-read the user's GitHub organizations, roles and installations")
+                .tag("app")
+                .returns(FoundryAppSnapshot.class)
+                .handle(app::syncGithub),
             put("/v1/app/default-model", "setDefaultModel", "Set the model new sessions default to")
                 .tag("app")
                 .body(RequestBodies.SetDefaultModel.class)
