@@ -53,17 +53,7 @@ class TimeoutsTest {
                   "FOUNDRY_COMMAND_TIMEOUT",
                   "3s"))) {
         Browser ada = server.browser();
-        String org = ada.signIn("ada").json().path("activeOrganizationId").asText();
-        String orgPath = "/v1/organizations/" + org;
-        String remote = "http://127.0.0.1:" + silent.getLocalPort() + "/stuck.git";
-        Answer repo = ada.post(orgPath + "/repos", "{\"remoteUrl\":\"" + remote + "\"}");
-        assertThat(repo.status()).as(repo.toString()).isEqualTo(201);
-        Answer task =
-            ada.post(
-                orgPath + "/tasks",
-                "{\"repoId\":\"" + repo.json().path("repoId").asText() + "\",\"task\":\"wait\"}");
-        assertThat(task.status()).as(task.toString()).isEqualTo(201);
-        String taskPath = orgPath + "/tasks/" + task.json().path("id").asText();
+        String taskPath = taskCloning(ada, silent);
 
         // Until the provisioning holds the actor, a rename may still go through at once.
         Answer[] timedOut = new Answer[1];
@@ -109,16 +99,7 @@ class TimeoutsTest {
                   "FOUNDRY_MAX_QUEUED_PER_ACTOR",
                   "3"))) {
         Browser ada = server.browser();
-        String org = ada.signIn("ada").json().path("activeOrganizationId").asText();
-        String orgPath = "/v1/organizations/" + org;
-        String remote = "http://127.0.0.1:" + silent.getLocalPort() + "/stuck.git";
-        Answer repo = ada.post(orgPath + "/repos", "{\"remoteUrl\":\"" + remote + "\"}");
-        Answer task =
-            ada.post(
-                orgPath + "/tasks",
-                "{\"repoId\":\"" + repo.json().path("repoId").asText() + "\",\"task\":\"wait\"}");
-        assertThat(task.status()).as(task.toString()).isEqualTo(201);
-        String taskPath = orgPath + "/tasks/" + task.json().path("id").asText();
+        String taskPath = taskCloning(ada, silent);
         // The task actor is held by a clone that hangs once a rename times out.
         await()
             .atMost(Duration.ofSeconds(60))
@@ -217,6 +198,24 @@ class TimeoutsTest {
       system.terminate();
       system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
     }
+  }
+
+  /**
+   * Signs in, adds a repository whose remote is {@code silent} (accepts connections, never answers)
+   * and creates a task on it: its actor soon hangs in the clone. Answers the task's path.
+   */
+  private static String taskCloning(Browser ada, ServerSocket silent) {
+    String org = ada.signIn("ada").json().path("activeOrganizationId").asText();
+    String orgPath = "/v1/organizations/" + org;
+    String remote = "http://127.0.0.1:" + silent.getLocalPort() + "/stuck.git";
+    Answer repo = ada.post(orgPath + "/repos", "{\"remoteUrl\":\"" + remote + "\"}");
+    assertThat(repo.status()).as(repo.toString()).isEqualTo(201);
+    Answer task =
+        ada.post(
+            orgPath + "/tasks",
+            "{\"repoId\":\"" + repo.json().path("repoId").asText() + "\",\"task\":\"wait\"}");
+    assertThat(task.status()).as(task.toString()).isEqualTo(201);
+    return orgPath + "/tasks/" + task.json().path("id").asText();
   }
 
   private static Config config(Path dir, Map<String, String> environment) {
