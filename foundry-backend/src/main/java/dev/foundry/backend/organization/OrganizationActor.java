@@ -100,6 +100,7 @@ public final class OrganizationActor
   private final AppIndex app;
   private final OrganizationBilling billing;
   private final AppStripeEvents stripeEvents;
+  private final GithubWebhooks githubWebhooks;
 
   private OrganizationActor(ActorSetup<OrganizationTables> setup) {
     super(setup);
@@ -110,6 +111,7 @@ public final class OrganizationActor
         new OrganizationBilling(
             organizationId, StripeGateway.get(runtime().system()), this::commandId);
     this.stripeEvents = new AppStripeEvents(runtime());
+    this.githubWebhooks = new GithubWebhooks(runtime());
   }
 
   private boolean isApp() {
@@ -121,7 +123,8 @@ public final class OrganizationActor
     on.inState(this::organizationOnly)
         .command(InitializeOrganization.class, this::initialize)
         .command(ApplyTaskSummaryUpdate.class, tasks::applyTaskSummaryUpdate)
-        .command(RemoveTaskSummary.class, tasks::removeTaskSummary);
+        .command(RemoveTaskSummary.class, tasks::removeTaskSummary)
+        .command(OrganizationProtocol.RecordGithubWebhook.class, githubWebhooks::recordWebhook);
     on.inState(this::existingOrganization)
         .command(UpdateProfile.class, this::updateProfile)
         .command(UpsertMember.class, this::upsertMember)
@@ -150,6 +153,7 @@ public final class OrganizationActor
         .command(SignInLocalUser.class, app::signInLocalUser)
         .command(RecordStripeEvent.class, stripeEvents::recordStripeEvent)
         .command(LinkStripeObject.class, stripeEvents::linkStripeObject)
+        .command(OrganizationProtocol.RecordGithubDelivery.class, githubWebhooks::recordDelivery)
         .command(OrganizationProtocol.StartGithubSession.class, app::startGithubSession);
     on.query(GetOrganization.class, (q, t) -> t.organization(organizationId))
         .query(GetOrganizationSummary.class, (q, t) -> t.summary(organizationId))
@@ -333,10 +337,13 @@ public final class OrganizationActor
   @Override
   protected List<Outbound.Tell> durableTells(List<Event> events, OrganizationTables tables) {
     if (isApp()) {
-      return stripeEvents.durableTells(events);
+      List<Outbound.Tell> tells = new ArrayList<>(stripeEvents.durableTells(events));
+      tells.addAll(githubWebhooks.appTells(events));
+      return tells;
     }
     List<Outbound.Tell> tells =
         new ArrayList<>(AppStripeEvents.links(runtime(), organizationId, events));
+    tells.addAll(githubWebhooks.organizationTells(organizationId, events));
     for (Event event : events) {
       if (event instanceof TaskIndexed e) {
         tells.add(

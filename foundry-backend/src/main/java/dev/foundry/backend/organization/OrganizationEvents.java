@@ -138,4 +138,20 @@ public final class OrganizationEvents {
   public record GithubInstallationRecorded(
       Long installationId, String accountType, String installationStatus, long at)
       implements Event {}
+
+  /**
+   * A GitHub webhook delivery taken by its {@code X-GitHub-Delivery} id (never taken again) and the
+   * organization its account maps to (null: none of ours to tell).
+   */
+  @JsonTypeName("organization.app.github-delivery-recorded")
+  public record GithubDeliveryRecorded(
+      String deliveryId, String event, String action, String organizationId, long at)
+      implements Event {}
+
+  /**
+   * A GitHub delivery reached this organization: {@code lastWebhookAt}, {@code lastWebhookEvent}.
+   */
+  @JsonTypeName("organization.github-webhook-received")
+  public record GithubWebhookReceived(String deliveryId, String event, String action, long at)
+      implements Event {}
 }

@@ -64,6 +64,17 @@ public final class OrganizationTables extends AppIndexTables {
     on(BillingSubscriptionApplied.class, this::billingSubscriptionApplied);
     on(BillingFreePlanApplied.class, this::billingFreePlanApplied);
     on(InvoiceUpserted.class, this::invoiceUpserted);
+    on(OrganizationEvents.GithubWebhookReceived.class, this::githubWebhookReceived);
+  }
+
+  private void githubWebhookReceived(OrganizationEvents.GithubWebhookReceived e)
+      throws SQLException {
+    exec(
+        "UPDATE organization_profile SET github_last_webhook_at = ?,"
+            + " github_last_webhook_event = ?, updated_at = ? WHERE id = 1",
+        e.at(),
+        GithubWebhooks.eventName(e.event(), e.action()),
+        e.at());
   }
 
   private void profileCreated(ProfileCreated e) throws SQLException {
@@ -304,10 +315,14 @@ public final class OrganizationTables extends AppIndexTables {
                 + " github_last_sync_label, github_last_sync_at, github_sync_generation,"
                 + " billing_plan_id, billing_status, billing_seats_included,"
                 + " billing_payment_method_label, billing_trial_ends_at, billing_renewal_at,"
-                + " stripe_customer_id FROM organization_profile WHERE id = 1",
+                + " stripe_customer_id, github_last_webhook_at, github_last_webhook_event,"
+                + " github_sync_phase, github_processed_repository_count,"
+                + " github_total_repository_count FROM organization_profile WHERE id = 1",
             rs -> {
               long lastSync = rs.getLong(10);
               Long lastSyncAt = rs.wasNull() ? null : lastSync;
+              long lastWebhook = rs.getLong(19);
+              Long lastWebhookAt = rs.wasNull() ? null : lastWebhook;
               return new FoundryOrganization(
                   organizationId,
                   organizationId,
@@ -325,12 +340,12 @@ public final class OrganizationTables extends AppIndexTables {
                       repositoryCount(),
                       rs.getString(9),
                       lastSyncAt,
-                      null,
-                      null,
+                      lastWebhookAt,
+                      rs.getString(20),
                       rs.getLong(11),
-                      null,
-                      0,
-                      0),
+                      rs.getString(21),
+                      rs.getInt(22),
+                      rs.getInt(23)),
                   new FoundryBillingState(
                       rs.getString(12),
                       rs.getString(13),

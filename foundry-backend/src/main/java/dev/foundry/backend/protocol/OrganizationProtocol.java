@@ -296,6 +296,25 @@ public final class OrganizationProtocol {
       String invoiceId)
       implements AppCommand<Boolean> {}
 
+  /**
+   * A verified GitHub webhook delivery, taken by its {@code X-GitHub-Delivery} id: answers false
+   * for an id already taken (nothing happens again). A new one is passed on durably to its
+   * organization ({@link RecordGithubWebhook}); the webhook answers once this is written.
+   */
+  @JsonTypeName("organization.app.record-github-delivery")
+  public record RecordGithubDelivery(
+      String deliveryId, String event, String action, String organizationId)
+      implements AppCommand<Boolean> {}
+
+  /**
+   * A GitHub delivery for this organization: sets its {@code lastWebhookAt} and {@code
+   * lastWebhookEvent} ({@code event.action}) and leaves a {@code github.webhook.*} audit entry.
+   * Answers false when the organization does not exist (nothing to record).
+   */
+  @JsonTypeName("organization.record-github-webhook")
+  public record RecordGithubWebhook(String deliveryId, String event, String action, long receivedAt)
+      implements OrganizationCommand<Boolean> {}
+
   /** {@code lookupKey} ({@code customer:<id>}, {@code subscription:<id>}) belongs to the org. */
   @JsonTypeName("organization.app.link-stripe-object")
   public record LinkStripeObject(String lookupKey, String organizationId)

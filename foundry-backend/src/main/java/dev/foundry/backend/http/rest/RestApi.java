@@ -78,6 +78,7 @@ public final class RestApi {
     TaskApi tasks = new TaskApi(runtime);
     SandboxApi sandboxes = new SandboxApi(runtime);
     BillingApi billing = new BillingApi(settings, runtime, new ResourceAccess(runtime));
+    GithubWebhookApi githubWebhooks = new GithubWebhookApi(settings, runtime);
     List<Endpoint> rows =
         List.of(
             get("/v1/openapi.json", "getOpenApiDocument", "This OpenAPI 3.1 document")
@@ -353,6 +354,16 @@ public final class RestApi {
                 .body(RawBody.class)
                 .returns(BillingApi.WebhookAck.class)
                 .handle(billing::webhook),
+            // --- github ---
+            post(
+                    "/v1/webhooks/github",
+                    "githubWebhook",
+                    "GitHub App webhook (X-Hub-Signature-256 over the raw body; 401 otherwise)")
+                .tag("github")
+                .publicAccess()
+                .body(RawBody.class)
+                .returns(GithubWebhookApi.WebhookAck.class)
+                .handle(githubWebhooks::webhook),
             // --- audit ---
             get(ORG + "/audit-log", "listAuditLog", "Audit events, newest first")
                 .tag("audit")
