@@ -7,6 +7,8 @@ ALTER TABLE organization_profile ADD COLUMN github_last_webhook_event TEXT;
 ALTER TABLE organization_profile ADD COLUMN github_sync_phase TEXT;
 ALTER TABLE organization_profile ADD COLUMN github_processed_repository_count INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE organization_profile ADD COLUMN github_total_repository_count INTEGER NOT NULL DEFAULT 0;
+-- The github-data actor's progress number of the last progress applied (older ones are ignored).
+ALTER TABLE organization_profile ADD COLUMN github_progress_seq INTEGER NOT NULL DEFAULT 0;
 
 -- App instance only: every GitHub delivery taken, by its X-GitHub-Delivery id.
 CREATE TABLE github_webhook_deliveries (

@@ -4,6 +4,7 @@ import dev.foundry.backend.config.FoundrySettings;
 import dev.foundry.backend.github.GitHubAccounts;
 import dev.foundry.backend.github.GitHubAppAuth;
 import dev.foundry.backend.github.GitHubClient;
+import dev.foundry.backend.github.GitHubDataSource;
 import dev.foundry.backend.github.GitHubMembershipSync;
 import dev.foundry.backend.github.GitHubOAuth;
 import dev.foundry.backend.github.GitHubSandboxCredentials;
@@ -69,6 +70,8 @@ record GitHub(
         throw new IllegalStateException(e.getMessage(), e);
       }
     }
+    // The github-data actors read GitHub through the App's installation tokens.
+    GitHubDataSource.get(system).configure(client, app);
     GithubSignIn signIn = null;
     GitHubMembershipSync membership = null;
     if (conf.oauthConfigured()) {

@@ -2,6 +2,15 @@ package dev.foundry.backend.github;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.foundry.backend.protocol.GithubDataProtocol;
+import dev.foundry.backend.protocol.GithubDataProtocol.ClearInput;
+import dev.foundry.backend.protocol.GithubDataProtocol.ClearState;
+import dev.foundry.backend.protocol.GithubDataProtocol.HandlePullRequestWebhook;
+import dev.foundry.backend.protocol.GithubDataProtocol.HandleRepositoryWebhook;
+import dev.foundry.backend.protocol.GithubDataProtocol.PullRequestInput;
+import dev.foundry.backend.protocol.GithubDataProtocol.RepositoryInput;
+import dev.foundry.backend.protocol.GithubDataProtocol.SyncInput;
+import dev.foundry.backend.protocol.GithubDataProtocol.SyncRepos;
 import java.io.IOException;
 
 /**
@@ -54,6 +63,75 @@ public record GitHubWebhookDelivery(
   /** {@code personal} for a user account, {@code organization} otherwise (as upstream). */
   public String kind() {
     return "User".equals(accountType) ? "personal" : "organization";
+  }
+
+  /**
+   * What the delivery asks of the organization's github-data actor (spec §2.1), or null for an
+   * event that is only recorded (push, reviews, checks, statuses, anything unknown).
+   */
+  public GithubDataProtocol.Command<?> githubDataWork() {
+    String a = action == null ? "" : action;
+    SyncInput connected =
+        new SyncInput(accountLogin, "connected", installationId, accountLogin, kind(), null);
+    switch (event) {
+      case "installation":
+        return switch (a) {
+          case "created", "new_permissions_accepted" ->
+              new SyncRepos(withLabel(connected, "Importing repositories from GitHub..."));
+          case "unsuspend" ->
+              new SyncRepos(withLabel(connected, "Resyncing GitHub data after unsuspend..."));
+          case "deleted" ->
+              new ClearState(
+                  new ClearInput(
+                      accountLogin, "install_required", null, "GitHub App installation removed"));
+          case "suspend" ->
+              new ClearState(
+                  new ClearInput(
+                      accountLogin,
+                      "reconnect_required",
+                      installationId,
+                      "GitHub App installation suspended"));
+          default -> null;
+        };
+      case "installation_repositories":
+        return new SyncRepos(withLabel(connected, "Syncing repositories from GitHub..."));
+      case "member", "membership", "organization":
+        if (event.equals("organization") && !a.startsWith("member_")) {
+          return null;
+        }
+        return new SyncRepos(withLabel(connected, "Syncing members from GitHub..."));
+      case "repository":
+        {
+          RepositoryInput repo = GitHubPayloads.repository(payload.path("repository"));
+          if (repo == null) {
+            return null;
+          }
+          String from =
+              GitHubPayloads.text(
+                  payload.path("changes").path("repository").path("name").path("from"));
+          String previous =
+              from == null ? null : repo.fullName().replaceFirst("/[^/]+$", "/" + from);
+          return new HandleRepositoryWebhook(a, repo, previous);
+        }
+      case "pull_request":
+        {
+          RepositoryInput repo = GitHubPayloads.repository(payload.path("repository"));
+          PullRequestInput pr = GitHubPayloads.pullRequest(payload.path("pull_request"), repo);
+          return pr == null ? null : new HandlePullRequestWebhook(accountLogin, installationId, pr);
+        }
+      default:
+        return null;
+    }
+  }
+
+  private static SyncInput withLabel(SyncInput in, String label) {
+    return new SyncInput(
+        in.connectedAccount(),
+        in.installationStatus(),
+        in.installationId(),
+        in.githubLogin(),
+        in.kind(),
+        label);
   }
 
   private static String text(JsonNode node) {

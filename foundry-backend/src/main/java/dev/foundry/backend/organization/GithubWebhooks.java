@@ -7,6 +7,7 @@ import dev.foundry.backend.organization.OrganizationEvents.Event;
 import dev.foundry.backend.organization.OrganizationEvents.GithubDeliveryRecorded;
 import dev.foundry.backend.organization.OrganizationEvents.GithubWebhookReceived;
 import dev.foundry.backend.protocol.AuditLogProtocol;
+import dev.foundry.backend.protocol.GithubDataProtocol;
 import dev.foundry.backend.protocol.OrganizationProtocol;
 import dev.foundry.backend.protocol.OrganizationProtocol.RecordGithubDelivery;
 import dev.foundry.backend.protocol.OrganizationProtocol.RecordGithubWebhook;
@@ -53,7 +54,12 @@ final class GithubWebhooks {
             : null;
     return Decision.<Boolean>persist(
             new GithubDeliveryRecorded(
-                cmd.deliveryId(), cmd.event(), cmd.action(), organizationId, now()))
+                cmd.deliveryId(),
+                cmd.event(),
+                cmd.action(),
+                organizationId,
+                now(),
+                organizationId == null ? null : cmd.work()))
         .thenReply(() -> true);
   }
 
@@ -69,6 +75,14 @@ final class GithubWebhooks {
                 runtime.getOrCreate(
                     OrganizationProtocol.TYPE, OrganizationProtocol.key(e.organizationId())),
                 new RecordGithubWebhook(e.deliveryId(), e.event(), e.action(), e.at())));
+        if (e.work() != null) {
+          // The delivery's effect on the organization's GitHub cache (spec §2.1 dispatch).
+          tells.add(
+              new Outbound.Tell(
+                  runtime.getOrCreate(
+                      GithubDataProtocol.TYPE, GithubDataProtocol.key(e.organizationId())),
+                  e.work()));
+        }
       }
     }
     return tells;
@@ -114,5 +128,29 @@ final class GithubWebhooks {
       }
     }
     return tells;
+  }
+
+  // sync progress and closed pull requests (from the github-data actor) --------------------------
+
+  Decision<Boolean> applySyncProgress(
+      OrganizationProtocol.ApplyGithubSyncProgress cmd, OrganizationTables tables) {
+    if (!tables.initialized() || cmd.seq() <= tables.githubProgressSeq()) {
+      // Not created yet, or a report older than the one shown (the outbox keeps no order).
+      return Decision.reply(false);
+    }
+    return Decision.<Boolean>persist(
+            new OrganizationEvents.GithubSyncProgressApplied(
+                cmd.seq(),
+                cmd.connectedAccount(),
+                cmd.installationStatus(),
+                cmd.syncStatus(),
+                cmd.label(),
+                cmd.lastSyncAt(),
+                cmd.generation(),
+                cmd.phase(),
+                cmd.processed(),
+                cmd.total(),
+                now()))
+        .thenReply(() -> true);
   }
 }

@@ -56,6 +56,7 @@ import dev.foundry.backend.protocol.OrganizationProtocol.SyncStripeSubscription;
 import dev.foundry.backend.protocol.OrganizationProtocol.TaskIndexEntry;
 import dev.foundry.backend.protocol.OrganizationProtocol.UpdateProfile;
 import dev.foundry.backend.protocol.OrganizationProtocol.UpsertMember;
+import dev.foundry.backend.protocol.RepositoryRemote;
 import dev.foundry.backend.protocol.TaskProtocol;
 import dev.foundry.backend.runtime.ActorKind;
 import dev.foundry.backend.runtime.ActorSetup;
@@ -142,7 +143,12 @@ public final class OrganizationActor
         .command(OpenBillingPortal.class, billing::openPortal)
         .command(SetCancelAtPeriodEnd.class, billing::setCancelAtPeriodEnd)
         .command(SyncStripeSubscription.class, billing::syncSubscription)
-        .command(SyncStripeInvoice.class, billing::syncInvoice);
+        .command(SyncStripeInvoice.class, billing::syncInvoice)
+        .command(
+            OrganizationProtocol.ApplyGithubSyncProgress.class, githubWebhooks::applySyncProgress)
+        .command(
+            OrganizationProtocol.ArchiveTasksForPullRequest.class,
+            tasks::archiveTasksForPullRequest);
     on.inState(this::appOnly)
         .command(IndexSession.class, app::indexSession)
         .command(RemoveSession.class, app::removeSession)

@@ -303,8 +303,40 @@ public final class OrganizationProtocol {
    */
   @JsonTypeName("organization.app.record-github-delivery")
   public record RecordGithubDelivery(
-      String deliveryId, String event, String action, String organizationId)
+      String deliveryId,
+      String event,
+      String action,
+      String organizationId,
+      GithubDataProtocol.Command<?> work)
       implements AppCommand<Boolean> {}
+
+  /**
+   * The github-data actor's sync state, as the organization shows it ({@code github.*} of its
+   * snapshot). {@code seq} counts up with every change; an older one than applied is ignored.
+   */
+  @JsonTypeName("organization.apply-github-sync-progress")
+  public record ApplyGithubSyncProgress(
+      long seq,
+      String connectedAccount,
+      String installationStatus,
+      String syncStatus,
+      String label,
+      Long lastSyncAt,
+      long generation,
+      String phase,
+      int processed,
+      int total)
+      implements OrganizationCommand<Boolean> {}
+
+  /**
+   * A pull request on {@code branchName} was closed or merged: the live tasks on that branch show
+   * it and are archived with {@code reason} ({@code "PR closed"}, {@code "PR merged"}). Creates no
+   * task: a branch without a task changes nothing.
+   */
+  @JsonTypeName("organization.archive-tasks-for-pull-request")
+  public record ArchiveTasksForPullRequest(
+      String repoId, String branchName, WorkspacePullRequestSummary pullRequest, String reason)
+      implements OrganizationCommand<Boolean> {}
 
   /**
    * A GitHub delivery for this organization: sets its {@code lastWebhookAt} and {@code

@@ -81,7 +81,7 @@ final class GithubWebhookApi {
         .getOrCreate(OrganizationProtocol.TYPE, OrganizationProtocol.key(OrganizationIds.APP))
         .ask(
             new OrganizationProtocol.RecordGithubDelivery(
-                deliveryId, event, delivery.action(), organizationId))
+                deliveryId, event, delivery.action(), organizationId, delivery.githubDataWork()))
         .thenApply(taken -> new WebhookAck(true));
   }
 

@@ -15,6 +15,7 @@ import dev.foundry.backend.http.rest.Responses.CommandAccepted;
 import dev.foundry.backend.http.rest.Responses.MessageAccepted;
 import dev.foundry.backend.http.rest.Responses.ProcessOutput;
 import dev.foundry.backend.http.rest.Responses.TurnStopped;
+import dev.foundry.backend.protocol.GithubDataProtocol;
 import dev.foundry.backend.protocol.OrganizationProtocol;
 import dev.foundry.backend.protocol.TaskProtocol;
 import dev.foundry.backend.runtime.DurableRuntime;
@@ -79,6 +80,7 @@ public final class RestApi {
     SandboxApi sandboxes = new SandboxApi(runtime);
     BillingApi billing = new BillingApi(settings, runtime, new ResourceAccess(runtime));
     GithubWebhookApi githubWebhooks = new GithubWebhookApi(settings, runtime);
+    GithubApi githubData = new GithubApi(runtime);
     List<Endpoint> rows =
         List.of(
             get("/v1/openapi.json", "getOpenApiDocument", "This OpenAPI 3.1 document")
@@ -355,6 +357,15 @@ public final class RestApi {
                 .returns(BillingApi.WebhookAck.class)
                 .handle(billing::webhook),
             // --- github ---
+            post(
+                    ORG + "/github/sync",
+                    "syncGithub",
+                    "Start a full GitHub sync (repositories, members, pull requests), or join the"
+                        + " one running (202 {\"started\",\"generation\"})")
+                .tag("github")
+                .status(202)
+                .returns(GithubDataProtocol.SyncAccepted.class)
+                .handle(githubData::sync),
             post(
                     "/v1/webhooks/github",
                     "githubWebhook",
