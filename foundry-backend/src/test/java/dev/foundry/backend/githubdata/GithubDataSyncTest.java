@@ -182,6 +182,29 @@ class GithubDataSyncTest {
     assertThat(task.path("pullRequest").path("number").asInt())
         .isEqualTo(fix.path("number").asInt());
     assertThat(task.path("title").asText()).isEqualTo("Fix login");
+    // The repository's overview: its open pull requests and its tasks by branch.
+    Answer overview =
+        alice
+            .browser()
+            .get("/v1/organizations/" + alice.org() + "/repos/" + task.path("repoId").asText());
+    assertThat(overview.status()).as("%s", overview).isEqualTo(200);
+    assertThat(overview.json().path("label").asText()).isEqualTo(alice.login() + "/one");
+    List<String> prTitles = new ArrayList<>();
+    overview.json().path("openPullRequests").forEach(p -> prTitles.add(p.path("title").asText()));
+    assertThat(prTitles).containsExactlyInAnyOrder("Fix login", "Docs");
+    List<String> branches = new ArrayList<>();
+    overview
+        .json()
+        .path("branches")
+        .forEach(
+            b -> {
+              branches.add(b.path("branchName").asText());
+              assertThat(b.path("tasks").size()).isEqualTo(1);
+              assertThat(b.path("pullRequest").path("headRefName").asText())
+                  .isEqualTo(b.path("branchName").asText());
+            });
+    assertThat(branches).containsExactlyInAnyOrder("fix-login", "docs");
+
     // GitHub drops a repository and a pull request is closed while no webhook told us.
     github.removeRepository(alice.login() + "/two");
     github.closePullRequest(alice.login() + "/one", fix.path("number").asInt(), false);

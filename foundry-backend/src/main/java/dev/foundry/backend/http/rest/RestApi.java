@@ -180,9 +180,12 @@ public final class RestApi {
                 .body(RequestBodies.AddRepository.class)
                 .returns(RepoRecord.class)
                 .handle(orgs::addRepo),
-            get(ORG + "/repos/{repoId}", "getRepo", "One repository of the catalog")
+            get(
+                    ORG + "/repos/{repoId}",
+                    "getRepo",
+                    "One repository: the catalog record, its open pull requests, its tasks by branch")
                 .tag("repositories")
-                .returns(RepoRecord.class)
+                .returns(Responses.RepositoryOverview.class)
                 .handle(orgs::getRepo),
             // --- tasks ---
             post(ORG + "/tasks", "createTask", "Create a task (a branch) for a prompt")
