@@ -362,4 +362,59 @@ class GithubDataSyncTest {
         .isEqualTo(repositoryListings);
     assertThat(summary(server, back).path("github").path("syncGeneration").asLong()).isEqualTo(1);
   }
+
+  @Test
+  void aMergedPullRequestArchivesTheRealTaskOnItsBranchWithUpstreamsReason() throws Exception {
+    Owner gil = owner("gil");
+    String org = "/v1/organizations/" + gil.org();
+    String full = gil.login() + "/svc";
+    ObjectNode repo = github.repository(full, false);
+    Answer added =
+        gil.browser()
+            .post(org + "/repos", "{\"remoteUrl\":\"" + repo.path("clone_url").asText() + "\"}");
+    assertThat(added.status()).as("%s", added).isEqualTo(201);
+    Answer created =
+        gil.browser()
+            .post(
+                org + "/tasks",
+                "{\"repoId\":\""
+                    + added.json().path("repoId").asText()
+                    + "\",\"task\":\"Add retries\",\"branchName\":\"add-retries\"}");
+    assertThat(created.status()).as("%s", created).isEqualTo(201);
+    String taskId = created.json().path("id").asText();
+
+    ObjectNode pr = github.openPullRequest(full, "add-retries", "Add retries", gil.login());
+    deliver(
+        "pull_request", UUID.randomUUID().toString(), pullRequestPayload("opened", gil, repo, pr));
+    awaitSummary(
+        gil,
+        s -> {
+          JsonNode t = taskOnBranch(s, "add-retries");
+          return t != null
+              && t.path("pullRequest").path("number").asInt() == pr.path("number").asInt();
+        });
+    // The task the member created shows the pull request: no virtual task beside it.
+    assertThat(taskOnBranch(summary(gil), "add-retries").path("id").asText()).isEqualTo(taskId);
+
+    ObjectNode merged = github.closePullRequest(full, pr.path("number").asInt(), true);
+    deliver(
+        "pull_request",
+        UUID.randomUUID().toString(),
+        pullRequestPayload("closed", gil, repo, merged));
+    awaitSummary(
+        gil, s -> "archived".equals(taskOnBranch(s, "add-retries").path("status").asText()));
+    await()
+        .atMost(WAIT)
+        .until(
+            () -> {
+              Answer log = gil.browser().get(org + "/audit-log?taskId=" + taskId);
+              for (JsonNode e : log.json()) {
+                if (e.path("kind").asText().equals("task.archive")
+                    && e.path("payloadJson").asText().contains("PR merged")) {
+                  return true;
+                }
+              }
+              return false;
+            });
+  }
 }
