@@ -263,4 +263,37 @@ class GithubWebhookHttpTest {
     assertThat(noEvent.status()).isEqualTo(400);
     assertThat(noEvent.errorCode()).isEqualTo("missing_header");
   }
+
+  @Test
+  void aFormEncodedDeliveryIsReadFromItsPayloadField() throws Exception {
+    Owner gwen = signIn("gwen");
+    String json = starEvent(gwen.login());
+    String form = "payload=" + java.net.URLEncoder.encode(json, StandardCharsets.UTF_8);
+    Answer a =
+        server
+            .browser()
+            .send(
+                "POST",
+                "/v1/webhooks/github",
+                form,
+                "application/x-www-form-urlencoded",
+                "X-GitHub-Event",
+                "star",
+                "X-GitHub-Delivery",
+                delivery(),
+                "X-Hub-Signature-256",
+                sign(SECRET, form));
+    assertThat(a.status()).as("%s", a).isEqualTo(200);
+    await().atMost(WAIT).until(() -> gwen.auditKinds().contains("github.webhook.star.created"));
+  }
+
+  @Test
+  void withoutTheSecretTheWebhookAnswers503() throws Exception {
+    try (ApiServer bare = ApiServer.start(dir.resolve("no-secret"), Map.of())) {
+      String body = starEvent("nobody");
+      Answer a = deliver(bare, "star", delivery(), body, sign(SECRET, body));
+      assertThat(a.status()).as("%s", a).isEqualTo(503);
+      assertThat(a.errorCode()).isEqualTo("github_webhooks_not_configured");
+    }
+  }
 }

@@ -7,6 +7,8 @@ import dev.foundry.backend.http.ApiException;
 import dev.foundry.backend.organization.OrganizationIds;
 import dev.foundry.backend.protocol.OrganizationProtocol;
 import dev.foundry.backend.runtime.DurableRuntime;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.http.javadsl.model.HttpHeader;
@@ -67,7 +69,7 @@ final class GithubWebhookApi {
     }
     GitHubWebhookDelivery delivery;
     try {
-      delivery = GitHubWebhookDelivery.parse(deliveryId, event, body);
+      delivery = GitHubWebhookDelivery.parse(deliveryId, event, json(call, body));
     } catch (IllegalArgumentException e) {
       throw ApiErrors.badRequest("invalid_event", e.getMessage());
     }
@@ -83,6 +85,32 @@ final class GithubWebhookApi {
             new OrganizationProtocol.RecordGithubDelivery(
                 deliveryId, event, delivery.action(), organizationId, delivery.githubDataWork()))
         .thenApply(taken -> new WebhookAck(true));
+  }
+
+  /**
+   * The delivery's JSON: the body, or its {@code payload} field when the webhook was set up with
+   * GitHub's {@code application/x-www-form-urlencoded} content type (the signature covers the form
+   * as sent, so this runs after the check).
+   */
+  private static byte[] json(Call call, byte[] body) {
+    boolean form =
+        call.request()
+            .entity()
+            .getContentType()
+            .mediaType()
+            .toString()
+            .equalsIgnoreCase("application/x-www-form-urlencoded");
+    if (!form) {
+      return body;
+    }
+    for (String pair : new String(body, StandardCharsets.UTF_8).split("&")) {
+      int eq = pair.indexOf('=');
+      if (eq > 0 && pair.substring(0, eq).equals("payload")) {
+        return URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8)
+            .getBytes(StandardCharsets.UTF_8);
+      }
+    }
+    throw ApiErrors.badRequest("invalid_event", "a form-encoded delivery needs its payload field");
   }
 
   /** Upstream's {@code organizationOrganizationId(kind, login)}; null without an account. */
