@@ -70,8 +70,11 @@ record GitHub(
         throw new IllegalStateException(e.getMessage(), e);
       }
     }
-    // The github-data actors read GitHub through the App's installation tokens.
-    GitHubDataSource.get(system).configure(client, app);
+    GitHubSandboxCredentials gitCredentials =
+        new GitHubSandboxCredentials(runtime, accounts, app, conf.serverUrl());
+    // The github-data actors read GitHub through the App's installation tokens; pull requests
+    // are opened with the token git uses for the task's branch.
+    GitHubDataSource.get(system).configure(client, app, gitCredentials, conf.serverUrl());
     GithubSignIn signIn = null;
     GitHubMembershipSync membership = null;
     if (conf.oauthConfigured()) {
@@ -91,8 +94,7 @@ record GitHub(
           conf.apiUrl(),
           signIn.callbackUrl());
     }
-    SandboxHost.get(system)
-        .gitCredentials(new GitHubSandboxCredentials(runtime, accounts, app, conf.serverUrl()));
+    SandboxHost.get(system).gitCredentials(gitCredentials);
     return new GitHub(client, signIn, membership, app);
   }
 }

@@ -34,13 +34,110 @@ public final class GitHubDataSource implements Extension {
 
   private volatile GitHubClient client;
   private volatile GitHubAppAuth app;
+  private volatile GitHubSandboxCredentials credentials;
+  private volatile String serverUrl;
 
   private GitHubDataSource() {}
 
   /** Called once at start; {@code app} null without {@code GITHUB_APP_ID}. */
-  public void configure(GitHubClient client, GitHubAppAuth app) {
+  public void configure(
+      GitHubClient client,
+      GitHubAppAuth app,
+      GitHubSandboxCredentials credentials,
+      String serverUrl) {
     this.client = client;
     this.app = app;
+    this.credentials = credentials;
+    this.serverUrl = serverUrl.replaceAll("/+$", "");
+  }
+
+  /** Whether the GitHub App is configured: without it nothing can be synced. */
+  public boolean appConfigured() {
+    return app != null && client != null;
+  }
+
+  /** Why a pull request was not opened: {@code code} for the API's 409. */
+  public static final class PullRequestRefused extends RuntimeException {
+    private final String code;
+
+    public PullRequestRefused(String code, String message) {
+      super(message);
+      this.code = code;
+    }
+
+    public String code() {
+      return code;
+    }
+  }
+
+  /** {@code owner/name} of a clone URL on this GitHub, or null for any other remote. */
+  public String fullNameOf(String remoteUrl) {
+    String base = serverUrl + "/";
+    if (remoteUrl == null || serverUrl == null || !remoteUrl.startsWith(base)) {
+      return null;
+    }
+    String path = remoteUrl.substring(base.length()).replaceAll("(?i)\\.git$", "");
+    return path.matches("[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+") ? path : null;
+  }
+
+  /**
+   * Opens a pull request from {@code head} into {@code base} with the GitHub token git would use
+   * for {@code userId} in the organization (their own, else the installation's). Fails with {@link
+   * PullRequestRefused}: {@code not_github}, {@code missing_permission}, {@code no_changes}, {@code
+   * pull_request_exists}.
+   */
+  public CompletionStage<JsonNode> openPullRequest(
+      String organizationId,
+      String userId,
+      String remoteUrl,
+      String head,
+      String base,
+      String title,
+      String body) {
+    String fullName = fullNameOf(remoteUrl);
+    if (fullName == null || credentials == null) {
+      return CompletableFuture.failedFuture(
+          new PullRequestRefused(
+              "not_github", "the repository is not on GitHub (" + serverUrl + "): " + remoteUrl));
+    }
+    return credentials
+        .credentialsFor(organizationId, userId)
+        .thenCompose(
+            creds -> {
+              if (creds.isEmpty()) {
+                throw new PullRequestRefused(
+                    "missing_permission", "no GitHub token may open pull requests on " + fullName);
+              }
+              return client.post(
+                  "/repos/" + fullName + "/pulls",
+                  creds.get(0).password(),
+                  Map.of("title", title, "head", head, "base", base, "body", body));
+            })
+        .exceptionally(
+            failure -> {
+              Throwable cause =
+                  failure instanceof java.util.concurrent.CompletionException
+                          && failure.getCause() != null
+                      ? failure.getCause()
+                      : failure;
+              if (cause instanceof GitHubException g) {
+                String m = g.getMessage() == null ? "" : g.getMessage();
+                if (g.status() == 422 && m.contains("No commits between")) {
+                  throw new PullRequestRefused(
+                      "no_changes", "the branch has no commits beyond " + base + ": " + m);
+                }
+                if (g.status() == 422 && m.contains("already exists")) {
+                  throw new PullRequestRefused("pull_request_exists", m);
+                }
+                if (g.status() == 403 || g.status() == 404) {
+                  throw new PullRequestRefused("missing_permission", m);
+                }
+              }
+              if (cause instanceof RuntimeException r) {
+                throw r;
+              }
+              throw new java.util.concurrent.CompletionException(cause);
+            });
   }
 
   private CompletionStage<String> token(Long installationId) {

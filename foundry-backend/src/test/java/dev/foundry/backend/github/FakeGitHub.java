@@ -473,6 +473,11 @@ public final class FakeGitHub implements AutoCloseable {
     }
     ex.getResponseHeaders().add("X-RateLimit-Limit", "5000");
     ex.getResponseHeaders().add("X-RateLimit-Remaining", "4999");
+    if (path.matches("/repos/[^/]+/[^/]+/pulls") && ex.getRequestMethod().equals("POST")) {
+      createPullRequest(
+          ex, user, path.substring("/repos/".length(), path.length() - "/pulls".length()));
+      return;
+    }
     switch (path) {
       case "/user" -> {
         ObjectNode u = JSON.createObjectNode();
@@ -523,6 +528,63 @@ public final class FakeGitHub implements AutoCloseable {
       }
       default -> json(ex, 404, message("Not Found"));
     }
+  }
+
+  /**
+   * {@code POST /repos/<full>/pulls} as GitHub answers it: 404 to a user who may not see the
+   * repository, 422 for a missing head branch, a head without commits beyond the base, or a head
+   * that already has an open pull request; 201 and the pull request otherwise.
+   */
+  private void createPullRequest(HttpExchange ex, User user, String fullName) throws Exception {
+    List<String> members = repoMembers.get(fullName);
+    if (members == null || !members.contains(user.login)) {
+      json(ex, 404, message("Not Found"));
+      return;
+    }
+    var body = JSON.readTree(ex.getRequestBody().readAllBytes());
+    String head = body.path("head").asText();
+    String base = body.path("base").asText("main");
+    Path bare = gitRoot.resolve(fullName + ".git");
+    String count;
+    try {
+      count = run(bare, "git", "rev-list", "--count", base + ".." + head).strip();
+    } catch (IllegalStateException e) {
+      ObjectNode invalid = message("Validation Failed");
+      invalid
+          .putArray("errors")
+          .addObject()
+          .put("resource", "PullRequest")
+          .put("field", "head")
+          .put("code", "invalid");
+      json(ex, 422, invalid);
+      return;
+    }
+    Map<Integer, ObjectNode> prs = pulls.computeIfAbsent(fullName, k -> new ConcurrentHashMap<>());
+    String refused = null;
+    if (count.equals("0")) {
+      refused = "No commits between " + base + " and " + head;
+    } else if (prs.values().stream()
+        .anyMatch(
+            p ->
+                p.path("state").asText().equals("open")
+                    && p.path("head").path("ref").asText().equals(head))) {
+      refused = "A pull request already exists for " + fullName.split("/")[0] + ":" + head + ".";
+    }
+    if (refused != null) {
+      ObjectNode invalid = message("Validation Failed");
+      invalid
+          .putArray("errors")
+          .addObject()
+          .put("resource", "PullRequest")
+          .put("code", "custom")
+          .put("message", refused);
+      json(ex, 422, invalid);
+      return;
+    }
+    ObjectNode p = openPullRequest(fullName, head, body.path("title").asText(), user.login);
+    p.put("body", body.path("body").asText());
+    p.with("base").put("ref", base);
+    json(ex, 201, p);
   }
 
   /** What an installation token reaches: the account's repositories, members, pull requests. */

@@ -1,5 +1,7 @@
 package dev.foundry.backend.http.rest;
 
+import dev.foundry.backend.github.GitHubDataSource;
+import dev.foundry.backend.http.ApiException;
 import dev.foundry.backend.protocol.GithubDataProtocol;
 import dev.foundry.backend.protocol.GithubDataProtocol.SyncAccepted;
 import dev.foundry.backend.protocol.GithubDataProtocol.SyncInput;
@@ -8,6 +10,7 @@ import dev.foundry.backend.runtime.DurableRuntime;
 import dev.foundry.shared.app.FoundryOrganization;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
 
 /**
  * The organization's GitHub cache as members reach it: {@code POST .../github/sync} starts a full
@@ -26,6 +29,12 @@ final class GithubApi {
    * queue); only an idle cache gets the command, which joins too if a sync started meanwhile.
    */
   CompletionStage<SyncAccepted> sync(Call call) {
+    if (!GitHubDataSource.get(runtime.system()).appConfigured()) {
+      throw new ApiException(
+          StatusCodes.SERVICE_UNAVAILABLE,
+          "github_app_not_configured",
+          "syncing from GitHub needs the GitHub App (GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY)");
+    }
     FoundryOrganization org = call.organization();
     String login = org.github().connectedAccount();
     var githubData =

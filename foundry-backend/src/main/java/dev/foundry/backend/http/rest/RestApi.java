@@ -361,6 +361,14 @@ public final class RestApi {
                 .handle(billing::webhook),
             // --- github ---
             post(
+                    TASK + "/pull-request",
+                    "publishPullRequest",
+                    "Push the task's branch and open its pull request on GitHub (409 no_changes,"
+                        + " branch_protected, missing_permission, not_github)")
+                .tag("github")
+                .returns(WorkspaceTaskDetail.class)
+                .handle(tasks::publishPullRequest),
+            post(
                     ORG + "/github/sync",
                     "syncGithub",
                     "Start a full GitHub sync (repositories, members, pull requests), or join the"
