@@ -323,6 +323,22 @@ class GithubDataSyncTest {
                 && s.path("openPullRequests").isEmpty());
     assertThat(summary(erin).path("github").path("lastSyncLabel").asText())
         .isEqualTo("GitHub App installation removed");
+
+    // Installed again, then suspended: cleared too, to be reconnected.
+    deliver("installation", UUID.randomUUID().toString(), installationPayload("created", erin));
+    awaitSummary(
+        erin,
+        s ->
+            "synced".equals(s.path("github").path("syncStatus").asText())
+                && s.path("openPullRequests").size() == 1);
+    deliver("installation", UUID.randomUUID().toString(), installationPayload("suspend", erin));
+    awaitSummary(
+        erin,
+        s ->
+            "reconnect_required".equals(s.path("github").path("installationStatus").asText())
+                && s.path("openPullRequests").isEmpty()
+                && "GitHub App installation suspended"
+                    .equals(s.path("github").path("lastSyncLabel").asText()));
   }
 
   @Test
