@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigValueType;
 import dev.foundry.backend.auditlog.AuditLog;
 import dev.foundry.backend.billing.StripeGateway;
 import dev.foundry.backend.config.FoundrySettings;
+import dev.foundry.backend.githubdata.GithubDataActor;
 import dev.foundry.backend.http.ConsoleRoutes;
 import dev.foundry.backend.http.HttpServer;
 import dev.foundry.backend.http.Readiness;
@@ -65,7 +66,12 @@ public final class FoundryApp {
 
   /** Every kind of durable actor this backend runs (sandboxes when an agent binary is set). */
   static final List<ActorKind<?, ?, ?>> ACTOR_KINDS =
-      List.of(OrganizationActor.KIND, UserActor.KIND, TaskActor.KIND, AuditLog.KIND);
+      List.of(
+          OrganizationActor.KIND,
+          UserActor.KIND,
+          TaskActor.KIND,
+          AuditLog.KIND,
+          GithubDataActor.KIND);
 
   static List<ActorKind<?, ?, ?>> actorKinds(FoundrySettings settings) {
     if (!settings.sandbox().enabled()) {

@@ -4,6 +4,7 @@ import dev.foundry.backend.config.FoundrySettings;
 import dev.foundry.backend.github.GitHubAccounts;
 import dev.foundry.backend.github.GitHubAppAuth;
 import dev.foundry.backend.github.GitHubClient;
+import dev.foundry.backend.github.GitHubDataSource;
 import dev.foundry.backend.github.GitHubMembershipSync;
 import dev.foundry.backend.github.GitHubOAuth;
 import dev.foundry.backend.github.GitHubSandboxCredentials;
@@ -69,6 +70,11 @@ record GitHub(
         throw new IllegalStateException(e.getMessage(), e);
       }
     }
+    GitHubSandboxCredentials gitCredentials =
+        new GitHubSandboxCredentials(runtime, accounts, app, conf.serverUrl());
+    // The github-data actors read GitHub through the App's installation tokens; pull requests
+    // are opened with the token git uses for the task's branch.
+    GitHubDataSource.get(system).configure(client, app, gitCredentials, conf.serverUrl());
     GithubSignIn signIn = null;
     GitHubMembershipSync membership = null;
     if (conf.oauthConfigured()) {
@@ -88,8 +94,7 @@ record GitHub(
           conf.apiUrl(),
           signIn.callbackUrl());
     }
-    SandboxHost.get(system)
-        .gitCredentials(new GitHubSandboxCredentials(runtime, accounts, app, conf.serverUrl()));
+    SandboxHost.get(system).gitCredentials(gitCredentials);
     return new GitHub(client, signIn, membership, app);
   }
 }

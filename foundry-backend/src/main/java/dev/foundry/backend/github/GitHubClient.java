@@ -321,6 +321,13 @@ public final class GitHubClient {
       return answer;
     }
     String said = answer.body().path("message").asText("");
+    // A 422 names what failed validation in errors[].message ("No commits between main and x").
+    for (JsonNode error : answer.body().path("errors")) {
+      String detail = error.path("message").asText("");
+      if (!detail.isEmpty()) {
+        said = said.isEmpty() ? detail : said + ": " + detail;
+      }
+    }
     if (said.isEmpty()) {
       said = "no message";
     }

@@ -30,6 +30,7 @@ abstract class AppIndexTables extends ActorTables<OrganizationEvents.Event> {
     on(ActiveOrganizationSelected.class, this::activeOrganizationSelected);
     on(StripeEventRecorded.class, this::stripeEventRecorded);
     on(StripeObjectLinked.class, this::stripeObjectLinked);
+    on(OrganizationEvents.GithubDeliveryRecorded.class, this::githubDeliveryRecorded);
   }
 
   private void sessionIndexed(SessionIndexed e) throws SQLException {
@@ -87,6 +88,18 @@ abstract class AppIndexTables extends ActorTables<OrganizationEvents.Event> {
         e.at());
   }
 
+  private void githubDeliveryRecorded(OrganizationEvents.GithubDeliveryRecorded e)
+      throws SQLException {
+    exec(
+        "INSERT INTO github_webhook_deliveries (delivery_id, event, action, organization_id,"
+            + " received_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (delivery_id) DO NOTHING",
+        e.deliveryId(),
+        e.event(),
+        e.action(),
+        e.organizationId(),
+        e.at());
+  }
+
   private void stripeObjectLinked(StripeObjectLinked e) throws SQLException {
     exec(
         "INSERT INTO stripe_lookup (lookup_key, organization_id, updated_at) VALUES (?, ?, ?)"
@@ -129,6 +142,12 @@ abstract class AppIndexTables extends ActorTables<OrganizationEvents.Event> {
             rs -> rs.getString(1),
             userId);
     return o.isEmpty() ? null : o.get(0);
+  }
+
+  boolean githubDeliverySeen(String deliveryId) {
+    return !rows(
+            "SELECT 1 FROM github_webhook_deliveries WHERE delivery_id = ?", rs -> 1, deliveryId)
+        .isEmpty();
   }
 
   boolean stripeEventSeen(String eventId) {

@@ -56,6 +56,7 @@ import dev.foundry.backend.protocol.OrganizationProtocol.SyncStripeSubscription;
 import dev.foundry.backend.protocol.OrganizationProtocol.TaskIndexEntry;
 import dev.foundry.backend.protocol.OrganizationProtocol.UpdateProfile;
 import dev.foundry.backend.protocol.OrganizationProtocol.UpsertMember;
+import dev.foundry.backend.protocol.RepositoryRemote;
 import dev.foundry.backend.protocol.TaskProtocol;
 import dev.foundry.backend.runtime.ActorKind;
 import dev.foundry.backend.runtime.ActorSetup;
@@ -100,6 +101,7 @@ public final class OrganizationActor
   private final AppIndex app;
   private final OrganizationBilling billing;
   private final AppStripeEvents stripeEvents;
+  private final GithubWebhooks githubWebhooks;
 
   private OrganizationActor(ActorSetup<OrganizationTables> setup) {
     super(setup);
@@ -110,6 +112,7 @@ public final class OrganizationActor
         new OrganizationBilling(
             organizationId, StripeGateway.get(runtime().system()), this::commandId);
     this.stripeEvents = new AppStripeEvents(runtime());
+    this.githubWebhooks = new GithubWebhooks(runtime());
   }
 
   private boolean isApp() {
@@ -121,7 +124,8 @@ public final class OrganizationActor
     on.inState(this::organizationOnly)
         .command(InitializeOrganization.class, this::initialize)
         .command(ApplyTaskSummaryUpdate.class, tasks::applyTaskSummaryUpdate)
-        .command(RemoveTaskSummary.class, tasks::removeTaskSummary);
+        .command(RemoveTaskSummary.class, tasks::removeTaskSummary)
+        .command(OrganizationProtocol.RecordGithubWebhook.class, githubWebhooks::recordWebhook);
     on.inState(this::existingOrganization)
         .command(UpdateProfile.class, this::updateProfile)
         .command(UpsertMember.class, this::upsertMember)
@@ -139,7 +143,12 @@ public final class OrganizationActor
         .command(OpenBillingPortal.class, billing::openPortal)
         .command(SetCancelAtPeriodEnd.class, billing::setCancelAtPeriodEnd)
         .command(SyncStripeSubscription.class, billing::syncSubscription)
-        .command(SyncStripeInvoice.class, billing::syncInvoice);
+        .command(SyncStripeInvoice.class, billing::syncInvoice)
+        .command(
+            OrganizationProtocol.ApplyGithubSyncProgress.class, githubWebhooks::applySyncProgress)
+        .command(
+            OrganizationProtocol.ArchiveTasksForPullRequest.class,
+            tasks::archiveTasksForPullRequest);
     on.inState(this::appOnly)
         .command(IndexSession.class, app::indexSession)
         .command(RemoveSession.class, app::removeSession)
@@ -150,6 +159,7 @@ public final class OrganizationActor
         .command(SignInLocalUser.class, app::signInLocalUser)
         .command(RecordStripeEvent.class, stripeEvents::recordStripeEvent)
         .command(LinkStripeObject.class, stripeEvents::linkStripeObject)
+        .command(OrganizationProtocol.RecordGithubDelivery.class, githubWebhooks::recordDelivery)
         .command(OrganizationProtocol.StartGithubSession.class, app::startGithubSession);
     on.query(GetOrganization.class, (q, t) -> t.organization(organizationId))
         .query(GetOrganizationSummary.class, (q, t) -> t.summary(organizationId))
@@ -333,10 +343,13 @@ public final class OrganizationActor
   @Override
   protected List<Outbound.Tell> durableTells(List<Event> events, OrganizationTables tables) {
     if (isApp()) {
-      return stripeEvents.durableTells(events);
+      List<Outbound.Tell> tells = new ArrayList<>(stripeEvents.durableTells(events));
+      tells.addAll(githubWebhooks.appTells(events));
+      return tells;
     }
     List<Outbound.Tell> tells =
         new ArrayList<>(AppStripeEvents.links(runtime(), organizationId, events));
+    tells.addAll(githubWebhooks.organizationTells(organizationId, events));
     for (Event event : events) {
       if (event instanceof TaskIndexed e) {
         tells.add(

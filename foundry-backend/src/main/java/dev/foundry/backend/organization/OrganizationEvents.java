@@ -1,6 +1,7 @@
 package dev.foundry.backend.organization;
 
 import com.fasterxml.jackson.annotation.JsonTypeName;
+import dev.foundry.backend.protocol.GithubDataProtocol;
 import dev.foundry.backend.runtime.DurableEvent;
 import dev.foundry.shared.app.FoundryInvoice;
 import dev.foundry.shared.app.FoundryOrganizationMember;
@@ -137,5 +138,42 @@ public final class OrganizationEvents {
   @JsonTypeName("organization.github-installation-recorded")
   public record GithubInstallationRecorded(
       Long installationId, String accountType, String installationStatus, long at)
+      implements Event {}
+
+  /**
+   * A GitHub webhook delivery taken by its {@code X-GitHub-Delivery} id (never taken again) and the
+   * organization its account maps to (null: none of ours to tell).
+   */
+  @JsonTypeName("organization.app.github-delivery-recorded")
+  public record GithubDeliveryRecorded(
+      String deliveryId,
+      String event,
+      String action,
+      String organizationId,
+      long at,
+      GithubDataProtocol.Command<?> work)
+      implements Event {}
+
+  /**
+   * A GitHub delivery reached this organization: {@code lastWebhookAt}, {@code lastWebhookEvent}.
+   */
+  @JsonTypeName("organization.github-webhook-received")
+  public record GithubWebhookReceived(String deliveryId, String event, String action, long at)
+      implements Event {}
+
+  /** The github-data actor's sync state as last reported ({@code seq} orders the reports). */
+  @JsonTypeName("organization.github-sync-progress-applied")
+  public record GithubSyncProgressApplied(
+      long seq,
+      String connectedAccount,
+      String installationStatus,
+      String syncStatus,
+      String label,
+      Long lastSyncAt,
+      long generation,
+      String phase,
+      int processed,
+      int total,
+      long at)
       implements Event {}
 }

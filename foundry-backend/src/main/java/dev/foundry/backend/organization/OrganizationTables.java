@@ -27,6 +27,7 @@ import dev.foundry.shared.contracts.RepoRecord;
 import dev.foundry.shared.contracts.TaskStatus;
 import dev.foundry.shared.workspace.OrganizationGithubSummary;
 import dev.foundry.shared.workspace.OrganizationSummarySnapshot;
+import dev.foundry.shared.workspace.WorkspaceOpenPullRequest;
 import dev.foundry.shared.workspace.WorkspacePullRequestSummary;
 import dev.foundry.shared.workspace.WorkspaceRepositorySummary;
 import dev.foundry.shared.workspace.WorkspaceSessionSummary;
@@ -64,6 +65,49 @@ public final class OrganizationTables extends AppIndexTables {
     on(BillingSubscriptionApplied.class, this::billingSubscriptionApplied);
     on(BillingFreePlanApplied.class, this::billingFreePlanApplied);
     on(InvoiceUpserted.class, this::invoiceUpserted);
+    on(OrganizationEvents.GithubWebhookReceived.class, this::githubWebhookReceived);
+    on(OrganizationEvents.GithubSyncProgressApplied.class, this::githubSyncProgressApplied);
+  }
+
+  private void githubSyncProgressApplied(OrganizationEvents.GithubSyncProgressApplied e)
+      throws SQLException {
+    exec(
+        "UPDATE organization_profile SET github_progress_seq = ?,"
+            + " github_connected_account = CASE WHEN ? = '' THEN github_connected_account"
+            + " ELSE ? END, github_installation_status = ?, github_sync_status = ?,"
+            + " github_last_sync_label = ?, github_last_sync_at = ?, github_sync_generation = ?,"
+            + " github_sync_phase = ?, github_processed_repository_count = ?,"
+            + " github_total_repository_count = ?, updated_at = ? WHERE id = 1",
+        e.seq(),
+        e.connectedAccount() == null ? "" : e.connectedAccount(),
+        e.connectedAccount(),
+        e.installationStatus(),
+        e.syncStatus(),
+        e.label(),
+        e.lastSyncAt(),
+        e.generation(),
+        e.phase(),
+        e.processed(),
+        e.total(),
+        e.at());
+  }
+
+  long githubProgressSeq() {
+    Long seq =
+        one(
+            "SELECT github_progress_seq FROM organization_profile WHERE id = 1",
+            rs -> rs.getLong(1));
+    return seq == null ? 0 : seq;
+  }
+
+  private void githubWebhookReceived(OrganizationEvents.GithubWebhookReceived e)
+      throws SQLException {
+    exec(
+        "UPDATE organization_profile SET github_last_webhook_at = ?,"
+            + " github_last_webhook_event = ?, updated_at = ? WHERE id = 1",
+        e.at(),
+        GithubWebhooks.eventName(e.event(), e.action()),
+        e.at());
   }
 
   private void profileCreated(ProfileCreated e) throws SQLException {
@@ -304,10 +348,14 @@ public final class OrganizationTables extends AppIndexTables {
                 + " github_last_sync_label, github_last_sync_at, github_sync_generation,"
                 + " billing_plan_id, billing_status, billing_seats_included,"
                 + " billing_payment_method_label, billing_trial_ends_at, billing_renewal_at,"
-                + " stripe_customer_id FROM organization_profile WHERE id = 1",
+                + " stripe_customer_id, github_last_webhook_at, github_last_webhook_event,"
+                + " github_sync_phase, github_processed_repository_count,"
+                + " github_total_repository_count FROM organization_profile WHERE id = 1",
             rs -> {
               long lastSync = rs.getLong(10);
               Long lastSyncAt = rs.wasNull() ? null : lastSync;
+              long lastWebhook = rs.getLong(19);
+              Long lastWebhookAt = rs.wasNull() ? null : lastWebhook;
               return new FoundryOrganization(
                   organizationId,
                   organizationId,
@@ -325,12 +373,12 @@ public final class OrganizationTables extends AppIndexTables {
                       repositoryCount(),
                       rs.getString(9),
                       lastSyncAt,
-                      null,
-                      null,
+                      lastWebhookAt,
+                      rs.getString(20),
                       rs.getLong(11),
-                      null,
-                      0,
-                      0),
+                      rs.getString(21),
+                      rs.getInt(22),
+                      rs.getInt(23)),
                   new FoundryBillingState(
                       rs.getString(12),
                       rs.getString(13),
@@ -392,8 +440,41 @@ public final class OrganizationTables extends AppIndexTables {
         github,
         repos,
         taskSummaries(null),
-        List.of(),
+        openPullRequests(),
         org == null ? null : org.billing());
+  }
+
+  /**
+   * The open pull requests of the organization: every pull request a task summary (real or virtual,
+   * which the github-data actor keeps current) shows as {@code OPEN} or {@code DRAFT}, once per
+   * repository and number, newest first.
+   */
+  List<WorkspaceOpenPullRequest> openPullRequests() {
+    java.util.Map<String, WorkspaceOpenPullRequest> byId = new java.util.LinkedHashMap<>();
+    for (WorkspaceTaskSummary s : taskSummaries(null)) {
+      WorkspacePullRequestSummary p = s.pullRequest();
+      if (p == null || !("OPEN".equals(p.state()) || "DRAFT".equals(p.state()))) {
+        continue;
+      }
+      String prId = s.repoId() + "#" + p.number();
+      byId.putIfAbsent(
+          prId,
+          new WorkspaceOpenPullRequest(
+              prId,
+              s.repoId(),
+              p.repoFullName(),
+              p.number(),
+              p.title(),
+              p.status(),
+              p.state(),
+              p.url(),
+              p.headRefName(),
+              p.baseRefName(),
+              p.authorLogin(),
+              p.isDraft(),
+              p.updatedAtMs()));
+    }
+    return List.copyOf(byId.values());
   }
 
   List<RepoRecord> repositories(String organizationId) {

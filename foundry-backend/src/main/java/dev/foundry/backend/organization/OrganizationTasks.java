@@ -10,6 +10,7 @@ import dev.foundry.backend.organization.OrganizationEvents.TaskPullRequestRefres
 import dev.foundry.backend.organization.OrganizationEvents.TaskSummaryApplied;
 import dev.foundry.backend.organization.OrganizationEvents.TaskSummaryRemoved;
 import dev.foundry.backend.organization.OrganizationEvents.VirtualTaskAdded;
+import dev.foundry.backend.protocol.OrganizationProtocol;
 import dev.foundry.backend.protocol.OrganizationProtocol.ApplyTaskSummaryUpdate;
 import dev.foundry.backend.protocol.OrganizationProtocol.CreateTask;
 import dev.foundry.backend.protocol.OrganizationProtocol.CreateTaskForRequest;
@@ -25,6 +26,7 @@ import dev.foundry.backend.runtime.DurableRef;
 import dev.foundry.backend.runtime.DurableRuntime;
 import dev.foundry.shared.contracts.RepoRecord;
 import dev.foundry.shared.contracts.TaskRecord;
+import dev.foundry.shared.contracts.TaskStatus;
 import dev.foundry.shared.workspace.WorkspaceTaskSummary;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -273,5 +275,61 @@ final class OrganizationTasks {
       return Decision.reply(false);
     }
     return Decision.<Boolean>persist(events).thenReply(() -> true);
+  }
+
+  /**
+   * A closed or merged pull request (spec §7.5): every live task on its branch shows it and is
+   * archived with upstream's reason ({@code "PR closed"}, {@code "PR merged"}). A task with an
+   * actor is told to archive itself (durably, with the events); a virtual task's summary is
+   * archived here. A branch without a live task changes nothing: nothing is created.
+   */
+  Decision<Boolean> archiveTasksForPullRequest(
+      OrganizationProtocol.ArchiveTasksForPullRequest cmd, OrganizationTables tables) {
+    if (blank(cmd.repoId()) || blank(cmd.branchName()) || blank(cmd.reason())) {
+      return Decision.reject("invalid_branch", "repoId, branchName and reason are required");
+    }
+    List<Event> events = new ArrayList<>();
+    List<TaskIndexEntry> withActor = new ArrayList<>();
+    long at = now();
+    for (String taskId : tables.taskIdsOnBranch(cmd.repoId(), cmd.branchName())) {
+      WorkspaceTaskSummary s = tables.taskSummary(taskId);
+      TaskIndexEntry entry = tables.indexEntry(taskId);
+      if (s == null || entry == null || s.status().finished()) {
+        continue;
+      }
+      if (entry.actorCreated()) {
+        events.add(new TaskPullRequestRefreshed(taskId, cmd.pullRequest(), at));
+        withActor.add(entry);
+      } else {
+        events.add(
+            new TaskSummaryApplied(
+                new WorkspaceTaskSummary(
+                    s.id(),
+                    s.repoId(),
+                    s.title(),
+                    TaskStatus.ARCHIVED,
+                    s.repoName(),
+                    at,
+                    s.branch(),
+                    cmd.pullRequest() == null ? s.pullRequest() : cmd.pullRequest(),
+                    s.activeSessionId(),
+                    s.sessionsSummary(),
+                    s.primaryUserLogin(),
+                    s.primaryUserAvatarUrl())));
+      }
+    }
+    if (events.isEmpty()) {
+      return Decision.reply(false);
+    }
+    Decision<Boolean> d = Decision.persist(events);
+    for (TaskIndexEntry entry : withActor) {
+      d =
+          d.andTell(
+              runtime.get(
+                  TaskProtocol.TYPE,
+                  TaskProtocol.key(organizationId, entry.repoId(), entry.taskId())),
+              new TaskProtocol.Archive(cmd.reason(), null));
+    }
+    return d.thenReply(() -> true);
   }
 }

@@ -296,6 +296,57 @@ public final class OrganizationProtocol {
       String invoiceId)
       implements AppCommand<Boolean> {}
 
+  /**
+   * A verified GitHub webhook delivery, taken by its {@code X-GitHub-Delivery} id: answers false
+   * for an id already taken (nothing happens again). A new one is passed on durably to its
+   * organization ({@link RecordGithubWebhook}); the webhook answers once this is written.
+   */
+  @JsonTypeName("organization.app.record-github-delivery")
+  public record RecordGithubDelivery(
+      String deliveryId,
+      String event,
+      String action,
+      String organizationId,
+      GithubDataProtocol.Command<?> work)
+      implements AppCommand<Boolean> {}
+
+  /**
+   * The github-data actor's sync state, as the organization shows it ({@code github.*} of its
+   * snapshot). {@code seq} counts up with every change; an older one than applied is ignored.
+   */
+  @JsonTypeName("organization.apply-github-sync-progress")
+  public record ApplyGithubSyncProgress(
+      long seq,
+      String connectedAccount,
+      String installationStatus,
+      String syncStatus,
+      String label,
+      Long lastSyncAt,
+      long generation,
+      String phase,
+      int processed,
+      int total)
+      implements OrganizationCommand<Boolean> {}
+
+  /**
+   * A pull request on {@code branchName} was closed or merged: the live tasks on that branch show
+   * it and are archived with {@code reason} ({@code "PR closed"}, {@code "PR merged"}). Creates no
+   * task: a branch without a task changes nothing.
+   */
+  @JsonTypeName("organization.archive-tasks-for-pull-request")
+  public record ArchiveTasksForPullRequest(
+      String repoId, String branchName, WorkspacePullRequestSummary pullRequest, String reason)
+      implements OrganizationCommand<Boolean> {}
+
+  /**
+   * A GitHub delivery for this organization: sets its {@code lastWebhookAt} and {@code
+   * lastWebhookEvent} ({@code event.action}) and leaves a {@code github.webhook.*} audit entry.
+   * Answers false when the organization does not exist (nothing to record).
+   */
+  @JsonTypeName("organization.record-github-webhook")
+  public record RecordGithubWebhook(String deliveryId, String event, String action, long receivedAt)
+      implements OrganizationCommand<Boolean> {}
+
   /** {@code lookupKey} ({@code customer:<id>}, {@code subscription:<id>}) belongs to the org. */
   @JsonTypeName("organization.app.link-stripe-object")
   public record LinkStripeObject(String lookupKey, String organizationId)

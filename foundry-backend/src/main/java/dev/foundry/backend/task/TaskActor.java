@@ -189,12 +189,13 @@ public final class TaskActor extends DurableActor<Command<?>, Event, TaskTables>
   }
 
   /**
-   * Publishing a pull request needs the GitHub integration, which is not built yet: the command is
-   * always refused. A task without a sandbox keeps its old code {@code no_active_sandbox} (callers
-   * know it), though a sandbox alone would not make publishing possible.
+   * A pull request is published by {@code POST .../tasks/{taskId}/pull-request}, which pushes
+   * through this actor and opens the pull request on GitHub outside it (GitHub calls stay out of
+   * actors' packages): this command is always refused. A task without a sandbox keeps its old code
+   * {@code no_active_sandbox} (callers know it).
    */
   private Decision<Boolean> publishPr(PublishPr cmd, TaskTables tables) {
-    String missing = "publishing a pull request needs the GitHub integration, not built yet";
+    String missing = "pull requests are published with POST .../tasks/{taskId}/pull-request";
     if (tables.sandboxUrl() == null) {
       return Decision.reject(
           "no_active_sandbox", "task " + scope.taskId() + " has no sandbox, and " + missing);

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 class LayerRulesTest {
   private static final String BACKEND = "dev.foundry.backend";
   private static final List<String> ACTORS =
-      List.of("organization", "task", "sandbox", "user", "auditlog");
+      List.of("organization", "task", "sandbox", "user", "auditlog", "githubdata");
 
   private static JavaClasses ours;
 

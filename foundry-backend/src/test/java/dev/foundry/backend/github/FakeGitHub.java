@@ -90,6 +90,11 @@ public final class FakeGitHub implements AutoCloseable {
   private final AtomicInteger notModified = new AtomicInteger();
   private final AtomicInteger installationTokensIssued = new AtomicInteger();
   private final AtomicInteger nextId = new AtomicInteger(1000);
+  private final Map<String, Long> installationTokens = new ConcurrentHashMap<>();
+  private final Map<String, ObjectNode> repositories = new ConcurrentHashMap<>();
+  private final Map<String, Map<Integer, ObjectNode>> pulls = new ConcurrentHashMap<>();
+  private final AtomicInteger nextPullNumber = new AtomicInteger(1);
+  private volatile java.util.concurrent.CountDownLatch pullListingGate;
   private volatile User signedInAtGitHub;
   private volatile boolean denyConsent;
   private volatile long installationTokenLifetimeSeconds = 3600;
@@ -239,6 +244,83 @@ public final class FakeGitHub implements AutoCloseable {
     return out.isBlank() ? List.of() : List.of(out.strip().split("\n"));
   }
 
+  // --- repositories and pull requests (REST) ---------------------------------------------------
+
+  /**
+   * A repository {@code owner/name} GitHub lists for the installation on {@code owner} (and its
+   * pull requests): GitHub's repository object, with {@code clone_url} on this server.
+   */
+  public ObjectNode repository(String fullName, boolean isPrivate) {
+    ObjectNode r = JSON.createObjectNode();
+    String owner = fullName.substring(0, fullName.indexOf('/'));
+    r.put("id", nextId.incrementAndGet());
+    r.put("name", fullName.substring(fullName.indexOf('/') + 1));
+    r.put("full_name", fullName);
+    r.put("private", isPrivate);
+    r.put("default_branch", "main");
+    r.put("clone_url", serverUrl() + "/" + fullName + ".git");
+    r.put("html_url", serverUrl() + "/" + fullName);
+    r.putObject("owner").put("login", owner).put("type", "User");
+    repositories.put(fullName, r);
+    pulls.putIfAbsent(fullName, new ConcurrentHashMap<>());
+    return r;
+  }
+
+  /** Gone from GitHub (deleted, or no longer granted to the installation). */
+  public void removeRepository(String fullName) {
+    repositories.remove(fullName);
+    pulls.remove(fullName);
+  }
+
+  /** An open pull request from {@code head} into {@code main}: GitHub's pull request object. */
+  public ObjectNode openPullRequest(String fullName, String head, String title, String author) {
+    int number = nextPullNumber.getAndIncrement();
+    ObjectNode p = JSON.createObjectNode();
+    p.put("id", nextId.incrementAndGet());
+    p.put("number", number);
+    p.put("state", "open");
+    p.put("title", title);
+    p.put("body", "body of " + title);
+    p.put("draft", false);
+    p.put("merged", false);
+    p.putNull("merged_at");
+    p.put("html_url", serverUrl() + "/" + fullName + "/pull/" + number);
+    p.put("updated_at", Instant.now().toString());
+    p.putObject("head").put("ref", head);
+    p.putObject("base").put("ref", "main");
+    p.putObject("user").put("login", author);
+    pulls.get(fullName).put(number, p);
+    return p;
+  }
+
+  /** Edits a pull request's title. */
+  public ObjectNode retitlePullRequest(String fullName, int number, String title) {
+    ObjectNode p = pulls.get(fullName).get(number);
+    p.put("title", title);
+    p.put("updated_at", Instant.now().plusMillis(1).toString());
+    return p;
+  }
+
+  /** Closes a pull request, merged or not. */
+  public ObjectNode closePullRequest(String fullName, int number, boolean merged) {
+    ObjectNode p = pulls.get(fullName).get(number);
+    p.put("state", "closed");
+    p.put("merged", merged);
+    if (merged) {
+      p.put("merged_at", Instant.now().toString());
+    }
+    p.put("updated_at", Instant.now().plusMillis(2).toString());
+    return p;
+  }
+
+  /**
+   * While set, listing a repository's pull requests waits for the latch (a sync held in its
+   * pull-request phase, e.g. to stop the server there).
+   */
+  public void holdPullRequestListing(java.util.concurrent.CountDownLatch gate) {
+    this.pullListingGate = gate;
+  }
+
   public String pkcs8Pem() {
     return "-----BEGIN PRIVATE KEY-----\n"
         + Base64.getMimeEncoder(64, "\n".getBytes())
@@ -376,6 +458,13 @@ public final class FakeGitHub implements AutoCloseable {
       appApi(ex, path);
       return;
     }
+    Long installation = installationTokens.get(bearer);
+    if (installation != null) {
+      ex.getResponseHeaders().add("X-RateLimit-Limit", "5000");
+      ex.getResponseHeaders().add("X-RateLimit-Remaining", "4999");
+      installationApi(ex, path, installations.get(installation));
+      return;
+    }
     User user =
         users.values().stream().filter(u -> u.token.equals(bearer)).findFirst().orElse(null);
     if (user == null) {
@@ -384,6 +473,11 @@ public final class FakeGitHub implements AutoCloseable {
     }
     ex.getResponseHeaders().add("X-RateLimit-Limit", "5000");
     ex.getResponseHeaders().add("X-RateLimit-Remaining", "4999");
+    if (path.matches("/repos/[^/]+/[^/]+/pulls") && ex.getRequestMethod().equals("POST")) {
+      createPullRequest(
+          ex, user, path.substring("/repos/".length(), path.length() - "/pulls".length()));
+      return;
+    }
     switch (path) {
       case "/user" -> {
         ObjectNode u = JSON.createObjectNode();
@@ -436,6 +530,104 @@ public final class FakeGitHub implements AutoCloseable {
     }
   }
 
+  /**
+   * {@code POST /repos/<full>/pulls} as GitHub answers it: 404 to a user who may not see the
+   * repository, 422 for a missing head branch, a head without commits beyond the base, or a head
+   * that already has an open pull request; 201 and the pull request otherwise.
+   */
+  private void createPullRequest(HttpExchange ex, User user, String fullName) throws Exception {
+    List<String> members = repoMembers.get(fullName);
+    if (members == null || !members.contains(user.login)) {
+      json(ex, 404, message("Not Found"));
+      return;
+    }
+    var body = JSON.readTree(ex.getRequestBody().readAllBytes());
+    String head = body.path("head").asText();
+    String base = body.path("base").asText("main");
+    Path bare = gitRoot.resolve(fullName + ".git");
+    String count;
+    try {
+      count = run(bare, "git", "rev-list", "--count", base + ".." + head).strip();
+    } catch (IllegalStateException e) {
+      ObjectNode invalid = message("Validation Failed");
+      invalid
+          .putArray("errors")
+          .addObject()
+          .put("resource", "PullRequest")
+          .put("field", "head")
+          .put("code", "invalid");
+      json(ex, 422, invalid);
+      return;
+    }
+    Map<Integer, ObjectNode> prs = pulls.computeIfAbsent(fullName, k -> new ConcurrentHashMap<>());
+    String refused = null;
+    if (count.equals("0")) {
+      refused = "No commits between " + base + " and " + head;
+    } else if (prs.values().stream()
+        .anyMatch(
+            p ->
+                p.path("state").asText().equals("open")
+                    && p.path("head").path("ref").asText().equals(head))) {
+      refused = "A pull request already exists for " + fullName.split("/")[0] + ":" + head + ".";
+    }
+    if (refused != null) {
+      ObjectNode invalid = message("Validation Failed");
+      invalid
+          .putArray("errors")
+          .addObject()
+          .put("resource", "PullRequest")
+          .put("code", "custom")
+          .put("message", refused);
+      json(ex, 422, invalid);
+      return;
+    }
+    ObjectNode p = openPullRequest(fullName, head, body.path("title").asText(), user.login);
+    p.put("body", body.path("body").asText());
+    p.with("base").put("ref", base);
+    json(ex, 201, p);
+  }
+
+  /** What an installation token reaches: the account's repositories, members, pull requests. */
+  private void installationApi(HttpExchange ex, String path, String account) throws Exception {
+    if (path.equals("/installation/repositories")) {
+      ArrayNode a = JSON.createArrayNode();
+      repositories.values().stream()
+          .filter(r -> r.path("owner").path("login").asText().equals(account))
+          .sorted(java.util.Comparator.comparing(r -> r.path("full_name").asText()))
+          .forEach(a::add);
+      paginated(ex, a, "repositories");
+      return;
+    }
+    if (path.equals("/orgs/" + account + "/members")) {
+      ArrayNode a = JSON.createArrayNode();
+      users.values().stream()
+          .filter(u -> u.organizations.containsKey(account))
+          .forEach(u -> a.addObject().put("login", u.login).put("id", u.id).put("type", "User"));
+      paginated(ex, a);
+      return;
+    }
+    if (path.matches("/repos/[^/]+/[^/]+/pulls")) {
+      String fullName = path.substring("/repos/".length(), path.length() - "/pulls".length());
+      Map<Integer, ObjectNode> prs = pulls.get(fullName);
+      if (prs == null || !fullName.startsWith(account + "/")) {
+        json(ex, 404, message("Not Found"));
+        return;
+      }
+      java.util.concurrent.CountDownLatch gate = pullListingGate;
+      if (gate != null) {
+        gate.await(60, TimeUnit.SECONDS);
+      }
+      ArrayNode a = JSON.createArrayNode();
+      prs.values().stream()
+          .filter(p -> p.path("state").asText().equals("open"))
+          .sorted(java.util.Comparator.comparing(p -> p.path("number").asInt()))
+          .forEach(a::add);
+      paginated(ex, a);
+      return;
+    }
+    json(ex, 404, message("Not Found"));
+  }
+
   private ObjectNode installation(long id) {
     ObjectNode i = JSON.createObjectNode();
     i.put("id", id);
@@ -462,7 +654,9 @@ public final class FakeGitHub implements AutoCloseable {
       }
       installationTokensIssued.incrementAndGet();
       ObjectNode t = JSON.createObjectNode();
-      t.put("token", "ghs_" + UUID.randomUUID().toString().replace("-", ""));
+      String token = "ghs_" + UUID.randomUUID().toString().replace("-", "");
+      installationTokens.put(token, id);
+      t.put("token", token);
       t.put("expires_at", Instant.now().plusSeconds(installationTokenLifetimeSeconds).toString());
       json(ex, 201, t);
       return;
@@ -485,6 +679,11 @@ public final class FakeGitHub implements AutoCloseable {
 
   /** Pages of {@code per_page} (at most the fake's page size) with GitHub's {@code Link}. */
   private void paginated(HttpExchange ex, ArrayNode all) throws IOException {
+    paginated(ex, all, null);
+  }
+
+  /** Like GitHub's wrapped lists ({@code {"total_count", "<key>": [...]}}) when key is set. */
+  private void paginated(HttpExchange ex, ArrayNode all, String key) throws IOException {
     Map<String, String> q = query(ex.getRequestURI().getRawQuery());
     int perPage = Math.min(itemsPerPage, Integer.parseInt(q.getOrDefault("per_page", "30")));
     int page = Integer.parseInt(q.getOrDefault("page", "1"));
@@ -499,7 +698,14 @@ public final class FakeGitHub implements AutoCloseable {
       ex.getResponseHeaders()
           .add("Link", "<" + next.substring(0, next.length() - 1) + ">; rel=\"next\"");
     }
-    conditional(ex, slice);
+    if (key == null) {
+      conditional(ex, slice);
+    } else {
+      ObjectNode wrapped = JSON.createObjectNode();
+      wrapped.put("total_count", all.size());
+      wrapped.set(key, slice);
+      conditional(ex, wrapped);
+    }
   }
 
   // --- git smart HTTP ------------------------------------------------------------------------

@@ -23,6 +23,7 @@ import dev.foundry.backend.protocol.OrganizationProtocol.RemoveMember;
 import dev.foundry.backend.protocol.OrganizationProtocol.TaskIndexEntry;
 import dev.foundry.backend.protocol.OrganizationProtocol.UpdateProfile;
 import dev.foundry.backend.protocol.OrganizationProtocol.UpsertMember;
+import dev.foundry.backend.protocol.RepositoryRemote;
 import dev.foundry.backend.protocol.TaskProtocol;
 import dev.foundry.backend.runtime.ActorNotFoundException;
 import dev.foundry.backend.runtime.CommandRejectedException;

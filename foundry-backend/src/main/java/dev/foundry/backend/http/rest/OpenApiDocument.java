@@ -235,6 +235,14 @@ final class OpenApiDocument {
       out.add("502");
       out.add("503");
     }
+    if (e.operationId().equals("syncGithub")) {
+      out.add("503");
+    }
+    if (e.operationId().equals("githubWebhook")) {
+      // 401: no or a wrong X-Hub-Signature-256; 503: no GITHUB_WEBHOOK_SECRET.
+      out.add(out.indexOf("500"), "401");
+      out.add("503");
+    }
     if (!e.method().equals("GET") && e.signedIn()) {
       out.add("504");
     }

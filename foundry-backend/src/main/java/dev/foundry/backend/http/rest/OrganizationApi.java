@@ -44,11 +44,11 @@ final class OrganizationApi {
     return org(call).query(new OrganizationProtocol.ListRepos());
   }
 
-  CompletionStage<RepoRecord> getRepo(Call call) {
+  CompletionStage<Responses.RepositoryOverview> getRepo(Call call) {
     String repoId = call.path("repoId");
     return org(call)
         .query(new OrganizationProtocol.GetRepository(repoId))
-        .thenApply(
+        .thenCompose(
             repo -> {
               if (repo == null) {
                 throw new ApiException(
@@ -56,8 +56,71 @@ final class OrganizationApi {
                     "repository_not_found",
                     "no repository " + ResourceAccess.abbreviate(repoId));
               }
-              return repo;
+              var prs =
+                  runtime
+                      .getOrCreate(
+                          dev.foundry.backend.protocol.GithubDataProtocol.TYPE,
+                          dev.foundry.backend.protocol.GithubDataProtocol.key(call.org()))
+                      .query(
+                          new dev.foundry.backend.protocol.GithubDataProtocol.ListOpenPullRequests(
+                              repoId));
+              var tasks = org(call).query(new OrganizationProtocol.ListTasks(repoId));
+              return prs.thenCombine(tasks, (open, summaries) -> overview(repo, open, summaries));
             });
+  }
+
+  private static Responses.RepositoryOverview overview(
+      RepoRecord repo,
+      java.util.List<dev.foundry.backend.protocol.GithubDataProtocol.GithubPullRequest> open,
+      java.util.List<dev.foundry.shared.workspace.WorkspaceTaskSummary> summaries) {
+    java.util.List<dev.foundry.shared.workspace.WorkspaceOpenPullRequest> prs =
+        new java.util.ArrayList<>();
+    for (var p : open) {
+      prs.add(
+          new dev.foundry.shared.workspace.WorkspaceOpenPullRequest(
+              p.prId(),
+              p.repoId(),
+              p.repoFullName(),
+              p.number(),
+              p.title(),
+              p.isDraft() ? "draft" : "ready",
+              p.state(),
+              p.url(),
+              p.headRefName(),
+              p.baseRefName(),
+              p.authorLogin(),
+              p.isDraft(),
+              p.updatedAtMs()));
+    }
+    java.util.Map<String, java.util.List<dev.foundry.shared.workspace.WorkspaceTaskSummary>>
+        byBranch = new java.util.LinkedHashMap<>();
+    for (var s : summaries) {
+      if (s.branch() != null) {
+        byBranch.computeIfAbsent(s.branch(), b -> new java.util.ArrayList<>()).add(s);
+      }
+    }
+    java.util.List<Responses.BranchOverview> branches = new java.util.ArrayList<>();
+    byBranch.forEach(
+        (branch, tasks) ->
+            branches.add(
+                new Responses.BranchOverview(
+                    branch,
+                    tasks.stream()
+                        .map(dev.foundry.shared.workspace.WorkspaceTaskSummary::pullRequest)
+                        .filter(java.util.Objects::nonNull)
+                        .findFirst()
+                        .orElse(null),
+                    java.util.List.copyOf(tasks))));
+    return new Responses.RepositoryOverview(
+        repo.organizationId(),
+        repo.repoId(),
+        repo.remoteUrl(),
+        repo.label(),
+        repo.defaultBranch(),
+        repo.createdAt(),
+        repo.updatedAt(),
+        java.util.List.copyOf(prs),
+        java.util.List.copyOf(branches));
   }
 
   CompletionStage<RepoRecord> addRepo(Call call) {

@@ -20,4 +20,27 @@ public final class Responses {
 
   /** Whether a running turn was asked to stop. */
   public record TurnStopped(boolean stopped) {}
+
+  /**
+   * {@code GET .../repos/{repoId}}: the repository as in the catalog (the same fields as {@code
+   * RepoRecord}), its open pull requests (from the GitHub cache; none for a repository added by a
+   * non-GitHub URL) and its tasks grouped by branch, each branch with the pull request its tasks
+   * show.
+   */
+  public record RepositoryOverview(
+      String organizationId,
+      String repoId,
+      String remoteUrl,
+      String label,
+      String defaultBranch,
+      long createdAt,
+      long updatedAt,
+      java.util.List<dev.foundry.shared.workspace.WorkspaceOpenPullRequest> openPullRequests,
+      java.util.List<BranchOverview> branches) {}
+
+  /** One branch of a repository: its tasks (newest first) and their pull request, if any. */
+  public record BranchOverview(
+      String branchName,
+      dev.foundry.shared.workspace.WorkspacePullRequestSummary pullRequest,
+      java.util.List<dev.foundry.shared.workspace.WorkspaceTaskSummary> tasks) {}
 }

@@ -15,6 +15,7 @@ import dev.foundry.backend.http.rest.Responses.CommandAccepted;
 import dev.foundry.backend.http.rest.Responses.MessageAccepted;
 import dev.foundry.backend.http.rest.Responses.ProcessOutput;
 import dev.foundry.backend.http.rest.Responses.TurnStopped;
+import dev.foundry.backend.protocol.GithubDataProtocol;
 import dev.foundry.backend.protocol.OrganizationProtocol;
 import dev.foundry.backend.protocol.TaskProtocol;
 import dev.foundry.backend.runtime.DurableRuntime;
@@ -78,6 +79,8 @@ public final class RestApi {
     TaskApi tasks = new TaskApi(runtime);
     SandboxApi sandboxes = new SandboxApi(runtime);
     BillingApi billing = new BillingApi(settings, runtime, new ResourceAccess(runtime));
+    GithubWebhookApi githubWebhooks = new GithubWebhookApi(settings, runtime);
+    GithubApi githubData = new GithubApi(runtime);
     List<Endpoint> rows =
         List.of(
             get("/v1/openapi.json", "getOpenApiDocument", "This OpenAPI 3.1 document")
@@ -177,9 +180,12 @@ public final class RestApi {
                 .body(RequestBodies.AddRepository.class)
                 .returns(RepoRecord.class)
                 .handle(orgs::addRepo),
-            get(ORG + "/repos/{repoId}", "getRepo", "One repository of the catalog")
+            get(
+                    ORG + "/repos/{repoId}",
+                    "getRepo",
+                    "One repository: the catalog record, its open pull requests, its tasks by branch")
                 .tag("repositories")
-                .returns(RepoRecord.class)
+                .returns(Responses.RepositoryOverview.class)
                 .handle(orgs::getRepo),
             // --- tasks ---
             post(ORG + "/tasks", "createTask", "Create a task (a branch) for a prompt")
@@ -353,6 +359,33 @@ public final class RestApi {
                 .body(RawBody.class)
                 .returns(BillingApi.WebhookAck.class)
                 .handle(billing::webhook),
+            // --- github ---
+            post(
+                    TASK + "/pull-request",
+                    "publishPullRequest",
+                    "Push the task's branch and open its pull request on GitHub (409 no_changes,"
+                        + " branch_protected, missing_permission, not_github)")
+                .tag("github")
+                .returns(WorkspaceTaskDetail.class)
+                .handle(tasks::publishPullRequest),
+            post(
+                    ORG + "/github/sync",
+                    "syncGithub",
+                    "Start a full GitHub sync (repositories, members, pull requests), or join the"
+                        + " one running (202 {\"started\",\"generation\"})")
+                .tag("github")
+                .status(202)
+                .returns(GithubDataProtocol.SyncAccepted.class)
+                .handle(githubData::sync),
+            post(
+                    "/v1/webhooks/github",
+                    "githubWebhook",
+                    "GitHub App webhook (X-Hub-Signature-256 over the raw body; 401 otherwise)")
+                .tag("github")
+                .publicAccess()
+                .body(RawBody.class)
+                .returns(GithubWebhookApi.WebhookAck.class)
+                .handle(githubWebhooks::webhook),
             // --- audit ---
             get(ORG + "/audit-log", "listAuditLog", "Audit events, newest first")
                 .tag("audit")

@@ -218,4 +218,114 @@ final class TaskApi {
   private static <T> CompletionStage<T> done(T value) {
     return CompletableFuture.completedFuture(value);
   }
+
+  /**
+   * {@code POST .../tasks/{taskId}/pull-request}: pushes the branch (the sandbox, with the owner's
+   * token), opens the pull request on GitHub (title from the task, body its prompt) and shows it on
+   * the task; later changes arrive by webhook. 409 for a branch without commits ({@code
+   * no_changes}), a refused push (a protected branch: {@code branch_protected}), a token that may
+   * not ({@code missing_permission}), or a repository not on GitHub ({@code not_github}).
+   */
+  CompletionStage<WorkspaceTaskDetail> publishPullRequest(Call call) {
+    var github = dev.foundry.backend.github.GitHubDataSource.get(runtime.system());
+    var task = task(call);
+    return task.query(new TaskProtocol.GetRecord())
+        .thenCompose(
+            record -> {
+              if (github.fullNameOf(record.repoRemote()) == null) {
+                throw new ApiException(
+                    StatusCodes.CONFLICT,
+                    "not_github",
+                    "the repository is not on GitHub: " + record.repoRemote());
+              }
+              return task.ask(
+                      new TaskProtocol.Push("api.pull-request", call.userId()),
+                      TaskProtocol.GIT_TIMEOUT)
+                  .exceptionally(
+                      failure -> {
+                        String m = String.valueOf(ApiErrors.of(failure).message());
+                        if (m.contains("protected branch") || m.contains("GH006")) {
+                          throw new ApiException(StatusCodes.CONFLICT, "branch_protected", m);
+                        }
+                        throw failure instanceof java.util.concurrent.CompletionException c
+                            ? c
+                            : new java.util.concurrent.CompletionException(failure);
+                      })
+                  .thenCompose(
+                      pushed ->
+                          runtime
+                              .get(
+                                  dev.foundry.backend.protocol.OrganizationProtocol.TYPE,
+                                  dev.foundry.backend.protocol.OrganizationProtocol.key(call.org()))
+                              .query(
+                                  new dev.foundry.backend.protocol.OrganizationProtocol
+                                      .GetRepository(record.repoId())))
+                  .thenCompose(
+                      repo ->
+                          github
+                              .openPullRequest(
+                                  call.org(),
+                                  call.userId(),
+                                  record.repoRemote(),
+                                  record.branchName(),
+                                  repo == null ? "main" : repo.defaultBranch(),
+                                  record.title(),
+                                  record.task() == null ? "" : record.task())
+                              .exceptionally(
+                                  failure -> {
+                                    Throwable cause =
+                                        failure.getCause() != null
+                                                && failure
+                                                    instanceof
+                                                    java.util.concurrent.CompletionException
+                                            ? failure.getCause()
+                                            : failure;
+                                    if (cause
+                                        instanceof
+                                        dev.foundry.backend.github.GitHubDataSource
+                                                .PullRequestRefused
+                                            r) {
+                                      throw new ApiException(
+                                          StatusCodes.CONFLICT, r.code(), r.getMessage());
+                                    }
+                                    throw new java.util.concurrent.CompletionException(cause);
+                                  }))
+                  .thenCompose(pr -> shown(call, record, pr));
+            })
+        .thenCompose(done -> detail(call));
+  }
+
+  /** The opened pull request on the task, and in the organization's GitHub cache. */
+  private CompletionStage<Boolean> shown(
+      Call call,
+      dev.foundry.shared.contracts.TaskRecord record,
+      com.fasterxml.jackson.databind.JsonNode pr) {
+    var github = dev.foundry.backend.github.GitHubDataSource.get(runtime.system());
+    String fullName = github.fullNameOf(record.repoRemote());
+    var repository =
+        new dev.foundry.backend.protocol.GithubDataProtocol.RepositoryInput(
+            fullName, record.repoRemote(), false, "main");
+    var input = dev.foundry.backend.github.GitHubPayloads.pullRequest(pr, repository);
+    var summary =
+        new dev.foundry.shared.workspace.WorkspacePullRequestSummary(
+            input.number(),
+            input.isDraft() ? "draft" : "ready",
+            input.title(),
+            input.isDraft() ? "DRAFT" : "OPEN",
+            input.url(),
+            input.headRefName(),
+            input.baseRefName(),
+            fullName,
+            input.authorLogin(),
+            input.isDraft(),
+            input.updatedAtMs() == null ? System.currentTimeMillis() : input.updatedAtMs());
+    runtime
+        .getOrCreate(
+            dev.foundry.backend.protocol.GithubDataProtocol.TYPE,
+            dev.foundry.backend.protocol.GithubDataProtocol.key(call.org()))
+        .tell(
+            new dev.foundry.backend.protocol.GithubDataProtocol.HandlePullRequestWebhook(
+                null, null, input));
+    return task(call).ask(new TaskProtocol.SyncPullRequest(summary));
+  }
 }

@@ -1,4 +1,4 @@
-package dev.foundry.backend.organization;
+package dev.foundry.backend.protocol;
 
 import java.net.URI;
 import java.net.URISyntaxException;

@@ -1,8 +1,9 @@
-package dev.foundry.backend.organization;
+package dev.foundry.backend.protocol;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.foundry.backend.organization.OrganizationIds;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.HexFormat;
