@@ -285,6 +285,10 @@ public final class LocalSandboxProvider implements SandboxProvider {
       try {
         client.health().get(5, TimeUnit.SECONDS);
         log.info("sandbox {} reattached: pid {} port {}", sandboxId, record.pid(), record.port());
+        // The record says running from the moment the server is up, before the offline agent is
+        // in place: a backend killed in between left the stock echo mock in its slot. Installing
+        // again is cheap and also brings the launcher in step with this backend's class path.
+        installOfflineAgent(record, client);
         return sandbox(record, client);
       } catch (Exception e) {
         client.close();
@@ -311,16 +315,22 @@ public final class LocalSandboxProvider implements SandboxProvider {
         record.running(started.port(), started.pid(), started.pidStartTicks());
     running.write(dir);
     SandboxAgentClient client = client(running);
-    if (running.offlineAgent()) {
-      try {
-        OfflineAgentLauncher.install(client).get(30, TimeUnit.SECONDS);
-      } catch (Exception e) {
-        client.close();
-        throw new SandboxStartException(
-            "sandbox " + record.sandboxId() + ": installing the offline agent failed", e);
-      }
-    }
+    installOfflineAgent(running, client);
     return sandbox(running, client);
+  }
+
+  /** Puts the offline agent in the {@code mock} slot when the sandbox's spec asked for it. */
+  private static void installOfflineAgent(LocalSandboxRecord record, SandboxAgentClient client) {
+    if (!record.offlineAgent()) {
+      return;
+    }
+    try {
+      OfflineAgentLauncher.install(client).get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      client.close();
+      throw new SandboxStartException(
+          "sandbox " + record.sandboxId() + ": installing the offline agent failed", e);
+    }
   }
 
   private void stopNow(String sandboxId) {

@@ -99,6 +99,28 @@ class LocalSandboxProviderTest {
   }
 
   @Test
+  void aBackendKilledBeforeTheOfflineAgentWasInPlaceGetsItOnReattach() {
+    Sandbox sandbox = sandboxes.create("task-6", true);
+    long pid = sandboxes.serverPid("task-6");
+    // The state a kill -9 leaves between "server up and recorded" and "offline agent installed":
+    // the stock echo mock in the slot, which never opens a session.
+    sandbox.client().installAgent("mock", true).orTimeout(30, TimeUnit.SECONDS).join();
+    sandbox.close();
+
+    Sandbox again = restartedBackend().connect("task-6").orTimeout(30, TimeUnit.SECONDS).join();
+
+    assertThat(sandboxes.serverPid("task-6")).isEqualTo(pid);
+    try (AgentSession session =
+        AgentSession.open(again.client(), AgentSessionOptions.of("mock", again.workDir()))
+            .orTimeout(30, TimeUnit.SECONDS)
+            .join()) {
+      assertThat(session.prompt("still offline?").result().join().stopReason())
+          .isEqualTo(StopReason.END_TURN);
+    }
+    again.close();
+  }
+
+  @Test
   void aStoppedSandboxLeavesNoProcessAndResumesOnItsFilesWithTheOfflineAgent() throws Exception {
     Sandbox sandbox = sandboxes.create("task-3", true);
     long pid = sandboxes.serverPid("task-3");
