@@ -46,6 +46,7 @@ import dev.foundry.backend.task.TaskEvents.Event;
 import dev.foundry.backend.task.TaskEvents.LifecycleRecorded;
 import dev.foundry.backend.task.TaskEvents.OwnerChanged;
 import dev.foundry.backend.task.TaskEvents.PullRequestSynced;
+import dev.foundry.backend.task.TaskEvents.SessionStatusSynced;
 import dev.foundry.backend.task.TaskEvents.StatusChanged;
 import dev.foundry.backend.task.TaskEvents.TaskInitialized;
 import dev.foundry.backend.task.TaskEvents.TitleChanged;
@@ -53,8 +54,11 @@ import dev.foundry.shared.contracts.AttachResult;
 import dev.foundry.shared.contracts.SwitchResult;
 import dev.foundry.shared.contracts.TaskRecord;
 import dev.foundry.shared.contracts.TaskStatus;
+import dev.foundry.shared.workspace.WorkspaceSessionStatus;
 import dev.foundry.shared.workspace.WorkspaceTaskSummary;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * One task: one branch of one repository. Commands are processed in order, reads are queries. This
@@ -68,6 +72,9 @@ public final class TaskActor extends DurableActor<Command<?>, Event, TaskTables>
 
   public static final ActorKind<Command<?>, Event, TaskTables> KIND =
       ActorKind.bind(TaskProtocol.TYPE, Event.class, TaskTables::new, TaskActor::new);
+
+  /** The error of a session whose turn ran when its task was archived or killed. */
+  static final String FINISHED_DURING_TURN = "the task was %s during the turn";
 
   private final TaskScope scope;
   private final TaskGuards guards;
@@ -98,9 +105,9 @@ public final class TaskActor extends DurableActor<Command<?>, Event, TaskTables>
         .command(PublishPr.class, this::publishPr)
         .command(
             Archive.class,
-            (c, t) -> finish(TaskStatus.ARCHIVED, "task.archive", c.reason(), c.userId()))
+            (c, t) -> finish(TaskStatus.ARCHIVED, "task.archive", c.reason(), c.userId(), t))
         .command(
-            Kill.class, (c, t) -> finish(TaskStatus.KILLED, "task.kill", c.reason(), c.userId()))
+            Kill.class, (c, t) -> finish(TaskStatus.KILLED, "task.kill", c.reason(), c.userId(), t))
         .command(Rename.class, this::rename)
         .command(ChangeOwner.class, this::changeOwner)
         .command(CreateSession.class, sessions::createSession)
@@ -203,11 +210,28 @@ public final class TaskActor extends DurableActor<Command<?>, Event, TaskTables>
     return Decision.reject("not_available", missing);
   }
 
-  private Decision<Boolean> finish(TaskStatus status, String kind, String reason, String userId) {
+  private Decision<Boolean> finish(
+      TaskStatus status, String kind, String reason, String userId, TaskTables tables) {
     long at = scope.now();
-    return Decision.<Boolean>persist(
-            new StatusChanged(status, at), recorded(kind, reason, userId, at))
-        .thenReply(() -> true);
+    List<Event> events = new ArrayList<>();
+    // The sandbox goes with the task, and a running turn's agent with it. The end of that turn
+    // will never be reported to a finished task (it refuses session updates), so it ends here;
+    // otherwise the session would show running forever.
+    for (TaskStatusRule.OpenSession s : tables.openSessions()) {
+      if (s.thinking()) {
+        events.add(
+            new SessionStatusSynced(
+                s.sessionId(),
+                null,
+                WorkspaceSessionStatus.ERROR,
+                String.format(FINISHED_DURING_TURN, status.name().toLowerCase(Locale.ROOT)),
+                at,
+                true));
+      }
+    }
+    events.add(new StatusChanged(status, at));
+    events.add(recorded(kind, reason, userId, at));
+    return Decision.<Boolean>persist(events).thenReply(() -> true);
   }
 
   private Decision<WorkspaceTaskSummary> rename(Rename cmd, TaskTables tables) {

@@ -156,6 +156,23 @@ class TaskActorTest {
   }
 
   @Test
+  void archivingATaskMidTurnEndsTheTurnItWillNeverHearTheEndOf() {
+    String s1 = await(task.ask(new CreateSession(null, null)));
+    await(task.ask(new SyncSessionStatus(s1, "running", null)));
+
+    assertThat(await(task.ask(new Archive("done", null)))).isTrue();
+
+    // The sandbox's report of the turn's end is refused by the archived task: none is needed.
+    assertRejected(() -> await(task.ask(new SyncSessionStatus(s1, "idle", null))), "task_archived");
+    var session = await(task.query(new GetSessionDetail(s1)));
+    assertThat(session.status()).isEqualTo(WorkspaceSessionStatus.ERROR);
+    assertThat(session.thinkingSinceMs()).isNull();
+    assertThat(session.errorMessage()).isEqualTo("the task was archived during the turn");
+    assertThat(await(task.query(new GetRecord())).status()).isEqualTo(TaskStatus.ARCHIVED);
+    awaitOrgSummary(s -> s.status() == TaskStatus.ARCHIVED);
+  }
+
+  @Test
   void aKilledTaskIsKilled() {
     assertThat(await(task.ask(new Kill("stop", null)))).isTrue();
     awaitOrgSummary(s -> s.status() == TaskStatus.KILLED);
