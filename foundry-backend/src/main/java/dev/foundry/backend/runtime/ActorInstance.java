@@ -128,9 +128,26 @@ final class ActorInstance<
     }
   }
 
+  /** Cleared once nothing is queued, undelivered or, by the actor's word, in flight. */
   void clearPendingWork() {
+    if (wakeAtStart()) {
+      return;
+    }
     pendingWork.clear(persistenceId);
     listedAsPending = false;
+  }
+
+  /** The actor's {@link DurableActor#wakeAtStart}; false without open tables or when it throws. */
+  boolean wakeAtStart() {
+    T t = tables;
+    if (t == null) {
+      return false;
+    }
+    try {
+      return actor.wakeAtStart(t);
+    } catch (RuntimeException e) {
+      return false;
+    }
   }
 
   /** Wall-clock milliseconds, as journal events and failed-command rows record them. */

@@ -145,7 +145,7 @@ final class CommandStaging<
                   // events, so they are sent durably like Decision.andTell's.
                   persisted.addAll(outbox.durableTells(id, events));
                   List<ActorDatabase.OutboxRow> rows = outbox.rows(id, persisted);
-                  if (!rows.isEmpty()) {
+                  if (!rows.isEmpty() || instance.wakeAtStart()) {
                     instance.markPendingWork();
                   }
                   return rows;

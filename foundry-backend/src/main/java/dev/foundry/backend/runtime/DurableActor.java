@@ -48,6 +48,18 @@ public abstract class DurableActor<
     return List.of();
   }
 
+  /**
+   * True while the actor has work in flight outside its command queue that a crash would leave
+   * unfinished, such as an agent turn streaming into a sandbox actor. The runtime then keeps the
+   * actor on its list of actors to wake at the next start, as it does for one with queued commands,
+   * so that a restart finds the work and ends it at once instead of when someone next addresses the
+   * actor. Read on the actor's thread with the tables as a command's events left them (in their
+   * transaction), and when its queue empties. Must not throw.
+   */
+  protected boolean wakeAtStart(T tables) {
+    return false;
+  }
+
   protected final ActorKey key() {
     return setup.key();
   }

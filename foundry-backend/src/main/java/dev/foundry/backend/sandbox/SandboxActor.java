@@ -152,6 +152,17 @@ public final class SandboxActor extends DurableActor<Command<?>, Event, SandboxT
     on.inState(SandboxSessions::sessionExists).command(CloseSession.class, sessions::closeSession);
   }
 
+  /**
+   * A turn streams into this actor outside its queue (its updates arrive as later commands), so a
+   * crash mid-turn leaves no queued command behind. Without this the actor would stay asleep after
+   * a restart, and the session would show {@code running} until someone addressed the sandbox;
+   * woken at start, its first activation ends the turn truthfully ({@link #BACKEND_RESTARTED}).
+   */
+  @Override
+  protected boolean wakeAtStart(SandboxTables t) {
+    return t.anySessionRunning();
+  }
+
   // Lifecycle -------------------------------------------------------------------------------------
 
   private Decision<SandboxView> provision(Provision cmd, SandboxTables t) {

@@ -395,6 +395,14 @@ public final class SandboxTables extends ActorTables<Event> {
   }
 
   /** The highest entry number of the session's transcript (0 when empty). */
+  /** Whether a session's turn is running (by the tables: its agent may be gone). */
+  boolean anySessionRunning() {
+    return one(
+            "SELECT EXISTS (SELECT 1 FROM sessions WHERE status = 'running')",
+            rs -> rs.getBoolean(1))
+        == Boolean.TRUE;
+  }
+
   long transcriptSize(String sessionId) {
     Long n =
         one(

@@ -61,9 +61,14 @@ public final class RuntimeFixture implements AutoCloseable {
   }
 
   private void start() {
+    start(system -> {});
+  }
+
+  private void start(java.util.function.Consumer<ActorSystem<Void>> beforeRuntime) {
     Config config = config(dataDir, passivateAfter, snapshotEvery);
     JournalDatabase.prepare(config);
     system = ActorSystem.create(Behaviors.empty(), "test", config);
+    beforeRuntime.accept(system);
     runtime =
         DurableRuntime.start(
             system,
@@ -114,8 +119,17 @@ public final class RuntimeFixture implements AutoCloseable {
 
   /** Stops the actor system and starts a new one on the same data directory. */
   public void restart() {
+    restart(system -> {});
+  }
+
+  /**
+   * Like {@link #restart()}, with {@code beforeRuntime} run on the new actor system before the
+   * runtime starts (and wakes the actors with pending work): where a backend configures its
+   * extensions.
+   */
+  public void restart(java.util.function.Consumer<ActorSystem<Void>> beforeRuntime) {
     stop();
-    start();
+    start(beforeRuntime);
   }
 
   private void stop() {

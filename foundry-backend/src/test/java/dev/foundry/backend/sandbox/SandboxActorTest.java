@@ -104,7 +104,11 @@ class SandboxActorTest {
 
   /** A restarted backend configures its host again: the new actor system starts with none. */
   private void configureHost() {
-    SandboxHost.get(fixture.runtime().system())
+    configureHost(fixture.runtime().system());
+  }
+
+  private void configureHost(org.apache.pekko.actor.typed.ActorSystem<?> system) {
+    SandboxHost.get(system)
         .configure(
             provider,
             (org, user) -> CompletableFuture.completedFuture(tokens.getOrDefault(user, List.of())));
@@ -289,6 +293,31 @@ class SandboxActorTest {
         await(after.ask(new SendMessage("s1", "still there?", null), Duration.ofSeconds(30)));
     assertThat(awaitStatus(after, "s1", "idle").agentText(turn))
         .isEqualTo("You said: still there?");
+  }
+
+  @Test
+  void aRestartMidTurnWakesTheSandboxWithoutAnyoneAddressingIt() {
+    DurableRef<Command<?>> ref = readySandbox("t9", "s1");
+    await(ref.ask(new SendMessage("s1", "/slow 100", null)));
+    await().atMost(Duration.ofSeconds(10)).until(() -> session(ref, "s1").transcript().size() > 2);
+    List<Publication> transcript = new CopyOnWriteArrayList<>();
+    fixture.hub().subscribe(RealtimeEvents.SESSION_TOPIC, ORG + "/t9/s1", transcript::add);
+
+    // The crash leaves no queued command: the turn was streaming into the actor.
+    fixture.restart(this::configureHost);
+
+    // Nobody addresses the sandbox; the runtime woke it at start, and it ended the turn.
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                transcript.stream()
+                    .map(Publication::payload)
+                    .anyMatch(
+                        p ->
+                            p instanceof TranscriptUpdated u
+                                && "error".equals(u.status())
+                                && SandboxActor.BACKEND_RESTARTED.equals(u.errorMessage())));
   }
 
   @Test
