@@ -61,6 +61,26 @@ public final class ChildJvm implements AutoCloseable {
     return new ChildJvm(builder.start());
   }
 
+  /**
+   * The production jar ({@code java -jar}) as an operator starts it: the shaded artifact, not the
+   * test class path. Same JVM options as {@link #start}, sized for a test machine.
+   */
+  public static ChildJvm startJar(Path jar, Map<String, String> env, Path workDir)
+      throws IOException {
+    List<String> command =
+        List.of(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-Xmx256m",
+            "-XX:+UseSerialGC",
+            "-XX:TieredStopAtLevel=1",
+            "-jar",
+            jar.toString());
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    builder.directory(workDir.toFile());
+    builder.environment().putAll(env);
+    return new ChildJvm(builder.start());
+  }
+
   /** Waits for an output line matching {@code match}; fails with the whole output otherwise. */
   public String awaitLine(Predicate<String> match, Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
