@@ -128,8 +128,14 @@ final class CampaignChecks {
     Map<String, JsonNode> details = new TreeMap<>();
     within(
         SETTLE,
-        "every task settles (no session left running, no status in between)",
+        "every task settles (no queued work, no session left running, no status in between)",
         () -> {
+          // Commands accepted before the kill but unanswered resume after the restart (a message
+          // may start its turn now): judge the sessions once every queue and outbox is empty.
+          String queued = outboxProblem();
+          if (queued != null) {
+            return queued;
+          }
           details.clear();
           for (Task task : List.copyOf(ledger.tasks.values())) {
             JsonNode d = ok(alice.get(taskPath(task.id))).json();
@@ -365,21 +371,23 @@ final class CampaignChecks {
       String marker = "probe" + round + "x" + taskId.substring(0, 8);
       String messages = taskPath(taskId) + "/sessions/" + sessionId + "/messages";
       int[] status = {CampaignLedger.NO_ANSWER};
+      String[] answer = {null};
       within(
           CONVERGE,
           "a message to live task " + taskId + " is taken",
           () -> {
             Browser.Answer a = alice.post(messages, "{\"text\":\"probe " + marker + "\"}");
             status[0] = a.status();
+            answer[0] = a.toString();
             // Only "not yet" answers are retried; anything else is judged below.
-            return a.status() == 409 && a.errorCode().equals("sandbox_not_attached")
+            return a.status() == 409 && "sandbox_not_attached".equals(a.errorCode())
                 ? "answered " + a
                 : null;
           });
       ledger.messages.add(new Message(taskId, sessionId, marker, status[0], round));
       if (status[0] != 202) {
         throw new AssertionError(
-            "a message to live task " + taskId + " answered " + status[0] + " instead of 202");
+            "a message to live task " + taskId + " answered " + answer[0] + " instead of 202");
       }
       within(
           SETTLE,

@@ -120,7 +120,7 @@ final class CampaignLoad {
   private void rename(Task task) {
     String title = "kc " + task.id.substring(0, 8) + " r" + sequence.incrementAndGet();
     Browser.Answer a =
-        answer("PATCH", taskPath(task) + "", "{\"title\":" + TextNode.valueOf(title) + "}");
+        answer("PATCH", taskPath(task), "{\"title\":" + TextNode.valueOf(title) + "}");
     task.renames.add(new Rename(title, status(a)));
   }
 

@@ -6,7 +6,10 @@ import dev.foundry.backend.http.Browser;
 import dev.foundry.backend.sandbox.SandboxAgentBin;
 import dev.foundry.backend.testing.ChildJvm;
 import dev.foundry.backend.testing.Git;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.List;
@@ -50,7 +53,7 @@ class KillCampaignIT {
     int rounds = Integer.getInteger("kill.rounds", 20);
     Random random = new Random(seed);
     System.out.println("kill campaign: seed " + seed + ", " + rounds + " kills; server log " + LOG);
-    java.nio.file.Files.deleteIfExists(LOG);
+    Files.deleteIfExists(LOG);
     Path jar = Path.of(System.getProperty("foundry.jar", "target/foundry-backend.jar"));
     assertThat(jar).as("the shaded jar (mvn package)").isRegularFile();
     Path remote = Git.seedRemote(dir);
@@ -214,12 +217,12 @@ class KillCampaignIT {
   }
 
   /** Every server's whole output goes to one file of the build, for the story of a failure. */
-  private void keepLog(String header) throws java.io.IOException {
-    java.nio.file.Files.writeString(
+  private void keepLog(String header) throws IOException {
+    Files.writeString(
         LOG,
         "=== " + header + "\n" + server.output() + "\n",
-        java.nio.file.StandardOpenOption.CREATE,
-        java.nio.file.StandardOpenOption.APPEND);
+        StandardOpenOption.CREATE,
+        StandardOpenOption.APPEND);
   }
 
   private String tail(int n) {
