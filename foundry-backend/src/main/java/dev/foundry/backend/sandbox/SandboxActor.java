@@ -230,7 +230,11 @@ public final class SandboxActor extends DurableActor<Command<?>, Event, SandboxT
       scope.host.counted(scope.address.organizationId(), row.sandboxId());
     }
     if (row == null || row.destroyed() || scope.live.provisionedHere) {
-      return Decision.reply(null);
+      // Nothing to reattach, but a turn the tables call running may still have died with the old
+      // process (a Provision queued ahead of this Reattach sets provisionedHere): end it, or the
+      // session shows running and the actor stays listed for waking at every start.
+      List<Event> events = sessions.interruptedTurns(t);
+      return events.isEmpty() ? Decision.reply(null) : Decision.persist(events);
     }
     CompletionStage<Sandbox> io =
         (scope.live.sandbox != null
