@@ -428,10 +428,25 @@ final class CampaignChecks {
     if (Files.exists(pending)) {
       long rows = count(pending, "SELECT count(*) FROM pending_work");
       if (rows > 0) {
-        return rows + " actors still listed with pending work in " + dataDir.relativize(pending);
+        return rows
+            + " actors still listed with pending work in "
+            + dataDir.relativize(pending)
+            + ": "
+            + text(pending, "SELECT group_concat(persistence_id, ', ') FROM pending_work");
       }
     }
     return null;
+  }
+
+  private static String text(Path file, String sql) throws SQLException {
+    SQLiteConfig config = new SQLiteConfig();
+    config.setReadOnly(true);
+    config.setBusyTimeout(5_000);
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file, config.toProperties());
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery(sql)) {
+      return rs.next() ? rs.getString(1) : "";
+    }
   }
 
   private static long count(Path file, String sql) throws SQLException {
