@@ -48,8 +48,9 @@ import org.slf4j.LoggerFactory;
  * the snapshot. Publications that arrive meanwhile are held back and sent, in order, right after
  * the snapshot. The other order (snapshot first) would lose any change published between reading
  * the snapshot and subscribing. This order may instead repeat one: a held-back event whose change
- * the snapshot already contains is sent after it. Since every event is a full replacement and
- * events keep their publish order, the client always ends at the newest state; no change is lost.
+ * the snapshot already contains is sent after it. Since every event fully replaces what it names
+ * (the topic's state, or one task's whole summary on the organization topic) and events keep their
+ * publish order, the client always ends at the newest state; no change is lost.
  *
  * <p>Client frames are handled one at a time by the socket's stream; hub callbacks and snapshot
  * answers arrive on other threads. All state is guarded by this object's lock, held only for
