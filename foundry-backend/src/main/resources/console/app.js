@@ -2,6 +2,7 @@ import { h, clear, when, field } from './dom.js';
 import { api, get, post, patch, put, create, ApiError } from './api.js';
 import { Realtime } from './realtime.js';
 import { transcriptView } from './transcript.js';
+import { applyOrganizationFrame } from './organization.js';
 
 const MODELS = ['', 'claude-sonnet-4-5', 'claude-opus-4-1', 'gpt-5', 'gpt-5-codex'];
 const main = document.getElementById('main');
@@ -157,8 +158,12 @@ function orgPath(p = '') {
 function watchOrg(render) {
   return state.rt.subscribe('organization', state.org, (f) => {
     if (f.type === 'error') return showError(new ApiError(0, f.code, f.message));
-    state.orgSnapshot = f.payload;
-    render(f.payload);
+    // A snapshot or organizationUpdated replaces the state; a task's change updates it.
+    const held = state.orgSnapshot && state.orgSnapshot.organizationId === f.id ? state.orgSnapshot : null;
+    const next = applyOrganizationFrame(held, f);
+    if (!next) return;
+    state.orgSnapshot = next;
+    render(next);
   });
 }
 

@@ -116,6 +116,19 @@ try {
   await page.fill('textarea[name=message]', '');
   await page.dispatchEvent('textarea[name=message]', 'input');
 
+  step('the task list follows a change live: the one task changes, the page does not reload');
+  await page.evaluate(() => { location.hash = '#/'; });
+  await page.waitForSelector('[data-task]');
+  const again = await fetch(`${BASE}/v1/organizations/${app.activeOrganizationId}/tasks/${taskPath}`, {
+    method: 'PATCH',
+    headers: { cookie: cookies.map((c) => `${c.name}=${c.value}`).join('; '), 'content-type': 'application/json' },
+    body: JSON.stringify({ title: 'renamed in the list' }),
+  });
+  if (!again.ok) throw new Error('rename failed: ' + again.status + ' ' + (await again.text()));
+  await page.waitForSelector('[data-task] a:text("renamed in the list")');
+  await page.click('[data-task] a');
+  await page.waitForSelector('[data-testid=task-title]:text("renamed in the list")');
+
   step('stop a slow turn');
   await page.fill('textarea[name=message]', '/slow 100');
   await page.click('form[data-testid=composer] button[type=submit]');

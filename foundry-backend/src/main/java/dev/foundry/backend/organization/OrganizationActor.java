@@ -68,7 +68,6 @@ import dev.foundry.backend.runtime.Outbound;
 import dev.foundry.shared.app.FoundryOrganization;
 import dev.foundry.shared.app.FoundryOrganizationMember;
 import dev.foundry.shared.contracts.RepoRecord;
-import dev.foundry.shared.realtime.RealtimeEvents;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -387,12 +386,8 @@ public final class OrganizationActor
       app.publishAppSnapshots(events);
       return;
     }
-    // The full summary is built only when someone subscribes (it grows with the task count).
-    publish(
-        RealtimeEvents.ORGANIZATION_TOPIC,
-        organizationId,
-        RealtimeEvents.ORGANIZATION_UPDATED,
-        () -> tables.summary(organizationId));
+    // Per-task changes, or the full summary; built only when someone subscribes.
+    OrganizationTopic.publish(runtime().hub(), organizationId, events, tables);
     if (events.stream().anyMatch(OrganizationActor::changesAppSnapshot)) {
       app.publishAppSnapshotsOf(tables.activeMemberIds());
     }

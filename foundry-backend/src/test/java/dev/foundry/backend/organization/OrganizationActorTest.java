@@ -203,9 +203,16 @@ class OrganizationActorTest {
     assertThat(summary.repos())
         .singleElement()
         .satisfies(r -> assertThat(r.taskCount()).isEqualTo(1));
+    // Adding the repository replaced the whole organization; the task's changes since are that
+    // task's summary alone.
     assertThat(published).isNotEmpty();
-    assertThat(published.get(published.size() - 1).payload())
-        .isInstanceOf(OrganizationSummarySnapshot.class);
+    assertThat(published.get(0).event()).isEqualTo("organizationUpdated");
+    assertThat(published.get(0).payload()).isInstanceOf(OrganizationSummarySnapshot.class);
+    Publication last = published.get(published.size() - 1);
+    assertThat(last.event()).isEqualTo("taskSummaryUpdated");
+    assertThat(last.payload())
+        .isInstanceOfSatisfying(
+            WorkspaceTaskSummary.class, s -> assertThat(s.id()).isEqualTo(task.taskId()));
   }
 
   @Test

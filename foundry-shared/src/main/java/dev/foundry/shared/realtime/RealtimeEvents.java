@@ -2,9 +2,10 @@ package dev.foundry.shared.realtime;
 
 /**
  * The names of the realtime topics and of the events they carry. An event that replaces a topic's
- * state carries exactly the topic's snapshot shape as its payload; the {@code session} topic adds
- * two increments ({@code sessionUpdated}: the session without its transcript entries, and {@link
- * TranscriptUpdated}).
+ * state carries exactly the topic's snapshot shape as its payload. Two large topics add increments:
+ * {@code organization} sends one task's changes ({@code taskSummaryUpdated}: one element of the
+ * snapshot's task list, and {@link TaskSummaryRemoved}), and {@code session} sends {@code
+ * sessionUpdated} (the session without its transcript entries) and {@link TranscriptUpdated}.
  */
 public final class RealtimeEvents {
   private RealtimeEvents() {}
@@ -21,6 +22,16 @@ public final class RealtimeEvents {
 
   /** {@code organization}: payload {@code OrganizationSummarySnapshot}. */
   public static final String ORGANIZATION_UPDATED = "organizationUpdated";
+
+  /**
+   * {@code organization}: payload {@code WorkspaceTaskSummary}, one task's full summary (exactly
+   * one element of the snapshot's {@code taskSummaries}); it replaces that task's element, or adds
+   * it.
+   */
+  public static final String TASK_SUMMARY_UPDATED = "taskSummaryUpdated";
+
+  /** {@code organization}: payload {@link TaskSummaryRemoved}; that task leaves the list. */
+  public static final String TASK_SUMMARY_REMOVED = "taskSummaryRemoved";
 
   /** {@code task}: payload {@code WorkspaceTaskDetail}, built without a user. */
   public static final String TASK_UPDATED = "taskUpdated";

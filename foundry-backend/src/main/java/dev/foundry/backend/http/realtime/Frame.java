@@ -25,6 +25,12 @@ sealed interface Frame {
   }
 
   /**
+   * A publication queued for a socket: sent as its {@link Event} frame, which is rendered once per
+   * publication and shared by every socket (not a wire shape of its own).
+   */
+  record Published(Publication publication) implements Frame {}
+
+  /**
    * A frame the server could not act on; the connection stays open. {@code topic} and {@code id}
    * name the subscription it is about, when it is about one.
    */

@@ -41,14 +41,16 @@ import org.slf4j.LoggerFactory;
  * waits (the hub calls us on actor threads), so when the queue is full the client is not reading:
  * the outgoing stream is cut at once, which discards what it buffered and closes the socket, and
  * its subscriptions are released. Frames are serialized when the socket takes them, so a queued
- * frame is a reference to a payload all subscribers share.
+ * frame is a reference to a payload all subscribers share; a publication's event frame is rendered
+ * once for all of them ({@link Publication#rendered}).
  *
  * <p><b>Ordering.</b> A subscribe first subscribes to the hub, then asks {@link TopicAccess} for
  * the snapshot. Publications that arrive meanwhile are held back and sent, in order, right after
  * the snapshot. The other order (snapshot first) would lose any change published between reading
  * the snapshot and subscribing. This order may instead repeat one: a held-back event whose change
- * the snapshot already contains is sent after it. Since every event is a full replacement and
- * events keep their publish order, the client always ends at the newest state; no change is lost.
+ * the snapshot already contains is sent after it. Since every event fully replaces what it names
+ * (the topic's state, or one task's whole summary on the organization topic) and events keep their
+ * publish order, the client always ends at the newest state; no change is lost.
  *
  * <p>Client frames are handled one at a time by the socket's stream; hub callbacks and snapshot
  * answers arrive on other threads. All state is guarded by this object's lock, held only for
@@ -144,11 +146,7 @@ final class RealtimeConnection {
             .mapAsync(1, m -> text(m, materializer))
             .to(Sink.foreach(this::onClientFrame));
     Source<Message, NotUsed> outgoing =
-        queue
-            .second()
-            .via(cut.flow())
-            .takeWithin(untilSessionExpires())
-            .map(f -> TextMessage.create(render(f)));
+        queue.second().via(cut.flow()).takeWithin(untilSessionExpires()).map(this::message);
     return Flow.fromSinkAndSourceCoupled(in, outgoing)
         .watchTermination(
             (notUsed, done) -> {
@@ -197,8 +195,24 @@ final class RealtimeConnection {
         .thenApply(b -> b.length() > MAX_CLIENT_FRAME_CHARS ? null : b.toString());
   }
 
-  private String render(Frame frame) throws JsonProcessingException {
-    return json.writeValueAsString(frame);
+  /**
+   * The socket's message for {@code frame}. A publication's event frame is the same for every
+   * subscriber (audience was checked when it was queued), so it is rendered once, by the first
+   * socket that takes it, and that one message is shared by all of them.
+   */
+  private Message message(Frame frame) throws JsonProcessingException {
+    if (frame instanceof Frame.Published published) {
+      return published.publication().rendered(this::eventMessage);
+    }
+    return TextMessage.create(json.writeValueAsString(frame));
+  }
+
+  private Message eventMessage(Publication p) {
+    try {
+      return TextMessage.create(json.writeValueAsString(new Frame.Event(p)));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("the " + p.event() + " event of " + p.topicKey(), e);
+    }
   }
 
   // -- client frames ---------------------------------------------------------------------------
@@ -317,7 +331,7 @@ final class RealtimeConnection {
         return;
       }
       if (sub.live()) {
-        send(new Frame.Event(p));
+        send(new Frame.Published(p));
       } else if (sub.held.size() < settings.bufferSize()) {
         sub.held.add(p);
       } else {
@@ -342,7 +356,7 @@ final class RealtimeConnection {
     sub.held = null;
     send(new Frame.Snapshot(sub.topic, sub.id, payload));
     for (Publication p : held) {
-      send(new Frame.Event(p));
+      send(new Frame.Published(p));
     }
   }
 

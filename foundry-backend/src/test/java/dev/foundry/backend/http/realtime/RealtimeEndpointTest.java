@@ -8,8 +8,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.foundry.backend.http.ApiServer;
 import dev.foundry.backend.http.Browser;
+import dev.foundry.backend.protocol.OrganizationProtocol;
+import dev.foundry.backend.runtime.DurableRef;
 import dev.foundry.backend.runtime.Publication;
 import dev.foundry.backend.runtime.RealtimeHub;
+import dev.foundry.shared.workspace.WorkspacePullRequestSummary;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -350,6 +353,11 @@ class RealtimeEndpointTest {
       JsonNode organization = snapshotOf(client, "organization", user.organization());
       addRepository(user, "shapes-more");
       assertSameShape(eventOf(client, "organizationUpdated"), organization);
+      // A task's change on the organization topic: one element of the snapshot's task list.
+      assertThat(rename(user, taskId, "t1").status()).isEqualTo(200);
+      JsonNode summary = eventOf(client, "taskSummaryUpdated");
+      assertThat(summary.path("title").asText()).isEqualTo("t1");
+      assertSameShape(summary, organization.path("taskSummaries").get(0));
 
       JsonNode taskSnapshot = snapshotOf(client, "task", task);
       user.browser()
@@ -380,6 +388,155 @@ class RealtimeEndpointTest {
               "{\"organizationId\":\"" + user.organization() + "\"}");
       assertSameShape(eventOf(client, "appUpdated"), app.get("payload"));
     }
+  }
+
+  /**
+   * The organization topic after its snapshot: a task's change is that task's summary, a removal
+   * its id, anything else the whole organization; applied as docs/realtime.md says (the same rules
+   * as the console), they always end at what a fresh snapshot shows. Renames in flight while the
+   * subscription starts may be held back and repeat what the snapshot holds: each carries the
+   * task's whole summary, so applying one twice changes nothing.
+   */
+  @Test
+  void organizationTopicSendsPerTaskChangesThatAddUpToAFreshSnapshot() throws Exception {
+    User user = signIn("rt-deltas");
+    String org = user.organization();
+    String repoId = addRepository(user, "deltas");
+    String first = createTaskIn(user, repoId, "first");
+    String second = createTaskIn(user, repoId, "second");
+    DurableRef<OrganizationProtocol.Command<?>> organization =
+        server.app().runtime().get(OrganizationProtocol.TYPE, OrganizationProtocol.key(org));
+    OrganizationReplica replica = new OrganizationReplica();
+    List<String> events = new ArrayList<>();
+    try (Client client = connect(user.cookie(), APP_URL)) {
+      CompletableFuture<Void> renames =
+          CompletableFuture.runAsync(
+              () -> {
+                for (int n = 1; n <= 5; n++) {
+                  assertThat(rename(user, first, "first-" + n).status()).isEqualTo(200);
+                }
+              });
+      client.send(subscribe("organization", org));
+      JsonNode snapshot = client.next();
+      assertThat(snapshot.get("type").asText()).isEqualTo("snapshot");
+      replica.apply(snapshot);
+      renames.get(30, TimeUnit.SECONDS);
+
+      String third = createTaskIn(user, repoId, "third");
+      assertThat(rename(user, second, "second-renamed").status()).isEqualTo(200);
+      Browser.Answer archived =
+          user.browser().post("/v1/organizations/" + org + "/tasks/" + first + "/archive", "{}");
+      assertThat(archived.status()).as("archive: %s", archived).isEqualTo(202);
+      // A branch with an open pull request and no task: a virtual task, listed with its PR.
+      WorkspacePullRequestSummary pr =
+          new WorkspacePullRequestSummary(
+              7,
+              "ready",
+              "Add the deltas",
+              "OPEN",
+              "https://github.com/acme/deltas/pull/7",
+              "feature/deltas",
+              "main",
+              "acme/deltas",
+              "octocat",
+              false,
+              System.currentTimeMillis());
+      assertThat(
+              organization
+                  .ask(
+                      new OrganizationProtocol.RefreshTaskSummaryForBranch(
+                          repoId, "feature/deltas", pr, null))
+                  .toCompletableFuture()
+                  .get(10, TimeUnit.SECONDS))
+          .isTrue();
+      assertThat(
+              organization
+                  .ask(new OrganizationProtocol.RemoveTaskSummary(second))
+                  .toCompletableFuture()
+                  .get(10, TimeUnit.SECONDS))
+          .isTrue();
+      // Organization-level: the whole organization.
+      String other = addRepository(user, "deltas-other");
+      String lonely = createTaskIn(user, other, "lonely");
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .until(() -> appliedUntil(client, replica, events, lonely));
+      // Its repository's last task: a repository without tasks shows its own activity, which
+      // only the server knows, so the whole organization follows.
+      assertThat(
+              organization
+                  .ask(new OrganizationProtocol.RemoveTaskSummary(lonely))
+                  .toCompletableFuture()
+                  .get(10, TimeUnit.SECONDS))
+          .isTrue();
+
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(200))
+          .untilAsserted(
+              () -> {
+                appliedUntil(client, replica, events, null);
+                JsonNode fresh;
+                try (Client reader = connect(user.cookie(), APP_URL)) {
+                  fresh = snapshotOf(reader, "organization", org);
+                }
+                List<String> titles = new ArrayList<>();
+                fresh.path("taskSummaries").forEach(t -> titles.add(t.path("title").asText()));
+                assertThat(titles).contains("first-5", "Add the deltas").hasSize(3);
+                assertThat(statusOf(fresh, first)).isEqualTo("archived");
+                assertThat(statusOf(fresh, third)).isNotEmpty();
+                assertThat(fresh.path("openPullRequests")).hasSize(1);
+                assertThat(replica.state()).isEqualTo(fresh);
+              });
+    }
+    assertThat(events)
+        .contains("taskSummaryUpdated", "taskSummaryRemoved")
+        .filteredOn("organizationUpdated"::equals)
+        .as("only the repository added and its last task removed replace the organization")
+        .hasSize(2);
+  }
+
+  private static Browser.Answer rename(User user, String taskId, String title) {
+    return user.browser()
+        .patch(
+            "/v1/organizations/" + user.organization() + "/tasks/" + taskId,
+            "{\"title\":\"" + title + "\"}");
+  }
+
+  /** Creates a task in an existing repository; answers its id. */
+  private static String createTaskIn(User user, String repoId, String prompt) {
+    Browser.Answer answer =
+        user.browser()
+            .post(
+                "/v1/organizations/" + user.organization() + "/tasks",
+                "{\"repoId\":\"" + repoId + "\",\"task\":\"" + prompt + "\"}");
+    assertThat(answer.status()).as("create task: %s", answer).isIn(200, 201);
+    return answer.json().path("id").asText();
+  }
+
+  private static String statusOf(JsonNode organization, String taskId) {
+    for (JsonNode t : organization.path("taskSummaries")) {
+      if (t.path("id").asText().equals(taskId)) {
+        return t.path("status").asText();
+      }
+    }
+    return "";
+  }
+
+  /**
+   * Applies every frame that has arrived; true once the replica lists {@code taskId} (with null:
+   * once nothing more is waiting).
+   */
+  private static boolean appliedUntil(
+      Client client, OrganizationReplica replica, List<String> events, String taskId)
+      throws Exception {
+    String text;
+    while ((text = client.frames.poll()) != null) {
+      JsonNode frame = JSON.readTree(text);
+      events.add(frame.path("event").asText());
+      replica.apply(frame);
+    }
+    return taskId == null || !statusOf(replica.state(), taskId).isEmpty();
   }
 
   /** Subscribes and answers the snapshot's payload. */
