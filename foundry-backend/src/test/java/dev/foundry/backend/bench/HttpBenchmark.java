@@ -77,7 +77,9 @@ import java.util.stream.Stream;
  * operation at first (5), {@code --level-warmup N} seconds each level runs unrecorded before its
  * clock starts (2), {@code --tasks N} (100), {@code --read-concurrency N} (16), {@code
  * --subscribers N} (1000), {@code --burst N} tasks renamed at once (10), {@code --rounds N} bursts
- * (5), {@code --log-level LEVEL} of the server (ERROR: the access log would go to stdout).
+ * (5), {@code --log-level LEVEL} of the server (ERROR: the access log would go to stdout), {@code
+ * --create-concurrency N} tasks created at a time in the last level (16), {@code --creates-only}
+ * (set-up, warm-up, then only that level).
  */
 public final class HttpBenchmark {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -93,6 +95,8 @@ public final class HttpBenchmark {
   private int subscribers = 1000;
   private int burst = 10;
   private int rounds = 5;
+  private int createConcurrency = 16;
+  private boolean createsOnly;
 
   private FoundryApp app;
   private Rest rest;
@@ -124,6 +128,8 @@ public final class HttpBenchmark {
         case "--burst" -> bench.burst = Integer.parseInt(args[++i]);
         case "--rounds" -> bench.rounds = Integer.parseInt(args[++i]);
         case "--log-level" -> logLevel = args[++i];
+        case "--create-concurrency" -> bench.createConcurrency = Integer.parseInt(args[++i]);
+        case "--creates-only" -> bench.createsOnly = true;
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
@@ -151,6 +157,7 @@ public final class HttpBenchmark {
     options.put("subscribers", subscribers);
     options.put("burst", burst);
     options.put("rounds", rounds);
+    options.put("createConcurrency", createConcurrency);
     result.put("options", options);
     result.put("client", "java.net.http (HTTP/1.1 keep-alive, WebSocket), same JVM");
     result.put(
@@ -162,6 +169,10 @@ public final class HttpBenchmark {
         result.put("setup", setUp(root));
         warmUp();
         result.put("idleServer", idle());
+        if (createsOnly) {
+          result.put("taskCreation", creates());
+          return result;
+        }
         if (Boolean.getBoolean("bench.ask100only")) {
           Map<String, Object> d = new LinkedHashMap<>();
           d.put("inProcessDurableRefAskBaseline", new LinkedHashMap<String, Object>());
@@ -180,6 +191,8 @@ public final class HttpBenchmark {
         // Last: it renames faster than the organization applies the tasks' summaries, and the
         // organization may need minutes to catch up (its lag is part of the result).
         inProcessAggregate(durable);
+        // Last too: every task it creates makes the organization (and its summary) larger.
+        result.put("taskCreation", creates());
       } finally {
         log("stopping the server");
         app.stop(Duration.ofSeconds(60));
@@ -329,6 +342,35 @@ public final class HttpBenchmark {
     }
     reads.put("taskDetailInProcessBaseline", inProcess);
     return reads;
+  }
+
+  // -- task creation ---------------------------------------------------------------------------
+
+  /**
+   * {@code POST .../tasks} in {@code --create-concurrency} closed loops (no sandbox: the task's
+   * provisioning ends at once), each answer a new task's detail; the baseline is the setup's 4 at a
+   * time, in {@code setup.createTasksPerSec}.
+   */
+  private Map<String, Object> creates() throws Exception {
+    AtomicLong n = new AtomicLong();
+    log("POST task, " + createConcurrency + " at a time");
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put(
+        "c" + createConcurrency,
+        measure(
+                createConcurrency,
+                i -> {
+                  String body =
+                      "{\"repoId\":\""
+                          + repoId
+                          + "\",\"task\":\"bench create "
+                          + n.incrementAndGet()
+                          + "\"}";
+                  return rest.send("POST", "/v1/organizations/" + ORG + "/tasks", body)
+                      .thenApply(r -> expect(r, 201));
+                })
+            .json());
+    return out;
   }
 
   // -- durable commands ------------------------------------------------------------------------
