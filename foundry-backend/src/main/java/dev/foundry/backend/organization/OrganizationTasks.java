@@ -163,10 +163,23 @@ final class OrganizationTasks {
     if (placed.refusal() != null) {
       return placed.refusal().cast();
     }
-    TaskProtocol.Initialize init = placed.initialize();
+    long at = now();
+    TaskProtocol.Initialize decided = placed.initialize();
+    // Created at the time listed here: the task's first summary then equals this one.
+    TaskProtocol.Initialize init =
+        new TaskProtocol.Initialize(
+            decided.repoRemote(),
+            decided.repoName(),
+            decided.branchName(),
+            decided.title(),
+            decided.task(),
+            decided.sandboxProviderId(),
+            decided.owner(),
+            null,
+            decided.model(),
+            at);
     String repoId = placed.repo().repoId();
     TaskOwner owner = init.owner();
-    long at = now();
     WorkspaceTaskSummary first =
         new WorkspaceTaskSummary(
             taskId,
