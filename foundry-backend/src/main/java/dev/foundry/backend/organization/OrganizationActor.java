@@ -134,6 +134,7 @@ public final class OrganizationActor
         .command(AddRepository.class, this::addRepository)
         .command(CreateTask.class, tasks::createTask)
         .command(CreateTaskForRequest.class, tasks::createTaskForRequest)
+        .command(OrganizationProtocol.PlaceTask.class, tasks::placeTask)
         .command(MaterializeTask.class, tasks::materializeTask)
         .command(RefreshTaskSummaryForBranch.class, tasks::refreshTaskSummaryForBranch)
         .command(RefreshTaskSummariesForBranches.class, tasks::refreshTaskSummariesForBranches)
@@ -382,6 +383,8 @@ public final class OrganizationActor
 
   @Override
   protected void afterApply(List<Event> events, OrganizationTables tables) {
+    // Before the answer leaves: the next request after it must not see what this command changed.
+    OrganizationViews.get(runtime().system()).applied(organizationId, events);
     if (isApp()) {
       app.publishAppSnapshots(events);
       return;

@@ -15,11 +15,14 @@ import dev.foundry.backend.protocol.OrganizationProtocol.ApplyTaskSummaryUpdate;
 import dev.foundry.backend.protocol.OrganizationProtocol.CreateTask;
 import dev.foundry.backend.protocol.OrganizationProtocol.CreateTaskForRequest;
 import dev.foundry.backend.protocol.OrganizationProtocol.MaterializeTask;
+import dev.foundry.backend.protocol.OrganizationProtocol.PlaceTask;
 import dev.foundry.backend.protocol.OrganizationProtocol.RefreshTaskSummariesForBranches;
 import dev.foundry.backend.protocol.OrganizationProtocol.RefreshTaskSummaryForBranch;
 import dev.foundry.backend.protocol.OrganizationProtocol.RemoveTaskSummary;
 import dev.foundry.backend.protocol.OrganizationProtocol.TaskIndexEntry;
+import dev.foundry.backend.protocol.OrganizationProtocol.TaskPlacement;
 import dev.foundry.backend.protocol.TaskProtocol;
+import dev.foundry.backend.protocol.TaskProtocol.TaskOwner;
 import dev.foundry.backend.runtime.ActorKey;
 import dev.foundry.backend.runtime.Decision;
 import dev.foundry.backend.runtime.DurableRef;
@@ -86,47 +89,12 @@ final class OrganizationTasks {
               .query(new TaskProtocol.GetRecord()),
           Decision::reply);
     }
-    RepoRecord repo = tables.repository(organizationId, cmd.repoId());
-    if (repo == null) {
-      return Decision.reject("repository_not_found", "no repository " + cmd.repoId());
+    Placed placed = decide(cmd, tables);
+    if (placed.refusal() != null) {
+      return placed.refusal().cast();
     }
-    if (blank(cmd.task())) {
-      return Decision.reject("invalid_task", "a task needs a non-blank prompt");
-    }
-    String title;
-    String branch;
-    Set<String> taken = tables.liveBranches(cmd.repoId());
-    try {
-      if (!blank(cmd.onBranch())) {
-        branch = cmd.onBranch().strip();
-        CreateFlow.requireValidBranch(branch);
-        title = CreateFlow.deriveTitle(cmd.task(), cmd.explicitTitle());
-        if (taken.contains(branch)) {
-          return Decision.reject("branch_in_use", "branch '" + branch + "' already has a task");
-        }
-      } else {
-        CreateFlow.Decision d =
-            CreateFlow.decide(
-                cmd.task(), cmd.explicitTitle(), cmd.explicitBranchName(), taken, RANDOM);
-        title = d.title();
-        branch = d.branchName();
-      }
-    } catch (IllegalArgumentException e) {
-      return Decision.reject("invalid_branch_name", e.getMessage());
-    } catch (IllegalStateException e) {
-      return Decision.reject("branch_in_use", e.getMessage());
-    }
-    TaskProtocol.Initialize init =
-        new TaskProtocol.Initialize(
-            repo.remoteUrl(),
-            repo.label(),
-            branch,
-            title,
-            cmd.task(),
-            cmd.sandboxProviderId(),
-            cmd.owner(),
-            null,
-            cmd.model());
+    RepoRecord repo = placed.repo();
+    TaskProtocol.Initialize init = placed.initialize();
     DurableRef<TaskProtocol.Command<?>> task =
         runtime.getOrCreate(
             TaskProtocol.TYPE, TaskProtocol.key(organizationId, repo.repoId(), taskId));
@@ -154,7 +122,153 @@ final class OrganizationTasks {
                 .thenReply(c::record));
   }
 
+  /**
+   * {@link CreateTask} without waiting on the task: one fast-path write (the index entry and a
+   * first summary, built from the same values the task starts with) and the task's {@code
+   * Initialize} in the outbox, so the task is created even if the caller goes away or the process
+   * stops. The caller sends the same {@code Initialize} and answers from the task. The task's own
+   * first summary, pushed after it initializes, replaces this one (it is at least as recent).
+   */
+  Decision<TaskPlacement> placeTask(PlaceTask cmd, OrganizationTables tables) {
+    if (cmd.create() == null || (cmd.requestKey() != null && blank(cmd.requestKey()))) {
+      return Decision.reject("invalid_task", "the task to create, and a non-blank request key");
+    }
+    String taskId =
+        cmd.requestKey() == null
+            ? CreateTask.taskId(organizationId, commandId.get())
+            : CreateTaskForRequest.taskId(organizationId, cmd.requestKey());
+    TaskIndexEntry existing = tables.indexEntry(taskId);
+    if (existing != null) {
+      // Placed already (a client retry): nothing to create. The caller still gets the same
+      // Initialize (it may arrive before the outbox's): the indexed branch and the title the
+      // same request derives again.
+      CreateTask c = cmd.create();
+      RepoRecord repo = tables.repository(organizationId, existing.repoId());
+      TaskProtocol.Initialize again =
+          repo == null || !existing.actorCreated()
+              ? null
+              : new TaskProtocol.Initialize(
+                  repo.remoteUrl(),
+                  repo.label(),
+                  existing.branchName(),
+                  CreateFlow.deriveTitle(c.task(), c.explicitTitle()),
+                  c.task(),
+                  c.sandboxProviderId(),
+                  c.owner(),
+                  null,
+                  c.model());
+      return Decision.reply(new TaskPlacement(organizationId, existing.repoId(), taskId, again));
+    }
+    Placed placed = decide(cmd.create(), tables);
+    if (placed.refusal() != null) {
+      return placed.refusal().cast();
+    }
+    long at = now();
+    TaskProtocol.Initialize decided = placed.initialize();
+    // Created at the time listed here: the task's first summary then equals this one.
+    TaskProtocol.Initialize init =
+        new TaskProtocol.Initialize(
+            decided.repoRemote(),
+            decided.repoName(),
+            decided.branchName(),
+            decided.title(),
+            decided.task(),
+            decided.sandboxProviderId(),
+            decided.owner(),
+            null,
+            decided.model(),
+            at);
+    String repoId = placed.repo().repoId();
+    TaskOwner owner = init.owner();
+    WorkspaceTaskSummary first =
+        new WorkspaceTaskSummary(
+            taskId,
+            repoId,
+            init.title(),
+            TaskStatus.INIT_ENQUEUE_PROVISION,
+            blank(init.repoName()) ? init.repoRemote() : init.repoName(),
+            at,
+            init.branchName(),
+            null,
+            null,
+            List.of(),
+            owner == null ? null : owner.login(),
+            owner == null ? null : owner.avatarUrl());
+    return Decision.<TaskPlacement>persist(
+            new TaskIndexed(
+                taskId, repoId, init.branchName(), at, owner == null ? null : owner.userId()),
+            new TaskSummaryApplied(first))
+        .andTell(
+            runtime.getOrCreate(
+                TaskProtocol.TYPE, TaskProtocol.key(organizationId, repoId, taskId)),
+            init)
+        .thenReply(() -> new TaskPlacement(organizationId, repoId, taskId, init));
+  }
+
   private record Created(TaskRecord record, WorkspaceTaskSummary summary) {}
+
+  /** A new task's repository and {@code Initialize}, or why it cannot be created. */
+  private record Placed(RepoRecord repo, TaskProtocol.Initialize initialize, Refusal refusal) {
+    static Placed of(RepoRecord repo, TaskProtocol.Initialize initialize) {
+      return new Placed(repo, initialize, null);
+    }
+
+    static Placed refused(String code, String message) {
+      return new Placed(null, null, new Refusal(code, message));
+    }
+  }
+
+  private record Refusal(String code, String message) {
+    <R> Decision<R> cast() {
+      return Decision.reject(code, message);
+    }
+  }
+
+  /** Decides title and branch (upstream's create flow) for a new task of {@code cmd}. */
+  private Placed decide(CreateTask cmd, OrganizationTables tables) {
+    RepoRecord repo = tables.repository(organizationId, cmd.repoId());
+    if (repo == null) {
+      return Placed.refused("repository_not_found", "no repository " + cmd.repoId());
+    }
+    if (blank(cmd.task())) {
+      return Placed.refused("invalid_task", "a task needs a non-blank prompt");
+    }
+    String title;
+    String branch;
+    Set<String> taken = tables.liveBranches(cmd.repoId());
+    try {
+      if (!blank(cmd.onBranch())) {
+        branch = cmd.onBranch().strip();
+        CreateFlow.requireValidBranch(branch);
+        title = CreateFlow.deriveTitle(cmd.task(), cmd.explicitTitle());
+        if (taken.contains(branch)) {
+          return Placed.refused("branch_in_use", "branch '" + branch + "' already has a task");
+        }
+      } else {
+        CreateFlow.Decision d =
+            CreateFlow.decide(
+                cmd.task(), cmd.explicitTitle(), cmd.explicitBranchName(), taken, RANDOM);
+        title = d.title();
+        branch = d.branchName();
+      }
+    } catch (IllegalArgumentException e) {
+      return Placed.refused("invalid_branch_name", e.getMessage());
+    } catch (IllegalStateException e) {
+      return Placed.refused("branch_in_use", e.getMessage());
+    }
+    return Placed.of(
+        repo,
+        new TaskProtocol.Initialize(
+            repo.remoteUrl(),
+            repo.label(),
+            branch,
+            title,
+            cmd.task(),
+            cmd.sandboxProviderId(),
+            cmd.owner(),
+            null,
+            cmd.model()));
+  }
 
   Decision<TaskRecord> materializeTask(MaterializeTask cmd, OrganizationTables tables) {
     TaskIndexEntry entry = tables.indexEntry(cmd.taskId());

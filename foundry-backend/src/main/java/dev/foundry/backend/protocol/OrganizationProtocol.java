@@ -149,6 +149,25 @@ public final class OrganizationProtocol {
     }
   }
 
+  /**
+   * {@link CreateTask} (or {@link CreateTaskForRequest} when {@code requestKey} is set) without the
+   * organization waiting for the task: it decides title, branch and id, indexes the task and lists
+   * its first summary in one write, and sends the task its {@code Initialize} through its outbox.
+   * The caller sends the same {@code Initialize} (idempotent) to answer once the task exists, so
+   * the organization's queue never waits on a task's creation.
+   */
+  @JsonTypeName("organization.place-task")
+  public record PlaceTask(CreateTask create, String requestKey)
+      implements OrganizationCommand<TaskPlacement> {}
+
+  /**
+   * Where a {@link PlaceTask} put the task; {@code initialize} is what to send it, null when the
+   * task was placed already (a retry of the same request: the task exists or is being initialized
+   * by the organization's outbox).
+   */
+  public record TaskPlacement(
+      String organizationId, String repoId, String taskId, TaskProtocol.Initialize initialize) {}
+
   /** A name-based UUID, unique per organization and origin (a command id or a request key). */
   private static String derivedTaskId(String organizationId, String origin, String id) {
     return UUID.nameUUIDFromBytes(

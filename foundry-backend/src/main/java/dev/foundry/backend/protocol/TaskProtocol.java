@@ -66,7 +66,9 @@ public final class TaskProtocol {
   /**
    * Creates the task's rows; sent by its organization only (create or materialize). {@code task} is
    * the user's prompt (the persisted field name stays). Idempotent: on a task that exists it
-   * answers the task's record and changes nothing.
+   * answers the task's record and changes nothing. {@code createdAt} (epoch ms; null: when the task
+   * initializes) is the time the organization listed the task with, so the task's first summary
+   * equals the one the organization wrote and its first push changes nothing there.
    */
   @JsonTypeName("task.initialize")
   public record Initialize(
@@ -78,8 +80,34 @@ public final class TaskProtocol {
       String sandboxProviderId,
       TaskOwner owner,
       WorkspacePullRequestSummary pullRequest,
-      String model)
-      implements Command<TaskRecord> {}
+      String model,
+      Long createdAt)
+      implements Command<TaskRecord> {
+
+    /** Created when the task initializes. */
+    public Initialize(
+        String repoRemote,
+        String repoName,
+        String branchName,
+        String title,
+        String task,
+        String sandboxProviderId,
+        TaskOwner owner,
+        WorkspacePullRequestSummary pullRequest,
+        String model) {
+      this(
+          repoRemote,
+          repoName,
+          branchName,
+          title,
+          task,
+          sandboxProviderId,
+          owner,
+          pullRequest,
+          model,
+          null);
+    }
+  }
 
   /** The second step of initialization, self-sent (upstream {@code task.command.provision}). */
   @JsonTypeName("task.provision")

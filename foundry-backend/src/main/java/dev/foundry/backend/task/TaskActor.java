@@ -173,7 +173,7 @@ public final class TaskActor extends DurableActor<Command<?>, Event, TaskTables>
                 cmd.owner(),
                 cmd.pullRequest(),
                 TaskStatus.INIT_ENQUEUE_PROVISION,
-                scope.now(),
+                cmd.createdAt() == null ? scope.now() : cmd.createdAt(),
                 blank(cmd.model()) ? null : cmd.model().strip()))
         .thenReply(() -> tables.requireRecord(a.organizationId(), a.repoId(), a.taskId()));
   }

@@ -78,7 +78,9 @@ import java.util.stream.Stream;
  * clock starts (2), {@code --tasks N} (100), {@code --read-concurrency N} (16), {@code
  * --subscribers N} (1000), {@code --burst N} tasks renamed at once (10), {@code --rounds N} bursts
  * (5), {@code --log-level LEVEL} of the server (ERROR: the access log would go to stdout), {@code
- * --only fanout} to measure the fan-out alone (after the same set-up and warm-up).
+ * --only fanout} to measure the fan-out alone (after the same set-up and warm-up), {@code
+ * --create-concurrency N} tasks created at a time in the last level (16), {@code --creates-only}
+ * (set-up, warm-up, then only that level).
  */
 public final class HttpBenchmark {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -95,6 +97,8 @@ public final class HttpBenchmark {
   private int burst = 10;
   private int rounds = 5;
   private boolean fanoutOnly;
+  private int createConcurrency = 16;
+  private boolean createsOnly;
 
   private FoundryApp app;
   private Rest rest;
@@ -133,6 +137,8 @@ public final class HttpBenchmark {
           }
           bench.fanoutOnly = true;
         }
+        case "--create-concurrency" -> bench.createConcurrency = Integer.parseInt(args[++i]);
+        case "--creates-only" -> bench.createsOnly = true;
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
@@ -161,6 +167,7 @@ public final class HttpBenchmark {
     options.put("burst", burst);
     options.put("rounds", rounds);
     options.put("only", fanoutOnly ? "fanout" : "all");
+    options.put("createConcurrency", createConcurrency);
     result.put("options", options);
     result.put("client", "java.net.http (HTTP/1.1 keep-alive, WebSocket), same JVM");
     result.put(
@@ -172,6 +179,10 @@ public final class HttpBenchmark {
         result.put("setup", setUp(root));
         warmUp();
         result.put("idleServer", idle());
+        if (createsOnly) {
+          result.put("taskCreation", creates());
+          return result;
+        }
         if (Boolean.getBoolean("bench.ask100only")) {
           Map<String, Object> d = new LinkedHashMap<>();
           d.put("inProcessDurableRefAskBaseline", new LinkedHashMap<String, Object>());
@@ -194,6 +205,10 @@ public final class HttpBenchmark {
         // organization may need minutes to catch up (its lag is part of the result).
         if (durable != null) {
           inProcessAggregate(durable);
+        }
+        if (!fanoutOnly) {
+          // Last too: every task it creates makes the organization (and its summary) larger.
+          result.put("taskCreation", creates());
         }
       } finally {
         log("stopping the server");
@@ -344,6 +359,35 @@ public final class HttpBenchmark {
     }
     reads.put("taskDetailInProcessBaseline", inProcess);
     return reads;
+  }
+
+  // -- task creation ---------------------------------------------------------------------------
+
+  /**
+   * {@code POST .../tasks} in {@code --create-concurrency} closed loops (no sandbox: the task's
+   * provisioning ends at once), each answer a new task's detail; the baseline is the setup's 4 at a
+   * time, in {@code setup.createTasksPerSec}.
+   */
+  private Map<String, Object> creates() throws Exception {
+    AtomicLong n = new AtomicLong();
+    log("POST task, " + createConcurrency + " at a time");
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put(
+        "c" + createConcurrency,
+        measure(
+                createConcurrency,
+                i -> {
+                  String body =
+                      "{\"repoId\":\""
+                          + repoId
+                          + "\",\"task\":\"bench create "
+                          + n.incrementAndGet()
+                          + "\"}";
+                  return rest.send("POST", "/v1/organizations/" + ORG + "/tasks", body)
+                      .thenApply(r -> expect(r, 201));
+                })
+            .json());
+    return out;
   }
 
   // -- durable commands ------------------------------------------------------------------------

@@ -1,8 +1,8 @@
 package dev.foundry.backend.http.auth;
 
 import dev.foundry.backend.organization.OrganizationIds;
+import dev.foundry.backend.organization.OrganizationViews;
 import dev.foundry.backend.protocol.OrganizationProtocol;
-import dev.foundry.backend.protocol.OrganizationProtocol.FindSession;
 import dev.foundry.backend.protocol.OrganizationProtocol.SessionEntry;
 import dev.foundry.backend.runtime.DurableRef;
 import dev.foundry.backend.runtime.DurableRuntime;
@@ -20,9 +20,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Server-side sessions behind the {@link SessionCookie}: kept in the app organization actor's
- * session index (as upstream keeps its auth records there), looked up on every request. A session
- * older than {@code foundry.auth.session-ttl} is refused and removed; expired sessions nobody
- * presents again are purged durably at start and on every new sign-in ({@link #purgeExpired}).
+ * session index (as upstream keeps its auth records there), looked up on every request in the
+ * {@link OrganizationViews session directory} that the actor keeps current. A session older than
+ * {@code foundry.auth.session-ttl} is refused and removed; expired sessions nobody presents again
+ * are purged durably at start and on every new sign-in ({@link #purgeExpired}).
  *
  * <p>This is the process's {@link Authenticator}: REST routes and the realtime endpoint both ask it
  * who a request comes from, and nothing else (no header, no body field) names a user.
@@ -89,7 +90,11 @@ public final class CookieSessions implements Authenticator {
       return CompletableFuture.completedFuture(Optional.empty());
     }
     String sessionId = cookie.sessionIdOf(token.get());
-    return app().query(new FindSession(sessionId)).thenApply(this::live);
+    // From memory once loaded; the app instance forgets a session there before answering the
+    // command that ended or changed it.
+    return OrganizationViews.get(runtime.system())
+        .session(runtime, sessionId)
+        .thenApply(this::live);
   }
 
   private Optional<Session> live(SessionEntry entry) {

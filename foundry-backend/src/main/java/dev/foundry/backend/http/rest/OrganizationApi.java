@@ -8,6 +8,7 @@ import dev.foundry.backend.protocol.OrganizationProtocol;
 import dev.foundry.backend.protocol.TaskProtocol;
 import dev.foundry.backend.protocol.TaskProtocol.TaskOwner;
 import dev.foundry.backend.protocol.UserProtocol;
+import dev.foundry.backend.runtime.ActorKey;
 import dev.foundry.backend.runtime.DurableRef;
 import dev.foundry.backend.runtime.DurableRuntime;
 import dev.foundry.backend.task.TaskReads;
@@ -18,6 +19,7 @@ import dev.foundry.shared.workspace.WorkspaceTaskDetail;
 import dev.foundry.shared.workspace.WorkspaceTaskSummary;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 
@@ -152,19 +154,28 @@ final class OrganizationApi {
                       body.repoId(), body.task(), body.title(), body.branchName(), owner, model);
               // With an Idempotency-Key the task id follows from the user and the key: a retry
               // that runs again (after a restart, or a 504) reaches the same task.
-              return call.idempotencyKey() == null
-                  ? org(call).ask(create)
-                  : org(call)
-                      .ask(
-                          new OrganizationProtocol.CreateTaskForRequest(
-                              IdempotencyKeys.requestKey(userId, call.idempotencyKey()), create));
-            })
-        .thenCompose(
-            record ->
-                TaskReads.detailForUser(
-                    runtime,
-                    TaskProtocol.key(record.organizationId(), record.repoId(), record.taskId()),
-                    userId));
+              String requestKey =
+                  call.idempotencyKey() == null
+                      ? null
+                      : IdempotencyKeys.requestKey(userId, call.idempotencyKey());
+              // The organization decides and indexes in one write without waiting for the task;
+              // the task is initialized here (and by the organization's outbox, whichever comes
+              // first: Initialize is idempotent), so creations do not queue on the organization.
+              return org(call)
+                  .ask(new OrganizationProtocol.PlaceTask(create, requestKey))
+                  .thenCompose(placement -> initialized(placement, userId));
+            });
+  }
+
+  private CompletionStage<WorkspaceTaskDetail> initialized(
+      OrganizationProtocol.TaskPlacement placement, String userId) {
+    ActorKey key =
+        TaskProtocol.key(placement.organizationId(), placement.repoId(), placement.taskId());
+    CompletionStage<?> ready =
+        placement.initialize() == null
+            ? CompletableFuture.completedFuture(null)
+            : runtime.getOrCreate(TaskProtocol.TYPE, key).ask(placement.initialize());
+    return ready.thenCompose(record -> TaskReads.detailForUser(runtime, key, userId));
   }
 
   CompletionStage<List<WorkspaceTaskSummary>> listTasks(Call call) {

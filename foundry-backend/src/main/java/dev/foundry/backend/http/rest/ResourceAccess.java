@@ -2,6 +2,7 @@ package dev.foundry.backend.http.rest;
 
 import dev.foundry.backend.http.ApiException;
 import dev.foundry.backend.organization.OrganizationIds;
+import dev.foundry.backend.organization.OrganizationViews;
 import dev.foundry.backend.protocol.OrganizationProtocol;
 import dev.foundry.backend.protocol.TaskProtocol;
 import dev.foundry.backend.runtime.ActorKey;
@@ -32,8 +33,12 @@ public final class ResourceAccess {
 
   private final DurableRuntime runtime;
 
+  /** Memberships and the task index, kept current by the organizations: no ask per request. */
+  private final OrganizationViews views;
+
   public ResourceAccess(DurableRuntime runtime) {
     this.runtime = runtime;
+    this.views = OrganizationViews.get(runtime.system());
   }
 
   DurableRuntime runtime() {
@@ -58,9 +63,8 @@ public final class ResourceAccess {
     if (!validOrganizationId(organizationId)) {
       return CompletableFuture.failedFuture(organizationNotFound(organizationId));
     }
-    return runtime
-        .get(OrganizationProtocol.TYPE, OrganizationProtocol.key(organizationId))
-        .queryIfExists(new OrganizationProtocol.GetOrganization())
+    return views
+        .organization(runtime, organizationId)
         .thenApply(
             org -> {
               if (org == null) {
@@ -92,6 +96,18 @@ public final class ResourceAccess {
     if (!validId(taskId)) {
       return CompletableFuture.failedFuture(taskNotFound(taskId));
     }
+    return views
+        .liveTask(runtime, organizationId, taskId)
+        .thenCompose(
+            live ->
+                live != null
+                    ? CompletableFuture.completedFuture(
+                        new TaskRef(organizationId, live.repoId(), live.taskId()))
+                    : resolveUncached(organizationId, taskId));
+  }
+
+  /** A task not in the view: unknown, or virtual (its actor is made now). */
+  private CompletionStage<TaskRef> resolveUncached(String organizationId, String taskId) {
     var org = runtime.get(OrganizationProtocol.TYPE, OrganizationProtocol.key(organizationId));
     return org.queryIfExists(new OrganizationProtocol.GetTaskIndexEntry(taskId))
         .thenCompose(
