@@ -10,6 +10,7 @@ import dev.foundry.backend.config.FoundrySettings;
 import dev.foundry.backend.protocol.TaskProtocol;
 import dev.foundry.backend.runtime.DurableRef;
 import dev.foundry.backend.task.TaskReads;
+import dev.foundry.backend.testing.ChildJvm;
 import java.io.IOException;
 import java.lang.management.ClassLoadingMXBean;
 import java.lang.management.CompilationMXBean;
@@ -95,6 +96,8 @@ public final class HttpBenchmark {
   private int rounds = 5;
 
   private FoundryApp app;
+  private Path root;
+  private final Map<String, Object> organizationBatchTotals = new LinkedHashMap<>();
   private Rest rest;
   private String repoId;
   private final List<String> taskIds = new ArrayList<>();
@@ -152,10 +155,13 @@ public final class HttpBenchmark {
     options.put("burst", burst);
     options.put("rounds", rounds);
     result.put("options", options);
-    result.put("client", "java.net.http (HTTP/1.1 keep-alive, WebSocket), same JVM");
+    result.put(
+        "client",
+        "java.net.http (HTTP/1.1 keep-alive, WebSocket), same JVM; externalClient: a child JVM");
     result.put(
         "durability", "synchronous=FULL (journal), synchronous=NORMAL (actor files), no sandbox");
     Path root = Files.createTempDirectory("foundry-http-bench");
+    this.root = root;
     try {
       start(root);
       try {
@@ -172,6 +178,7 @@ public final class HttpBenchmark {
         result.put("restReads", restReads());
         Map<String, Object> durable = durableCommands();
         result.put("durableCommands", durable);
+        result.put("externalClient", externalClient());
         Map<String, Object> fanout = new LinkedHashMap<>();
         fanout.put("singleSubscriber", fanout(1));
         fanout.put("subscribers", fanout(subscribers));
@@ -180,6 +187,9 @@ public final class HttpBenchmark {
         // Last: it renames faster than the organization applies the tasks' summaries, and the
         // organization may need minutes to catch up (its lag is part of the result).
         inProcessAggregate(durable);
+        double[] batches = organizationBatches();
+        organizationBatchTotals.put("writes", batches[0]);
+        organizationBatchTotals.put("summaries", batches[1]);
       } finally {
         log("stopping the server");
         app.stop(Duration.ofSeconds(60));
@@ -189,6 +199,7 @@ public final class HttpBenchmark {
       deleteTree(root);
     }
     result.put("loadAverageAtEnd", loadAverage());
+    result.put("organizationBatchedWrites", organizationBatchTotals);
     result.put("maxHeapMb", Runtime.getRuntime().maxMemory() / (1024 * 1024));
     return result;
   }
@@ -457,6 +468,86 @@ public final class HttpBenchmark {
       }
       Thread.sleep(answer.statusCode() == 429 ? 500 : 50);
     }
+  }
+
+  // -- the load from a second JVM ------------------------------------------------------------
+
+  /**
+   * The REST measures again with the client in a child JVM ({@link HttpLoadClient}): the server's
+   * JVM then runs nothing but the server, and its CPU per request excludes the client's.
+   */
+  private Map<String, Object> externalClient() throws Exception {
+    Map<String, Object> out = new LinkedHashMap<>();
+    List<String> tasks = new ArrayList<>();
+    for (int i = 0; i < taskCount; i++) {
+      tasks.add(taskPath(i));
+    }
+    out.put("client", "java.net.http in a child JVM (C1 only, 256 MB heap, serial GC)");
+    log("child JVM: GET health, " + readConcurrency + " concurrent");
+    out.put("healthC" + readConcurrency, external("get", readConcurrency, List.of("/v1/health")));
+    log("child JVM: GET taskDetail, " + readConcurrency + " concurrent");
+    out.put("taskDetailC" + readConcurrency, external("get", readConcurrency, tasks));
+    log("child JVM: PATCH rename, sequential, one task");
+    out.put("renameSequential", external("rename", 1, tasks.subList(0, 1)));
+    log("child JVM: PATCH rename, " + taskCount + " tasks at once");
+    out.put("renameTasks" + taskCount, external("rename", taskCount, tasks));
+    return out;
+  }
+
+  /** One level in a child JVM; a rename level then waits for the organization to show it. */
+  @SuppressWarnings("unchecked")
+  private Map<String, Object> external(String op, int loops, List<String> paths) throws Exception {
+    List<String> args =
+        List.of(
+            "--base",
+            rest.base,
+            "--cookie",
+            rest.cookie,
+            "--op",
+            op,
+            "--title-prefix",
+            "ext" + titles.incrementAndGet(),
+            "--loops",
+            String.valueOf(loops),
+            "--warmup",
+            String.valueOf(warm()),
+            "--seconds",
+            String.valueOf(seconds),
+            "--paths",
+            String.join(",", paths));
+    double[] batchesBefore = organizationBatches();
+    Map<String, Object> level;
+    try (ChildJvm client = ChildJvm.start(HttpLoadClient.class.getName(), args, Map.of(), root)) {
+      client.awaitLine("RECORDING"::equals, PATIENCE);
+      Cpu cpu = Cpu.start();
+      client.awaitLine("RECORDED"::equals, PATIENCE.plusSeconds(seconds));
+      String json = client.awaitLine(l -> l.startsWith("{"), PATIENCE);
+      level = JSON.readValue(json, LinkedHashMap.class);
+      long ops = ((Number) level.get("ops")).longValue();
+      level.put("cpu", cpu.stop(ops, "perOp", 1));
+    }
+    List<String> last = (List<String>) level.remove("lastTitles");
+    if (!op.equals("rename")) {
+      return level;
+    }
+    for (int i = 0; i < last.size(); i++) {
+      if (last.get(i) != null) {
+        lastTitle.set(i, last.get(i));
+      }
+    }
+    Lag lag = organizationCaughtUp();
+    level.put("organizationSummaryLagSeconds", lag.seconds());
+    double[] batches = organizationBatches();
+    double writes = batches[0] - batchesBefore[0];
+    if (writes > 0) {
+      // Warm-up included: how many summaries the organization applied per journal write.
+      level.put("organizationSummariesPerWrite", round((batches[1] - batchesBefore[1]) / writes));
+    }
+    if (!lag.caughtUp()) {
+      level.put("organizationSummaryCaughtUp", false);
+      level.put("organizationSummaryTasksBehind", lag.tasksBehind());
+    }
+    return level;
   }
 
   // -- realtime fan-out ------------------------------------------------------------------------
@@ -1059,6 +1150,26 @@ public final class HttpBenchmark {
       }
     }
     return -1;
+  }
+
+  /**
+   * The organization's batched writes so far ({@code foundry_command_batch_size}): their count and
+   * the commands they held.
+   */
+  private double[] organizationBatches() throws Exception {
+    String text = rest.send("GET", "/metrics", null).get().body();
+    double[] out = new double[2];
+    for (String line : text.split("\n")) {
+      if (line.contains("kind=\"organization\"")) {
+        double v = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+        if (line.startsWith("foundry_command_batch_size_count{")) {
+          out[0] = v;
+        } else if (line.startsWith("foundry_command_batch_size_sum{")) {
+          out[1] = v;
+        }
+      }
+    }
+    return out;
   }
 
   private static Map<String, Object> percentiles(List<Long> nanos) {
