@@ -70,6 +70,10 @@ import java.util.stream.Stream;
  *       bursts with a single subscriber.
  * </ul>
  *
+ * <p>The REST levels (health and task detail at 16, renames sequential and on all tasks) run again
+ * with the load from a child JVM ({@link HttpLoadClient}, {@code externalClient} in the result), so
+ * the server's JVM runs nothing but the server; the in-process levels stay as the baselines.
+ *
  * <p>Client and server share the machine's cores and one heap; every level reports the CPU its
  * client threads and its server threads used per operation (thread CPU time), so a reader can tell
  * when the client, not the server, was the limit.
@@ -96,7 +100,6 @@ public final class HttpBenchmark {
   private int rounds = 5;
 
   private FoundryApp app;
-  private Path root;
   private final Map<String, Object> organizationBatchTotals = new LinkedHashMap<>();
   private Rest rest;
   private String repoId;
@@ -161,7 +164,6 @@ public final class HttpBenchmark {
     result.put(
         "durability", "synchronous=FULL (journal), synchronous=NORMAL (actor files), no sandbox");
     Path root = Files.createTempDirectory("foundry-http-bench");
-    this.root = root;
     try {
       start(root);
       try {
@@ -517,7 +519,9 @@ public final class HttpBenchmark {
             String.join(",", paths));
     double[] batchesBefore = organizationBatches();
     Map<String, Object> level;
-    try (ChildJvm client = ChildJvm.start(HttpLoadClient.class.getName(), args, Map.of(), root)) {
+    // In the working directory: scripts/bench gives the class path relative to it.
+    Path here = Path.of("").toAbsolutePath();
+    try (ChildJvm client = ChildJvm.start(HttpLoadClient.class.getName(), args, Map.of(), here)) {
       client.awaitLine("RECORDING"::equals, PATIENCE);
       Cpu cpu = Cpu.start();
       client.awaitLine("RECORDED"::equals, PATIENCE.plusSeconds(seconds));
