@@ -11,8 +11,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The runtime's command meters in Micrometer: {@code foundry_command_duration_seconds} by actor
- * kind and outcome, {@code foundry_command_queue_depth} by kind. Meters are looked up once per kind
- * and outcome and cached, so a command costs a map lookup and an atomic add.
+ * kind and outcome, {@code foundry_command_queue_depth} and {@code foundry_command_batch_size} by
+ * kind. Meters are looked up once per kind and outcome and cached, so a command costs a map lookup
+ * and an atomic add.
  */
 final class RuntimeMeters implements RuntimeMetrics {
   private static final Duration[] LATENCY_BUCKETS = {
@@ -31,6 +32,7 @@ final class RuntimeMeters implements RuntimeMetrics {
   private final MeterRegistry registry;
   private final Map<String, Timer> durations = new ConcurrentHashMap<>();
   private final Map<String, DistributionSummary> depths = new ConcurrentHashMap<>();
+  private final Map<String, DistributionSummary> batches = new ConcurrentHashMap<>();
 
   RuntimeMeters(MeterRegistry registry) {
     this.registry = registry;
@@ -63,5 +65,19 @@ final class RuntimeMeters implements RuntimeMetrics {
                     .serviceLevelObjectives(LATENCY_BUCKETS)
                     .register(registry))
         .record(millis, TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public void batchWritten(String kind, int commands) {
+    batches
+        .computeIfAbsent(
+            kind,
+            k ->
+                DistributionSummary.builder("foundry.command.batch.size")
+                    .description("batched commands written with one journal write")
+                    .tag("kind", k)
+                    .serviceLevelObjectives(1, 2, 5, 10, 50, 100, 500)
+                    .register(registry))
+        .record(commands);
   }
 }

@@ -122,7 +122,8 @@ public final class OrganizationActor
   protected void handlers(Handlers<Command<?>, OrganizationTables> on) {
     on.inState(this::organizationOnly)
         .command(InitializeOrganization.class, this::initialize)
-        .command(ApplyTaskSummaryUpdate.class, tasks::applyTaskSummaryUpdate)
+        // Tasks push a summary per change: those that queue up are applied in one write.
+        .batch(ApplyTaskSummaryUpdate.class, tasks::applyTaskSummaryUpdates)
         .command(RemoveTaskSummary.class, tasks::removeTaskSummary)
         .command(OrganizationProtocol.RecordGithubWebhook.class, githubWebhooks::recordWebhook);
     on.inState(this::existingOrganization)

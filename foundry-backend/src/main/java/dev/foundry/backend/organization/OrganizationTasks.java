@@ -302,6 +302,35 @@ final class OrganizationTasks {
                 .thenReply(() -> record));
   }
 
+  /**
+   * The summaries that queued up at the organization, decided together (one journal write): of
+   * several summaries of one task only the newest is applied (the last to arrive of equal age, as
+   * one at a time would leave it); the others change nothing, as if they came after it.
+   */
+  List<Decision<Boolean>> applyTaskSummaryUpdates(
+      List<ApplyTaskSummaryUpdate> cmds, OrganizationTables tables) {
+    Map<String, Integer> newest = new HashMap<>();
+    for (int i = 0; i < cmds.size(); i++) {
+      WorkspaceTaskSummary s = cmds.get(i).taskSummary();
+      if (s != null && !blank(s.id())) {
+        Integer held = newest.get(s.id());
+        if (held == null || s.updatedAtMs() >= cmds.get(held).taskSummary().updatedAtMs()) {
+          newest.put(s.id(), i);
+        }
+      }
+    }
+    List<Decision<Boolean>> decisions = new ArrayList<>(cmds.size());
+    for (int i = 0; i < cmds.size(); i++) {
+      WorkspaceTaskSummary s = cmds.get(i).taskSummary();
+      boolean superseded = s != null && !blank(s.id()) && newest.get(s.id()) != i;
+      decisions.add(
+          superseded && tables.indexEntry(s.id()) != null
+              ? Decision.reply(false)
+              : applyTaskSummaryUpdate(cmds.get(i), tables));
+    }
+    return decisions;
+  }
+
   /** Behind the organization-only guard: the task index alone tells a stray summary. */
   Decision<Boolean> applyTaskSummaryUpdate(ApplyTaskSummaryUpdate cmd, OrganizationTables tables) {
     WorkspaceTaskSummary s = cmd.taskSummary();

@@ -38,6 +38,9 @@ final class ActorDatabase implements AutoCloseable {
   private final PreparedStatement begin;
   private final PreparedStatement commit;
   private final PreparedStatement rollback;
+  private final PreparedStatement savepoint;
+  private final PreparedStatement releaseSavepoint;
+  private final PreparedStatement rollbackToSavepoint;
   private final PreparedStatement updateApplied;
 
   private ActorDatabase(Path file, Connection connection, long appliedSeqNr) throws SQLException {
@@ -47,6 +50,9 @@ final class ActorDatabase implements AutoCloseable {
     this.begin = connection.prepareStatement("BEGIN");
     this.commit = connection.prepareStatement("COMMIT");
     this.rollback = connection.prepareStatement("ROLLBACK");
+    this.savepoint = connection.prepareStatement("SAVEPOINT staged_command");
+    this.releaseSavepoint = connection.prepareStatement("RELEASE staged_command");
+    this.rollbackToSavepoint = connection.prepareStatement("ROLLBACK TO staged_command");
     this.updateApplied =
         connection.prepareStatement("UPDATE _runtime_applied SET seq_nr = ? WHERE id = 1");
     this.insertOutbox =
@@ -239,10 +245,19 @@ final class ActorDatabase implements AutoCloseable {
       String commandId,
       long at)
       throws SQLException {
-    // Explicit BEGIN/COMMIT with cached statements: sqlite-jdbc's setAutoCommit/commit pair
-    // runs an extra empty transaction per call, and this runs once per command.
-    begin.executeUpdate();
-    transactionOpen = true;
+    // A batch of commands (one journal write) stages each of them in the transaction the first
+    // one opened: a savepoint per command lets one whose events cannot be applied be undone
+    // without the others staged before it.
+    boolean joined = transactionOpen;
+    if (joined) {
+      savepoint.executeUpdate();
+    } else {
+      // Explicit BEGIN/COMMIT with cached statements: sqlite-jdbc's setAutoCommit/commit pair
+      // runs an extra empty transaction per call, and this runs once per command.
+      begin.executeUpdate();
+      transactionOpen = true;
+      stagedFrom = appliedSeqNr;
+    }
     try {
       for (DurableEvent event : events) {
         if (event instanceof Outbound) {
@@ -284,10 +299,17 @@ final class ActorDatabase implements AutoCloseable {
       }
       updateApplied.setLong(1, seqNr);
       updateApplied.executeUpdate();
-      stagedFrom = appliedSeqNr;
+      if (joined) {
+        releaseSavepoint.executeUpdate();
+      }
       appliedSeqNr = seqNr;
     } catch (SQLException | RuntimeException e) {
-      rollbackQuietly();
+      if (joined) {
+        undoToSavepoint();
+      } else {
+        rollbackQuietly();
+        stagedFrom = -1;
+      }
       throw e;
     }
   }
@@ -313,6 +335,18 @@ final class ActorDatabase implements AutoCloseable {
     if (stagedFrom >= 0) {
       appliedSeqNr = stagedFrom;
       stagedFrom = -1;
+    }
+  }
+
+  /** Undoes one command of a batch; what the batch staged before it stays. */
+  private void undoToSavepoint() {
+    try {
+      rollbackToSavepoint.executeUpdate();
+      releaseSavepoint.executeUpdate();
+    } catch (SQLException e) {
+      // The transaction is unusable: give up the whole batch (its journal write will not happen,
+      // as the staging error fails the batch's commands).
+      rollback();
     }
   }
 

@@ -34,6 +34,14 @@ sealed interface ActorMessage {
   }
 
   /**
+   * Decide the batched commands buffered so far (see {@code DurableBehavior}'s batch): sent to self
+   * when the first one is buffered, so it arrives after every message already waiting.
+   */
+  enum FlushBatch implements ActorMessage {
+    INSTANCE
+  }
+
+  /**
    * The I/O of the head command finished (either way), or its deadline passed ({@code failure} an
    * {@link IoTimeoutException}). {@code stage} numbers the I/O stages of this activation, so a late
    * result of a stage that timed out is told from the current one.

@@ -7,6 +7,7 @@ import dev.foundry.backend.runtime.ActorMessage.Reply;
 import dev.foundry.backend.runtime.ActorMessage.Succeeded;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.function.BiFunction;
 import java.util.function.Supplier;
@@ -53,6 +54,47 @@ final class CommandStaging<
               "unsupported_command", "no handler for " + command.getClass().getSimpleName()));
     }
     return guard(id, () -> handler.apply(command, instance.tables()));
+  }
+
+  /** Whether {@code command}'s class has a batch handler ({@link Handlers#batch}). */
+  boolean batchable(DurableCommand<?> command) {
+    return handlers.batchHandler(command.getClass()) != null;
+  }
+
+  /**
+   * The batch handler decides {@code commands}, all of one batchable class, together: one decision
+   * each, in order. A handler that throws or answers the wrong count fails every command of the
+   * run, as a single handler's failure fails its one command.
+   */
+  List<Decision<?>> decideBatch(List<String> ids, List<DurableCommand<?>> commands) {
+    BiFunction<List<Object>, T, List<Decision<?>>> handler =
+        handlers.batchHandler(commands.get(0).getClass());
+    // commandId() during a batch names its first command (nothing else is one id for all).
+    actor.decidingCommand(ids.get(0));
+    Decision<?> all;
+    try {
+      List<Decision<?>> decided = handler.apply(new ArrayList<>(commands), instance.tables());
+      if (decided != null && decided.size() == commands.size() && !decided.contains(null)) {
+        return decided;
+      }
+      all =
+          failedDecision(
+              CommandError.failed("handler_error", "batch handler answered the wrong count"));
+    } catch (ActorException e) {
+      all =
+          e instanceof CommandRejectedException
+              ? Decision.reject(e.code(), e.getMessage())
+              : failedDecision(CommandError.failed(e.code(), e.getMessage()));
+    } catch (RuntimeException e) {
+      context.getLog().error("{} {}: batch handler of {} threw", kind.name(), key, ids, e);
+      all =
+          failedDecision(
+              CommandError.failed(
+                  "handler_error", e.getClass().getSimpleName() + ": " + e.getMessage()));
+    } finally {
+      actor.decidingCommand(null);
+    }
+    return Collections.nCopies(commands.size(), all);
   }
 
   /**

@@ -71,11 +71,21 @@ final class DurableBehavior<
   /** The caller whose command's journal write is on its way; null between writes. */
   private Submit persistingFor;
 
+  /** The callers of a batch whose journal write is on its way; empty between writes. */
+  private List<Submit> persistingBatch = List.of();
+
+  /**
+   * Commands wait in Pekko's user stash behind a buffered batch (one that is not batchable came
+   * after it): until the batch is written, every command goes there too, keeping arrival order.
+   */
+  private boolean stashingBehindBatch;
+
   private final Waiters waiters;
   private final ActorQueries<C, E, T> queries;
   private final Outbox<C, E, T> outbox;
   private final CommandStaging<C, E, T> staging;
   private final Recovery<C, E, T> recovery;
+  private final CommandBatch<C, E, T> batch;
 
   /** The head command's I/O is running; the queue waits, queries do not. */
   private boolean ioInFlight;
@@ -131,6 +141,7 @@ final class DurableBehavior<
     this.outbox = new Outbox<>(instance);
     this.staging = new CommandStaging<>(instance, outbox, queries);
     this.recovery = new Recovery<>(instance, outbox, queries);
+    this.batch = new CommandBatch<>(staging);
   }
 
   // --- Pekko Persistence ---------------------------------------------------------------------
@@ -176,6 +187,9 @@ final class DurableBehavior<
         return onSubmit(state, submit);
       } else if (message instanceof Query query) {
         return onQuery(state, query);
+      } else if (message == ActorMessage.FlushBatch.INSTANCE) {
+        batch.flushArrived();
+        return flushBatch(state);
       } else if (message == Drain.INSTANCE) {
         return onDrain(state);
       } else if (message instanceof IoFinished finished) {
@@ -234,10 +248,18 @@ final class DurableBehavior<
   }
 
   private boolean isIdle(QueueState state) {
-    return state.pending.isEmpty() && !ioInFlight && waiters.isEmpty() && outbox.isEmpty();
+    return state.pending.isEmpty()
+        && !ioInFlight
+        && waiters.isEmpty()
+        && outbox.isEmpty()
+        && batch.isEmpty()
+        && !stashingBehindBatch;
   }
 
   private Effect<RuntimeEvent, QueueState> onSubmit(QueueState state, Submit submit) {
+    if (stashingBehindBatch) {
+      return Effect().stash();
+    }
     if (!state.created && !submit.create()) {
       submit
           .replyTo()
@@ -291,12 +313,63 @@ final class DurableBehavior<
     }
     int queued = state.pending.size();
     report(() -> runtime.metrics().commandArrived(kind.name(), queued));
-    if (state.pending.isEmpty() && !ioInFlight) {
+    boolean idleQueue = state.pending.isEmpty() && !ioInFlight;
+    // A buffered batch implies an idle queue: whatever comes meanwhile joins it or waits behind it.
+    if (!batch.isEmpty() || (idleQueue && state.created && batch.batchable(submit.command()))) {
+      return onBatchable(state, submit);
+    }
+    if (idleQueue) {
       return decideFresh(state, write, submit);
     }
     markPendingIfFirst(state);
     write.add(new CommandAccepted(submit.commandId(), submit.command(), now()));
     return persistFor(submit, write).thenRun(s -> waiters.acknowledge(submit));
+  }
+
+  /**
+   * A command while a batch is buffered, or a batchable one on an idle queue: buffered (the batch's
+   * {@code FlushBatch} decides it), or, if it is not batchable, stashed behind the batch.
+   */
+  private Effect<RuntimeEvent, QueueState> onBatchable(QueueState state, Submit submit) {
+    if (!batch.batchable(submit.command())) {
+      stashingBehindBatch = true;
+      return Effect().stash();
+    }
+    if (batch.add(submit)) {
+      context.getSelf().tell(ActorMessage.FlushBatch.INSTANCE);
+    }
+    return batch.full() ? flushBatch(state) : Effect().none();
+  }
+
+  /**
+   * Decides the buffered batch and writes it in one journal write; the callers are answered after
+   * it, and the commands stashed behind the batch come next, in their order.
+   */
+  private Effect<RuntimeEvent, QueueState> flushBatch(QueueState state) {
+    boolean unstash = stashingBehindBatch;
+    if (batch.isEmpty()) {
+      stashingBehindBatch = false;
+      return unstash ? Effect().unstashAll() : Effect().none();
+    }
+    CommandBatch.Prepared prepared = batch.drain(state.seqNr + 1, this::finished);
+    if (prepared.write().isEmpty()) {
+      prepared.answer().run();
+      stashingBehindBatch = false;
+      return unstash ? Effect().unstashAll() : Effect().none();
+    }
+    int size = prepared.callers().size();
+    report(() -> runtime.metrics().batchWritten(kind.name(), size));
+    persistingBatch = prepared.callers();
+    EffectBuilder<RuntimeEvent, QueueState> written =
+        Effect()
+            .persist(prepared.write())
+            .thenRun(
+                s -> {
+                  persistingBatch = List.of();
+                  stashingBehindBatch = false;
+                  prepared.answer().run();
+                });
+    return unstash ? written.thenUnstashAll() : written;
   }
 
   /**
@@ -313,13 +386,19 @@ final class DurableBehavior<
 
   /** PostStop: the database closes (rolling back a staged write); a caller mid-write is told. */
   private void stopped(QueueState state) {
-    Submit unwritten = persistingFor;
+    List<Submit> unwritten = new ArrayList<>(persistingBatch);
+    if (persistingFor != null) {
+      unwritten.add(persistingFor);
+    }
     persistingFor = null;
+    persistingBatch = List.of();
     instance.closeDatabase();
-    if (unwritten != null) {
+    if (!unwritten.isEmpty()) {
       StorageUnavailableException failure =
           runtime.storage().journalWriteFailed(kind.name() + " " + key);
-      unwritten.replyTo().tell(new Failed(unwritten.commandId(), failure));
+      for (Submit submit : unwritten) {
+        submit.replyTo().tell(new Failed(submit.commandId(), failure));
+      }
     }
   }
 

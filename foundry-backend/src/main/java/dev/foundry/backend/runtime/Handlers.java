@@ -1,6 +1,8 @@
 package dev.foundry.backend.runtime;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiFunction;
@@ -23,7 +25,20 @@ public final class Handlers<C, T> {
     Decision<?> check(DurableCommand<?> command, T tables);
   }
 
+  /**
+   * Decides several commands of one class together: one decision per command, in their order
+   * (docs/architecture.md, "Batched commands"). The decisions are taken before any of them is
+   * staged, so they must not depend on each other's effects; the handler sees every command of the
+   * run at once and may coalesce them (decide the one that matters, answer the others as no-ops).
+   */
+  @FunctionalInterface
+  public interface BatchHandler<X, T, R> {
+    List<Decision<R>> decide(List<X> commands, T tables);
+  }
+
   private final Map<Class<?>, BiFunction<Object, T, Decision<?>>> commands = new LinkedHashMap<>();
+  private final Map<Class<?>, BiFunction<List<Object>, T, List<Decision<?>>>> batches =
+      new LinkedHashMap<>();
   private final Map<Class<?>, BiFunction<Object, T, Object>> queries = new LinkedHashMap<>();
   private final Map<Class<?>, Object> resolved = new ConcurrentHashMap<>();
 
@@ -36,6 +51,23 @@ public final class Handlers<C, T> {
     if (commands.putIfAbsent(type, untyped) != null) {
       throw new IllegalStateException("two handlers for command " + type.getName());
     }
+    return this;
+  }
+
+  /**
+   * Registers a batch handler for {@code type}: commands of the class that reach an idle actor one
+   * after another are decided together and written with one journal write; one alone is decided as
+   * a batch of one. Only for commands that decide without I/O (a {@link Decision#after} fails the
+   * command); typical use: many small updates from other actors' outboxes.
+   */
+  @SuppressWarnings("unchecked")
+  public <R, X extends DurableCommand<R>> Handlers<C, T> batch(
+      Class<X> type, BatchHandler<X, T, R> handler) {
+    command(type, (X command, T tables) -> handler.decide(List.of(command), tables).get(0));
+    batches.put(
+        type,
+        (commands, tables) ->
+            new ArrayList<>(handler.decide((List<X>) (List<?>) commands, tables)));
     return this;
   }
 
@@ -71,6 +103,44 @@ public final class Handlers<C, T> {
           });
       return this;
     }
+
+    /** {@link Handlers#batch} behind this guard: a refused command gets its refusal. */
+    public <R, X extends DurableCommand<R>> Guarded batch(
+        Class<X> type, BatchHandler<X, T, R> handler) {
+      Handlers.this.batch(
+          type,
+          (List<X> commands, T tables) -> {
+            List<Decision<R>> decisions = new ArrayList<>(commands.size());
+            List<X> passed = new ArrayList<>(commands.size());
+            for (X command : commands) {
+              Decision<?> refused = guard.check(command, tables);
+              decisions.add(refused == null ? null : refused.<R>asRefusal());
+              if (refused == null) {
+                passed.add(command);
+              }
+            }
+            if (!passed.isEmpty()) {
+              List<Decision<R>> decided = handler.decide(passed, tables);
+              if (decided == null || decided.size() != passed.size()) {
+                throw new IllegalStateException(
+                    "batch handler of " + type.getSimpleName() + " answered the wrong count");
+              }
+              int next = 0;
+              for (int i = 0; i < decisions.size(); i++) {
+                if (decisions.get(i) == null) {
+                  decisions.set(i, decided.get(next++));
+                }
+              }
+            }
+            return decisions;
+          });
+      return this;
+    }
+  }
+
+  /** The batch handler of exactly {@code type}, or null: the class is not batched. */
+  BiFunction<List<Object>, T, List<Decision<?>>> batchHandler(Class<?> type) {
+    return batches.get(type);
   }
 
   BiFunction<Object, T, Decision<?>> commandHandler(Class<?> type) {

@@ -22,4 +22,10 @@ public interface RuntimeMetrics {
    * its wait in the queue, and across a restart the downtime.
    */
   default void commandFinished(String kind, String outcome, long millis) {}
+
+  /**
+   * An actor of {@code kind} wrote a batch of {@code commands} batched commands (a batch handler's
+   * class) with one journal write; its distribution tells how far batching keeps the actor up.
+   */
+  default void batchWritten(String kind, int commands) {}
 }

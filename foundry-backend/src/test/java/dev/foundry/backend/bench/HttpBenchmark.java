@@ -10,6 +10,7 @@ import dev.foundry.backend.config.FoundrySettings;
 import dev.foundry.backend.protocol.TaskProtocol;
 import dev.foundry.backend.runtime.DurableRef;
 import dev.foundry.backend.task.TaskReads;
+import dev.foundry.backend.testing.ChildJvm;
 import java.io.IOException;
 import java.lang.management.ClassLoadingMXBean;
 import java.lang.management.CompilationMXBean;
@@ -69,6 +70,10 @@ import java.util.stream.Stream;
  *       subscriber, against the same bursts with a single subscriber.
  * </ul>
  *
+ * <p>The REST levels (health and task detail at 16, renames sequential and on all tasks) run again
+ * with the load from a child JVM ({@link HttpLoadClient}, {@code externalClient} in the result), so
+ * the server's JVM runs nothing but the server; the in-process levels stay as the baselines.
+ *
  * <p>Client and server share the machine's cores and one heap; every level reports the CPU its
  * client threads and its server threads used per operation (thread CPU time), so a reader can tell
  * when the client, not the server, was the limit.
@@ -101,6 +106,7 @@ public final class HttpBenchmark {
   private boolean createsOnly;
 
   private FoundryApp app;
+  private final Map<String, Object> organizationBatchTotals = new LinkedHashMap<>();
   private Rest rest;
   private String repoId;
   private final List<String> taskIds = new ArrayList<>();
@@ -169,7 +175,9 @@ public final class HttpBenchmark {
     options.put("only", fanoutOnly ? "fanout" : "all");
     options.put("createConcurrency", createConcurrency);
     result.put("options", options);
-    result.put("client", "java.net.http (HTTP/1.1 keep-alive, WebSocket), same JVM");
+    result.put(
+        "client",
+        "java.net.http (HTTP/1.1 keep-alive, WebSocket), same JVM; externalClient: a child JVM");
     result.put(
         "durability", "synchronous=FULL (journal), synchronous=NORMAL (actor files), no sandbox");
     Path root = Files.createTempDirectory("foundry-http-bench");
@@ -195,6 +203,7 @@ public final class HttpBenchmark {
           result.put("restReads", restReads());
           durable = durableCommands();
           result.put("durableCommands", durable);
+          result.put("externalClient", externalClient());
         }
         Map<String, Object> fanout = new LinkedHashMap<>();
         fanout.put("singleSubscriber", fanout(1));
@@ -210,6 +219,9 @@ public final class HttpBenchmark {
           // Last too: every task it creates makes the organization (and its summary) larger.
           result.put("taskCreation", creates());
         }
+        double[] batches = organizationBatches();
+        organizationBatchTotals.put("writes", batches[0]);
+        organizationBatchTotals.put("summaries", batches[1]);
       } finally {
         log("stopping the server");
         app.stop(Duration.ofSeconds(60));
@@ -219,6 +231,7 @@ public final class HttpBenchmark {
       deleteTree(root);
     }
     result.put("loadAverageAtEnd", loadAverage());
+    result.put("organizationBatchedWrites", organizationBatchTotals);
     result.put("maxHeapMb", Runtime.getRuntime().maxMemory() / (1024 * 1024));
     return result;
   }
@@ -516,6 +529,88 @@ public final class HttpBenchmark {
       }
       Thread.sleep(answer.statusCode() == 429 ? 500 : 50);
     }
+  }
+
+  // -- the load from a second JVM ------------------------------------------------------------
+
+  /**
+   * The REST measures again with the client in a child JVM ({@link HttpLoadClient}): the server's
+   * JVM then runs nothing but the server, and its CPU per request excludes the client's.
+   */
+  private Map<String, Object> externalClient() throws Exception {
+    Map<String, Object> out = new LinkedHashMap<>();
+    List<String> tasks = new ArrayList<>();
+    for (int i = 0; i < taskCount; i++) {
+      tasks.add(taskPath(i));
+    }
+    out.put("client", "java.net.http in a child JVM (C1 only, 256 MB heap, serial GC)");
+    log("child JVM: GET health, " + readConcurrency + " concurrent");
+    out.put("healthC" + readConcurrency, external("get", readConcurrency, List.of("/v1/health")));
+    log("child JVM: GET taskDetail, " + readConcurrency + " concurrent");
+    out.put("taskDetailC" + readConcurrency, external("get", readConcurrency, tasks));
+    log("child JVM: PATCH rename, sequential, one task");
+    out.put("renameSequential", external("rename", 1, tasks.subList(0, 1)));
+    log("child JVM: PATCH rename, " + taskCount + " tasks at once");
+    out.put("renameTasks" + taskCount, external("rename", taskCount, tasks));
+    return out;
+  }
+
+  /** One level in a child JVM; a rename level then waits for the organization to show it. */
+  @SuppressWarnings("unchecked")
+  private Map<String, Object> external(String op, int loops, List<String> paths) throws Exception {
+    List<String> args =
+        List.of(
+            "--base",
+            rest.base,
+            "--cookie",
+            rest.cookie,
+            "--op",
+            op,
+            "--title-prefix",
+            "ext" + titles.incrementAndGet(),
+            "--loops",
+            String.valueOf(loops),
+            "--warmup",
+            String.valueOf(warm()),
+            "--seconds",
+            String.valueOf(seconds),
+            "--paths",
+            String.join(",", paths));
+    double[] batchesBefore = organizationBatches();
+    Map<String, Object> level;
+    // In the working directory: scripts/bench gives the class path relative to it.
+    Path here = Path.of("").toAbsolutePath();
+    try (ChildJvm client = ChildJvm.start(HttpLoadClient.class.getName(), args, Map.of(), here)) {
+      client.awaitLine("RECORDING"::equals, PATIENCE);
+      Cpu cpu = Cpu.start();
+      client.awaitLine("RECORDED"::equals, PATIENCE.plusSeconds(seconds));
+      String json = client.awaitLine(l -> l.startsWith("{"), PATIENCE);
+      level = JSON.readValue(json, LinkedHashMap.class);
+      long ops = ((Number) level.get("ops")).longValue();
+      level.put("cpu", cpu.stop(ops, "perOp", 1));
+    }
+    List<String> last = (List<String>) level.remove("lastTitles");
+    if (!op.equals("rename")) {
+      return level;
+    }
+    for (int i = 0; i < last.size(); i++) {
+      if (last.get(i) != null) {
+        lastTitle.set(i, last.get(i));
+      }
+    }
+    Lag lag = organizationCaughtUp();
+    level.put("organizationSummaryLagSeconds", lag.seconds());
+    double[] batches = organizationBatches();
+    double writes = batches[0] - batchesBefore[0];
+    if (writes > 0) {
+      // Warm-up included: how many summaries the organization applied per journal write.
+      level.put("organizationSummariesPerWrite", round((batches[1] - batchesBefore[1]) / writes));
+    }
+    if (!lag.caughtUp()) {
+      level.put("organizationSummaryCaughtUp", false);
+      level.put("organizationSummaryTasksBehind", lag.tasksBehind());
+    }
+    return level;
   }
 
   // -- realtime fan-out ------------------------------------------------------------------------
@@ -1138,6 +1233,26 @@ public final class HttpBenchmark {
       }
     }
     return -1;
+  }
+
+  /**
+   * The organization's batched writes so far ({@code foundry_command_batch_size}): their count and
+   * the commands they held.
+   */
+  private double[] organizationBatches() throws Exception {
+    String text = rest.send("GET", "/metrics", null).get().body();
+    double[] out = new double[2];
+    for (String line : text.split("\n")) {
+      if (line.contains("kind=\"organization\"")) {
+        double v = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+        if (line.startsWith("foundry_command_batch_size_count{")) {
+          out[0] = v;
+        } else if (line.startsWith("foundry_command_batch_size_sum{")) {
+          out[1] = v;
+        }
+      }
+    }
+    return out;
   }
 
   private static Map<String, Object> percentiles(List<Long> nanos) {

@@ -240,6 +240,54 @@ class OrganizationActorTest {
     assertThat(product.summary(org, task.taskId()).title()).isEqualTo("newer");
   }
 
+  @Test
+  void summariesSentTogetherLeaveTheNewestOfEachTaskAndAStrayIsRefused() {
+    RepoRecord repo = product.addRepository(org, "file:///srv/git/acme/burst.git");
+    TaskRecord a = product.createTask(org, repo.repoId(), "Burst A", null);
+    TaskRecord b = product.createTask(org, repo.repoId(), "Burst B", null);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                product.summary(org, a.taskId()).status() == TaskStatus.IDLE
+                    && product.summary(org, b.taskId()).status() == TaskStatus.IDLE);
+    WorkspaceTaskSummary sa = product.summary(org, a.taskId());
+    WorkspaceTaskSummary sb = product.summary(org, b.taskId());
+    long t = Math.max(sa.updatedAtMs(), sb.updatedAtMs());
+    WorkspaceTaskSummary stray =
+        new WorkspaceTaskSummary(
+            "no-such-task",
+            sa.repoId(),
+            "stray",
+            sa.status(),
+            sa.repoName(),
+            t,
+            "stray-branch",
+            null,
+            null,
+            List.of(),
+            null,
+            null);
+    // Sent without waiting, so those that queue up meet in one batch: out of order for A.
+    List<java.util.concurrent.CompletableFuture<Boolean>> sent =
+        List.of(
+                titled(sa, "a1", t + 1000),
+                titled(sa, "a3", t + 3000),
+                titled(sb, "b1", t + 1000),
+                titled(sa, "a2", t + 2000),
+                titled(sb, "b2", t + 2000))
+            .stream()
+            .map(s -> product.org(org).ask(new ApplyTaskSummaryUpdate(s)).toCompletableFuture())
+            .toList();
+    var refused = product.org(org).ask(new ApplyTaskSummaryUpdate(stray)).toCompletableFuture();
+    sent.forEach(f -> await(f));
+    assertThatThrownBy(() -> await(refused))
+        .isInstanceOf(CommandRejectedException.class)
+        .hasMessageContaining("no-such-task");
+    assertThat(product.summary(org, a.taskId()).title()).isEqualTo("a3");
+    assertThat(product.summary(org, b.taskId()).title()).isEqualTo("b2");
+  }
+
   private static WorkspaceTaskSummary titled(WorkspaceTaskSummary s, String title, long at) {
     return new WorkspaceTaskSummary(
         s.id(),

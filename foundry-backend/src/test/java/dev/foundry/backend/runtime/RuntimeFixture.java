@@ -28,6 +28,7 @@ public final class RuntimeFixture implements AutoCloseable {
   private int maxActiveActors = 2000;
   private int maxQueuedPerActor = RuntimeSettings.DEFAULT_MAX_QUEUED_PER_ACTOR;
   private Duration ioTimeout = RuntimeSettings.DEFAULT_IO_TIMEOUT;
+  private RuntimeMetrics metrics = RuntimeMetrics.NONE;
   private ActorSystem<Void> system;
   private DurableRuntime runtime;
   private final RealtimeHub hub = new RealtimeHub();
@@ -81,7 +82,8 @@ public final class RuntimeFixture implements AutoCloseable {
                 maxQueuedPerActor,
                 ioTimeout),
             hub,
-            kinds);
+            kinds,
+            metrics);
   }
 
   /** Restarts with at most {@code max} calls outstanding per actor. */
@@ -94,6 +96,13 @@ public final class RuntimeFixture implements AutoCloseable {
   /** Restarts with {@code timeout} as the runtime's deadline on a command's I/O. */
   public RuntimeFixture withIoTimeout(Duration timeout) {
     this.ioTimeout = timeout;
+    restart();
+    return this;
+  }
+
+  /** Restarts reporting the runtime's commands to {@code metrics}. */
+  public RuntimeFixture withMetrics(RuntimeMetrics metrics) {
+    this.metrics = metrics;
     restart();
     return this;
   }

@@ -17,15 +17,25 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 
-/** An append-only log: every applied command leaves one row, so duplicates and gaps are visible. */
+/**
+ * An append-only log: every applied command leaves one row, so duplicates and gaps are visible.
+ * {@link Append} is written one command at a time, {@link AppendBatched} through a batch handler
+ * (several that queue up in one journal write); both append the same way.
+ */
 public final class CrashLog
-    extends DurableActor<CrashLog.Append, CrashLog.Appended, CrashLog.Tables> {
+    extends DurableActor<CrashLog.Command, CrashLog.Appended, CrashLog.Tables> {
 
-  public static final ActorKind<Append, Appended, Tables> KIND =
-      ActorKind.define("crash-log", Append.class, Appended.class, Tables::new, CrashLog::new);
+  public static final ActorKind<Command, Appended, Tables> KIND =
+      ActorKind.define("crash-log", Command.class, Appended.class, Tables::new, CrashLog::new);
+
+  public sealed interface Command extends DurableCommand<Long> {}
 
   @JsonTypeName("crash.append")
-  public record Append(long seq) implements DurableCommand<Long> {}
+  public record Append(long seq) implements Command {}
+
+  /** Appends like {@link Append}; a negative seq cannot be applied (a bad event in a batch). */
+  @JsonTypeName("crash.append-batched")
+  public record AppendBatched(long seq) implements Command {}
 
   @JsonTypeName("crash.appended")
   public record Appended(long seq) implements DurableEvent {}
@@ -37,10 +47,16 @@ public final class CrashLog
   }
 
   @Override
-  protected void handlers(Handlers<Append, Tables> on) {
+  protected void handlers(Handlers<Command, Tables> on) {
     on.command(
             Append.class,
             (cmd, t) -> Decision.<Long>persist(new Appended(cmd.seq())).thenReply(cmd::seq))
+        .batch(
+            AppendBatched.class,
+            (cmds, t) ->
+                cmds.stream()
+                    .map(cmd -> Decision.<Long>persist(new Appended(cmd.seq())).thenReply(cmd::seq))
+                    .toList())
         .query(ReadLog.class, (q, t) -> t.read());
   }
 
@@ -52,6 +68,9 @@ public final class CrashLog
 
     @Override
     protected void apply(Appended event) throws SQLException {
+      if (event.seq() < 0) {
+        throw new SQLException("a negative seq cannot be logged: " + event.seq());
+      }
       try (PreparedStatement s = db.prepareStatement("INSERT INTO log (seq) VALUES (?)")) {
         s.setLong(1, event.seq());
         s.executeUpdate();

@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongFunction;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,17 +31,31 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class CrashRecoveryTest {
   private static final int KILLS = 22;
+  private static final int BATCHED_KILLS = 12;
   private static final int ACTORS = 3;
 
   @TempDir Path dir;
 
   @Test
   void everyAcknowledgedCommandSurvivesKillNineExactlyOnceAndInOrder() throws Exception {
+    killRepeatedly(KILLS, seq -> "A");
+  }
+
+  /**
+   * The same contract for batched commands (several in one journal write, staged in one SQLite
+   * transaction), mixed with unbatched ones that must keep their place between them.
+   */
+  @Test
+  void batchedCommandsSurviveKillNineExactlyOnceAndInOrder() throws Exception {
+    killRepeatedly(BATCHED_KILLS, seq -> seq % 7 == 3 ? "A" : "B");
+  }
+
+  private void killRepeatedly(int kills, LongFunction<String> verb) throws Exception {
     Random random = new Random(7741);
     Set<Long> acked = ConcurrentHashMap.newKeySet();
     long seq = 0;
     int roundsWithAcks = 0;
-    for (int round = 0; round < KILLS; round++) {
+    for (int round = 0; round < kills; round++) {
       try (ChildJvm node = startNode();
           Socket socket = connect(node)) {
         int before;
@@ -50,7 +65,8 @@ class CrashRecoveryTest {
         // are random relative to the stream, which starts once the node acknowledges.
         long warmup = seq++;
         out.write(
-            ("A " + (warmup % ACTORS) + " " + warmup + "\n").getBytes(StandardCharsets.UTF_8));
+            (verb.apply(warmup) + " " + (warmup % ACTORS) + " " + warmup + "\n")
+                .getBytes(StandardCharsets.UTF_8));
         out.flush();
         await()
             .atMost(Duration.ofSeconds(60))
@@ -65,7 +81,8 @@ class CrashRecoveryTest {
         while (System.nanoTime() < killAt) {
           StringBuilder batch = new StringBuilder();
           for (int i = 0; i < 20; i++, seq++) {
-            batch.append("A ").append(seq % ACTORS).append(' ').append(seq).append('\n');
+            batch.append(verb.apply(seq)).append(' ').append(seq % ACTORS).append(' ');
+            batch.append(seq).append('\n');
           }
           out.write(batch.toString().getBytes(StandardCharsets.UTF_8));
           out.flush();
@@ -80,7 +97,7 @@ class CrashRecoveryTest {
     }
     assertThat(roundsWithAcks)
         .as("kills that happened while commands were acknowledged")
-        .isGreaterThanOrEqualTo(KILLS / 2);
+        .isGreaterThanOrEqualTo(kills / 2);
 
     Map<Integer, List<Long>> logs = new java.util.HashMap<>();
     try (ChildJvm node = startNode();
@@ -122,7 +139,7 @@ class CrashRecoveryTest {
     assertThat(lost).as("acknowledged but not applied").isEmpty();
     System.out.printf(
         "crash test: %d kills, %d commands sent, %d acknowledged, %d applied%n",
-        KILLS, seq, acked.size(), applied.size());
+        kills, seq, acked.size(), applied.size());
   }
 
   private ChildJvm startNode() throws Exception {

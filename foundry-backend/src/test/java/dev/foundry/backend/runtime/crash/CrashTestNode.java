@@ -24,8 +24,9 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /**
  * The process the crash test kills: a runtime on a data directory and a line protocol on loopback.
- * {@code A <actor> <seq>} sends a fire-and-forget {@code Append}; the node writes {@code OK <seq>}
- * once the runtime acknowledged it (persisted). {@code R <actor>} answers {@code LOG <seqs...>}.
+ * {@code A <actor> <seq>} sends a fire-and-forget {@code Append} ({@code B}: an {@code
+ * AppendBatched}, which a batch handler decides); the node writes {@code OK <seq>} once the runtime
+ * acknowledged it (persisted). {@code R <actor>} answers {@code LOG <seqs...>}.
  */
 public final class CrashTestNode {
   public static void main(String[] args) throws Exception {
@@ -62,9 +63,11 @@ public final class CrashTestNode {
       while ((line = in.readLine()) != null) {
         String[] parts = line.split(" ");
         var ref = runtime.getOrCreate(CrashLog.KIND.type(), ActorKey.of("log", parts[1]));
-        if (parts[0].equals("A")) {
+        if (parts[0].equals("A") || parts[0].equals("B")) {
           long seq = Long.parseLong(parts[2]);
-          ref.tell(new CrashLog.Append(seq))
+          CrashLog.Command command =
+              parts[0].equals("A") ? new CrashLog.Append(seq) : new CrashLog.AppendBatched(seq);
+          ref.tell(command)
               .whenComplete(
                   (id, failure) -> {
                     if (failure == null) {

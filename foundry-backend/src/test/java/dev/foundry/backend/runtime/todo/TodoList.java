@@ -12,7 +12,10 @@ import dev.foundry.backend.runtime.DurableEvent;
 import dev.foundry.backend.runtime.DurableRef;
 import dev.foundry.backend.runtime.Handlers;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -87,7 +90,8 @@ public final class TodoList extends DurableActor<TodoList.Command<?>, TodoList.E
   @Override
   protected void handlers(Handlers<Command<?>, TodoTables> on) {
     on.command(AddItem.class, this::addItem)
-        .command(CompleteItem.class, this::completeItem)
+        // Completions that queue up are decided together, in one journal write.
+        .batch(CompleteItem.class, this::completeItems)
         .command(AddCheckedItem.class, this::addCheckedItem)
         .command(ShareItem.class, this::shareItem)
         .command(AddItemCheckedByHungService.class, this::addItemCheckedByHungService)
@@ -114,6 +118,24 @@ public final class TodoList extends DurableActor<TodoList.Command<?>, TodoList.E
     return Decision.persist(new ItemAdded(id, cmd.text(), commandId()))
         .andTell(other, new AddItem(cmd.text()))
         .thenReply(() -> id);
+  }
+
+  /**
+   * A batch of completions: the decisions are taken before any of them is applied, so an item named
+   * twice is completed by the first and the repeat answers as if it came after (already done).
+   */
+  private List<Decision<Boolean>> completeItems(List<CompleteItem> cmds, TodoTables tables) {
+    Set<Long> completing = new HashSet<>();
+    List<Decision<Boolean>> decisions = new ArrayList<>(cmds.size());
+    for (CompleteItem cmd : cmds) {
+      decisions.add(
+          completing.add(cmd.id())
+              ? completeItem(cmd, tables)
+              : tables.exists(cmd.id())
+                  ? Decision.reply(false)
+                  : Decision.reject("item_not_found", "no item " + cmd.id()));
+    }
+    return decisions;
   }
 
   private Decision<Boolean> completeItem(CompleteItem cmd, TodoTables tables) {
