@@ -209,7 +209,8 @@ public record FoundrySettings(
       int snapshotEvery,
       int maxActiveActors,
       int maxQueuedPerActor,
-      Duration ioTimeout) {}
+      Duration ioTimeout,
+      int backupEvery) {}
 
   /**
    * The realtime WebSocket: outgoing frames a connection may queue before it is dropped as a slow
@@ -304,7 +305,8 @@ public record FoundrySettings(
             snapshotEvery(f),
             atLeast(f, "runtime.max-active-actors", "FOUNDRY_MAX_ACTIVE_ACTORS", 10),
             atLeast(f, "runtime.max-queued-per-actor", "FOUNDRY_MAX_QUEUED_PER_ACTOR", 1),
-            positive(f, "runtime.io-timeout", "FOUNDRY_IO_TIMEOUT")),
+            positive(f, "runtime.io-timeout", "FOUNDRY_IO_TIMEOUT"),
+            atLeast(f, "runtime.backup-every", "FOUNDRY_BACKUP_EVERY", 10)),
         new Realtime(
             atLeast(f, "realtime.buffer-size", "FOUNDRY_REALTIME_BUFFER_SIZE", 1),
             atLeast(f, "realtime.max-subscriptions", "FOUNDRY_REALTIME_MAX_SUBSCRIPTIONS", 1),
