@@ -364,8 +364,7 @@ final class DurableBehavior<
       default -> {
         CommandStaging.Staged staged =
             staging.stage(state.seqNr + write.size() + 1, id, submit.command(), decision);
-        write.add(
-            new CommandExecuted(id, submit.command(), staged.events(), staged.error(), now()));
+        write.add(CommandExecuted.of(id, submit.command(), staged.events(), staged.error(), now()));
         return persistFor(submit, write)
             .thenRun(
                 s -> {
