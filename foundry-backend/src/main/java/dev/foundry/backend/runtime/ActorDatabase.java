@@ -371,6 +371,10 @@ final class ActorDatabase implements AutoCloseable {
    * {@code target} atomically, so {@code target} is always a whole, durable backup.
    */
   static long backup(Path source, Path target) throws SQLException, IOException {
+    if (!Files.exists(source)) {
+      // Opening it would create an empty file where the actor's belongs.
+      throw new java.nio.file.NoSuchFileException(source.toString());
+    }
     Files.createDirectories(target.getParent());
     Path partial = target.resolveSibling(target.getFileName() + ".partial");
     Files.deleteIfExists(partial);
