@@ -288,6 +288,9 @@ public record FoundrySettings(
 
     Path dataDir = Path.of(f.getString("data-dir")).toAbsolutePath().normalize();
     Auth auth = auth(f, loopback, github, appUrl, apiUrl);
+    // Read by each sandbox actor from the configuration; checked here so a bad value stops the
+    // start instead of failing sandbox actors one by one.
+    notNegative(f, "sandbox.transcript-batch-window", "FOUNDRY_TRANSCRIPT_BATCH_WINDOW");
     return new FoundrySettings(
         dataDir,
         appUrl,
@@ -747,6 +750,20 @@ public record FoundrySettings(
       // reported below
     }
     throw new InvalidSettingException(env, "foundry." + path, raw, "a positive duration like 30s");
+  }
+
+  private static Duration notNegative(Config f, String path, String env) {
+    String raw = f.getValue(path).unwrapped().toString();
+    try {
+      Duration d = f.getDuration(path);
+      if (!d.isNegative()) {
+        return d;
+      }
+    } catch (ConfigException.BadValue e) {
+      // reported below
+    }
+    throw new InvalidSettingException(
+        env, "foundry." + path, raw, "a duration of 0 or more like 50ms");
   }
 
   private static int atLeast(Config f, String path, String env, int min) {
