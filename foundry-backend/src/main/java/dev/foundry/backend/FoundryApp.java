@@ -392,6 +392,7 @@ public final class FoundryApp {
         runtime.snapshotEvery(),
         runtime.maxActiveActors(),
         runtime.maxQueuedPerActor(),
-        runtime.ioTimeout());
+        runtime.ioTimeout(),
+        runtime.backupEvery());
   }
 }

@@ -209,7 +209,8 @@ public record FoundrySettings(
       int snapshotEvery,
       int maxActiveActors,
       int maxQueuedPerActor,
-      Duration ioTimeout) {}
+      Duration ioTimeout,
+      int backupEvery) {}
 
   /**
    * The realtime WebSocket: outgoing frames a connection may queue before it is dropped as a slow
@@ -287,6 +288,9 @@ public record FoundrySettings(
 
     Path dataDir = Path.of(f.getString("data-dir")).toAbsolutePath().normalize();
     Auth auth = auth(f, loopback, github, appUrl, apiUrl);
+    // Read by each sandbox actor from the configuration; checked here so a bad value stops the
+    // start instead of failing sandbox actors one by one.
+    notNegative(f, "sandbox.transcript-batch-window", "FOUNDRY_TRANSCRIPT_BATCH_WINDOW");
     return new FoundrySettings(
         dataDir,
         appUrl,
@@ -304,7 +308,8 @@ public record FoundrySettings(
             snapshotEvery(f),
             atLeast(f, "runtime.max-active-actors", "FOUNDRY_MAX_ACTIVE_ACTORS", 10),
             atLeast(f, "runtime.max-queued-per-actor", "FOUNDRY_MAX_QUEUED_PER_ACTOR", 1),
-            positive(f, "runtime.io-timeout", "FOUNDRY_IO_TIMEOUT")),
+            positive(f, "runtime.io-timeout", "FOUNDRY_IO_TIMEOUT"),
+            atLeast(f, "runtime.backup-every", "FOUNDRY_BACKUP_EVERY", 10)),
         new Realtime(
             atLeast(f, "realtime.buffer-size", "FOUNDRY_REALTIME_BUFFER_SIZE", 1),
             atLeast(f, "realtime.max-subscriptions", "FOUNDRY_REALTIME_MAX_SUBSCRIPTIONS", 1),
@@ -745,6 +750,20 @@ public record FoundrySettings(
       // reported below
     }
     throw new InvalidSettingException(env, "foundry." + path, raw, "a positive duration like 30s");
+  }
+
+  private static Duration notNegative(Config f, String path, String env) {
+    String raw = f.getValue(path).unwrapped().toString();
+    try {
+      Duration d = f.getDuration(path);
+      if (!d.isNegative()) {
+        return d;
+      }
+    } catch (ConfigException.BadValue e) {
+      // reported below
+    }
+    throw new InvalidSettingException(
+        env, "foundry." + path, raw, "a duration of 0 or more like 50ms");
   }
 
   private static int atLeast(Config f, String path, String env, int min) {

@@ -6,6 +6,7 @@ import dev.foundry.backend.runtime.ActorKey;
 import dev.foundry.backend.runtime.ActorQuery;
 import dev.foundry.backend.runtime.ActorType;
 import dev.foundry.backend.runtime.DurableCommand;
+import dev.foundry.backend.runtime.RestatedByEvents;
 import dev.foundry.sandbox.process.ProcessInfo;
 import dev.foundry.sandbox.process.ProcessLogEntry;
 import dev.foundry.shared.sandbox.GitState;
@@ -99,18 +100,24 @@ public final class SandboxProtocol {
   public record SendMessage(String sessionId, String text, String messageId)
       implements SessionCommand<String> {}
 
-  /** One streamed update of a running turn (sent by the session's listener). */
+  /**
+   * One streamed update of a running turn (sent by the session's listener). Its transcript entry
+   * restates it, so the journal keeps the payload once ({@link RestatedByEvents}).
+   */
   @JsonTypeName("sandbox.record-session-update")
   public record RecordSessionUpdate(
-      String sessionId, String turnId, String kind, String payloadJson) implements Command<Void> {}
+      String sessionId, String turnId, String kind, String payloadJson)
+      implements Command<Void>, RestatedByEvents {}
 
   /**
    * Streamed updates of a running turn in arrival order, as one command: what the session's
-   * listener sends when updates arrive faster than the actor takes them.
+   * listener sends for the updates of one batch window ({@code
+   * foundry.sandbox.transcript-batch-window}), or that queued up while the actor was busy.
+   * Journaled once, as its transcript entries ({@link RestatedByEvents}).
    */
   @JsonTypeName("sandbox.record-session-updates")
   public record RecordSessionUpdates(String sessionId, String turnId, List<StreamedUpdate> updates)
-      implements Command<Void> {}
+      implements Command<Void>, RestatedByEvents {}
 
   /** One update in {@link RecordSessionUpdates}: its ACP kind and its JSON. */
   public record StreamedUpdate(String kind, String payloadJson) {}

@@ -4,9 +4,11 @@ import dev.foundry.migrations.MigrationSet;
 import dev.foundry.migrations.Migrator;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -389,28 +391,96 @@ final class ActorDatabase implements AutoCloseable {
     }
   }
 
-  /** A consistent copy of the whole file (online backup), for a snapshot. */
-  byte[] backup() {
-    Path copy = file.resolveSibling(file.getFileName() + ".snapshot-" + System.nanoTime());
-    try (Statement s = connection.createStatement()) {
-      // SQLite's online backup API (sqlite-jdbc's "backup to"): a consistent page copy that,
-      // unlike VACUUM INTO, also works while a statement of this connection is still open.
-      s.executeUpdate("backup to " + copy);
-      return Files.readAllBytes(copy);
-    } catch (SQLException e) {
-      throw new IllegalStateException("cannot back up " + file + ": " + e.getMessage(), e);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read backup of " + file, e);
-    } finally {
+  /** Pages copied per step of a backup (4 MB at SQLite's default page size). */
+  private static final int BACKUP_PAGES_PER_STEP = 1024;
+
+  /**
+   * Copies {@code source} (an actor file, open or not by its actor) to {@code target}, off the
+   * actor's thread, and returns the journal sequence number the copy has applied. The copy is made
+   * by SQLite's online backup API in steps of {@value #BACKUP_PAGES_PER_STEP} pages, file to file
+   * (never whole in the heap), from a separate connection that holds one read transaction for the
+   * whole copy: in WAL mode the actor keeps writing meanwhile, and the copy is the state at the
+   * start of that transaction (a backup step does not restart on other connections' writes while
+   * its source connection keeps its read transaction open). The copy is fsynced and then moved over
+   * {@code target} atomically, so {@code target} is always a whole, durable backup.
+   */
+  static long backup(Path source, Path target) throws SQLException, IOException {
+    if (!Files.exists(source)) {
+      // Opening it would create an empty file where the actor's belongs.
+      throw new java.nio.file.NoSuchFileException(source.toString());
+    }
+    Files.createDirectories(target.getParent());
+    Path partial = target.resolveSibling(target.getFileName() + ".partial");
+    Files.deleteIfExists(partial);
+    SQLiteConfig config = new SQLiteConfig();
+    config.setBusyTimeout(10_000);
+    long applied;
+    try (Connection c =
+            DriverManager.getConnection("jdbc:sqlite:" + source, config.toProperties());
+        Statement s = c.createStatement()) {
+      s.execute("BEGIN");
       try {
-        Files.deleteIfExists(copy);
-      } catch (IOException ignored) {
-        // a leftover copy is harmless and replaced next time
+        applied = readAppliedSeqNr(c); // the read that pins the copy's snapshot
+        ((org.sqlite.SQLiteConnection) c)
+            .getDatabase()
+            .backup("main", partial.toString(), null, 100, 100, BACKUP_PAGES_PER_STEP);
+      } finally {
+        s.execute("COMMIT");
       }
+    }
+    try (FileChannel channel = FileChannel.open(partial, StandardOpenOption.WRITE)) {
+      channel.force(true);
+    }
+    Files.move(
+        partial, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    forceDirectory(target.getParent());
+    return applied;
+  }
+
+  /** The journal sequence number {@code file} has applied (a backup, read without writing). */
+  static long appliedSeqNrOf(Path file) throws SQLException {
+    SQLiteConfig config = new SQLiteConfig();
+    config.setReadOnly(true);
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file, config.toProperties())) {
+      return readAppliedSeqNr(c);
     }
   }
 
-  /** Replaces the file's content by a snapshot's copy, then migrates it if it is older. */
+  /**
+   * Puts a copy of {@code backup} in place of the (closed) actor file {@code file}, streamed from
+   * file to file; the old file's WAL goes with it, since its frames belong to the old file.
+   */
+  static void replaceFromBackup(Path file, Path backup) throws IOException {
+    Files.createDirectories(file.getParent());
+    Path partial = file.resolveSibling(file.getFileName() + ".restore-" + System.nanoTime());
+    try {
+      Files.copy(backup, partial);
+      try (FileChannel channel = FileChannel.open(partial, StandardOpenOption.WRITE)) {
+        channel.force(true);
+      }
+      Files.deleteIfExists(file.resolveSibling(file.getFileName() + "-wal"));
+      Files.deleteIfExists(file.resolveSibling(file.getFileName() + "-shm"));
+      Files.move(
+          partial, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      forceDirectory(file.getParent());
+    } finally {
+      Files.deleteIfExists(partial);
+    }
+  }
+
+  /** Makes a rename in {@code dir} durable (a no-op where directories cannot be opened). */
+  private static void forceDirectory(Path dir) {
+    try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+      channel.force(true);
+    } catch (IOException ignored) {
+      // not supported on this file system; the rename is as durable as it gets here
+    }
+  }
+
+  /**
+   * Replaces the file's content by the copy a snapshot of the previous release carried (base64 in
+   * the snapshot), then migrates it if it is older.
+   */
   void restore(byte[] image, MigrationSet migrations) {
     Path copy = file.resolveSibling(file.getFileName() + ".restore-" + System.nanoTime());
     try {

@@ -7,7 +7,8 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /**
- * Where an actor's SQLite file lives: {@code <data>/actors/<kind>/<xx>/<name>.db}.
+ * Where an actor's SQLite file lives: {@code <data>/actors/<kind>/<xx>/<name>.db}, and its latest
+ * backup: {@code <data>/backups/<kind>/<xx>/<name>.db} (see {@link ActorBackups}).
  *
  * <p>{@code <name>} is the canonical key percent-encoded down to {@code [A-Za-z0-9_-]}, which is
  * injective (no two keys share a file) and cannot express {@code ..} or a separator (no traversal).
@@ -18,12 +19,23 @@ public final class ActorFiles {
   private static final int MAX_NAME = 160;
 
   private final Path root;
+  private final Path backups;
 
   public ActorFiles(Path dataDir) {
     this.root = dataDir.resolve("actors");
+    this.backups = dataDir.resolve("backups");
   }
 
   public Path databaseFile(String kind, ActorKey key) {
+    return root.resolve(relative(kind, key));
+  }
+
+  /** The latest whole-file backup of the actor, beside the journal in the data directory. */
+  public Path backupFile(String kind, ActorKey key) {
+    return backups.resolve(relative(kind, key));
+  }
+
+  private static Path relative(String kind, ActorKey key) {
     ActorKind.requireValidName(kind);
     String canonical = key.canonical();
     byte[] digest = sha256(canonical);
@@ -32,7 +44,7 @@ public final class ActorFiles {
       name = name.substring(0, 64) + "~" + HexFormat.of().formatHex(digest);
     }
     String shard = HexFormat.of().formatHex(digest, 0, 1);
-    return root.resolve(kind).resolve(shard).resolve(name + ".db");
+    return Path.of(kind, shard, name + ".db");
   }
 
   static String encode(String canonical) {

@@ -76,6 +76,28 @@ final class ActorInstance<
     return new ActorFiles(settings.dataDir()).databaseFile(kind.name(), key);
   }
 
+  Path backupFile() {
+    return new ActorFiles(settings.dataDir()).backupFile(kind.name(), key);
+  }
+
+  String persistenceId() {
+    return persistenceId;
+  }
+
+  /**
+   * The position the latest durable backup of the file covers; -1 while there is none. Written by
+   * the backup thread, hence volatile.
+   */
+  private volatile long backedUpTo = -1;
+
+  long backedUpTo() {
+    return backedUpTo;
+  }
+
+  void backedUp(long seqNr) {
+    backedUpTo = seqNr;
+  }
+
   ActorDatabase database() {
     if (database == null) {
       database = ActorDatabase.open(databaseFile(), kind.migrations());

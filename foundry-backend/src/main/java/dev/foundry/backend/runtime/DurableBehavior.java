@@ -37,7 +37,6 @@ import org.apache.pekko.persistence.typed.javadsl.Effect;
 import org.apache.pekko.persistence.typed.javadsl.EffectBuilder;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
-import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 
 /**
@@ -151,10 +150,17 @@ final class DurableBehavior<
     return new QueueState();
   }
 
+  // No retention criteria: events and snapshots are deleted only below what a durable backup of
+  // the file covers (ActorBackups), not by count.
+
   @Override
-  public RetentionCriteria retentionCriteria() {
-    return RetentionCriteria.snapshotEvery(settings.snapshotEvery(), 2)
-        .withDeleteEventsOnSnapshot();
+  public boolean shouldSnapshot(QueueState state, RuntimeEvent event, long sequenceNr) {
+    return recovery.snapshotAt(sequenceNr);
+  }
+
+  @Override
+  public org.apache.pekko.persistence.typed.javadsl.Recovery recovery() {
+    return recovery.strategy();
   }
 
   @Override
@@ -437,8 +443,7 @@ final class DurableBehavior<
       default -> {
         CommandStaging.Staged staged =
             staging.stage(state.seqNr + write.size() + 1, id, submit.command(), decision);
-        write.add(
-            new CommandExecuted(id, submit.command(), staged.events(), staged.error(), now()));
+        write.add(CommandExecuted.of(id, submit.command(), staged.events(), staged.error(), now()));
         return persistFor(submit, write)
             .thenRun(
                 s -> {

@@ -1,5 +1,8 @@
 package dev.foundry.backend.runtime;
 
+import com.typesafe.config.Config;
+import dev.foundry.backend.persistence.JournalDatabase;
+import dev.foundry.backend.persistence.JournalTrim;
 import dev.foundry.backend.runtime.json.JsonTypes;
 import java.time.Duration;
 import java.util.List;
@@ -29,6 +32,7 @@ public final class DurableRuntime {
   private final PendingWork pendingWork;
   private final RuntimeMetrics metrics;
   private final StorageHealth storage;
+  private final ActorBackups backups;
 
   private DurableRuntime(
       ActorSystem<?> system,
@@ -52,6 +56,8 @@ public final class DurableRuntime {
     this.storage = new StorageHealth(settings.dataDir(), system, this::wakeActorsWithPendingWork);
     this.pendingWork = new PendingWork(settings.dataDir());
     system.getWhenTerminated().thenRun(pendingWork::close);
+    this.backups = new ActorBackups(journalTrim(system));
+    system.getWhenTerminated().thenRun(backups::close);
     this.registry =
         system.systemActorOf(ActorRegistry.create(this, settings), "durable-actors", Props.empty());
     wakeActorsWithPendingWork();
@@ -100,6 +106,18 @@ public final class DurableRuntime {
     }
     return new DurableRef<>(this, kind, new ActorKey(outbound.key()), outbound.create())
         .tell(outbound.command(), commandId);
+  }
+
+  /** Trims the journal the configuration names; null (no trimming) when it names none. */
+  private static JournalTrim journalTrim(ActorSystem<?> system) {
+    Config config = system.settings().config();
+    return config.hasPath(JournalDatabase.FILE_SETTING)
+        ? new JournalTrim(JournalDatabase.journalFile(config))
+        : null;
+  }
+
+  ActorBackups backups() {
+    return backups;
   }
 
   PendingWork pendingWork() {

@@ -5,17 +5,27 @@ import dev.foundry.backend.runtime.RuntimeEvent.ActorCreated;
 import dev.foundry.backend.runtime.RuntimeEvent.CommandAccepted;
 import dev.foundry.backend.runtime.RuntimeEvent.CommandCompleted;
 import dev.foundry.backend.runtime.RuntimeEvent.CommandExecuted;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.SQLException;
 import java.util.List;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.persistence.typed.SnapshotAdapter;
+import org.apache.pekko.persistence.typed.SnapshotSelectionCriteria;
 
 /**
- * How a durable actor comes back: snapshots carry a copy of its SQLite file (the snapshot adapter
- * commits the staged write first and restores the copy when the file is missing or behind), the
- * event handler rebuilds the queue and applies only the journal events the file lacks (the replay
- * skip, by {@code _runtime_applied}), and once recovery completes the outbox and the accepted
+ * How a durable actor comes back. Its SQLite file is its state and records the journal position it
+ * has applied ({@code _runtime_applied}); a snapshot records only the queue and its position, so it
+ * costs the same for any file. A lost file (or one behind its latest backup) is first replaced by
+ * the latest backup ({@link ActorBackups}); recovery then starts from the latest snapshot at or
+ * below the file's position, and the event handler rebuilds the queue and applies only the journal
+ * events the file lacks (the replay skip). Once recovery completes the outbox and the accepted
  * commands resume.
+ *
+ * <p>Snapshots of the previous release carried a base64 copy of the whole file; they still restore
+ * it. An actor without a backup can only have such snapshots (snapshots are taken only once a
+ * backup exists), so it recovers from its latest snapshot as that release did.
  */
 final class Recovery<
     C extends DurableCommand<?>, E extends DurableEvent, T extends ActorTables<E>> {
@@ -35,6 +45,81 @@ final class Recovery<
     this.queries = queries;
   }
 
+  /**
+   * Where recovery starts, decided before it does: with a backup, the file is brought to at least
+   * the backup's position (replaced by the backup when missing or behind it), and the snapshot is
+   * the latest at or below the file's position, so that the journal after it holds every event the
+   * file lacks; the journal keeps those (see {@link ActorBackups}). Without a backup, the latest
+   * snapshot.
+   */
+  org.apache.pekko.persistence.typed.javadsl.Recovery strategy() {
+    Path file = instance.databaseFile();
+    Path backup = instance.backupFile();
+    if (!Files.exists(backup)) {
+      return org.apache.pekko.persistence.typed.javadsl.Recovery.withSnapshotSelectionCriteria(
+          SnapshotSelectionCriteria.latest());
+    }
+    try {
+      long backedUp = ActorDatabase.appliedSeqNrOf(backup);
+      instance.backedUp(backedUp);
+      long local = Files.exists(file) ? instance.database().appliedSeqNr() : -1;
+      if (local < backedUp) {
+        // Lost, or behind the backup (it runs synchronous=NORMAL): the backup is the newer state.
+        context
+            .getLog()
+            .info(
+                "{} {}: file at {} is behind its backup at {}; restoring the backup",
+                kind.name(),
+                key,
+                local < 0 ? "(missing)" : local,
+                backedUp);
+        instance.closeDatabase();
+        ActorDatabase.replaceFromBackup(file, backup);
+        local = instance.database().appliedSeqNr();
+      }
+      return org.apache.pekko.persistence.typed.javadsl.Recovery.withSnapshotSelectionCriteria(
+          SnapshotSelectionCriteria.latest().withMaxSequenceNr(local));
+    } catch (SQLException | IOException e) {
+      throw new IllegalStateException(
+          kind.name()
+              + " "
+              + key
+              + ": cannot restore from backup "
+              + backup
+              + ": "
+              + e.getMessage(),
+          e);
+    }
+  }
+
+  /**
+   * At each snapshot position: starts a backup when the last one is {@code backup-every} events old
+   * (or there is none yet), and says whether to snapshot, which needs a backup (see the class
+   * comment).
+   */
+  boolean snapshotAt(long seqNr) {
+    if (seqNr % instance.settings.snapshotEvery() != 0) {
+      return false;
+    }
+    long backedUp = instance.backedUpTo();
+    if (backedUp < 0 || seqNr - lastBackupStarted >= instance.settings.backupEvery()) {
+      if (instance
+          .runtime
+          .backups()
+          .start(
+              instance.persistenceId(),
+              instance.databaseFile(),
+              instance.backupFile(),
+              instance::backedUp)) {
+        lastBackupStarted = seqNr;
+      }
+    }
+    return backedUp >= 0;
+  }
+
+  /** The position at which this activation last started a backup. */
+  private long lastBackupStarted;
+
   SnapshotAdapter<QueueState> snapshotAdapter() {
     return new SnapshotAdapter<>() {
       @Override
@@ -46,16 +131,15 @@ final class Recovery<
         } catch (SQLException e) {
           throw new IllegalStateException(kind.name() + " " + key + ": commit failed", e);
         }
-        return new ActorSnapshot(
-            state.created, state.seqNr, state.pendingList(), instance.database().backup());
+        return new ActorSnapshot(state.created, state.seqNr, state.pendingList(), null);
       }
 
       @Override
       public QueueState fromJournal(Object from) {
         ActorSnapshot snapshot = (ActorSnapshot) from;
-        // The file may be missing, or behind because it runs synchronous=NORMAL: the snapshot's
-        // copy is then the truth, and replay continues after it.
-        if (instance.database().appliedSeqNr() < snapshot.seqNr()) {
+        // A snapshot of the previous release, when the file is missing or behind it: its copy is
+        // the truth, and replay continues after it.
+        if (snapshot.database() != null && instance.database().appliedSeqNr() < snapshot.seqNr()) {
           instance.database().restore(snapshot.database(), kind.migrations());
           instance.reopenTables();
         }

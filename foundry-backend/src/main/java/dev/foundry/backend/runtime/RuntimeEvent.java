@@ -34,5 +34,21 @@ public sealed interface RuntimeEvent extends Journaled {
       List<DurableEvent> events,
       CommandError error,
       long at)
-      implements RuntimeEvent {}
+      implements RuntimeEvent {
+
+    /**
+     * The journal event of a command decided and written at once; a successful {@link
+     * RestatedByEvents} command is left out (null), its events say it all. Replay never needs the
+     * command of a success.
+     */
+    static CommandExecuted of(
+        String commandId,
+        DurableCommand<?> command,
+        List<DurableEvent> events,
+        CommandError error,
+        long at) {
+      boolean restated = command instanceof RestatedByEvents && error == null;
+      return new CommandExecuted(commandId, restated ? null : command, events, error, at);
+    }
+  }
 }

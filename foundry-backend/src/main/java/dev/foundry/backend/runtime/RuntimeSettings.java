@@ -3,7 +3,10 @@ package dev.foundry.backend.runtime;
 import java.nio.file.Path;
 import java.time.Duration;
 
-/** How the runtime behaves; from {@code foundry.runtime} and {@code foundry.data-dir}. */
+/**
+ * How the runtime behaves; from {@code foundry.runtime} and {@code foundry.data-dir}. {@code
+ * backupEvery}: journal events between two whole-file backups of an actor (checked at snapshots).
+ */
 public record RuntimeSettings(
     Path dataDir,
     Duration passivateAfter,
@@ -11,13 +14,34 @@ public record RuntimeSettings(
     int snapshotEvery,
     int maxActiveActors,
     int maxQueuedPerActor,
-    Duration ioTimeout) {
+    Duration ioTimeout,
+    int backupEvery) {
 
   /** Commands and queries one actor may have outstanding before callers get "overloaded". */
   public static final int DEFAULT_MAX_QUEUED_PER_ACTOR = 10_000;
 
   /** How long a command's I/O ({@link Decision#after}) may take unless the decision says. */
   public static final Duration DEFAULT_IO_TIMEOUT = Duration.ofMinutes(5);
+
+  /** Backs actor files up as often as they snapshot (tests, benchmarks). */
+  public RuntimeSettings(
+      Path dataDir,
+      Duration passivateAfter,
+      Duration commandTimeout,
+      int snapshotEvery,
+      int maxActiveActors,
+      int maxQueuedPerActor,
+      Duration ioTimeout) {
+    this(
+        dataDir,
+        passivateAfter,
+        commandTimeout,
+        snapshotEvery,
+        maxActiveActors,
+        maxQueuedPerActor,
+        ioTimeout,
+        snapshotEvery);
+  }
 
   public RuntimeSettings(
       Path dataDir,

@@ -8,6 +8,7 @@ import dev.foundry.backend.runtime.ActorOverloadedException;
 import dev.foundry.backend.runtime.CommandTimeoutException;
 import dev.foundry.backend.runtime.DurableRef;
 import dev.foundry.backend.runtime.Failures;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,8 +25,12 @@ import org.slf4j.LoggerFactory;
  * <p>The actor's admission bound ({@code foundry.runtime.max-queued-per-actor}) refuses callers
  * beyond it with {@code overloaded}; these reports are the actor's own and must get in anyway. So
  * one sender per sandbox sends one command at a time, in arrival order, and sends a refused one
- * again after a backoff (20 ms doubling to 2 s) until it is accepted. Updates that queued up
- * meanwhile go as one {@link RecordSessionUpdates} per turn (at most {@value #MAX_BATCH}).
+ * again after a backoff (20 ms doubling to 2 s) until it is accepted. A turn's updates are batched:
+ * the first update of a batch waits for the batch window ({@code
+ * foundry.sandbox.transcript-batch-window}, 50 ms by default) and the updates that arrive
+ * meanwhile, or queue up while a send is on its way, go as one {@link RecordSessionUpdates} per
+ * turn (at most {@value #MAX_BATCH}): one journal write, one realtime frame. A turn's end flushes
+ * at once.
  *
  * <p>Memory is bounded: at most {@value #MAX_QUEUED_UPDATES} updates wait. Beyond that a turn's
  * further updates are counted instead of kept, and the transcript gets an {@code updates_dropped}
@@ -56,9 +61,21 @@ final class ListenerDeliveries {
   private boolean closed;
   private long retryMillis = FIRST_RETRY_MILLIS;
 
+  /** How long the first update of a batch waits for others; zero sends at once. */
+  private final Duration window;
+
+  /** A flush after the window is scheduled. */
+  private boolean flushScheduled;
+
+  /** Without a batch window: each update goes as soon as nothing else is on its way. */
   ListenerDeliveries(DurableRef<Command<?>> actor, Executor executor) {
+    this(actor, executor, Duration.ZERO);
+  }
+
+  ListenerDeliveries(DurableRef<Command<?>> actor, Executor executor, Duration window) {
     this.actor = actor;
     this.executor = executor;
+    this.window = window;
   }
 
   /** A streamed update of a running turn. */
@@ -72,6 +89,18 @@ final class ListenerDeliveries {
     }
     updates++;
     queue.addLast(update);
+    if (window.isZero()) {
+      sendNext();
+    } else if (!flushScheduled && !sending) {
+      flushScheduled = true;
+      CompletableFuture.delayedExecutor(window.toNanos(), TimeUnit.NANOSECONDS, executor)
+          .execute(this::flush);
+    }
+  }
+
+  /** The batch window passed: what waits goes (unless a send is on its way; it follows that). */
+  private synchronized void flush() {
+    flushScheduled = false;
     sendNext();
   }
 

@@ -1,5 +1,8 @@
 package dev.foundry.backend.sandbox;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.foundry.backend.protocol.SandboxProtocol.SandboxAddress;
 import dev.foundry.backend.protocol.SandboxProtocol.TranscriptEntry;
 import dev.foundry.backend.protocol.TaskProtocol;
@@ -20,6 +23,7 @@ import dev.foundry.backend.sandbox.SandboxTables.SessionRow;
 import dev.foundry.shared.realtime.RealtimeEvents;
 import dev.foundry.shared.realtime.TranscriptUpdated;
 import dev.foundry.shared.sandbox.SandboxProcesses;
+import dev.foundry.shared.workspace.WorkspaceTranscriptEvent;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -74,21 +78,23 @@ final class SandboxBroadcasts {
   /**
    * The task actor owns the {@code session} topic's {@code sessionUpdated} (metadata); the sandbox
    * adds {@code transcriptUpdated} there with only the entries a command appended, so a long turn
-   * does not resend its whole transcript with every streamed update. {@code processesUpdated}
-   * carries the {@code sandboxProcesses} topic's whole snapshot.
+   * does not resend its whole transcript with every streamed update. The entries are built from the
+   * events just applied (their payloads are not read back from the table); only their numbers and
+   * the session's status are read. {@code processesUpdated} carries the {@code sandboxProcesses}
+   * topic's whole snapshot.
    */
   void publish(List<Event> events, SandboxTables tables) {
-    Map<String, Integer> appended = new LinkedHashMap<>();
+    Map<String, List<TranscriptEntryAppended>> appended = new LinkedHashMap<>();
     boolean processes = false;
     for (Event e : events) {
       if (e instanceof SessionCreated c) {
-        appended.merge(c.sessionId(), 0, Integer::sum);
+        appended.computeIfAbsent(c.sessionId(), k -> new ArrayList<>());
       } else if (e instanceof TranscriptEntryAppended a) {
-        appended.merge(a.sessionId(), 1, Integer::sum);
+        appended.computeIfAbsent(a.sessionId(), k -> new ArrayList<>()).add(a);
       } else if (e instanceof SessionStatusChanged c) {
-        appended.merge(c.sessionId(), 0, Integer::sum);
+        appended.computeIfAbsent(c.sessionId(), k -> new ArrayList<>());
       } else if (e instanceof SessionModelChanged c) {
-        appended.merge(c.sessionId(), 0, Integer::sum);
+        appended.computeIfAbsent(c.sessionId(), k -> new ArrayList<>());
       } else if (e instanceof ProcessStarted
           || e instanceof ProcessStopped
           || e instanceof SandboxDestroyed) {
@@ -97,12 +103,12 @@ final class SandboxBroadcasts {
     }
     String taskTopicId = address.organizationId() + "/" + address.taskId();
     appended.forEach(
-        (sessionId, count) ->
+        (sessionId, entries) ->
             hub.publish(
                 RealtimeEvents.SESSION_TOPIC,
                 taskTopicId + "/" + sessionId,
                 RealtimeEvents.TRANSCRIPT_UPDATED,
-                () -> transcriptUpdated(tables, sessionId, count)));
+                () -> transcriptUpdated(tables, sessionId, entries)));
     if (processes && tables.sandbox() != null) {
       hub.publish(
           RealtimeEvents.PROCESSES_TOPIC,
@@ -112,17 +118,45 @@ final class SandboxBroadcasts {
     }
   }
 
-  /** The last {@code count} entries of the session, with its sandbox-side status. */
+  /**
+   * The entries {@code appended} (the last ones of the session's transcript, numbered up to its
+   * highest entry number), with its sandbox-side status.
+   */
   private static TranscriptUpdated transcriptUpdated(
-      SandboxTables tables, String sessionId, int count) {
+      SandboxTables tables, String sessionId, List<TranscriptEntryAppended> appended) {
     SessionRow s = tables.session(sessionId);
-    long size = tables.transcriptSize(sessionId);
-    List<TranscriptEntry> entries =
-        count == 0 ? List.of() : tables.transcriptAfter(sessionId, size - count);
+    List<WorkspaceTranscriptEvent> entries = new ArrayList<>(appended.size());
+    if (!appended.isEmpty()) {
+      long first = tables.transcriptSize(sessionId) - appended.size() + 1;
+      for (int i = 0; i < appended.size(); i++) {
+        TranscriptEntryAppended a = appended.get(i);
+        entries.add(
+            new TranscriptEntry(
+                    first + i,
+                    sessionId,
+                    a.turnId(),
+                    a.sender(),
+                    a.kind(),
+                    payload(a.payloadJson()),
+                    a.at())
+                .toWire());
+      }
+    }
     return new TranscriptUpdated(
-        sessionId,
-        s == null ? null : s.status(),
-        s == null ? null : s.errorMessage(),
-        entries.stream().map(TranscriptEntry::toWire).toList());
+        sessionId, s == null ? null : s.status(), s == null ? null : s.errorMessage(), entries);
   }
+
+  /** The payload as the table's reader gives it: parsed JSON (the sandbox wrote it as JSON). */
+  private static JsonNode payload(String json) {
+    if (json == null) {
+      return null;
+    }
+    try {
+      return JSON.readTree(json);
+    } catch (JsonProcessingException e) {
+      return JSON.getNodeFactory().textNode(json);
+    }
+  }
+
+  private static final ObjectMapper JSON = new ObjectMapper();
 }

@@ -1,5 +1,6 @@
 package dev.foundry.backend.sandbox;
 
+import com.typesafe.config.Config;
 import dev.foundry.backend.protocol.SandboxProtocol;
 import dev.foundry.backend.protocol.SandboxProtocol.Command;
 import dev.foundry.backend.protocol.SandboxProtocol.SandboxAddress;
@@ -10,6 +11,7 @@ import dev.foundry.backend.sandbox.SandboxTables.SandboxRow;
 import dev.foundry.sandbox.git.SandboxGit;
 import dev.foundry.sandbox.provider.Sandbox;
 import dev.foundry.shared.sandbox.RepositoryView;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.BiFunction;
@@ -43,7 +45,25 @@ final class SandboxScope {
     this.commandId = commandId;
     this.deliveries =
         live.deliveries(
-            () -> new ListenerDeliveries(self, setup.runtime().system().executionContext()));
+            () ->
+                new ListenerDeliveries(
+                    self,
+                    setup.runtime().system().executionContext(),
+                    batchWindow(setup.runtime().system().settings().config())));
+  }
+
+  static final String BATCH_WINDOW_SETTING = "foundry.sandbox.transcript-batch-window";
+
+  /** How long a turn's streamed updates are gathered into one write (50 ms when not configured). */
+  static Duration batchWindow(Config config) {
+    Duration window =
+        config.hasPath(BATCH_WINDOW_SETTING)
+            ? config.getDuration(BATCH_WINDOW_SETTING)
+            : Duration.ofMillis(50);
+    if (window.isNegative()) {
+      throw new IllegalArgumentException(BATCH_WINDOW_SETTING + " must not be negative: " + window);
+    }
+    return window;
   }
 
   /** The id of the command being decided: an idempotency key for a turn. */

@@ -37,6 +37,11 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  * EventSourcedBehavior}s persisting one event per ask on the same journal.
  *
  * <p>Options: {@code --seconds N} per level (default 5), {@code --levels 1,10,100,1000}.
+ *
+ * <p>{@code --large-actor-mb N} runs another measurement instead: one actor whose SQLite file holds
+ * N MB against a small actor in the same run, each alone with one command in flight, at the
+ * production snapshot and backup settings (a snapshot every 500 events, a backup every 5,000), with
+ * the heap after a full GC before and after each.
  */
 public final class RuntimeBenchmark {
   private static final String TEXT = "x".repeat(160);
@@ -46,13 +51,24 @@ public final class RuntimeBenchmark {
   public static void main(String[] args) throws Exception {
     int seconds = 5;
     int[] levels = {1, 10, 100, 1000};
+    int largeActorMb = 0;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
+        case "--large-actor-mb" -> largeActorMb = Integer.parseInt(args[++i]);
         case "--seconds" -> seconds = Integer.parseInt(args[++i]);
         case "--levels" ->
             levels = Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
+    }
+    if (largeActorMb > 0) {
+      Path dir = Files.createTempDirectory("foundry-large-actor-bench");
+      try {
+        System.out.println(toJson(LargeActor.run(dir, largeActorMb, seconds)));
+      } finally {
+        deleteTree(dir);
+      }
+      return;
     }
     Path root = Files.createTempDirectory("foundry-runtime-bench");
     Map<String, Object> result = new LinkedHashMap<>();
@@ -107,20 +123,20 @@ public final class RuntimeBenchmark {
   }
 
   /** A runtime with its own actor system on its own data directory. */
-  private static final class Bench {
+  static final class Bench {
     final ActorSystem<Void> system;
     final DurableRuntime runtime;
 
     Bench(Path dir, Duration passivateAfter) {
-      Config config = RuntimeFixture.config(dir, passivateAfter, 1000);
+      this(dir, new RuntimeSettings(dir, passivateAfter, Duration.ofSeconds(30), 1000));
+    }
+
+    Bench(Path dir, RuntimeSettings settings) {
+      Config config =
+          RuntimeFixture.config(dir, settings.passivateAfter(), settings.snapshotEvery());
       JournalDatabase.prepare(config);
       system = ActorSystem.create(Behaviors.empty(), "bench", config);
-      runtime =
-          DurableRuntime.start(
-              system,
-              new RuntimeSettings(dir, passivateAfter, Duration.ofSeconds(30), 1000),
-              new RealtimeHub(),
-              List.of(TodoList.KIND));
+      runtime = DurableRuntime.start(system, settings, new RealtimeHub(), List.of(TodoList.KIND));
     }
 
     void close() throws Exception {
@@ -141,7 +157,7 @@ public final class RuntimeBenchmark {
   }
 
   /** {@code actors} loops, each with exactly one {@code wait=true} command in flight. */
-  private static Level closedLoop(DurableRuntime runtime, String prefix, int actors, int seconds)
+  static Level closedLoop(DurableRuntime runtime, String prefix, int actors, int seconds)
       throws Exception {
     List<DurableRef<TodoList.Command<?>>> refs = new ArrayList<>();
     for (int i = 0; i < actors; i++) {
@@ -178,7 +194,7 @@ public final class RuntimeBenchmark {
     CompletionStage<Void> run(int loop);
   }
 
-  private static Level measure(int loops, int seconds, Op op) throws Exception {
+  static Level measure(int loops, int seconds, Op op) throws Exception {
     // "Loaded": every actor is activated (recovered, its file open) before the clock starts, so
     // the level measures throughput, not activation (cold activation is measured on its own).
     List<CompletableFuture<Void>> warm = new ArrayList<>();
@@ -306,7 +322,7 @@ public final class RuntimeBenchmark {
     return m;
   }
 
-  private static long usedHeap() {
+  static long usedHeap() {
     for (int i = 0; i < 4; i++) {
       System.gc();
       try {
@@ -325,7 +341,7 @@ public final class RuntimeBenchmark {
     return sorted[Math.min(sorted.length - 1, (int) Math.ceil(p * sorted.length) - 1)] / 1e6;
   }
 
-  private static <T> T await(CompletionStage<T> stage) {
+  static <T> T await(CompletionStage<T> stage) {
     try {
       return stage.toCompletableFuture().get(120, TimeUnit.SECONDS);
     } catch (Exception e) {
@@ -333,11 +349,11 @@ public final class RuntimeBenchmark {
     }
   }
 
-  private static double round(double v) {
+  static double round(double v) {
     return Math.round(v * 100.0) / 100.0;
   }
 
-  private static void log(String s) {
+  static void log(String s) {
     System.err.println("[bench runtime] " + s);
   }
 

@@ -141,6 +141,23 @@ class FoundrySettingsTest {
   }
 
   @Test
+  void backupEveryAndTheTranscriptBatchWindowHaveDefaultsAndRefuseNonsense() {
+    assertThat(settings(Map.of()).runtime().backupEvery()).isEqualTo(5000);
+    assertThat(settings(Map.of("FOUNDRY_BACKUP_EVERY", "100")).runtime().backupEvery())
+        .isEqualTo(100);
+    assertThatThrownBy(() -> settings(Map.of("FOUNDRY_BACKUP_EVERY", "5")))
+        .isInstanceOf(InvalidSettingException.class)
+        .hasMessageContaining("FOUNDRY_BACKUP_EVERY");
+    settings(Map.of("FOUNDRY_TRANSCRIPT_BATCH_WINDOW", "0"));
+    assertThatThrownBy(() -> settings(Map.of("FOUNDRY_TRANSCRIPT_BATCH_WINDOW", "-5ms")))
+        .isInstanceOf(InvalidSettingException.class)
+        .hasMessageContaining("FOUNDRY_TRANSCRIPT_BATCH_WINDOW");
+    assertThatThrownBy(() -> settings(Map.of("FOUNDRY_TRANSCRIPT_BATCH_WINDOW", "soon")))
+        .isInstanceOf(InvalidSettingException.class)
+        .hasMessageContaining("FOUNDRY_TRANSCRIPT_BATCH_WINDOW");
+  }
+
+  @Test
   void perSandboxBoundsHaveDefaultsTakeSizesAndRefuseNonsense() {
     assertThat(settings(Map.of()).sandboxLimits().maxProcesses()).isEqualTo(1024);
     assertThat(settings(Map.of()).sandboxLimits().maxMemoryBytes()).isEqualTo(4L << 30);

@@ -196,6 +196,62 @@ class SandboxActorTest {
   }
 
   @Test
+  void aTurnsChunksAreJournaledOnceInBatchesAndPublishedAsApplied() throws Exception {
+    List<Publication> published = new CopyOnWriteArrayList<>();
+    fixture.hub().subscribe(RealtimeEvents.SESSION_TOPIC, ORG + "/t13/s1", published::add);
+    DurableRef<Command<?>> ref = readySandbox("t13", "s1");
+
+    String turn = await(ref.ask(new SendMessage("s1", "/burst 300", null)));
+    SessionDetail done = awaitStatus(ref, "s1", "idle");
+    List<SandboxProtocol.TranscriptEntry> chunks =
+        done.transcript().stream()
+            .filter(e -> turn.equals(e.turnId()) && "agent_message_chunk".equals(e.kind()))
+            .toList();
+    assertThat(chunks).hasSize(300);
+
+    List<String> journal = new ArrayList<>();
+    try (java.sql.Connection c =
+            java.sql.DriverManager.getConnection(
+                "jdbc:sqlite:" + tmp.resolve("data/journal/journal.db"));
+        java.sql.ResultSet rs =
+            c.createStatement()
+                .executeQuery("SELECT CAST(event_payload AS TEXT) FROM event_journal")) {
+      while (rs.next()) {
+        journal.add(rs.getString(1));
+      }
+    }
+    // Each chunk's payload is in the journal once: as its transcript entry, not also as the
+    // command that carried it.
+    for (String chunk : List.of("c1 ", "c150 ", "c300 ")) {
+      long occurrences =
+          journal.stream()
+              .mapToLong(row -> row.split(java.util.regex.Pattern.quote(chunk), -1).length - 1)
+              .sum();
+      assertThat(occurrences).as(chunk).isEqualTo(1);
+    }
+    // Batched: a few journal writes for the turn's 300 chunks, not one each.
+    long writesWithChunks =
+        journal.stream().filter(row -> row.contains("agent_message_chunk")).count();
+    assertThat(writesWithChunks).isLessThan(30);
+
+    // The realtime increments, built from the applied events, are the transcript as read.
+    await()
+        .untilAsserted(
+            () ->
+                assertThat(
+                        published.stream()
+                            .map(p -> (TranscriptUpdated) p.payload())
+                            .flatMap(u -> u.entries().stream())
+                            .filter(e -> turn.equals(e.turnId()))
+                            .toList())
+                    .isEqualTo(
+                        done.transcript().stream()
+                            .filter(e -> turn.equals(e.turnId()))
+                            .map(SandboxProtocol.TranscriptEntry::toWire)
+                            .toList()));
+  }
+
+  @Test
   void queriesAreAnsweredWhileATurnRunsAndTheTurnCanBeStopped() {
     DurableRef<Command<?>> ref = readySandbox("t2", "s1");
 

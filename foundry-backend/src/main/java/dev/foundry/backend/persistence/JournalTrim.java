@@ -1,0 +1,93 @@
+package dev.foundry.backend.persistence;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Properties;
+
+/**
+ * Deletes an actor's journal events and snapshots that a durable backup of its file made
+ * unnecessary. The runtime calls it after each backup (off every actor's thread): rebuilding a lost
+ * file needs the backup, the latest snapshot at or below the backup's position (the queue state),
+ * and the events after that snapshot, so everything below that snapshot goes. The events are
+ * deleted below it, never at or above, so the actor's highest sequence number always stays in the
+ * journal (the plugin reads it at recovery to continue numbering).
+ *
+ * <p>The deletes run in one IMMEDIATE transaction on a connection of their own, with the pragmas of
+ * {@code persistence.conf} (FULL, WAL, the same busy timeout); SQLite's single write lock orders
+ * them with the journal's writes. The same statements run on PostgreSQL.
+ */
+public final class JournalTrim {
+  private final Path journalFile;
+
+  public JournalTrim(Path journalFile) {
+    this.journalFile = journalFile;
+  }
+
+  /**
+   * Deletes what the backup at {@code coveredSeqNr} made unnecessary for {@code persistenceId};
+   * returns the sequence number of the snapshot everything below was deleted from (0: none yet,
+   * nothing deleted).
+   */
+  public long trim(String persistenceId, long coveredSeqNr) throws SQLException {
+    Properties properties = new Properties();
+    properties.setProperty("journal_mode", "WAL");
+    properties.setProperty("synchronous", "FULL");
+    properties.setProperty("busy_timeout", "10000");
+    properties.setProperty("foreign_keys", "true");
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + journalFile, properties);
+        Statement s = c.createStatement()) {
+      s.execute("BEGIN IMMEDIATE");
+      boolean committed = false;
+      try {
+        long from = latestSnapshotAtOrBelow(c, persistenceId, coveredSeqNr);
+        if (from > 0) {
+          delete(
+              c,
+              "DELETE FROM event_journal WHERE persistence_id = ? AND sequence_number < ?",
+              persistenceId,
+              from);
+          delete(
+              c,
+              "DELETE FROM snapshot WHERE persistence_id = ? AND sequence_number < ?",
+              persistenceId,
+              from);
+        }
+        s.execute("COMMIT");
+        committed = true;
+        return from;
+      } finally {
+        if (!committed) {
+          s.execute("ROLLBACK");
+        }
+      }
+    }
+  }
+
+  private static long latestSnapshotAtOrBelow(Connection c, String persistenceId, long seqNr)
+      throws SQLException {
+    try (PreparedStatement q =
+        c.prepareStatement(
+            "SELECT max(sequence_number) FROM snapshot"
+                + " WHERE persistence_id = ? AND sequence_number <= ?")) {
+      q.setString(1, persistenceId);
+      q.setLong(2, seqNr);
+      try (ResultSet rs = q.executeQuery()) {
+        return rs.next() ? rs.getLong(1) : 0;
+      }
+    }
+  }
+
+  private static void delete(Connection c, String sql, String persistenceId, long below)
+      throws SQLException {
+    try (PreparedStatement d = c.prepareStatement(sql)) {
+      d.setString(1, persistenceId);
+      d.setLong(2, below);
+      d.executeUpdate();
+    }
+  }
+}

@@ -1,0 +1,84 @@
+package dev.foundry.backend.runtime;
+
+import dev.foundry.backend.persistence.JournalTrim;
+import java.nio.file.Path;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Whole-file backups of actor files, made off the actors' threads, one at a time for the whole
+ * runtime (a backup reads the whole file; two at once would only compete for the disk).
+ *
+ * <p>An actor's file is its state; a snapshot records only the queue and the position. The backup
+ * is what rebuilds a lost file: the latest backup, then the journal after it. So events leave the
+ * journal only once a durable backup covers them: after each backup, {@link JournalTrim} deletes
+ * what lies below the latest snapshot at or below the backup's position. Each actor has one backup
+ * ({@link ActorFiles#backupFile}), replaced atomically by the next.
+ */
+final class ActorBackups implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ActorBackups.class);
+
+  private final JournalTrim trim;
+  private final ExecutorService worker =
+      Executors.newSingleThreadExecutor(
+          r -> {
+            Thread t = new Thread(r, "foundry-actor-backups");
+            t.setDaemon(true);
+            return t;
+          });
+
+  /** Persistence ids whose backup is queued or running. */
+  private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
+
+  /** {@code trim} null: backups are made but the journal is not trimmed (no journal file known). */
+  ActorBackups(JournalTrim trim) {
+    this.trim = trim;
+  }
+
+  /**
+   * Starts a backup of {@code source} into {@code target} unless one of this actor is on its way;
+   * {@code done} runs on the backup thread with the backed-up position, after the journal was
+   * trimmed. False when one was on its way already.
+   */
+  boolean start(
+      String persistenceId, Path source, Path target, java.util.function.LongConsumer done) {
+    if (!inFlight.add(persistenceId)) {
+      return false;
+    }
+    try {
+      worker.execute(
+          () -> {
+            try {
+              long covered = ActorDatabase.backup(source, target);
+              if (trim != null) {
+                trim.trim(persistenceId, covered);
+              }
+              done.accept(covered);
+            } catch (Exception e) {
+              // The journal keeps its events; the next backup tries again.
+              log.warn("backup of {} failed: {}", persistenceId, e.toString());
+            } finally {
+              inFlight.remove(persistenceId);
+            }
+          });
+      return true;
+    } catch (RuntimeException rejected) {
+      inFlight.remove(persistenceId); // shutting down
+      return false;
+    }
+  }
+
+  /** Whether a backup of this actor is queued or running. */
+  boolean inFlight(String persistenceId) {
+    return inFlight.contains(persistenceId);
+  }
+
+  @Override
+  public void close() {
+    worker.shutdown();
+  }
+}
