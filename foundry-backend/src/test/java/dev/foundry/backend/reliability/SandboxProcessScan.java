@@ -79,7 +79,7 @@ final class SandboxProcessScan {
       if (id != null) {
         return id;
       }
-    } catch (IOException | UnsupportedOperationException e) {
+    } catch (IOException e) {
       // gone, or not ours to read
     }
     try {
