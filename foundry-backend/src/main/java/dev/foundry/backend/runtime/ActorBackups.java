@@ -72,6 +72,29 @@ final class ActorBackups implements AutoCloseable {
     }
   }
 
+  /**
+   * Trims the journal again once a snapshot is saved: a backup that finished before the snapshot
+   * below its position was stored trimmed nothing, and without this the journal would wait for the
+   * next backup. Runs on the backup thread; a failure only leaves events for the next trim.
+   */
+  void trimAfterSnapshot(String persistenceId, long backedUpTo) {
+    if (trim == null || backedUpTo < 0) {
+      return;
+    }
+    try {
+      worker.execute(
+          () -> {
+            try {
+              trim.trim(persistenceId, backedUpTo);
+            } catch (Exception e) {
+              log.warn("trimming the journal of {} failed: {}", persistenceId, e.toString());
+            }
+          });
+    } catch (RuntimeException rejected) {
+      // shutting down: the next activation's backup trims
+    }
+  }
+
   /** Whether a backup of this actor is queued or running. */
   boolean inFlight(String persistenceId) {
     return inFlight.contains(persistenceId);

@@ -32,6 +32,7 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
 import org.apache.pekko.persistence.typed.SnapshotAdapter;
+import org.apache.pekko.persistence.typed.SnapshotCompleted;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandler;
 import org.apache.pekko.persistence.typed.javadsl.Effect;
 import org.apache.pekko.persistence.typed.javadsl.EffectBuilder;
@@ -172,6 +173,13 @@ final class DurableBehavior<
   public SignalHandler<QueueState> signalHandler() {
     return newSignalHandlerBuilder()
         .onSignal(RecoveryCompleted.instance(), recovery::completed)
+        .onSignal(
+            SnapshotCompleted.class,
+            (state, done) ->
+                instance
+                    .runtime
+                    .backups()
+                    .trimAfterSnapshot(instance.persistenceId(), instance.backedUpTo()))
         .onSignal(PostStop.instance(), this::stopped)
         .build();
   }

@@ -154,6 +154,11 @@ final class Recovery<
     if (state.created) {
       instance.listedAsPending(!state.pending.isEmpty());
       outbox.deliver();
+      if (state.pending.isEmpty() && outbox.isEmpty()) {
+        // Woken by a stale listing (killed after listing, before the write; or after the work
+        // finished, before the listing was cleared): nothing else would ever clear it.
+        instance.clearPendingWork();
+      }
     }
     if (!state.pending.isEmpty() && instance.divergedOrNull() == null) {
       context.getLog().debug("resuming {} accepted commands", state.pending.size());
