@@ -132,6 +132,8 @@ class SandboxAgentWorkaroundsTest {
   @Test
   void anAgentDeathFailsThePendingTurnAtOnceWhileTheServerStillHoldsThePost() throws Exception {
     try (AgentSession session = open(Duration.ofSeconds(30))) {
+      CompletableFuture<Void> slowStarted = new CompletableFuture<>();
+      session.addListener(update -> slowStarted.complete(null));
       // A raw POST on the same instance, waiting like the server makes everyone wait.
       String slow =
           "{\"jsonrpc\":\"2.0\",\"id\":\"raw-slow\",\"method\":\"session/prompt\",\"params\":{\"sessionId\":\""
@@ -150,6 +152,9 @@ class SandboxAgentWorkaroundsTest {
                       .POST(HttpRequest.BodyPublishers.ofString(slow))
                       .build(),
                   HttpResponse.BodyHandlers.ofString());
+      // The raw prompt must be with the agent before it crashes (else the server answers it at
+      // once): its first chunk shows it is.
+      slowStarted.get(20, TimeUnit.SECONDS);
       AgentTurn turn = session.prompt("/crash 3");
 
       assertThatThrownBy(() -> turn.result().orTimeout(30, TimeUnit.SECONDS).join())
