@@ -1,5 +1,7 @@
 // One WebSocket per tab (/v1/realtime). Subscriptions are kept here and sent again after every
-// reconnect, so each view gets a fresh snapshot and never shows stale state after a drop.
+// reconnect, so each view gets a fresh snapshot and never shows stale state after a drop. The
+// socket asks for batches (?batch=true): events that waited together arrive as one "events"
+// frame, handled here one by one, in order.
 export class Realtime {
   constructor(onState) {
     this.subs = new Map(); // "topic id" -> {topic, id, handler}
@@ -22,7 +24,7 @@ export class Realtime {
   connect() {
     const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
     this.onState('connecting');
-    const ws = new WebSocket(`${scheme}//${location.host}/v1/realtime`);
+    const ws = new WebSocket(`${scheme}//${location.host}/v1/realtime?batch=true`);
     this.ws = ws;
     ws.onopen = () => {
       this.delay = 500;
@@ -37,9 +39,11 @@ export class Realtime {
         return;
       }
       if (f.type === 'pong') return;
-      const s = this.subs.get(f.topic + ' ' + f.id);
-      if (s) s.handler(f);
-      else if (f.type === 'error') console.warn('realtime error', f);
+      if (f.type === 'events') {
+        for (const e of f.events) this.dispatch(e);
+      } else {
+        this.dispatch(f);
+      }
     };
     ws.onclose = () => {
       if (this.closedByUs || this.ws !== ws) return;
@@ -50,6 +54,12 @@ export class Realtime {
       }, this.delay);
       this.delay = Math.min(this.delay * 2, 10000);
     };
+  }
+
+  dispatch(f) {
+    const s = this.subs.get(f.topic + ' ' + f.id);
+    if (s) s.handler(f);
+    else if (f.type === 'error') console.warn('realtime error', f);
   }
 
   send(frame) {

@@ -258,6 +258,7 @@ final class CommandStaging<
         context.getLog().error("{} {}: afterApply of command {} threw", kind.name(), key, id, e);
       }
       if (staged.events.stream().anyMatch(e -> e instanceof Outbound)) {
+        outbox.committed(id, staged.events);
         outbox.deliver();
       }
     }

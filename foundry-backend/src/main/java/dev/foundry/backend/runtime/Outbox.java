@@ -8,7 +8,9 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -21,6 +23,11 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * SQLite transaction as the events that imply them, sent once committed, and deleted when their
  * target acknowledged them ({@link ActorMessage.OutboxSent}); a failed send is retried with a
  * backoff from 500 ms up to 30 s. At least once, also across a crash.
+ *
+ * <p>The file is read once per activation (at recovery); after that the rows not yet acknowledged
+ * are also kept in memory, added when the command that wrote them commits and removed when
+ * acknowledged. Sending after each command then needs neither a query nor parsing the JSON that was
+ * just written, and whether anything is left to send is a map lookup.
  */
 final class Outbox<C extends DurableCommand<?>, E extends DurableEvent, T extends ActorTables<E>> {
   private static final Duration FIRST_RETRY = Duration.ofMillis(500);
@@ -36,6 +43,16 @@ final class Outbox<C extends DurableCommand<?>, E extends DurableEvent, T extend
   private final DurableRuntime runtime;
 
   private final Set<String> inFlight = new HashSet<>();
+
+  /**
+   * The rows not acknowledged yet, by id, in the order they were committed; null until the file's
+   * rows are read (the first {@link #deliver}). A row read from the file is parsed when sent.
+   */
+  private Map<String, Pending> undelivered;
+
+  /** An outbox row: its JSON as stored, or the command itself when this activation wrote it. */
+  private record Pending(String json, Outbound outbound) {}
+
   private Duration retryDelay = FIRST_RETRY;
 
   Outbox(ActorInstance<C, E, T> instance) {
@@ -88,28 +105,55 @@ final class Outbox<C extends DurableCommand<?>, E extends DurableEvent, T extend
     return rows;
   }
 
+  /**
+   * The outbox rows of the command {@code commandId}, whose events (with their {@link Outbound}s,
+   * as {@link #rows} numbered them) were just committed: they join the rows to send.
+   */
+  void committed(String commandId, List<DurableEvent> events) {
+    if (undelivered == null) {
+      return; // not read yet: the first deliver() reads them from the file
+    }
+    int index = 0;
+    for (DurableEvent event : events) {
+      if (event instanceof Outbound outbound) {
+        undelivered.put(commandId + "#" + index, new Pending(null, outbound));
+      }
+      index++;
+    }
+  }
+
   /** Sends every undelivered outbox row that is not already on its way. */
   void deliver() {
-    List<ActorDatabase.OutboxRow> rows;
-    try {
-      rows = instance.database().outbox();
-    } catch (SQLException e) {
-      context.getLog().error("{} {}: cannot read the outbox", kind.name(), key, e);
-      scheduleRetry();
-      return;
+    if (undelivered == null) {
+      try {
+        Map<String, Pending> rows = new LinkedHashMap<>();
+        for (ActorDatabase.OutboxRow row : instance.database().outbox()) {
+          rows.put(row.id(), new Pending(row.outboundJson(), null));
+        }
+        undelivered = rows;
+      } catch (SQLException e) {
+        context.getLog().error("{} {}: cannot read the outbox", kind.name(), key, e);
+        scheduleRetry();
+        return;
+      }
     }
-    for (ActorDatabase.OutboxRow row : rows) {
-      if (!inFlight.add(row.id())) {
+    for (Map.Entry<String, Pending> row : undelivered.entrySet()) {
+      String rowId = row.getKey();
+      if (!inFlight.add(rowId)) {
         continue;
       }
       CompletionStage<String> sent;
       try {
-        Outbound outbound = json.mapper().readValue(row.outboundJson(), Outbound.class);
-        sent = runtime.deliver(outbound, row.id());
+        Pending pending = row.getValue();
+        Outbound outbound =
+            pending.outbound() != null
+                ? pending.outbound()
+                : json.mapper().readValue(pending.json(), Outbound.class);
+        sent = runtime.deliver(outbound, rowId);
       } catch (Exception e) {
         sent = CompletableFuture.failedFuture(e);
       }
-      context.pipeToSelf(sent, (id, failure) -> new OutboxSent(row.id(), failure));
+      context.pipeToSelf(sent, (id, failure) -> new OutboxSent(rowId, failure));
     }
   }
 
@@ -141,8 +185,9 @@ final class Outbox<C extends DurableCommand<?>, E extends DurableEvent, T extend
     }
     try {
       instance.database().deleteOutbox(sent.id());
+      undelivered.remove(sent.id());
       retryDelay = FIRST_RETRY;
-      if (state.pending.isEmpty() && inFlight.isEmpty() && instance.database().outbox().isEmpty()) {
+      if (state.pending.isEmpty() && inFlight.isEmpty() && undelivered.isEmpty()) {
         instance.clearPendingWork();
       }
     } catch (SQLException e) {
@@ -170,6 +215,9 @@ final class Outbox<C extends DurableCommand<?>, E extends DurableEvent, T extend
     ActorDatabase database = instance.databaseIfOpen();
     if (database == null) {
       return true;
+    }
+    if (undelivered != null) {
+      return undelivered.isEmpty();
     }
     try {
       return database.outbox().isEmpty();

@@ -208,6 +208,8 @@ public final class HttpBenchmark {
         Map<String, Object> fanout = new LinkedHashMap<>();
         fanout.put("singleSubscriber", fanout(1));
         fanout.put("subscribers", fanout(subscribers));
+        // The console's sockets: several waiting events go as one events frame.
+        fanout.put("subscribersBatched", fanout(subscribers, true));
         fanout.put("slowClientsDropped", metric("foundry_realtime_slow_clients_dropped_total"));
         result.put("fanout", fanout);
         // Last: it renames faster than the organization applies the tasks' summaries, and the
@@ -616,13 +618,18 @@ public final class HttpBenchmark {
   // -- realtime fan-out ------------------------------------------------------------------------
 
   private Map<String, Object> fanout(int n) throws Exception {
+    return fanout(n, false);
+  }
+
+  /** {@code batched}: the sockets ask for {@code events} frames ({@code ?batch=true}). */
+  private Map<String, Object> fanout(int n, boolean batched) throws Exception {
     Map<String, Object> out = new LinkedHashMap<>();
     Fanout fanout = new Fanout(n);
     ExecutorService wsThreads = Executors.newFixedThreadPool(2, named("bench-ws"));
     HttpClient ws =
         HttpClient.newBuilder().executor(wsThreads).connectTimeout(Duration.ofSeconds(30)).build();
     try {
-      log(n + " WebSocket connections");
+      log(n + " WebSocket connections" + (batched ? ", batched" : ""));
       long t0 = System.nanoTime();
       Semaphore window = new Semaphore(32);
       List<CompletableFuture<WebSocket>> opening = new ArrayList<>();
@@ -634,7 +641,12 @@ public final class HttpBenchmark {
             ws.newWebSocketBuilder()
                 .header("Cookie", "foundry_session=" + rest.cookie)
                 .connectTimeout(Duration.ofSeconds(30))
-                .buildAsync(URI.create(rest.base.replace("http:", "ws:") + "/v1/realtime"), s)
+                .buildAsync(
+                    URI.create(
+                        rest.base.replace("http:", "ws:")
+                            + "/v1/realtime"
+                            + (batched ? "?batch=true" : "")),
+                    s)
                 .whenComplete((socket, failure) -> window.release())
                 .toCompletableFuture());
       }
@@ -665,6 +677,7 @@ public final class HttpBenchmark {
       List<Double> burstSeconds = new ArrayList<>();
       long missing = 0;
       long framesBefore = 0;
+      long eventsBefore = 0;
       long fullBefore = 0;
       Cpu cpu = null;
       long measuredNanos = 0;
@@ -672,6 +685,7 @@ public final class HttpBenchmark {
         Thread.sleep(300); // rounds do not overlap: each starts on an idle server
         if (r == 0) {
           framesBefore = fanout.frames.get();
+          eventsBefore = fanout.events.get();
           fullBefore = fanout.fullReplacements.get();
           cpu = Cpu.start();
         }
@@ -729,6 +743,9 @@ public final class HttpBenchmark {
             round(burstSeconds.stream().sorted().toList().get(burstSeconds.size() / 2)));
       }
       out.put("eventFramesReceived", frames);
+      out.put(
+          "eventsPerFrame",
+          round((double) (fanout.events.get() - eventsBefore) / Math.max(1, frames)));
       out.put("eventFramesPerSec", round(frames / (measuredNanos / 1e9)));
       out.put("eventChars", fanout.eventChars);
       out.put("fullReplacementFramesReceived", fanout.fullReplacements.get() - fullBefore);
@@ -810,6 +827,10 @@ public final class HttpBenchmark {
 
     final List<Subscriber> all;
     final AtomicLong frames = new AtomicLong();
+
+    /** Burst events seen (an events frame carries several). */
+    final AtomicLong events = new AtomicLong();
+
     final AtomicLong fullReplacements = new AtomicLong();
     final AtomicInteger closed = new AtomicInteger();
     volatile Round current;
@@ -833,7 +854,9 @@ public final class HttpBenchmark {
       if (!text.contains(TASK_CHANGE)) {
         return;
       }
-      eventChars = text.length();
+      if (text.startsWith("{\"type\":\"event\"")) {
+        eventChars = text.length();
+      }
       Round round = current;
       if (round == null) {
         return;
@@ -845,6 +868,7 @@ public final class HttpBenchmark {
         while (i < text.length() && Character.isDigit(text.charAt(i))) {
           n = n * 10 + (text.charAt(i++) - '0');
         }
+        events.incrementAndGet();
         long k = n - round.first;
         if (k >= 0 && k < round.size && !s.seen.get((int) n)) {
           s.seen.set((int) n);
@@ -888,7 +912,7 @@ public final class HttpBenchmark {
         text = partial.append(data).toString();
         partial.setLength(0);
       }
-      if (text.startsWith("{\"type\":\"event\"")) {
+      if (text.startsWith("{\"type\":\"event")) { // an event, or an events frame of several
         fanout.onEvent(this, text, at);
       } else if (text.startsWith("{\"type\":\"snapshot\"")) {
         snapshotChars = text.length();

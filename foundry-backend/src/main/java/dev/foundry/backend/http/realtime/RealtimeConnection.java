@@ -11,6 +11,7 @@ import dev.foundry.backend.runtime.Publication;
 import dev.foundry.backend.runtime.RealtimeHub;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -36,13 +37,18 @@ import org.slf4j.LoggerFactory;
 /**
  * One realtime socket of one signed-in user: its subscriptions and its outgoing buffer.
  *
- * <p><b>Bounded memory.</b> Every frame for the client goes through one bounded queue of {@code
- * foundry.realtime.buffer-size} frames, drained as fast as the socket takes them. Publishing never
- * waits (the hub calls us on actor threads), so when the queue is full the client is not reading:
- * the outgoing stream is cut at once, which discards what it buffered and closes the socket, and
- * its subscriptions are released. Frames are serialized when the socket takes them, so a queued
- * frame is a reference to a payload all subscribers share; a publication's event frame is rendered
- * once for all of them ({@link Publication#rendered}).
+ * <p><b>Bounded memory.</b> Frames for the client wait in one list of at most {@code
+ * foundry.realtime.buffer-size}, which the socket's stream takes whole whenever the socket is ready
+ * for more. Publishing never waits (the hub calls us on actor threads), so when the list is full
+ * the client is not reading: the outgoing stream is cut at once, which discards what it buffered
+ * and closes the socket, and its subscriptions are released. Frames are serialized when the socket
+ * takes them, so a waiting frame is a reference to a payload all subscribers share; a publication's
+ * event frame is rendered once for all of them ({@link Publication#rendered}).
+ *
+ * <p><b>Batched events.</b> A socket opened with {@code ?batch=true} gets the event frames that
+ * waited together as one {@code events} frame ({@code {"type":"events","events":[event frames]}}):
+ * a burst of changes then costs each socket one message instead of one per change, which is what
+ * limits fan-out to many sockets. An event that finds the socket idle still goes at once, alone.
  *
  * <p><b>Ordering.</b> A subscribe first subscribes to the hub, then asks {@link TopicAccess} for
  * the snapshot. Publications that arrive meanwhile are held back and sent, in order, right after
@@ -80,8 +86,23 @@ final class RealtimeConnection {
   private final RealtimeMeters meters;
   private final OpenSockets sockets;
 
+  /** At most this many events in one {@code events} frame. */
+  static final int MAX_EVENTS_PER_FRAME = 64;
+
+  private final boolean batched;
+
   private final Map<String, Subscription> subscriptions = new HashMap<>();
-  private BoundedSourceQueue<Frame> out;
+
+  /** The frames waiting for the socket, in order; at most {@code buffer-size}. */
+  private final ArrayDeque<Frame> waiting = new ArrayDeque<>();
+
+  /**
+   * Wakes the socket's stream: holds one signal while frames wait and the stream has not taken them
+   * yet ({@link #signalled}), so a burst of frames costs one wake-up.
+   */
+  private BoundedSourceQueue<Boolean> wake;
+
+  private boolean signalled;
 
   /** Ends the outgoing stream at once, discarding what is queued (the slow-client cut). */
   private final SharedKillSwitch cut = KillSwitches.shared("realtime-connection");
@@ -95,7 +116,8 @@ final class RealtimeConnection {
       TopicAccess access,
       ObjectMapper json,
       RealtimeMeters meters,
-      OpenSockets sockets) {
+      OpenSockets sockets,
+      boolean batched) {
     this.user = user;
     this.settings = settings;
     this.hub = hub;
@@ -103,6 +125,7 @@ final class RealtimeConnection {
     this.json = json;
     this.meters = meters;
     this.sockets = sockets;
+    this.batched = batched;
   }
 
   String sessionId() {
@@ -132,21 +155,28 @@ final class RealtimeConnection {
   }
 
   /**
-   * The socket's handler. The queue is materialized here (before the upgrade answer is sent) so a
-   * frame can be sent the moment the first client frame is handled.
+   * The socket's handler. The wake-up queue is materialized here (before the upgrade answer is
+   * sent) so a frame can be sent the moment the first client frame is handled.
    */
   Flow<Message, Message, NotUsed> flow(Materializer materializer) {
-    Pair<BoundedSourceQueue<Frame>, Source<Frame, NotUsed>> queue =
-        Source.<Frame>queue(settings.bufferSize()).preMaterialize(materializer);
+    // One signal at most is ever queued (see signalled); the second slot is slack.
+    Pair<BoundedSourceQueue<Boolean>, Source<Boolean, NotUsed>> queue =
+        Source.<Boolean>queue(2).preMaterialize(materializer);
     synchronized (this) {
-      out = queue.first();
+      wake = queue.first();
     }
     Sink<Message, NotUsed> in =
         Flow.<Message>create()
             .mapAsync(1, m -> text(m, materializer))
             .to(Sink.foreach(this::onClientFrame));
+    // A signal is taken only when the socket is ready for more; the frames that waited until then
+    // are taken together (rendered outside the lock, so publishers never wait on JSON).
     Source<Message, NotUsed> outgoing =
-        queue.second().via(cut.flow()).takeWithin(untilSessionExpires()).map(this::message);
+        queue
+            .second()
+            .via(cut.flow())
+            .takeWithin(untilSessionExpires())
+            .mapConcat(signal -> messages(takeWaiting()));
     return Flow.fromSinkAndSourceCoupled(in, outgoing)
         .watchTermination(
             (notUsed, done) -> {
@@ -193,6 +223,61 @@ final class RealtimeConnection {
             (b, part) -> b.length() > MAX_CLIENT_FRAME_CHARS ? b : b.append(part),
             materializer)
         .thenApply(b -> b.length() > MAX_CLIENT_FRAME_CHARS ? null : b.toString());
+  }
+
+  /** Everything that waits for the socket, in order; the next frame sent signals again. */
+  private synchronized List<Frame> takeWaiting() {
+    signalled = false;
+    List<Frame> frames = new ArrayList<>(waiting);
+    waiting.clear();
+    return frames;
+  }
+
+  /**
+   * The socket's messages for {@code frames}: one each, except that on a batched socket consecutive
+   * events go together as {@code events} frames.
+   */
+  private List<Message> messages(List<Frame> frames) throws JsonProcessingException {
+    List<Message> messages = new ArrayList<>(frames.size());
+    List<Publication> events = new ArrayList<>();
+    for (Frame frame : frames) {
+      if (batched && frame instanceof Frame.Published published) {
+        events.add(published.publication());
+        if (events.size() == MAX_EVENTS_PER_FRAME) {
+          messages.add(events(events));
+          events.clear();
+        }
+        continue;
+      }
+      if (!events.isEmpty()) {
+        messages.add(events(events));
+        events.clear();
+      }
+      messages.add(message(frame));
+    }
+    if (!events.isEmpty()) {
+      messages.add(events(events));
+    }
+    return messages;
+  }
+
+  /**
+   * One {@code events} frame: the shared renderings of the events, joined (no JSON written again);
+   * a single event goes as its own shared message.
+   */
+  private Message events(List<Publication> events) {
+    if (events.size() == 1) {
+      return events.get(0).rendered(this::eventMessage);
+    }
+    StringBuilder text = new StringBuilder(32 + 512 * events.size());
+    text.append("{\"type\":\"events\",\"events\":[");
+    for (int i = 0; i < events.size(); i++) {
+      if (i > 0) {
+        text.append(',');
+      }
+      text.append(events.get(i).rendered(this::eventMessage).asTextMessage().getStrictText());
+    }
+    return TextMessage.create(text.append("]}").toString());
   }
 
   /**
@@ -372,15 +457,25 @@ final class RealtimeConnection {
   // -- the outgoing buffer
   // -------------------------------------------------------------------------
 
-  /** Queues {@code frame}; a full queue drops the whole connection. Called holding the lock. */
+  /**
+   * Queues {@code frame} for the socket and wakes its stream if it is not woken yet; a full list
+   * drops the whole connection.
+   */
   private synchronized void send(Frame frame) {
     if (closed) {
       return;
     }
-    QueueOfferResult result = out.offer(frame);
-    if (result == QueueOfferResult.dropped()) {
+    if (waiting.size() >= settings.bufferSize()) {
       overflow();
-    } else if (!result.isEnqueued()) {
+      return;
+    }
+    waiting.add(frame);
+    if (signalled) {
+      return;
+    }
+    signalled = true;
+    QueueOfferResult result = wake.offer(Boolean.TRUE);
+    if (!result.isEnqueued()) {
       close(); // the socket is already gone; its termination will find nothing left to do
     }
   }
@@ -424,6 +519,7 @@ final class RealtimeConnection {
       return;
     }
     closed = true;
+    waiting.clear();
     meters.connections.decrementAndGet();
     for (Subscription sub : subscriptions.values()) {
       end(sub);

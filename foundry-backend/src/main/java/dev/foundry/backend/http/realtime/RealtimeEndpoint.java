@@ -107,7 +107,18 @@ public final class RealtimeEndpoint extends AllDirectives {
                                                     + " only")
                                             .toResponse());
                                   }
-                                  return signedIn();
+                                  var batch = request.getUri().query().get("batch");
+                                  if (batch.isPresent()
+                                      && !batch.get().equals("true")
+                                      && !batch.get().equals("false")) {
+                                    return complete(
+                                        new ApiError(
+                                                StatusCodes.BAD_REQUEST,
+                                                "invalid_parameter",
+                                                "batch is true or false")
+                                            .toResponse());
+                                  }
+                                  return signedIn(batch.map("true"::equals).orElse(false));
                                 }))));
   }
 
@@ -131,7 +142,8 @@ public final class RealtimeEndpoint extends AllDirectives {
     }
   }
 
-  private Route signedIn() {
+  /** {@code batched}: the client asked for {@code events} frames ({@code ?batch=true}). */
+  private Route signedIn(boolean batched) {
     return extractRequest(
         request ->
             onSuccess(
@@ -150,7 +162,14 @@ public final class RealtimeEndpoint extends AllDirectives {
                           complete(
                               upgrade.handleMessagesWith(
                                   new RealtimeConnection(
-                                          user.get(), settings, hub, access, json, meters, sockets)
+                                          user.get(),
+                                          settings,
+                                          hub,
+                                          access,
+                                          json,
+                                          meters,
+                                          sockets,
+                                          batched)
                                       .flow(materializer))));
                 }));
   }

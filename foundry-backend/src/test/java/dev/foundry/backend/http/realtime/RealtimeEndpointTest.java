@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.foundry.backend.http.ApiServer;
@@ -37,6 +39,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -310,6 +313,104 @@ class RealtimeEndpointTest {
         assertThat(event.get("payload").get("n").asInt()).isEqualTo(n);
       }
     }
+  }
+
+  /**
+   * A payload whose serialization waits for the test: while the socket's stream renders it, the
+   * events published meanwhile wait together, so the next frame deterministically carries them.
+   */
+  record Gate(CountDownLatch rendering, CountDownLatch open) {
+    @JsonProperty("gated")
+    boolean gated() throws InterruptedException {
+      rendering.countDown();
+      return open.await(10, TimeUnit.SECONDS);
+    }
+
+    @JsonIgnore
+    @Override
+    public CountDownLatch rendering() {
+      return rendering;
+    }
+
+    @JsonIgnore
+    @Override
+    public CountDownLatch open() {
+      return open;
+    }
+
+    /** Publishes the gate, and returns once the socket's stream is rendering it. */
+    static Gate publishedOn(String topic, String id) throws InterruptedException {
+      Gate gate = new Gate(new CountDownLatch(1), new CountDownLatch(1));
+      hub.publish(new Publication(topic, id, "processesUpdated", gate));
+      assertThat(gate.rendering.await(10, TimeUnit.SECONDS)).as("the gate is rendered").isTrue();
+      return gate;
+    }
+  }
+
+  @Test
+  void aBatchedSocketGetsTheEventsThatWaitedTogetherInOneEventsFrame() throws Exception {
+    User user = signIn("rt-batch");
+    String id = user.organization() + "/" + createTask(user, "batch");
+    try (Client client = connect(base, user.cookie(), APP_URL, "?batch=true")) {
+      client.send(subscribe("sandboxProcesses", id));
+      assertThat(client.next().get("type").asText()).isEqualTo("snapshot");
+
+      Gate gate = Gate.publishedOn("sandboxProcesses", id);
+      for (int n = 1; n <= 10; n++) {
+        hub.publish(new Publication("sandboxProcesses", id, "processesUpdated", Map.of("n", n)));
+      }
+      gate.open().countDown();
+
+      JsonNode first = client.next();
+      assertThat(first.get("type").asText()).isEqualTo("event");
+      assertThat(first.get("payload").get("gated").asBoolean()).isTrue();
+      JsonNode batch = client.next();
+      assertThat(batch.get("type").asText()).as("%s", batch).isEqualTo("events");
+      assertThat(batch.get("events")).hasSize(10);
+      for (int n = 1; n <= 10; n++) {
+        JsonNode event = batch.get("events").get(n - 1);
+        assertThat(event.get("type").asText()).isEqualTo("event");
+        assertThat(event.get("topic").asText()).isEqualTo("sandboxProcesses");
+        assertThat(event.get("id").asText()).isEqualTo(id);
+        assertThat(event.get("event").asText()).isEqualTo("processesUpdated");
+        assertThat(event.get("payload").get("n").asInt()).isEqualTo(n);
+      }
+      // Other frames are never packed, and an event on an idle socket goes alone.
+      client.send("{\"type\":\"ping\"}");
+      assertThat(client.next().get("type").asText()).isEqualTo("pong");
+      hub.publish(new Publication("sandboxProcesses", id, "processesUpdated", Map.of("n", 11)));
+      assertThat(client.next().get("type").asText()).isEqualTo("event");
+    }
+  }
+
+  @Test
+  void aSocketThatDidNotAskForBatchesGetsEveryEventAlone() throws Exception {
+    User user = signIn("rt-nobatch");
+    String id = user.organization() + "/" + createTask(user, "nobatch");
+    try (Client client = connect(base, user.cookie(), APP_URL, "?batch=false")) {
+      client.send(subscribe("sandboxProcesses", id));
+      assertThat(client.next().get("type").asText()).isEqualTo("snapshot");
+
+      Gate gate = Gate.publishedOn("sandboxProcesses", id);
+      for (int n = 1; n <= 10; n++) {
+        hub.publish(new Publication("sandboxProcesses", id, "processesUpdated", Map.of("n", n)));
+      }
+      gate.open().countDown();
+
+      assertThat(client.next().get("payload").get("gated").asBoolean()).isTrue();
+      for (int n = 1; n <= 10; n++) {
+        JsonNode event = client.next();
+        assertThat(event.get("type").asText()).isEqualTo("event");
+        assertThat(event.get("payload").get("n").asInt()).isEqualTo(n);
+      }
+    }
+  }
+
+  @Test
+  void aBatchParameterOtherThanTrueOrFalseIsRefusedWith400() throws Exception {
+    User user = signIn("rt-batch-bad");
+    assertThatThrownBy(() -> connect(base, user.cookie(), APP_URL, "?batch=yes"))
+        .satisfies(e -> assertThat(handshakeStatus(e)).isEqualTo(400));
   }
 
   @Test
@@ -804,6 +905,10 @@ class RealtimeEndpointTest {
   }
 
   private static Client connect(String base, String cookie, String origin) {
+    return connect(base, cookie, origin, "");
+  }
+
+  private static Client connect(String base, String cookie, String origin, String query) {
     Client client = new Client();
     WebSocket.Builder builder = http.newWebSocketBuilder();
     if (cookie != null) {
@@ -814,7 +919,7 @@ class RealtimeEndpointTest {
     }
     client.socket =
         builder
-            .buildAsync(URI.create("ws://" + base + "/v1/realtime"), client)
+            .buildAsync(URI.create("ws://" + base + "/v1/realtime" + query), client)
             .orTimeout(10, TimeUnit.SECONDS)
             .join();
     return client;
