@@ -119,8 +119,7 @@ public final class FoundryApp {
     }
     logDevSignIn(settings);
     Readiness readiness = new Readiness();
-    JournalDatabase.Prepared journal = JournalDatabase.prepare(config);
-    log.info("journal {} at schema version {}", journal.file(), journal.toVersion());
+    log.info("journal {}", JournalDatabase.prepareConfigured(config));
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "foundry", config);
     try {
       startSandboxes(system, config, settings);

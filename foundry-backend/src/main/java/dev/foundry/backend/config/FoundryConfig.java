@@ -35,9 +35,41 @@ public final class FoundryConfig {
             .withFallback(ConfigFactory.defaultReferenceUnresolved(loader));
     // Environment variables become root-level keys used only as a fallback, so `${?PORT}` finds
     // them while every real setting still wins.
-    return unresolved
-        .withFallback(asConfig(environment))
-        .resolve(ConfigResolveOptions.defaults().setUseSystemEnvironment(false));
+    Config resolved =
+        unresolved
+            .withFallback(asConfig(environment))
+            .resolve(ConfigResolveOptions.defaults().setUseSystemEnvironment(false));
+    return withJournalDatabase(resolved);
+  }
+
+  /** The setting that moves the journal to PostgreSQL (empty: the SQLite file). */
+  public static final String JOURNAL_URL = "foundry.persistence.journal-url";
+
+  /** Whether {@code config} puts the journal on PostgreSQL. */
+  public static boolean journalOnPostgres(Config config) {
+    return config.hasPath(JOURNAL_URL)
+        && config.getString(JOURNAL_URL).strip().startsWith("jdbc:postgresql:");
+  }
+
+  /**
+   * HOCON cannot choose a block by a setting's value, so the choice of the journal's database is
+   * made here, once, for every reader of the configuration (the application, tests, benchmarks):
+   * with a PostgreSQL {@code journal-url}, {@code foundry.persistence.postgres} replaces the
+   * plugin's shared database (journal, snapshots and read journal all use it), with the user and
+   * password added when set. Otherwise the configuration is returned as it was.
+   */
+  private static Config withJournalDatabase(Config config) {
+    if (!journalOnPostgres(config)) {
+      return config;
+    }
+    Config database = config.getConfig("foundry.persistence.postgres");
+    for (String credential : new String[] {"user", "password"}) {
+      String value = config.getString("foundry.persistence.journal-" + credential);
+      if (!value.isEmpty()) {
+        database = database.withValue("db." + credential, ConfigValueFactory.fromAnyRef(value));
+      }
+    }
+    return config.withValue("pekko-persistence-jdbc.shared-databases.foundry", database.root());
   }
 
   private static Config asConfig(Map<String, String> environment) {

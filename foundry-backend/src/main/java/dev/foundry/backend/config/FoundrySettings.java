@@ -291,6 +291,8 @@ public record FoundrySettings(
     // Read by each sandbox actor from the configuration; checked here so a bad value stops the
     // start instead of failing sandbox actors one by one.
     notNegative(f, "sandbox.transcript-batch-window", "FOUNDRY_TRANSCRIPT_BATCH_WINDOW");
+    checkJournalUrl(config);
+    atLeast(f, "persistence.journal-max-connections", "FOUNDRY_JOURNAL_MAX_CONNECTIONS", 1);
     return new FoundrySettings(
         dataDir,
         appUrl,
@@ -408,6 +410,23 @@ public record FoundrySettings(
       }
     }
     return new Auth(secret, devAuth, devAuthReason, key, f.getDuration("auth.session-ttl"));
+  }
+
+  /**
+   * The journal's database is chosen by {@link FoundryConfig}; a URL it does not recognise would
+   * silently leave the journal on SQLite, so it stops the start instead.
+   */
+  private static void checkJournalUrl(Config config) {
+    String url = config.getString(FoundryConfig.JOURNAL_URL).strip();
+    if (!url.isEmpty() && !FoundryConfig.journalOnPostgres(config)) {
+      // The URL may carry a password: show only its scheme.
+      String shown = url.contains("//") ? url.substring(0, url.indexOf("//") + 2) + "…" : "…";
+      throw new InvalidSettingException(
+          "FOUNDRY_JOURNAL_URL",
+          FoundryConfig.JOURNAL_URL,
+          shown,
+          "empty (the SQLite journal) or a PostgreSQL JDBC URL, jdbc:postgresql://host:port/db");
+    }
   }
 
   /** True when {@code url}'s host is {@code localhost} or a loopback address literal. */

@@ -48,6 +48,26 @@ public final class JournalDatabase {
     return prepare(journalFile(config));
   }
 
+  /**
+   * Prepares the journal {@code config} chooses: the PostgreSQL database when {@code
+   * foundry.persistence.journal-url} names one ({@link PostgresJournal#prepare}), else the SQLite
+   * file ({@link #prepare(Config)}). Returns where it is and its schema version, for the log.
+   */
+  public static String prepareConfigured(Config config) {
+    if (PostgresJournal.configured(config)) {
+      PostgresJournal.Prepared prepared = PostgresJournal.of(config).prepare();
+      return "PostgreSQL "
+          + prepared.location()
+          + " at schema version "
+          + prepared.toVersion()
+          + " ("
+          + PostgresJournal.MIGRATION_KIND
+          + ")";
+    }
+    Prepared prepared = prepare(config);
+    return prepared.file() + " at schema version " + prepared.toVersion();
+  }
+
   /** The journal file the configuration names, as an absolute path. */
   public static Path journalFile(Config config) {
     return Path.of(config.getString(FILE_SETTING)).toAbsolutePath().normalize();
@@ -120,25 +140,43 @@ public final class JournalDatabase {
                 "SELECT ordering, sequence_number, write_timestamp, event_ser_manifest,"
                     + " event_payload FROM event_journal WHERE persistence_id = ? AND deleted = 0"
                     + " ORDER BY sequence_number DESC LIMIT ?")) {
-      s.setString(1, persistenceId);
-      s.setInt(2, limit);
-      List<JournalEntry> out = new ArrayList<>();
-      try (ResultSet rs = s.executeQuery()) {
-        while (rs.next()) {
-          byte[] payload = rs.getBytes(5);
-          int size = payload == null ? 0 : payload.length;
-          String text = size == 0 ? "" : new String(payload, StandardCharsets.UTF_8);
-          if (!text.startsWith("{") && !text.startsWith("[")) {
-            text = "<" + size + " bytes>";
-          } else if (text.length() > 2_000) {
-            text = text.substring(0, 2_000) + "…";
-          }
-          out.add(
-              new JournalEntry(
-                  rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getString(4), size, text));
-        }
-      }
-      return out;
+      return entries(s, persistenceId, limit);
     }
+  }
+
+  /** Runs the inspector's query {@code s} (SQLite or PostgreSQL) and renders its rows. */
+  static List<JournalEntry> entries(PreparedStatement s, String persistenceId, int limit)
+      throws SQLException {
+    s.setString(1, persistenceId);
+    s.setInt(2, limit);
+    List<JournalEntry> out = new ArrayList<>();
+    try (ResultSet rs = s.executeQuery()) {
+      while (rs.next()) {
+        byte[] payload = rs.getBytes(5);
+        int size = payload == null ? 0 : payload.length;
+        String text = size == 0 ? "" : new String(payload, StandardCharsets.UTF_8);
+        if (!text.startsWith("{") && !text.startsWith("[")) {
+          text = "<" + size + " bytes>";
+        } else if (text.length() > 2_000) {
+          text = text.substring(0, 2_000) + "…";
+        }
+        out.add(
+            new JournalEntry(
+                rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getString(4), size, text));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The journal {@code config} chooses, for the operator's inspector: the newest {@code limit}
+   * events of {@code persistenceId} on PostgreSQL or in the SQLite file.
+   */
+  public static List<JournalEntry> recentEntries(Config config, String persistenceId, int limit)
+      throws SQLException {
+    if (PostgresJournal.configured(config)) {
+      return PostgresJournal.of(config).recentEntries(persistenceId, limit);
+    }
+    return recentEntries(journalFile(config), persistenceId, limit);
   }
 }

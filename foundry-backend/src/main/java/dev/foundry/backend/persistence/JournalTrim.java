@@ -19,13 +19,24 @@ import java.util.Properties;
  *
  * <p>The deletes run in one IMMEDIATE transaction on a connection of their own, with the pragmas of
  * {@code persistence.conf} (FULL, WAL, the same busy timeout); SQLite's single write lock orders
- * them with the journal's writes. The same statements run on PostgreSQL.
+ * them with the journal's writes. On PostgreSQL the same statements run in one transaction.
  */
 public final class JournalTrim {
   private final Path journalFile;
+  private final PostgresJournal postgres;
 
   public JournalTrim(Path journalFile) {
     this.journalFile = journalFile;
+    this.postgres = null;
+  }
+
+  /**
+   * Trims the journal on PostgreSQL, in one transaction on a connection of {@code postgres}'s pool.
+   * Row locks order the deletes with the plugin's writes, which only ever insert above them.
+   */
+  public JournalTrim(PostgresJournal postgres) {
+    this.journalFile = null;
+    this.postgres = postgres;
   }
 
   /**
@@ -34,6 +45,21 @@ public final class JournalTrim {
    * nothing deleted).
    */
   public long trim(String persistenceId, long coveredSeqNr) throws SQLException {
+    if (postgres != null) {
+      try (Connection c = postgres.connect()) {
+        c.setAutoCommit(false);
+        try {
+          long from = deleteBelowLatestSnapshot(c, persistenceId, coveredSeqNr);
+          c.commit();
+          return from;
+        } catch (SQLException | RuntimeException e) {
+          c.rollback();
+          throw e;
+        } finally {
+          c.setAutoCommit(true);
+        }
+      }
+    }
     Properties properties = new Properties();
     properties.setProperty("journal_mode", "WAL");
     properties.setProperty("synchronous", "FULL");
@@ -44,19 +70,7 @@ public final class JournalTrim {
       s.execute("BEGIN IMMEDIATE");
       boolean committed = false;
       try {
-        long from = latestSnapshotAtOrBelow(c, persistenceId, coveredSeqNr);
-        if (from > 0) {
-          delete(
-              c,
-              "DELETE FROM event_journal WHERE persistence_id = ? AND sequence_number < ?",
-              persistenceId,
-              from);
-          delete(
-              c,
-              "DELETE FROM snapshot WHERE persistence_id = ? AND sequence_number < ?",
-              persistenceId,
-              from);
-        }
+        long from = deleteBelowLatestSnapshot(c, persistenceId, coveredSeqNr);
         s.execute("COMMIT");
         committed = true;
         return from;
@@ -66,6 +80,25 @@ public final class JournalTrim {
         }
       }
     }
+  }
+
+  /** The statements of a trim, the same on SQLite and PostgreSQL; the caller commits. */
+  private static long deleteBelowLatestSnapshot(
+      Connection c, String persistenceId, long coveredSeqNr) throws SQLException {
+    long from = latestSnapshotAtOrBelow(c, persistenceId, coveredSeqNr);
+    if (from > 0) {
+      delete(
+          c,
+          "DELETE FROM event_journal WHERE persistence_id = ? AND sequence_number < ?",
+          persistenceId,
+          from);
+      delete(
+          c,
+          "DELETE FROM snapshot WHERE persistence_id = ? AND sequence_number < ?",
+          persistenceId,
+          from);
+    }
+    return from;
   }
 
   private static long latestSnapshotAtOrBelow(Connection c, String persistenceId, long seqNr)

@@ -1,6 +1,7 @@
 package dev.foundry.backend.runtime;
 
 import dev.foundry.backend.persistence.JournalTrim;
+import dev.foundry.backend.persistence.SharedBackups;
 import java.nio.file.Path;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -17,7 +18,9 @@ import org.slf4j.LoggerFactory;
  * is what rebuilds a lost file: the latest backup, then the journal after it. So events leave the
  * journal only once a durable backup covers them: after each backup, {@link JournalTrim} deletes
  * what lies below the latest snapshot at or below the backup's position. Each actor has one backup
- * ({@link ActorFiles#backupFile}), replaced atomically by the next.
+ * ({@link ActorFiles#backupFile}), replaced atomically by the next. When the journal is on
+ * PostgreSQL, each backup is also stored there ({@link SharedBackups}) before the journal is
+ * trimmed behind it, so the journal is trimmed only behind a backup in the shared store.
  */
 final class ActorBackups implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ActorBackups.class);
@@ -34,9 +37,16 @@ final class ActorBackups implements AutoCloseable {
   /** Persistence ids whose backup is queued or running. */
   private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
 
-  /** {@code trim} null: backups are made but the journal is not trimmed (no journal file known). */
-  ActorBackups(JournalTrim trim) {
+  /** Null when the journal is the SQLite file: backups stay in the local directory only. */
+  private final SharedBackups shared;
+
+  /**
+   * {@code trim} null: backups are made but the journal is not trimmed (no journal file known).
+   * {@code shared} not null: each backup is also stored there, before the journal is trimmed.
+   */
+  ActorBackups(JournalTrim trim, SharedBackups shared) {
     this.trim = trim;
+    this.shared = shared;
   }
 
   /**
@@ -54,6 +64,12 @@ final class ActorBackups implements AutoCloseable {
           () -> {
             try {
               long covered = ActorDatabase.backup(source, target);
+              if (shared != null) {
+                // The journal is shared: only a backup in the shared store lets another node (or
+                // this one, without its data directory) rebuild the file, so nothing is trimmed,
+                // and no snapshot depends on this backup, until the store has it.
+                shared.store(persistenceId, covered, target);
+              }
               if (trim != null) {
                 trim.trim(persistenceId, covered);
               }

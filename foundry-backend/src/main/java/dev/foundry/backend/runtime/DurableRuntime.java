@@ -3,6 +3,8 @@ package dev.foundry.backend.runtime;
 import com.typesafe.config.Config;
 import dev.foundry.backend.persistence.JournalDatabase;
 import dev.foundry.backend.persistence.JournalTrim;
+import dev.foundry.backend.persistence.PostgresJournal;
+import dev.foundry.backend.persistence.SharedBackups;
 import dev.foundry.backend.runtime.json.JsonTypes;
 import java.time.Duration;
 import java.util.List;
@@ -33,6 +35,7 @@ public final class DurableRuntime {
   private final RuntimeMetrics metrics;
   private final StorageHealth storage;
   private final ActorBackups backups;
+  private final SharedBackups sharedBackups;
 
   private DurableRuntime(
       ActorSystem<?> system,
@@ -56,7 +59,17 @@ public final class DurableRuntime {
     this.storage = new StorageHealth(settings.dataDir(), system, this::wakeActorsWithPendingWork);
     this.pendingWork = new PendingWork(settings.dataDir());
     system.getWhenTerminated().thenRun(pendingWork::close);
-    this.backups = new ActorBackups(journalTrim(system));
+    Config config = system.settings().config();
+    if (PostgresJournal.configured(config)) {
+      // Backups go to the journal's database too, and the journal is trimmed there.
+      PostgresJournal postgres = PostgresJournal.of(config);
+      this.sharedBackups = new SharedBackups(postgres);
+      this.backups = new ActorBackups(new JournalTrim(postgres), sharedBackups);
+      system.getWhenTerminated().thenRun(postgres::close);
+    } else {
+      this.sharedBackups = null;
+      this.backups = new ActorBackups(journalTrim(config), null);
+    }
     system.getWhenTerminated().thenRun(backups::close);
     this.registry =
         system.systemActorOf(ActorRegistry.create(this, settings), "durable-actors", Props.empty());
@@ -108,9 +121,8 @@ public final class DurableRuntime {
         .tell(outbound.command(), commandId);
   }
 
-  /** Trims the journal the configuration names; null (no trimming) when it names none. */
-  private static JournalTrim journalTrim(ActorSystem<?> system) {
-    Config config = system.settings().config();
+  /** Trims the journal file the configuration names; null (no trimming) when it names none. */
+  private static JournalTrim journalTrim(Config config) {
     return config.hasPath(JournalDatabase.FILE_SETTING)
         ? new JournalTrim(JournalDatabase.journalFile(config))
         : null;
@@ -118,6 +130,11 @@ public final class DurableRuntime {
 
   ActorBackups backups() {
     return backups;
+  }
+
+  /** The backups in the journal's PostgreSQL database; null when the journal is the SQLite file. */
+  SharedBackups sharedBackups() {
+    return sharedBackups;
   }
 
   PendingWork pendingWork() {

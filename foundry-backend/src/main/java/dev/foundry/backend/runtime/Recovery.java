@@ -1,5 +1,6 @@
 package dev.foundry.backend.runtime;
 
+import dev.foundry.backend.persistence.SharedBackups;
 import dev.foundry.backend.runtime.ActorMessage.Drain;
 import dev.foundry.backend.runtime.RuntimeEvent.ActorCreated;
 import dev.foundry.backend.runtime.RuntimeEvent.CommandAccepted;
@@ -55,13 +56,17 @@ final class Recovery<
   org.apache.pekko.persistence.typed.javadsl.Recovery strategy() {
     Path file = instance.databaseFile();
     Path backup = instance.backupFile();
+    SharedBackups shared = instance.runtime.sharedBackups();
+    long sharedAt = shared == null ? -1 : fetchSharedBackup(shared, backup);
     if (!Files.exists(backup)) {
       return org.apache.pekko.persistence.typed.javadsl.Recovery.withSnapshotSelectionCriteria(
           SnapshotSelectionCriteria.latest());
     }
     try {
       long backedUp = ActorDatabase.appliedSeqNrOf(backup);
-      instance.backedUp(backedUp);
+      // With a shared store, what it holds is what the journal may be trimmed behind and what
+      // snapshots may rely on: a local backup newer than it (its upload failed) only restores here.
+      instance.backedUp(shared == null ? backedUp : Math.min(backedUp, sharedAt));
       long local = Files.exists(file) ? instance.database().appliedSeqNr() : -1;
       if (local < backedUp) {
         // Lost, or behind the backup (it runs synchronous=NORMAL): the backup is the newer state.
@@ -87,6 +92,39 @@ final class Recovery<
               + ": cannot restore from backup "
               + backup
               + ": "
+              + e.getMessage(),
+          e);
+    }
+  }
+
+  /**
+   * Brings the local backup up to the one in the shared store when it is missing or older (a node
+   * without this actor's data, or whose copy another node has since overtaken), streaming it into
+   * the backup's place; the local restore below then proceeds as without a shared store. Returns
+   * the position of the shared store's backup, -1 when it has none.
+   */
+  private long fetchSharedBackup(SharedBackups shared, Path backup) {
+    try {
+      long stored = shared.latestSeqNr(instance.persistenceId());
+      long local = Files.exists(backup) ? ActorDatabase.appliedSeqNrOf(backup) : -1;
+      if (stored > local) {
+        context
+            .getLog()
+            .info(
+                "{} {}: fetching its backup at {} from the shared store (local backup: {})",
+                kind.name(),
+                key,
+                stored,
+                local < 0 ? "none" : local);
+        return shared.fetch(instance.persistenceId(), backup);
+      }
+      return stored;
+    } catch (SQLException | IOException e) {
+      throw new IllegalStateException(
+          kind.name()
+              + " "
+              + key
+              + ": cannot read its backup from the shared store: "
               + e.getMessage(),
           e);
     }

@@ -67,7 +67,7 @@ public final class RuntimeFixture implements AutoCloseable {
 
   private void start(java.util.function.Consumer<ActorSystem<Void>> beforeRuntime) {
     Config config = config(dataDir, passivateAfter, snapshotEvery);
-    JournalDatabase.prepare(config);
+    JournalDatabase.prepareConfigured(config);
     system = ActorSystem.create(Behaviors.empty(), "test", config);
     beforeRuntime.accept(system);
     runtime =

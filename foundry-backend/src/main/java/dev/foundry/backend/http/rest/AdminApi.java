@@ -3,6 +3,7 @@ package dev.foundry.backend.http.rest;
 import static dev.foundry.backend.http.rest.Endpoint.get;
 import static dev.foundry.backend.http.rest.Endpoint.post;
 
+import com.typesafe.config.Config;
 import dev.foundry.backend.http.ApiException;
 import dev.foundry.backend.persistence.JournalDatabase;
 import dev.foundry.backend.protocol.AuditLogProtocol;
@@ -11,7 +12,6 @@ import dev.foundry.backend.runtime.DurableRef;
 import dev.foundry.backend.runtime.DurableRuntime;
 import dev.foundry.backend.runtime.RuntimeInspector;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -47,13 +47,13 @@ final class AdminApi {
   private final RuntimeInspector inspector;
   private final DurableRuntime runtime;
   private final byte[] token;
-  private final Path journalFile;
+  private final Config config;
 
   AdminApi(DurableRuntime runtime, String token) {
     this.runtime = runtime;
     this.inspector = runtime.inspector();
     this.token = token.getBytes(StandardCharsets.UTF_8);
-    this.journalFile = JournalDatabase.journalFile(runtime.system().settings().config());
+    this.config = runtime.system().settings().config();
   }
 
   List<Endpoint> endpoints() {
@@ -145,7 +145,7 @@ final class AdminApi {
             ref -> {
               try {
                 return JournalDatabase.recentEntries(
-                    journalFile, inspector.persistenceId(kind(call), key(call)), limit);
+                    config, inspector.persistenceId(kind(call), key(call)), limit);
               } catch (SQLException e) {
                 throw new CompletionException(e);
               }
