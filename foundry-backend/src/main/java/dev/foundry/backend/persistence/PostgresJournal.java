@@ -120,7 +120,8 @@ public final class PostgresJournal implements AutoCloseable {
           config.setDataSourceProperties(credentials());
           config.setPoolName("foundry-journal-runtime");
           config.setMaximumPoolSize(4);
-          config.setMinimumIdle(0);
+          // One connection stays open: a backup or a trim does not wait for a new one.
+          config.setMinimumIdle(1);
           // A database that is down fails the caller within seconds instead of blocking it.
           config.setConnectionTimeout(10_000);
           config.setInitializationFailTimeout(-1);

@@ -63,6 +63,14 @@ public final class DurableRuntime {
     if (PostgresJournal.configured(config)) {
       // Backups go to the journal's database too, and the journal is trimmed there.
       PostgresJournal postgres = PostgresJournal.of(config);
+      try (java.sql.Connection first = postgres.connect()) {
+        // Opens the pool now: the first backup does not pay for it, and a database that cannot
+        // be reached stops the start here.
+      } catch (java.sql.SQLException e) {
+        postgres.close();
+        throw new IllegalStateException(
+            "cannot reach the journal database " + postgres.location() + ": " + e.getMessage(), e);
+      }
       this.sharedBackups = new SharedBackups(postgres);
       this.backups = new ActorBackups(new JournalTrim(postgres), sharedBackups);
       system.getWhenTerminated().thenRun(postgres::close);

@@ -13,6 +13,7 @@ import dev.foundry.backend.runtime.todo.TodoList.CompleteItem;
 import dev.foundry.backend.runtime.todo.TodoList.Explode;
 import dev.foundry.backend.runtime.todo.TodoList.ListItems;
 import dev.foundry.backend.runtime.todo.TodoTables.Item;
+import dev.foundry.backend.testing.PostgresServer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,20 +25,68 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 class DurableRuntimeTest {
   @TempDir Path dataDir;
   private RuntimeFixture fixture;
 
+  /**
+   * The journals the runtime runs on. The tests taking a {@code Journal} run on both: the runtime's
+   * guarantees (order, existence, resumption, outbox, exactly-once, rebuilding lost files) must not
+   * depend on which database holds the journal.
+   */
+  enum Journal {
+    SQLITE,
+    POSTGRES
+  }
+
+  /** Started by the first test that runs on PostgreSQL; one database per test. */
+  private static PostgresServer postgres;
+
+  private Map<String, Object> journal = Map.of();
+  private String journalDatabase;
+
+  @AfterAll
+  static void stopPostgres() {
+    if (postgres != null) {
+      postgres.close();
+      postgres = null;
+    }
+  }
+
+  private void use(Journal chosen) {
+    if (chosen == Journal.POSTGRES) {
+      if (postgres == null) {
+        postgres = PostgresServer.start();
+      }
+      journalDatabase = postgres.createDatabase("runtime");
+      journal = postgres.config(journalDatabase);
+    }
+  }
+
+  /** A new runtime on this test's data directory and journal. */
+  private RuntimeFixture fixture(Duration passivateAfter, int snapshotEvery) {
+    return new RuntimeFixture(
+        dataDir, passivateAfter, snapshotEvery, List.of(TodoList.KIND), journal);
+  }
+
+  private RuntimeFixture fixture() {
+    return fixture(Duration.ofMinutes(5), 500);
+  }
+
   private RuntimeFixture start(Duration passivateAfter, int snapshotEvery) {
-    fixture = new RuntimeFixture(dataDir, passivateAfter, snapshotEvery, List.of(TodoList.KIND));
+    fixture = fixture(passivateAfter, snapshotEvery);
     return fixture;
   }
 
@@ -96,8 +145,10 @@ class DurableRuntimeTest {
             org.assertj.core.groups.Tuple.tuple("eggs", false));
   }
 
-  @Test
-  void fireAndForgetCommandsAreAcknowledgedThenAppliedInArrivalOrder() {
+  @ParameterizedTest
+  @EnumSource(Journal.class)
+  void fireAndForgetCommandsAreAcknowledgedThenAppliedInArrivalOrder(Journal chosen) {
+    use(chosen);
     start();
     DurableRef<TodoList.Command<?>> ref = list("order");
     List<CompletionStage<String>> acks = new ArrayList<>();
@@ -258,8 +309,10 @@ class DurableRuntimeTest {
     assertThat(await(ref.failedCommands())).isEmpty();
   }
 
-  @Test
-  void getFailsClearlyForAnActorNeverCreatedAndExistenceSurvivesRestart() {
+  @ParameterizedTest
+  @EnumSource(Journal.class)
+  void getFailsClearlyForAnActorNeverCreatedAndExistenceSurvivesRestart(Journal chosen) {
+    use(chosen);
     start();
     DurableRef<TodoList.Command<?>> missing =
         fixture.runtime().get(TodoList.KIND.type(), TodoList.key("nope"));
@@ -323,8 +376,11 @@ class DurableRuntimeTest {
     }
   }
 
-  @Test
-  void acceptedCommandsResumeAfterARestartWithoutAnyoneAddressingTheActor() throws Exception {
+  @ParameterizedTest
+  @EnumSource(Journal.class)
+  void acceptedCommandsResumeAfterARestartWithoutAnyoneAddressingTheActor(Journal chosen)
+      throws Exception {
+    use(chosen);
     start();
     DurableRef<TodoList.Command<?>> ref = list("resume");
     await(ref.tell(new AddCheckedItem("resumed", 2_000)));
@@ -358,8 +414,10 @@ class DurableRuntimeTest {
     assertThat(items("from")).extracting(Item::text).containsExactly("shared");
   }
 
-  @Test
-  void anUndeliveredOutboxCommandIsRetriedAcrossARestartUntilItsTargetExists() {
+  @ParameterizedTest
+  @EnumSource(Journal.class)
+  void anUndeliveredOutboxCommandIsRetriedAcrossARestartUntilItsTargetExists(Journal chosen) {
+    use(chosen);
     start();
     await(list("sender").ask(new TodoList.ShareItem("for later", "not-yet")));
     fixture.restart(); // the sender is woken at start because its outbox is not empty
@@ -373,8 +431,11 @@ class DurableRuntimeTest {
                     .containsExactly("first", "for later"));
   }
 
-  @Test
-  void aRedeliveredCommandIsAcknowledgedAndNotAppliedAgainAfterItLeftTheQueue() throws Exception {
+  @ParameterizedTest
+  @EnumSource(Journal.class)
+  void aRedeliveredCommandIsAcknowledgedAndNotAppliedAgainAfterItLeftTheQueue(Journal chosen)
+      throws Exception {
+    use(chosen);
     start();
     // An outbox delivers under the id of its row; a sender that crashed after the delivery but
     // before deleting the row sends the same id again, possibly much later.
@@ -391,7 +452,7 @@ class DurableRuntimeTest {
     fixture.close();
     // Also when the actor's file is rebuilt from the journal.
     deleteActorFile("dedup");
-    fixture = new RuntimeFixture(dataDir, List.of(TodoList.KIND));
+    fixture = fixture();
     assertThat(await(list("dedup").tell(new AddItem("once"), id))).isEqualTo(id);
 
     await(list("dedup").ask(new AddItem("after"))); // queued behind the redeliveries
@@ -406,14 +467,14 @@ class DurableRuntimeTest {
     Path file = new ActorFiles(dataDir).databaseFile("todo-list", TodoList.key("behind"));
     Path older = dataDir.resolveSibling(dataDir.getFileName() + "-older-file.db");
     Files.copy(file, older);
-    fixture = new RuntimeFixture(dataDir, List.of(TodoList.KIND));
+    fixture = fixture();
     await(list("behind").ask(new AddItem("two")));
     await(list("behind").ask(new AddItem("three")));
     fixture.close();
     // An older copy of the file comes back (a restore of actors/ older than the journal).
     deleteActorFile("behind");
     Files.copy(older, file);
-    fixture = new RuntimeFixture(dataDir, List.of(TodoList.KIND));
+    fixture = fixture();
 
     assertThat(items("behind")).extracting(Item::text).containsExactly("one", "two", "three");
     await(list("behind").ask(new AddItem("four")));
@@ -429,13 +490,13 @@ class DurableRuntimeTest {
     Path journal = dataDir.resolve("journal");
     Path older = dataDir.resolveSibling(dataDir.getFileName() + "-older-journal");
     copyDirectory(journal, older);
-    fixture = new RuntimeFixture(dataDir, List.of(TodoList.KIND));
+    fixture = fixture();
     await(list("ahead").ask(new AddItem("two")));
     fixture.close();
     // The journal goes back in time (an older backup restored beside newer actor files).
     deleteDirectory(journal);
     copyDirectory(older, journal);
-    fixture = new RuntimeFixture(dataDir, List.of(TodoList.KIND));
+    fixture = fixture();
 
     assertThatThrownBy(() -> await(list("ahead").ask(new AddItem("three"))))
         .isInstanceOf(ActorDivergedException.class)
@@ -447,8 +508,10 @@ class DurableRuntimeTest {
         .containsExactly("one", "two");
   }
 
-  @Test
-  void stateSurvivesARestart() {
+  @ParameterizedTest
+  @EnumSource(Journal.class)
+  void stateSurvivesARestart(Journal chosen) {
+    use(chosen);
     start();
     await(list("r").ask(new AddItem("one")));
     await(list("r").tell(new AddItem("two")));
@@ -459,20 +522,24 @@ class DurableRuntimeTest {
     assertThat(await(list("r").ask(new AddItem("three")))).isEqualTo(3L);
   }
 
-  @Test
-  void aLostActorFileIsRebuiltFromTheJournal() throws Exception {
+  @ParameterizedTest
+  @EnumSource(Journal.class)
+  void aLostActorFileIsRebuiltFromTheJournal(Journal chosen) throws Exception {
+    use(chosen);
     start();
     for (int i = 0; i < 7; i++) {
       await(list("lost").ask(new AddItem("i" + i)));
     }
     fixture.close();
     deleteActorFile("lost");
-    fixture = new RuntimeFixture(dataDir, List.of(TodoList.KIND));
+    fixture = fixture();
     assertThat(items("lost")).hasSize(7);
   }
 
-  @Test
-  void snapshotsTruncateTheJournalAndRestoreALostFile() throws Exception {
+  @ParameterizedTest
+  @EnumSource(Journal.class)
+  void snapshotsTruncateTheJournalAndRestoreALostFile(Journal chosen) throws Exception {
+    use(chosen);
     start(Duration.ofMinutes(5), 10);
     String pid = "todo-list|todo/snap";
     // Backups run off the actor's thread and a snapshot position finds a backup still running on
@@ -487,7 +554,7 @@ class DurableRuntimeTest {
     }
     fixture.close();
     deleteActorFile("snap");
-    fixture = new RuntimeFixture(dataDir, Duration.ofMinutes(5), 10, List.of(TodoList.KIND));
+    fixture = fixture(Duration.ofMinutes(5), 10);
     assertThat(items("snap"))
         .hasSize(added)
         .extracting(Item::text)
@@ -500,7 +567,7 @@ class DurableRuntimeTest {
   private boolean trimmed(String pid, int added) throws Exception {
     return countRows("SELECT COUNT(*) FROM snapshot WHERE persistence_id = ?", pid) > 0
         && countRows(
-                "SELECT COUNT(*) FROM event_journal WHERE persistence_id = ? AND deleted = 0", pid)
+                "SELECT COUNT(*) FROM event_journal WHERE persistence_id = ? AND NOT deleted", pid)
             < added;
   }
 
@@ -543,7 +610,10 @@ class DurableRuntimeTest {
 
   private long countRows(String sql, String pid) throws Exception {
     try (Connection c =
-            DriverManager.getConnection("jdbc:sqlite:" + dataDir.resolve("journal/journal.db"));
+            journalDatabase != null
+                ? postgres.connect(journalDatabase)
+                : DriverManager.getConnection(
+                    "jdbc:sqlite:" + dataDir.resolve("journal/journal.db"));
         PreparedStatement s = c.prepareStatement(sql)) {
       s.setString(1, pid);
       try (ResultSet rs = s.executeQuery()) {

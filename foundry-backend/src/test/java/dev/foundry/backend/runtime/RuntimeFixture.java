@@ -25,6 +25,7 @@ public final class RuntimeFixture implements AutoCloseable {
   private final Duration passivateAfter;
   private final int snapshotEvery;
   private final List<ActorKind<?, ?, ?>> kinds;
+  private final Map<String, Object> journal;
   private int maxActiveActors = 2000;
   private int maxQueuedPerActor = RuntimeSettings.DEFAULT_MAX_QUEUED_PER_ACTOR;
   private Duration ioTimeout = RuntimeSettings.DEFAULT_IO_TIMEOUT;
@@ -35,10 +36,24 @@ public final class RuntimeFixture implements AutoCloseable {
 
   public RuntimeFixture(
       Path dataDir, Duration passivateAfter, int snapshotEvery, List<ActorKind<?, ?, ?>> kinds) {
+    this(dataDir, passivateAfter, snapshotEvery, kinds, Map.of());
+  }
+
+  /**
+   * Like the constructor above, with {@code journal} settings added to the configuration (e.g.
+   * {@code PostgresServer.config(database)}: the journal on PostgreSQL); empty: the SQLite file.
+   */
+  public RuntimeFixture(
+      Path dataDir,
+      Duration passivateAfter,
+      int snapshotEvery,
+      List<ActorKind<?, ?, ?>> kinds,
+      Map<String, Object> journal) {
     this.dataDir = dataDir;
     this.passivateAfter = passivateAfter;
     this.snapshotEvery = snapshotEvery;
     this.kinds = kinds;
+    this.journal = journal;
     start();
   }
 
@@ -47,18 +62,17 @@ public final class RuntimeFixture implements AutoCloseable {
   }
 
   public static Config config(Path dataDir, Duration passivateAfter, int snapshotEvery) {
-    return FoundryConfig.load(
-        Map.of(),
-        ConfigFactory.parseMap(
-            Map.of(
-                "foundry.data-dir",
-                dataDir.toString(),
-                "foundry.runtime.passivate-after",
-                passivateAfter.toMillis() + "ms",
-                "foundry.runtime.snapshot-every",
-                snapshotEvery,
-                "pekko.loglevel",
-                "WARNING")));
+    return config(dataDir, passivateAfter, snapshotEvery, Map.of());
+  }
+
+  public static Config config(
+      Path dataDir, Duration passivateAfter, int snapshotEvery, Map<String, Object> journal) {
+    Map<String, Object> settings = new java.util.HashMap<>(journal);
+    settings.put("foundry.data-dir", dataDir.toString());
+    settings.put("foundry.runtime.passivate-after", passivateAfter.toMillis() + "ms");
+    settings.put("foundry.runtime.snapshot-every", snapshotEvery);
+    settings.put("pekko.loglevel", "WARNING");
+    return FoundryConfig.load(Map.of(), ConfigFactory.parseMap(settings));
   }
 
   private void start() {
@@ -66,7 +80,7 @@ public final class RuntimeFixture implements AutoCloseable {
   }
 
   private void start(java.util.function.Consumer<ActorSystem<Void>> beforeRuntime) {
-    Config config = config(dataDir, passivateAfter, snapshotEvery);
+    Config config = config(dataDir, passivateAfter, snapshotEvery, journal);
     JournalDatabase.prepareConfigured(config);
     system = ActorSystem.create(Behaviors.empty(), "test", config);
     beforeRuntime.accept(system);
