@@ -141,6 +141,29 @@ class FoundrySettingsTest {
   }
 
   @Test
+  void theJournalUrlTakesPostgresqlOnlyAndNeverShowsTheUrlsSecrets() {
+    settings(Map.of("FOUNDRY_JOURNAL_URL", "jdbc:postgresql://db.internal:5432/foundry"));
+    assertThatThrownBy(
+            () ->
+                settings(
+                    Map.of("FOUNDRY_JOURNAL_URL", "jdbc:mysql://db.internal/foundry?password=pw")))
+        .isInstanceOf(InvalidSettingException.class)
+        .hasMessageContaining("FOUNDRY_JOURNAL_URL")
+        .hasMessageContaining("jdbc:postgresql://host:port/db")
+        .hasMessageNotContaining("password=pw");
+    assertThatThrownBy(
+            () ->
+                settings(
+                    Map.of(
+                        "FOUNDRY_JOURNAL_URL",
+                        "jdbc:postgresql://db/foundry",
+                        "FOUNDRY_JOURNAL_MAX_CONNECTIONS",
+                        "0")))
+        .isInstanceOf(InvalidSettingException.class)
+        .hasMessageContaining("FOUNDRY_JOURNAL_MAX_CONNECTIONS");
+  }
+
+  @Test
   void backupEveryAndTheTranscriptBatchWindowHaveDefaultsAndRefuseNonsense() {
     assertThat(settings(Map.of()).runtime().backupEvery()).isEqualTo(5000);
     assertThat(settings(Map.of("FOUNDRY_BACKUP_EVERY", "100")).runtime().backupEvery())
