@@ -347,6 +347,18 @@ class RealtimeEndpointTest {
     }
   }
 
+  /**
+   * Publishes a {@link Gate} on {@code id}'s sandboxProcesses topic, then events {@code n} 1 to 10
+   * while the socket's stream renders the gate, so that all ten wait for the socket together.
+   */
+  private static void publishTenWhileTheGateIsRendered(String id) throws InterruptedException {
+    Gate gate = Gate.publishedOn("sandboxProcesses", id);
+    for (int n = 1; n <= 10; n++) {
+      hub.publish(new Publication("sandboxProcesses", id, "processesUpdated", Map.of("n", n)));
+    }
+    gate.open().countDown();
+  }
+
   @Test
   void aBatchedSocketGetsTheEventsThatWaitedTogetherInOneEventsFrame() throws Exception {
     User user = signIn("rt-batch");
@@ -355,11 +367,7 @@ class RealtimeEndpointTest {
       client.send(subscribe("sandboxProcesses", id));
       assertThat(client.next().get("type").asText()).isEqualTo("snapshot");
 
-      Gate gate = Gate.publishedOn("sandboxProcesses", id);
-      for (int n = 1; n <= 10; n++) {
-        hub.publish(new Publication("sandboxProcesses", id, "processesUpdated", Map.of("n", n)));
-      }
-      gate.open().countDown();
+      publishTenWhileTheGateIsRendered(id);
 
       JsonNode first = client.next();
       assertThat(first.get("type").asText()).isEqualTo("event");
@@ -391,11 +399,7 @@ class RealtimeEndpointTest {
       client.send(subscribe("sandboxProcesses", id));
       assertThat(client.next().get("type").asText()).isEqualTo("snapshot");
 
-      Gate gate = Gate.publishedOn("sandboxProcesses", id);
-      for (int n = 1; n <= 10; n++) {
-        hub.publish(new Publication("sandboxProcesses", id, "processesUpdated", Map.of("n", n)));
-      }
-      gate.open().countDown();
+      publishTenWhileTheGateIsRendered(id);
 
       assertThat(client.next().get("payload").get("gated").asBoolean()).isTrue();
       for (int n = 1; n <= 10; n++) {
