@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigValueType;
 import dev.foundry.backend.auditlog.AuditLog;
 import dev.foundry.backend.billing.StripeGateway;
+import dev.foundry.backend.config.FoundryConfig;
 import dev.foundry.backend.config.FoundrySettings;
 import dev.foundry.backend.githubdata.GithubDataActor;
 import dev.foundry.backend.http.ConsoleRoutes;
@@ -56,6 +57,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -120,8 +123,12 @@ public final class FoundryApp {
     logDevSignIn(settings);
     Readiness readiness = new Readiness();
     log.info("journal {}", JournalDatabase.prepareConfigured(config));
-    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "foundry", config);
+    ActorSystem<Void> system =
+        ActorSystem.create(Behaviors.empty(), FoundryConfig.SYSTEM_NAME, config);
     try {
+      if (settings.cluster() != null) {
+        awaitClusterMembership(system, settings.cluster());
+      }
       startSandboxes(system, config, settings);
       // Before any organization can run a billing command.
       StripeGateway.get(system).configure(settings);
@@ -185,6 +192,25 @@ public final class FoundryApp {
       system.terminate();
       throw new IllegalStateException("cannot start the HTTP server: " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * In cluster mode the node serves only once it is a member ({@code Up}): before that its shard
+   * regions could not place an actor anywhere, and every request would wait. A node that cannot
+   * join stops itself after {@code shutdown-after-unsuccessful-join-seed-nodes}.
+   */
+  private static void awaitClusterMembership(
+      ActorSystem<Void> system, FoundrySettings.Cluster cluster) throws InterruptedException {
+    Cluster self = Cluster.get(system);
+    log.info(
+        "cluster mode: joining {} as {}:{}", cluster.seedNodes(), cluster.host(), cluster.port());
+    while (self.selfMember().status() != MemberStatus.up()) {
+      if (system.whenTerminated().isCompleted()) {
+        throw new IllegalStateException("the node stopped before it joined the cluster");
+      }
+      Thread.sleep(100);
+    }
+    log.info("cluster mode: {} is Up", self.selfMember().address());
   }
 
   /** Says at start whether anyone who reaches the server may sign in as anyone, and why. */

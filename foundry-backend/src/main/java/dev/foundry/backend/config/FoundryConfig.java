@@ -6,6 +6,8 @@ import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigResolveOptions;
 import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValueFactory;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -39,7 +41,7 @@ public final class FoundryConfig {
         unresolved
             .withFallback(asConfig(environment))
             .resolve(ConfigResolveOptions.defaults().setUseSystemEnvironment(false));
-    return withJournalDatabase(resolved);
+    return withCluster(withJournalDatabase(resolved));
   }
 
   /** The setting that moves the journal to PostgreSQL (empty: the SQLite file). */
@@ -71,6 +73,39 @@ public final class FoundryConfig {
     }
     return config.withValue("pekko-persistence-jdbc.shared-databases.foundry", database.root());
   }
+
+  /** The setting that turns cluster mode on (empty: one node). */
+  public static final String CLUSTER_SEED_NODES = "foundry.cluster.seed-nodes";
+
+  /** Whether {@code config} runs this node as a member of a cluster. */
+  public static boolean clusterMode(Config config) {
+    return config.hasPath(CLUSTER_SEED_NODES) && !config.getString(CLUSTER_SEED_NODES).isBlank();
+  }
+
+  /**
+   * In cluster mode, lays {@code foundry-cluster-mode} over {@code pekko} (cluster provider,
+   * remoting, split-brain resolver, sharding) and adds the seed nodes as Pekko addresses. The
+   * addresses are checked by {@link FoundrySettings}; a malformed one is left for it to report.
+   */
+  private static Config withCluster(Config config) {
+    if (!clusterMode(config)) {
+      return config;
+    }
+    List<String> seeds = new ArrayList<>();
+    for (String node : config.getString(CLUSTER_SEED_NODES).split(",")) {
+      if (!node.isBlank()) {
+        seeds.add("pekko://" + SYSTEM_NAME + "@" + node.strip());
+      }
+    }
+    Config cluster =
+        config
+            .getConfig("foundry-cluster-mode")
+            .withValue("cluster.seed-nodes", ConfigValueFactory.fromIterable(seeds));
+    return config.withValue("pekko", cluster.withFallback(config.getConfig("pekko")).root());
+  }
+
+  /** The actor system's name: part of every node's address, so the same on every node. */
+  public static final String SYSTEM_NAME = "foundry";
 
   private static Config asConfig(Map<String, String> environment) {
     Config config = ConfigFactory.empty("environment");

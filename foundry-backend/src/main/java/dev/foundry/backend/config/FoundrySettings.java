@@ -32,7 +32,8 @@ public record FoundrySettings(
     Sandbox sandbox,
     Runtime runtime,
     Realtime realtime,
-    SandboxLimits sandboxLimits) {
+    SandboxLimits sandboxLimits,
+    Cluster cluster) {
 
   /** The secret used for session cookies when a loopback-only dev server has none configured. */
   public static final String DEV_AUTH_SECRET = "sandbox-agent-foundry-development-only-change-me";
@@ -220,6 +221,20 @@ public record FoundrySettings(
   public record Realtime(int bufferSize, int maxSubscriptions, Duration keepAlive) {}
 
   /**
+   * Cluster mode ({@code FOUNDRY_CLUSTER_SEED_NODES}); null on the single-node default.
+   *
+   * @param seedNodes the {@code host:port} remoting addresses of the nodes that form the cluster
+   * @param host this node's remoting host
+   * @param port this node's remoting port
+   * @param downAfter how long a node stays unreachable before it is downed
+   */
+  public record Cluster(List<String> seedNodes, String host, int port, Duration downAfter) {
+    public Cluster {
+      seedNodes = List.copyOf(seedNodes);
+    }
+  }
+
+  /**
    * Reads and validates the {@code foundry} section.
    *
    * @throws MissingSettingException when a required secret is absent
@@ -324,7 +339,74 @@ public record FoundrySettings(
                 "FOUNDRY_MAX_SANDBOXES_PER_ORGANIZATION",
                 1),
             atLeast(f, "sandbox-limits.max-processes", "FOUNDRY_SANDBOX_MAX_PROCESSES", 0),
-            bytes(f, "sandbox-limits.max-memory", "FOUNDRY_SANDBOX_MAX_MEMORY")));
+            bytes(f, "sandbox-limits.max-memory", "FOUNDRY_SANDBOX_MAX_MEMORY")),
+        cluster(config, f));
+  }
+
+  /**
+   * Cluster mode needs what every node shares: the journal on PostgreSQL, and sandboxes every node
+   * reaches (the remote provider), since an actor moves between nodes and a sandbox-agent process
+   * of the local providers lives on one machine.
+   */
+  private static Cluster cluster(Config config, Config f) {
+    if (!FoundryConfig.clusterMode(config)) {
+      return null;
+    }
+    String seedsRaw = f.getString("cluster.seed-nodes");
+    List<String> seeds = new ArrayList<>();
+    for (String item : seedsRaw.split(",")) {
+      if (item.isBlank()) {
+        continue;
+      }
+      String node = item.strip();
+      int colon = node.lastIndexOf(':');
+      if (colon <= 0 || !validPort(node.substring(colon + 1), 1)) {
+        throw new InvalidSettingException(
+            "FOUNDRY_CLUSTER_SEED_NODES",
+            "foundry.cluster.seed-nodes",
+            seedsRaw,
+            "comma-separated host:port remoting addresses, such as 10.0.0.1:7355,10.0.0.2:7355");
+      }
+      seeds.add(node);
+    }
+    String portRaw = f.getValue("cluster.port").unwrapped().toString().strip();
+    if (!validPort(portRaw, 0)) {
+      throw new InvalidSettingException(
+          "FOUNDRY_CLUSTER_PORT", "foundry.cluster.port", portRaw, "a port number 0-65535");
+    }
+    if (!FoundryConfig.journalOnPostgres(config)) {
+      throw new MissingSettingException(
+          "FOUNDRY_JOURNAL_URL",
+          FoundryConfig.JOURNAL_URL,
+          "FOUNDRY_CLUSTER_SEED_NODES is set, so the nodes need one shared journal: a PostgreSQL"
+              + " JDBC URL");
+    }
+    String provider = f.getString("sandbox.provider").strip().toLowerCase(java.util.Locale.ROOT);
+    boolean localSandboxes =
+        !provider.equals("remote") && !f.getString("sandbox.agent-binary").isBlank();
+    if (localSandboxes) {
+      throw new InvalidSettingException(
+          "FOUNDRY_SANDBOX_PROVIDER",
+          "foundry.sandbox.provider",
+          provider,
+          "remote in cluster mode (FOUNDRY_CLUSTER_SEED_NODES is set): a sandbox actor moves"
+              + " between nodes, a local sandbox-agent process does not; or unset"
+              + " SANDBOX_AGENT_BIN to run without sandboxes");
+    }
+    return new Cluster(
+        seeds,
+        string(f, "cluster.host", "FOUNDRY_CLUSTER_HOST"),
+        Integer.parseInt(portRaw),
+        positive(f, "cluster.down-after", "FOUNDRY_CLUSTER_DOWN_AFTER"));
+  }
+
+  private static boolean validPort(String raw, int min) {
+    try {
+      int port = Integer.parseInt(raw.strip());
+      return port >= min && port <= 65535;
+    } catch (NumberFormatException e) {
+      return false;
+    }
   }
 
   private static Auth auth(

@@ -17,6 +17,7 @@ import dev.foundry.shared.app.FoundryOrganization;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Extension;
 import org.apache.pekko.actor.typed.ExtensionId;
@@ -50,7 +51,8 @@ public final class OrganizationViews implements Extension {
       new ExtensionId<>() {
         @Override
         public OrganizationViews createExtension(ActorSystem<?> system) {
-          return new OrganizationViews();
+          return new OrganizationViews(
+              "cluster".equals(system.settings().config().getString("pekko.actor.provider")));
         }
       };
 
@@ -77,7 +79,17 @@ public final class OrganizationViews implements Extension {
       new CurrentView<>(MAX_ENTRIES);
   private final CurrentView<TaskKey, IndexedTask> tasks = new CurrentView<>(MAX_ENTRIES);
 
-  private OrganizationViews() {}
+  /**
+   * In cluster mode sessions and memberships are not kept: the organization that changes one may
+   * run on another node, whose invalidation would reach this node only after its answer, so a
+   * signed-out session could pass here a moment longer. They are asked of their actor instead. The
+   * task index is kept on every node (an entry never changes).
+   */
+  private final boolean askEachTime;
+
+  private OrganizationViews(boolean askEachTime) {
+    this.askEachTime = askEachTime;
+  }
 
   public static OrganizationViews get(ActorSystem<?> system) {
     return ID.apply(system);
@@ -85,24 +97,24 @@ public final class OrganizationViews implements Extension {
 
   /** The session, or null when the app instance does not know it. */
   public CompletionStage<SessionEntry> session(DurableRuntime runtime, String sessionId) {
-    return sessions.get(
-        sessionId,
+    Supplier<CompletionStage<SessionEntry>> ask =
         () ->
             runtime
                 .getOrCreate(
                     OrganizationProtocol.TYPE, OrganizationProtocol.key(OrganizationIds.APP))
-                .query(new OrganizationProtocol.FindSession(sessionId)));
+                .query(new OrganizationProtocol.FindSession(sessionId));
+    return askEachTime ? ask.get() : sessions.get(sessionId, ask);
   }
 
   /** The organization, or null when it does not exist. */
   public CompletionStage<FoundryOrganization> organization(
       DurableRuntime runtime, String organizationId) {
-    return organizations.get(
-        organizationId,
+    Supplier<CompletionStage<FoundryOrganization>> ask =
         () ->
             runtime
                 .get(OrganizationProtocol.TYPE, OrganizationProtocol.key(organizationId))
-                .queryIfExists(new OrganizationProtocol.GetOrganization()));
+                .queryIfExists(new OrganizationProtocol.GetOrganization());
+    return askEachTime ? ask.get() : organizations.get(organizationId, ask);
   }
 
   /**

@@ -20,4 +20,13 @@ public final class ActorDivergedException extends ActorException {
             + "; commands are refused until an operator restores the journal or moves the file"
             + " aside (docs/operations.md)");
   }
+
+  /** Restores one received from another node: same code and message as the original. */
+  private ActorDivergedException(String code, String message) {
+    super(code, message);
+  }
+
+  static ActorDivergedException restored(String message) {
+    return new ActorDivergedException("actor_diverged", message);
+  }
 }

@@ -35,6 +35,31 @@ public record ActorKey(List<String> segments) {
     return b.toString();
   }
 
+  /**
+   * The key {@link #canonical()} printed: the inverse of it (an entity id of Cluster Sharding is
+   * the canonical key).
+   */
+  public static ActorKey parse(String canonical) {
+    List<String> segments = new java.util.ArrayList<>();
+    for (String escaped : canonical.split("/", -1)) {
+      StringBuilder b = new StringBuilder(escaped.length());
+      for (int i = 0; i < escaped.length(); i++) {
+        char c = escaped.charAt(i);
+        if (c == '%' && escaped.startsWith("%25", i)) {
+          b.append('%');
+          i += 2;
+        } else if (c == '%' && escaped.startsWith("%2F", i)) {
+          b.append('/');
+          i += 2;
+        } else {
+          b.append(c);
+        }
+      }
+      segments.add(b.toString());
+    }
+    return new ActorKey(segments);
+  }
+
   @Override
   public String toString() {
     return canonical();

@@ -9,6 +9,8 @@ import dev.foundry.backend.runtime.json.JsonTypes;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.function.BiFunction;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 
@@ -53,7 +55,23 @@ final class ActorQueries<
       return;
     }
     try {
-      query.replyTo().tell(new Succeeded(null, handler.apply(query.query(), instance.tables())));
+      Object value = handler.apply(query.query(), instance.tables());
+      if (value instanceof CompletionStage<?> stage) {
+        // Answered once complete, so the answer can cross nodes (a stage cannot): the caller gets
+        // a completed stage, as it would have waited for it anyway.
+        stage.whenComplete(
+            (result, failure) ->
+                query
+                    .replyTo()
+                    .tell(
+                        new Succeeded(
+                            null,
+                            failure == null
+                                ? CompletableFuture.completedFuture(result)
+                                : CompletableFuture.failedFuture(failure))));
+      } else {
+        query.replyTo().tell(new Succeeded(null, value));
+      }
     } catch (ActorException e) {
       query.replyTo().tell(new Failed(null, e));
     } catch (RuntimeException e) {

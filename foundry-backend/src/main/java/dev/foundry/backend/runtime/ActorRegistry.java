@@ -30,13 +30,23 @@ final class ActorRegistry extends AbstractBehavior<ActorRegistry.Command> {
 
   record Stopped(String entityId, ActorRef<ActorMessage> ref) implements Command {}
 
-  record CountActive(ActorRef<Integer> replyTo) implements Command {}
-
   /** The running instances, as {@code kind|canonical key} (for the operator's inspector). */
   record ListActive(ActorRef<List<String>> replyTo) implements Command {}
 
-  /** How an instance asks to stop, and says it stays after all. */
-  record Passivation(Runnable request, Runnable cancel) {}
+  /**
+   * How an instance asks to stop, and says it stays after all. {@code cancel} is null under Cluster
+   * Sharding, which buffers an instance's messages from its request until it stopped: such an
+   * instance cannot stay, it stops once its command at hand is written.
+   */
+  record Passivation(Runnable request, Runnable cancel) {
+    static Passivation sharded(Runnable request) {
+      return new Passivation(request, null);
+    }
+
+    boolean cancellable() {
+      return cancel != null;
+    }
+  }
 
   private static final class Entry {
     final ActorKind<?, ?, ?> kind;
@@ -76,12 +86,6 @@ final class ActorRegistry extends AbstractBehavior<ActorRegistry.Command> {
         .onMessage(Passivate.class, this::onPassivate)
         .onMessage(Stopped.class, this::onStopped)
         .onMessage(StayActive.class, this::onStayActive)
-        .onMessage(
-            CountActive.class,
-            c -> {
-              c.replyTo().tell(entries.size());
-              return this;
-            })
         .onMessage(
             ListActive.class,
             c -> {

@@ -19,4 +19,14 @@ public final class CommandTimeoutException extends ActorException {
   public String commandId() {
     return commandId;
   }
+
+  /** Restores one received from another node: same command id and message as the original. */
+  private CommandTimeoutException(String commandId, String code, String message) {
+    super(code, message);
+    this.commandId = commandId;
+  }
+
+  static CommandTimeoutException restored(String commandId, String message) {
+    return new CommandTimeoutException(commandId, "command_timeout", message);
+  }
 }

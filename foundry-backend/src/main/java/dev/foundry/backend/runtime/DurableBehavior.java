@@ -97,6 +97,14 @@ final class DurableBehavior<
 
   private long lastActivityNanos = System.nanoTime();
 
+  /** How long a stop that cannot be refused waits for the command at hand (see stopWhenSettled). */
+  private static final Duration STOP_PATIENCE = Duration.ofSeconds(10);
+
+  private static final Duration STOP_RECHECK = Duration.ofMillis(50);
+
+  /** When a stop that cannot be refused first arrived while busy; 0: none. */
+  private long stopAskedAtNanos;
+
   static <C extends DurableCommand<?>, E extends DurableEvent, T extends ActorTables<E>>
       Behavior<ActorMessage> create(
           ActorKind<C, E, T> kind,
@@ -241,6 +249,9 @@ final class DurableBehavior<
         if (isIdle(state)) {
           return Effect().stop();
         }
+        if (!passivation.cancellable()) {
+          return stopWhenSettled(state);
+        }
         // Work arrived after the passivation request: stay, and have the registry deliver what
         // it buffered meanwhile.
         passivation.cancel().run();
@@ -259,6 +270,27 @@ final class DurableBehavior<
       context.getLog().warn("{} {}: cannot read executed command ids", kind.name(), key, e);
       return false;
     }
+  }
+
+  /**
+   * Under Cluster Sharding a stop cannot be refused (sharding buffers this instance's messages
+   * until it stopped, and a shard handed off to another node must stop its entities): stop once no
+   * command is mid-way here, looking again every {@link #STOP_RECHECK}; past {@link #STOP_PATIENCE}
+   * stop anyway. What is left is durable: accepted commands resume on the next incarnation (their
+   * I/O is redone, as after a crash), the outbox is redelivered.
+   */
+  private Effect<RuntimeEvent, QueueState> stopWhenSettled(QueueState state) {
+    boolean settled =
+        state.pending.isEmpty() && !ioInFlight && batch.isEmpty() && !stashingBehindBatch;
+    long now = System.nanoTime();
+    if (stopAskedAtNanos == 0) {
+      stopAskedAtNanos = now;
+    }
+    if (settled || now - stopAskedAtNanos >= STOP_PATIENCE.toNanos()) {
+      return Effect().stop();
+    }
+    instance.timers.startSingleTimer("stop-when-settled", Stop.INSTANCE, STOP_RECHECK);
+    return Effect().none();
   }
 
   private boolean isIdle(QueueState state) {

@@ -11,7 +11,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
 import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
 
 /**
  * A handle on one actor instance: cheap, immutable, safe to share. Every call returns a stage that
@@ -157,7 +156,7 @@ public final class DurableRef<C extends DurableCommand<?>> {
   }
 
   private <T> CompletionStage<Reply> call(
-      org.apache.pekko.japi.function.Function<ActorRef<Reply>, ActorMessage> message,
+      java.util.function.Function<ActorRef<Reply>, ActorMessage> message,
       Duration timeout,
       String commandId) {
     // Back-pressure before anything is queued: beyond the bound Pekko's stash would drop
@@ -175,12 +174,7 @@ public final class DurableRef<C extends DurableCommand<?>> {
       return CompletableFuture.failedFuture(
           new ActorOverloadedException(actor, runtime.settings().maxQueuedPerActor()));
     }
-    CompletionStage<Reply> asked =
-        AskPattern.ask(
-            runtime.registryRef(),
-            (ActorRef<Reply> replyTo) -> new ActorRegistry.Route(kind, key, message.apply(replyTo)),
-            timeout.plus(GRACE),
-            runtime.system().scheduler());
+    CompletionStage<Reply> asked = runtime.routing().ask(kind, key, message, timeout.plus(GRACE));
     // Pekko's Java ask returns Scala's CompletableFuture, whose non-async callbacks run on the
     // common pool; on 2 cores that pool is a thread per task (DESIGN.md §7). Complete a plain
     // future on the actor system's dispatcher instead, so callers' chains stay cheap.

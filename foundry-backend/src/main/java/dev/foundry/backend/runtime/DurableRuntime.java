@@ -6,16 +6,13 @@ import dev.foundry.backend.persistence.JournalTrim;
 import dev.foundry.backend.persistence.PostgresJournal;
 import dev.foundry.backend.persistence.SharedBackups;
 import dev.foundry.backend.runtime.json.JsonTypes;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Props;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
 
 /**
  * The entry point to durable actors: registers the kinds, then hands out {@link DurableRef}s by
@@ -30,7 +27,8 @@ public final class DurableRuntime {
   private final RuntimeSettings settings;
   private final RealtimeHub hub;
   private final Map<String, ActorKind<?, ?, ?>> kinds = new ConcurrentHashMap<>();
-  private final ActorRef<ActorRegistry.Command> registry;
+  private final ActorRouting routing;
+  private final boolean clustered;
   private final PendingWork pendingWork;
   private final RuntimeMetrics metrics;
   private final StorageHealth storage;
@@ -79,8 +77,18 @@ public final class DurableRuntime {
       this.backups = new ActorBackups(journalTrim(config), null);
     }
     system.getWhenTerminated().thenRun(backups::close);
-    this.registry =
-        system.systemActorOf(ActorRegistry.create(this, settings), "durable-actors", Props.empty());
+    // Cluster mode is Pekko's: the cluster provider (FoundryConfig sets it with the seed nodes).
+    this.clustered = "cluster".equals(config.getString("pekko.actor.provider"));
+    this.routing =
+        clustered
+            ? new ShardedActors(this, settings, this.kinds.values())
+            : new LocalActors(
+                system.systemActorOf(
+                    ActorRegistry.create(this, settings), "durable-actors", Props.empty()),
+                system);
+    if (clustered) {
+      RealtimeRelay.start(system, hub, types.mapper());
+    }
     wakeActorsWithPendingWork();
   }
 
@@ -89,7 +97,7 @@ public final class DurableRuntime {
     for (PendingWork.Entry entry : pendingWork.all()) {
       ActorKind<?, ?, ?> kind = kinds.get(entry.kind());
       if (kind != null) {
-        registry.tell(new ActorRegistry.Route(kind, entry.key(), ActorMessage.Wake.INSTANCE));
+        routing.tell(kind, entry.key(), ActorMessage.Wake.INSTANCE);
       }
     }
   }
@@ -207,14 +215,22 @@ public final class DurableRuntime {
 
   /** How many actor instances are running now (not passivated). */
   public CompletionStage<Integer> activeCount() {
-    return AskPattern.ask(
-        registry, ActorRegistry.CountActive::new, Duration.ofSeconds(10), system.scheduler());
+    return activeIds().thenApply(List::size);
   }
 
   /** The running instances as {@code kind|canonical key}. */
-  CompletionStage<List<String>> activeIds() {
-    return AskPattern.ask(
-        registry, ActorRegistry.ListActive::new, Duration.ofSeconds(10), system.scheduler());
+  public CompletionStage<List<String>> activeIds() {
+    return routing.activeIds();
+  }
+
+  /** The cluster's members as this node sees them, and the instances running here. */
+  public CompletionStage<ClusterView> clusterView() {
+    return ClusterView.of(this);
+  }
+
+  /** Whether this runtime runs its actors as Cluster Sharding entities (cluster mode). */
+  public boolean clustered() {
+    return clustered;
   }
 
   /** The operator's read of this runtime's actors (the inspector). */
@@ -222,8 +238,8 @@ public final class DurableRuntime {
     return new RuntimeInspector(this, kinds);
   }
 
-  ActorRef<ActorRegistry.Command> registryRef() {
-    return registry;
+  ActorRouting routing() {
+    return routing;
   }
 
   @SuppressWarnings("unchecked")

@@ -13,4 +13,13 @@ public final class IoTimeoutException extends ActorException {
         "io_timeout",
         "io_timeout: the command's I/O did not finish within " + after.toMillis() + " ms");
   }
+
+  /** Restores one received from another node: same code and message as the original. */
+  private IoTimeoutException(String code, String message) {
+    super(code, message);
+  }
+
+  static IoTimeoutException restored(String message) {
+    return new IoTimeoutException("io_timeout", message);
+  }
 }

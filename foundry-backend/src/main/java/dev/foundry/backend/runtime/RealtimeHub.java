@@ -19,8 +19,26 @@ public final class RealtimeHub {
 
   private final Map<String, Set<Consumer<Publication>>> subscribers = new ConcurrentHashMap<>();
 
-  /** Delivers {@code publication} to the current subscribers of its topic and id. */
+  /**
+   * In cluster mode: hands each publication made here to the other nodes ({@link RealtimeRelay}).
+   */
+  private volatile Consumer<Publication> relay;
+
+  /** Delivers {@code publication} to the current subscribers of its topic and id, on every node. */
   public void publish(Publication publication) {
+    Consumer<Publication> toOthers = relay;
+    if (toOthers != null) {
+      toOthers.accept(publication);
+    }
+    deliver(publication);
+  }
+
+  void relayTo(Consumer<Publication> relay) {
+    this.relay = relay;
+  }
+
+  /** Delivers a publication made on another node to this node's subscribers. */
+  void deliver(Publication publication) {
     Set<Consumer<Publication>> set = subscribers.get(publication.topicKey());
     if (set == null) {
       return;
@@ -45,7 +63,15 @@ public final class RealtimeHub {
     publish(new Publication(topic, id, event, payload.get()));
   }
 
+  /**
+   * Whether a publication on {@code topic} and {@code id} would reach anyone. In cluster mode
+   * always: a subscriber may be on another node, and one that subscribed there a moment ago must
+   * not miss what follows its snapshot.
+   */
   public boolean hasSubscribers(String topic, String id) {
+    if (relay != null) {
+      return true;
+    }
     Set<Consumer<Publication>> set = subscribers.get(topic + ":" + id);
     return set != null && !set.isEmpty();
   }

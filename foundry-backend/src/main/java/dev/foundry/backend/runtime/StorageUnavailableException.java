@@ -9,4 +9,13 @@ public final class StorageUnavailableException extends ActorException {
   public StorageUnavailableException(String reason) {
     super("storage_unavailable", "storage is not writable: " + reason + "; nothing was changed");
   }
+
+  /** Restores one received from another node: same code and message as the original. */
+  private StorageUnavailableException(String code, String message) {
+    super(code, message);
+  }
+
+  static StorageUnavailableException restored(String message) {
+    return new StorageUnavailableException("storage_unavailable", message);
+  }
 }

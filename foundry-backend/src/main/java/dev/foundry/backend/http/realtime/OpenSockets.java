@@ -51,4 +51,14 @@ final class OpenSockets {
       connections.forEach(RealtimeConnection::sessionEnded);
     }
   }
+
+  /** Closes every connection: this server stops (clients reconnect, on another node if any). */
+  void closeAll() {
+    for (String sessionId : bySession.keySet()) {
+      Set<RealtimeConnection> connections = bySession.remove(sessionId);
+      if (connections != null) {
+        connections.forEach(RealtimeConnection::serverStopping);
+      }
+    }
+  }
 }

@@ -509,6 +509,18 @@ final class RealtimeConnection {
     cut.shutdown();
   }
 
+  /**
+   * This server stops: the socket closes normally now, rather than breaking when the process ends,
+   * so the client reconnects at once (to another node in cluster mode) and gets fresh snapshots.
+   */
+  synchronized void serverStopping() {
+    if (closed) {
+      return;
+    }
+    releaseAll();
+    cut.shutdown();
+  }
+
   /** The socket ended (either side, any reason): release everything, once. */
   private synchronized void close() {
     releaseAll();

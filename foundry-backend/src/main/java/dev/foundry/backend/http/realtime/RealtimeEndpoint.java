@@ -10,6 +10,9 @@ import dev.foundry.backend.runtime.RealtimeHub;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.util.concurrent.CompletableFuture;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
@@ -62,6 +65,16 @@ public final class RealtimeEndpoint extends AllDirectives {
     this.json = json;
     this.meters = new RealtimeMeters(meters);
     this.materializer = Materializer.matFromSystem(system);
+    // Before HTTP unbinds: the sockets close with a normal close frame while the server still
+    // runs, instead of breaking when the connections are terminated.
+    CoordinatedShutdown.get(system)
+        .addTask(
+            CoordinatedShutdown.PhaseBeforeServiceUnbind(),
+            "foundry-close-realtime-sockets",
+            () -> {
+              sockets.closeAll();
+              return CompletableFuture.completedFuture(Done.getInstance());
+            });
   }
 
   /**

@@ -8,6 +8,7 @@ import dev.foundry.backend.http.ApiException;
 import dev.foundry.backend.persistence.JournalDatabase;
 import dev.foundry.backend.protocol.AuditLogProtocol;
 import dev.foundry.backend.runtime.ActorInspection;
+import dev.foundry.backend.runtime.ClusterView;
 import dev.foundry.backend.runtime.DurableRef;
 import dev.foundry.backend.runtime.DurableRuntime;
 import dev.foundry.backend.runtime.RuntimeInspector;
@@ -63,6 +64,14 @@ final class AdminApi {
             .publicAccess()
             .returnsListOf(KindSummary.class)
             .handle(this::kinds),
+        get(
+                ADMIN + "/cluster",
+                "getCluster",
+                "Operators: the cluster's members as this node sees them, and its running actors")
+            .tag("admin")
+            .publicAccess()
+            .returns(ClusterView.class)
+            .handle(this::cluster),
         get(ADMIN + "/actors/{kind}", "listActors", "Operators: the actors of one kind")
             .tag("admin")
             .publicAccess()
@@ -125,6 +134,11 @@ final class AdminApi {
     }
     return CompletableFuture.allOf(each.toArray(new CompletableFuture[0]))
         .thenApply(done -> each.stream().map(CompletableFuture::join).toList());
+  }
+
+  private CompletionStage<?> cluster(Call call) {
+    authorize(call);
+    return runtime.clusterView();
   }
 
   private CompletionStage<?> actors(Call call) {

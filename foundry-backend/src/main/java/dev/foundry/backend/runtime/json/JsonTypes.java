@@ -83,7 +83,7 @@ public final class JsonTypes implements Extension {
     mapper.registerSubtypes(new NamedType(root, name.value()));
   }
 
-  String nameOf(Class<?> type) {
+  public String nameOf(Class<?> type) {
     String name = byClass.get(type);
     if (name == null) {
       throw new IllegalArgumentException(
@@ -92,7 +92,7 @@ public final class JsonTypes implements Extension {
     return name;
   }
 
-  Class<?> classOf(String name) {
+  public Class<?> classOf(String name) {
     Class<?> type = byName.get(name);
     if (type == null) {
       throw new IllegalArgumentException(
