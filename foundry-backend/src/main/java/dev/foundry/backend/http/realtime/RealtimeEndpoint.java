@@ -1,15 +1,18 @@
 package dev.foundry.backend.http.realtime;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.foundry.backend.config.FoundrySettings;
 import dev.foundry.backend.http.ApiError;
 import dev.foundry.backend.http.AppOrigin;
 import dev.foundry.backend.http.auth.Authenticator;
 import dev.foundry.backend.metrics.HttpMetrics;
+import dev.foundry.backend.runtime.Publication;
 import dev.foundry.backend.runtime.RealtimeHub;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
@@ -67,6 +70,7 @@ public final class RealtimeEndpoint extends AllDirectives {
     this.materializer = Materializer.matFromSystem(system);
     // Before HTTP unbinds: the sockets close with a normal close frame while the server still
     // runs, instead of breaking when the connections are terminated.
+    listenForEnds();
     CoordinatedShutdown.get(system)
         .addTask(
             CoordinatedShutdown.PhaseBeforeServiceUnbind(),
@@ -84,7 +88,7 @@ public final class RealtimeEndpoint extends AllDirectives {
    * dev.foundry.backend.http.auth.CookieSessions#onSessionEnded}.
    */
   public void sessionEnded(String sessionId) {
-    sockets.sessionEnded(sessionId);
+    hub.publish(new Publication(SOCKETS, SESSION_ENDED, SESSION_ENDED, Map.of("id", sessionId)));
   }
 
   /**
@@ -93,7 +97,29 @@ public final class RealtimeEndpoint extends AllDirectives {
    * membership; a reconnecting client subscribes only to what it may still see.
    */
   public void membershipEnded(String userId, String organizationId) {
-    sockets.userAccessChanged(userId);
+    hub.publish(new Publication(SOCKETS, ACCESS_CHANGED, ACCESS_CHANGED, Map.of("id", userId)));
+  }
+
+  /**
+   * The ends above go through the hub, on a topic no client can subscribe to, so that in cluster
+   * mode they close the sockets of every node, not only those of the node that saw the sign-out.
+   */
+  private static final String SOCKETS = "_sockets";
+
+  private static final String SESSION_ENDED = "session-ended";
+  private static final String ACCESS_CHANGED = "access-changed";
+
+  private void listenForEnds() {
+    hub.subscribe(SOCKETS, SESSION_ENDED, p -> sockets.sessionEnded(idOf(p)));
+    hub.subscribe(SOCKETS, ACCESS_CHANGED, p -> sockets.userAccessChanged(idOf(p)));
+  }
+
+  /** The id in a local publication's map, or in one relayed from another node (a JSON tree). */
+  private static String idOf(Publication p) {
+    if (p.payload() instanceof JsonNode json) {
+      return json.path("id").asText();
+    }
+    return String.valueOf(((Map<?, ?>) p.payload()).get("id"));
   }
 
   public Route route() {
