@@ -164,6 +164,53 @@ class FoundrySettingsTest {
   }
 
   @Test
+  void clusterModeIsOffByDefaultAndNeedsASharedJournalAndReachableSandboxes() {
+    assertThat(settings(Map.of()).cluster()).isNull();
+    assertThat(
+            FoundryConfig.load(Map.of(), ConfigFactory.empty()).getString("pekko.actor.provider"))
+        .isEqualTo("local");
+
+    Map<String, String> cluster =
+        Map.of(
+            "FOUNDRY_CLUSTER_SEED_NODES", "10.0.0.1:7355, 10.0.0.2:7355",
+            "FOUNDRY_CLUSTER_HOST", "10.0.0.2",
+            "FOUNDRY_JOURNAL_URL", "jdbc:postgresql://db/foundry");
+    FoundrySettings.Cluster on = settings(cluster).cluster();
+    assertThat(on.seedNodes()).containsExactly("10.0.0.1:7355", "10.0.0.2:7355");
+    assertThat(on.host()).isEqualTo("10.0.0.2");
+    assertThat(on.port()).isEqualTo(7355);
+    assertThat(on.downAfter()).isEqualTo(java.time.Duration.ofSeconds(20));
+    var config = FoundryConfig.load(cluster, ConfigFactory.empty());
+    assertThat(config.getString("pekko.actor.provider")).isEqualTo("cluster");
+    assertThat(config.getStringList("pekko.cluster.seed-nodes"))
+        .containsExactly("pekko://foundry@10.0.0.1:7355", "pekko://foundry@10.0.0.2:7355");
+    assertThat(config.getString("pekko.remote.artery.canonical.hostname")).isEqualTo("10.0.0.2");
+    assertThat(config.getString("pekko.cluster.split-brain-resolver.active-strategy"))
+        .isEqualTo("keep-majority");
+
+    assertThatThrownBy(() -> settings(Map.of("FOUNDRY_CLUSTER_SEED_NODES", "10.0.0.1:7355")))
+        .isInstanceOf(MissingSettingException.class)
+        .hasMessageContaining("FOUNDRY_JOURNAL_URL");
+    assertThatThrownBy(
+            () ->
+                settings(
+                    Map.of(
+                        "FOUNDRY_CLUSTER_SEED_NODES", "10.0.0.1",
+                        "FOUNDRY_JOURNAL_URL", "jdbc:postgresql://db/foundry")))
+        .isInstanceOf(InvalidSettingException.class)
+        .hasMessageContaining("FOUNDRY_CLUSTER_SEED_NODES");
+    assertThatThrownBy(
+            () ->
+                settings(
+                    Map.of(
+                        "FOUNDRY_CLUSTER_SEED_NODES", "10.0.0.1:7355",
+                        "FOUNDRY_JOURNAL_URL", "jdbc:postgresql://db/foundry",
+                        "SANDBOX_AGENT_BIN", "/bin/true")))
+        .isInstanceOf(InvalidSettingException.class)
+        .hasMessageContaining("FOUNDRY_SANDBOX_PROVIDER");
+  }
+
+  @Test
   void backupEveryAndTheTranscriptBatchWindowHaveDefaultsAndRefuseNonsense() {
     assertThat(settings(Map.of()).runtime().backupEvery()).isEqualTo(5000);
     assertThat(settings(Map.of("FOUNDRY_BACKUP_EVERY", "100")).runtime().backupEvery())
