@@ -55,9 +55,10 @@ public final class DurableRuntime {
       kind.migrations(); // fail at start, not at first use, when a kind has no migrations
     }
     this.storage = new StorageHealth(settings.dataDir(), system, this::wakeActorsWithPendingWork);
-    this.pendingWork = new PendingWork(settings.dataDir());
-    system.getWhenTerminated().thenRun(pendingWork::close);
     Config config = system.settings().config();
+    // Cluster mode is Pekko's: the cluster provider (FoundryConfig sets it with the seed nodes).
+    this.clustered = "cluster".equals(config.getString("pekko.actor.provider"));
+    PostgresJournal shared = null;
     if (PostgresJournal.configured(config)) {
       // Backups go to the journal's database too, and the journal is trimmed there.
       PostgresJournal postgres = PostgresJournal.of(config);
@@ -69,6 +70,7 @@ public final class DurableRuntime {
         throw new IllegalStateException(
             "cannot reach the journal database " + postgres.location() + ": " + e.getMessage(), e);
       }
+      shared = postgres;
       this.sharedBackups = new SharedBackups(postgres);
       this.backups = new ActorBackups(new JournalTrim(postgres), sharedBackups);
       system.getWhenTerminated().thenRun(postgres::close);
@@ -77,8 +79,12 @@ public final class DurableRuntime {
       this.backups = new ActorBackups(journalTrim(config), null);
     }
     system.getWhenTerminated().thenRun(backups::close);
-    // Cluster mode is Pekko's: the cluster provider (FoundryConfig sets it with the seed nodes).
-    this.clustered = "cluster".equals(config.getString("pekko.actor.provider"));
+    if (clustered && shared == null) {
+      throw new IllegalStateException("cluster mode needs the journal on PostgreSQL");
+    }
+    this.pendingWork =
+        clustered ? new PendingWorkTable(shared) : new PendingWorkFile(settings.dataDir());
+    system.getWhenTerminated().thenRun(pendingWork::close);
     this.routing =
         clustered
             ? new ShardedActors(this, settings, this.kinds.values())
@@ -88,6 +94,11 @@ public final class DurableRuntime {
                 system);
     if (clustered) {
       RealtimeRelay.start(system, hub, types.mapper());
+      // A node that left or was downed may have had actors with accepted commands: wake them here.
+      system.systemActorOf(
+          MemberRemovals.wakeOnRemoval(this::wakeActorsWithPendingWork),
+          "pending-work-on-member-removed",
+          Props.empty());
     }
     wakeActorsWithPendingWork();
   }
