@@ -351,6 +351,32 @@ class ComposeFileTest {
   }
 
   @Test
+  void theClusterProfileRunsThreeNodesOurServerAcceptsAsOneClusterOnItsPostgres() {
+    assertThat(services()).containsKeys("postgres", "node1", "node2", "node3");
+    Set<String> hosts = new java.util.TreeSet<>();
+    for (String node : List.of("node1", "node2", "node3")) {
+      Map<String, Object> service = map(services().get(node), node);
+      assertThat(String.valueOf(service.get("profiles"))).as(node).contains("cluster");
+      Map<String, String> env = new LinkedHashMap<>();
+      map(service.get("environment"), node + ".environment")
+          .forEach((k, v) -> env.put(k, interpolateWithDefaults(String.valueOf(v))));
+      FoundrySettings settings =
+          FoundrySettings.from(FoundryConfig.load(env, ConfigFactory.empty()));
+      assertThat(settings.cluster()).as("%s runs in cluster mode", node).isNotNull();
+      assertThat(settings.cluster().seedNodes())
+          .containsExactly("node1:7355", "node2:7355", "node3:7355");
+      assertThat(settings.cluster().host()).isEqualTo(node);
+      hosts.add(settings.cluster().host());
+      assertThat(env.get("FOUNDRY_JOURNAL_URL")).startsWith("jdbc:postgresql://postgres:5432/");
+      assertThat(settings.sandbox().remote()).as("%s sandboxes are remote", node).isNotNull();
+    }
+    assertThat(hosts).hasSize(3);
+    assertThat(String.valueOf(map(services().get("postgres"), "postgres").get("profiles")))
+        .contains("cluster");
+    assertThat(map(services().get("backend"), "backend")).doesNotContainKey("profiles");
+  }
+
+  @Test
   void theBackendDataDirectoryIsAVolume() {
     String dataDir = backendEnvironment().get("FOUNDRY_DATA_DIR");
     List<Object> volumes =

@@ -109,7 +109,7 @@ class PostgresJournalTest {
       }
       List<PostgresJournal.Prepared> results =
           starts.stream().map(CompletableFuture::join).toList();
-      assertThat(results).extracting(PostgresJournal.Prepared::toVersion).containsOnly(2);
+      assertThat(results).extracting(PostgresJournal.Prepared::toVersion).containsOnly(3);
       assertThat(results)
           .as("exactly one node migrated; the others found the schema up to date")
           .filteredOn(r -> r.fromVersion() == 0)
@@ -135,10 +135,11 @@ class PostgresJournalTest {
               "event_journal",
               "event_tag",
               "foundry_schema_version",
+              "pending_work",
               "snapshot");
     }
     // Once more on the migrated database: nothing to do.
-    assertThat(PostgresJournal.of(config).prepare().fromVersion()).isEqualTo(2);
+    assertThat(PostgresJournal.of(config).prepare().fromVersion()).isEqualTo(3);
   }
 
   @Test
