@@ -102,8 +102,14 @@ final class DurableBehavior<
 
   private static final Duration STOP_RECHECK = Duration.ofMillis(50);
 
-  /** When a stop that cannot be refused first arrived while busy; 0: none. */
+  /** When a stop that cannot be refused first arrived; 0: none. */
   private long stopAskedAtNanos;
+
+  /** How long a handoff waits for the backup it started (see handingOff). */
+  private static final Duration HANDOFF_BACKUP_PATIENCE = Duration.ofSeconds(30);
+
+  private boolean passivationRequested;
+  private boolean handoffBackupStarted;
 
   static <C extends DurableCommand<?>, E extends DurableEvent, T extends ActorTables<E>>
       Behavior<ActorMessage> create(
@@ -231,7 +237,7 @@ final class DurableBehavior<
       } else if (message == Idle.INSTANCE) {
         long idleFor = System.nanoTime() - lastActivityNanos;
         if (idleFor >= settings.passivateAfter().toNanos() && isIdle(state)) {
-          passivation.request().run();
+          requestPassivation();
         }
         return Effect().none();
       } else if (message instanceof OutboxSent sent) {
@@ -242,15 +248,15 @@ final class DurableBehavior<
         return Effect().none();
       } else if (message == ActorMessage.Wake.INSTANCE) {
         if (!state.created) {
-          passivation.request().run();
+          requestPassivation();
         }
         return Effect().none();
       } else if (message == Stop.INSTANCE) {
-        if (isIdle(state)) {
-          return Effect().stop();
-        }
         if (!passivation.cancellable()) {
           return stopWhenSettled(state);
+        }
+        if (isIdle(state)) {
+          return Effect().stop();
         }
         // Work arrived after the passivation request: stay, and have the registry deliver what
         // it buffered meanwhile.
@@ -286,11 +292,53 @@ final class DurableBehavior<
     if (stopAskedAtNanos == 0) {
       stopAskedAtNanos = now;
     }
-    if (settled || now - stopAskedAtNanos >= STOP_PATIENCE.toNanos()) {
+    long waited = now - stopAskedAtNanos;
+    if (settled
+        && handingOff()
+        && waited < HANDOFF_BACKUP_PATIENCE.toNanos()
+        && freshBackupOnItsWay(state)) {
+      instance.timers.startSingleTimer("stop-when-settled", Stop.INSTANCE, STOP_RECHECK);
+      return Effect().none();
+    }
+    if (settled || waited >= STOP_PATIENCE.toNanos()) {
       return Effect().stop();
     }
     instance.timers.startSingleTimer("stop-when-settled", Stop.INSTANCE, STOP_RECHECK);
     return Effect().none();
+  }
+
+  /** Passivation asked for by this instance (not a stop that sharding decided). */
+  private void requestPassivation() {
+    passivationRequested = true;
+    passivation.request().run();
+  }
+
+  /**
+   * A stop this instance did not ask for under Cluster Sharding: its shard moves to another node
+   * (rebalance, this node leaving), or sharding's active-entity limit evicts it. With backups in
+   * the shared store, the file is then backed up first, so the node that takes the actor over
+   * starts from it and replays only what follows.
+   */
+  private boolean handingOff() {
+    return !passivationRequested && runtime.sharedBackups() != null;
+  }
+
+  /** Starts the handoff's backup when the file is ahead of its last one; true while it runs. */
+  private boolean freshBackupOnItsWay(QueueState state) {
+    if (state.seqNr <= instance.backedUpTo()) {
+      return false;
+    }
+    if (!handoffBackupStarted) {
+      handoffBackupStarted = true;
+      runtime
+          .backups()
+          .start(
+              instance.persistenceId(),
+              instance.databaseFile(),
+              instance.backupFile(),
+              instance::backedUp);
+    }
+    return runtime.backups().inFlight(instance.persistenceId());
   }
 
   private boolean isIdle(QueueState state) {
@@ -310,7 +358,7 @@ final class DurableBehavior<
       submit
           .replyTo()
           .tell(new Failed(submit.commandId(), new ActorNotFoundException(kind.name(), key)));
-      passivation.request().run();
+      requestPassivation();
       return Effect().none();
     }
     if (!kind.commandType().isInstance(submit.command())) {
@@ -633,7 +681,7 @@ final class DurableBehavior<
   private Effect<RuntimeEvent, QueueState> onQuery(QueueState state, Query query) {
     if (!state.created && !query.create()) {
       query.replyTo().tell(new Failed(null, new ActorNotFoundException(kind.name(), key)));
-      passivation.request().run();
+      requestPassivation();
       return Effect().none();
     }
     if (!state.created) {
