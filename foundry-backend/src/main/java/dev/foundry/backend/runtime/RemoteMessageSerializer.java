@@ -72,6 +72,8 @@ public final class RemoteMessageSerializer extends SerializerWithStringManifest 
                   .allowIfSubType("java.lang.")
                   .allowIfSubType("java.time.")
                   .allowIfSubType("java.math.")
+                  // Payloads some protocols carry as JSON trees (agent events).
+                  .allowIfSubType("com.fasterxml.jackson.databind.node.")
                   .build(),
               ObjectMapper.DefaultTyping.NON_FINAL,
               JsonTypeInfo.As.PROPERTY)

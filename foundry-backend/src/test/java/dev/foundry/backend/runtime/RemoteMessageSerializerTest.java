@@ -44,6 +44,7 @@ class RemoteMessageSerializerTest {
 
   /** A value shaped like the protocols' answers: nested records, optional, time, list, map. */
   record Summary(
+      com.fasterxml.jackson.databind.JsonNode payload,
       String id,
       Optional<String> owner,
       Instant at,
@@ -94,6 +95,8 @@ class RemoteMessageSerializerTest {
         new ArrayList<>(List.of(new TodoTables.Item(1, "milk", false, "c1")));
     Summary summary =
         new Summary(
+            new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree("{\"content\":{\"text\":\"hi\"},\"n\":[1,2]}"),
             "s",
             Optional.of("alice"),
             Instant.ofEpochMilli(1_700_000_000_123L),
