@@ -24,6 +24,7 @@ public final class Browser {
   private final String base;
   private String cookie;
   private String cookieName = "foundry_session";
+  private Duration timeout = Duration.ofSeconds(60);
 
   public Browser(String base) {
     this.base = base;
@@ -43,6 +44,15 @@ public final class Browser {
     public String toString() {
       return status + " " + text;
     }
+  }
+
+  /**
+   * How long one request may take before it fails (60 s unless set): a client that retries
+   * elsewhere, like the cluster tests' load, gives up sooner.
+   */
+  public Browser withTimeout(Duration timeout) {
+    this.timeout = timeout;
+    return this;
   }
 
   public String cookie() {
@@ -104,8 +114,7 @@ public final class Browser {
   /** A request with extra headers: name, value, name, value, … (a name may repeat). */
   public Answer send(
       String method, String path, String body, String contentType, String... headers) {
-    HttpRequest.Builder b =
-        HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60));
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(timeout);
     for (int i = 0; i + 1 < headers.length; i += 2) {
       b.header(headers[i], headers[i + 1]);
     }
