@@ -61,7 +61,7 @@ public final class ClusterNodes implements AutoCloseable {
       throws IOException {
     this.postgres = postgres;
     this.ownsPostgres = ownsPostgres;
-    this.jar = jar;
+    this.jar = jar.toAbsolutePath(); // each node runs in its own directory
     this.dir = dir;
     this.logName = logName;
     this.remotingPorts = new int[size];
