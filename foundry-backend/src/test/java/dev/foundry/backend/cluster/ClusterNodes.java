@@ -49,6 +49,7 @@ public final class ClusterNodes implements AutoCloseable {
   private final ChildJvm[] jvms;
   private final String[] bases;
   private final String adminToken = UUID.randomUUID().toString();
+  private boolean closed;
 
   private ClusterNodes(
       PostgresServer postgres,
@@ -93,13 +94,7 @@ public final class ClusterNodes implements AutoCloseable {
    */
   public static ClusterNodes start(
       int size, Path jar, Path dir, String logName, Map<String, String> env) throws Exception {
-    PostgresServer postgres = PostgresServer.start();
-    try {
-      return start(postgres, true, size, jar, dir, logName, env);
-    } catch (Throwable t) {
-      postgres.close();
-      throw t;
-    }
+    return start(PostgresServer.start(), true, size, jar, dir, logName, env);
   }
 
   /** Like {@link #start(int, Path, Path, String, Map)} on a new database of {@code postgres}. */
@@ -123,7 +118,15 @@ public final class ClusterNodes implements AutoCloseable {
       String logName,
       Map<String, String> env)
       throws Exception {
-    ClusterNodes nodes = new ClusterNodes(postgres, ownsPostgres, jar, dir, logName, env, size);
+    ClusterNodes nodes;
+    try {
+      nodes = new ClusterNodes(postgres, ownsPostgres, jar, dir, logName, env, size);
+    } catch (Throwable t) {
+      if (ownsPostgres) {
+        postgres.close();
+      }
+      throw t;
+    }
     try {
       for (int i = 0; i < size; i++) {
         Files.deleteIfExists(nodes.logFile(i));
@@ -312,6 +315,10 @@ public final class ClusterNodes implements AutoCloseable {
 
   @Override
   public void close() throws Exception {
+    if (closed) {
+      return;
+    }
+    closed = true;
     try {
       for (int i = 0; i < jvms.length; i++) {
         if (jvms[i] != null && jvms[i].isAlive()) {
