@@ -151,17 +151,20 @@ class ClusterIT {
       awaitAcknowledged(load, atDowning + 30);
       load.stopAndCheck();
     }
+    System.out.println("cluster: after the kill: " + ledger);
     resolveCreates();
     tasksExistExactlyOnce();
     titlesAreAllowed();
     for (String taskId : onDoomed) {
+      Task task = ledger.tasks.get(taskId);
+      String title = "resumed " + sequence.incrementAndGet();
       Browser.Answer a =
-          client.withRetries(
-              client.anyRunning(), n -> client.send(n, "GET", client.taskPath(taskId), null));
+          client.withRetries(client.anyRunning(), n -> client.rename(task, title, n));
       assertThat(ClusterClient.status(a))
-          .as("task %s, whose actor ran on the killed node: %s", taskId, a)
+          .as("a rename of task %s, whose actor ran on the killed node: %s", taskId, a)
           .isEqualTo(200);
     }
+    titlesAreAllowed();
     Set<String> resumed = new TreeSet<>();
     for (int i : nodes.running()) {
       resumed.addAll(tasksOn(i));

@@ -5,6 +5,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -91,7 +92,11 @@ final class ClusterLedger {
   final AtomicInteger acknowledgedRequests = new AtomicInteger();
   final AtomicInteger unanswered = new AtomicInteger();
 
+  /** How many answers of each status (NO_ANSWER included), for the run's summary. */
+  final Map<Integer, AtomicInteger> statuses = new ConcurrentSkipListMap<>();
+
   void count(int status) {
+    statuses.computeIfAbsent(status, s -> new AtomicInteger()).incrementAndGet();
     requests.incrementAndGet();
     if (acknowledged(status)) {
       acknowledgedRequests.incrementAndGet();
@@ -119,6 +124,7 @@ final class ClusterLedger {
         + creates.size()
         + " creates, "
         + tasks.size()
-        + " tasks";
+        + " tasks; answers by status "
+        + statuses;
   }
 }
