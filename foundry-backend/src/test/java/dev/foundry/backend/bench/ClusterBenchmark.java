@@ -44,7 +44,8 @@ import java.util.stream.Stream;
  *
  * <p>The client runs in this JVM, outside every node ({@code java.net.http}, HTTP/1.1 keep-alive).
  * The nodes' access log is turned off (a Logback file of this run) as {@code scripts/bench http}
- * turns it off; the rest of their output goes to {@code target/cluster-bench-node-<i>.log}.
+ * turns it off; the rest of their output goes to {@code target/cluster-bench-node-<i>.log} under
+ * the working directory.
  *
  * <p>Options: {@code --seconds N} recorded per run (10), {@code --warmup N} seconds of the same
  * renames first, unrecorded (5), {@code --tasks N} (100), {@code --jar PATH} (the system property
@@ -96,6 +97,8 @@ public final class ClusterBenchmark {
     Map<String, Object> result = new LinkedHashMap<>();
     result.put("suite", "cluster");
     result.put("cores", Runtime.getRuntime().availableProcessors());
+    // Anything else running on the machine takes from the same cores: read it beside the result.
+    result.put("loadAverageAtStart", loadAverage());
     result.put(
         "machine",
         "every node, PostgreSQL and the client share this one machine: three nodes split the same"
@@ -122,6 +125,7 @@ public final class ClusterBenchmark {
       ratio.put("p50", ratioOf(three, one, "p50Ms"));
       ratio.put("p99", ratioOf(three, one, "p99Ms"));
       result.put("threeToOne", ratio);
+      result.put("loadAverageAtEnd", loadAverage());
     } finally {
       clientThreads.shutdownNow();
       deleteTree(root);
@@ -394,6 +398,15 @@ public final class ClusterBenchmark {
 
   private static double round(double v) {
     return Math.round(v * 100.0) / 100.0;
+  }
+
+  private static String loadAverage() {
+    try {
+      String[] parts = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
+      return parts[0] + " " + parts[1] + " " + parts[2];
+    } catch (IOException e) {
+      return "unknown";
+    }
   }
 
   private static void log(String s) {
