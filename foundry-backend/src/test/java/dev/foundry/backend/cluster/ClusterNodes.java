@@ -84,6 +84,9 @@ public final class ClusterNodes implements AutoCloseable {
     // resolver keeps the majority side.
     env.put("FOUNDRY_CLUSTER_DOWN_AFTER", "4s");
     env.put("FOUNDRY_ADMIN_TOKEN", adminToken);
+    // The nodes run without sandboxes even where the test command exports an agent binary (as
+    // .ci/run does): cluster mode refuses a local sandbox provider.
+    env.put("SANDBOX_AGENT_BIN", "");
     env.putAll(extraEnv);
     this.sharedEnv = Map.copyOf(env);
   }

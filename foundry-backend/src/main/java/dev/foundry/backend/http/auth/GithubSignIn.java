@@ -5,7 +5,6 @@ import dev.foundry.backend.github.GitHubAccounts;
 import dev.foundry.backend.github.GitHubException;
 import dev.foundry.backend.github.GitHubMembershipSync;
 import dev.foundry.backend.github.GitHubOAuth;
-import dev.foundry.backend.http.ApiException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URLEncoder;
@@ -25,11 +24,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import javax.crypto.Mac;
+import javax.crypto.Cipher;
+import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 import org.apache.pekko.http.javadsl.model.HttpHeader;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
-import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.Cookie;
 import org.apache.pekko.http.javadsl.model.headers.HttpCookie;
 import org.apache.pekko.http.javadsl.model.headers.HttpCookiePair;
@@ -43,14 +42,15 @@ import org.slf4j.LoggerFactory;
  * The GitHub OAuth web flow (docs/github.md has the sequence):
  *
  * <ol>
- *   <li>{@link #start}: a random {@code state} and PKCE verifier are kept here (for {@code
- *       foundry.github.sign-in-timeout}); the browser gets the state in a short-lived signed
- *       cookie, {@value #COOKIE} (HttpOnly, SameSite=Lax), and is sent to GitHub's authorize page
- *       with the S256 challenge.
- *   <li>{@link #callback}: the {@code state} of the query must equal the cookie's and be one this
- *       server issued and has not used (single use); the code is exchanged with the verifier; the
- *       user, their e-mail and organizations are read and synced ({@link GitHubMembershipSync});
- *       the session starts and the browser goes to {@code redirectTo}.
+ *   <li>{@link #start}: a random {@code state} and PKCE verifier, the target and the expiry ({@code
+ *       foundry.github.sign-in-timeout}) go to the browser sealed (AES-GCM, keyed by the auth
+ *       secret) in a short-lived cookie, {@value #COOKIE} (HttpOnly, SameSite=Lax), and the browser
+ *       is sent to GitHub's authorize page with the S256 challenge. Nothing is kept on the server,
+ *       so the callback may reach any node of a cluster, or the server after a restart.
+ *   <li>{@link #callback}: the {@code state} of the query must equal the sealed cookie's, unexpired
+ *       and unused here; the code is exchanged with the verifier; the user, their e-mail and
+ *       organizations are read and synced ({@link GitHubMembershipSync}); the session starts, the
+ *       cookie is cleared, and the browser goes to {@code redirectTo}.
  * </ol>
  *
  * <p>A callback repeated with the same state and code (a proxy's retry) gets the first one's answer
@@ -64,11 +64,8 @@ public final class GithubSignIn {
   static final String COOKIE = "foundry_github_state";
   static final Duration OUTCOME_KEPT = Duration.ofMinutes(2);
 
-  /**
-   * Sign-ins in flight at most: each start keeps a little state until the sign-in timeout, so an
-   * anonymous flood of starts is refused rather than allowed to grow memory.
-   */
-  static final int MAX_PENDING = 10_000;
+  /** Callbacks whose outcome is kept at most (each for OUTCOME_KEPT). */
+  static final int MAX_OUTCOMES = 10_000;
 
   private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -89,7 +86,8 @@ public final class GithubSignIn {
     }
   }
 
-  private record Pending(String verifier, String redirectTo, Instant expiresAt) {}
+  /** What a started sign-in needs at its callback: sealed in the browser's state cookie. */
+  private record Pending(String state, String verifier, String redirectTo, Instant expiresAt) {}
 
   private record Outcome(String code, CompletableFuture<Redirect> redirect, Instant keptUntil) {}
 
@@ -99,10 +97,9 @@ public final class GithubSignIn {
   private final GitHubMembershipSync sync;
   private final CookieSessions sessions;
   private final Clock clock;
-  private final SecretKeySpec key;
+  private final SecretKeySpec sealKey;
   private final URI appUrl;
   private final String callbackUrl;
-  private final Map<String, Pending> pending = new ConcurrentHashMap<>();
   private final Map<String, Outcome> outcomes = new ConcurrentHashMap<>();
 
   public GithubSignIn(
@@ -118,10 +115,7 @@ public final class GithubSignIn {
     this.sync = sync;
     this.sessions = sessions;
     this.clock = clock;
-    this.key =
-        new SecretKeySpec(
-            ("github-state\n" + settings.auth().secret()).getBytes(StandardCharsets.UTF_8),
-            "HmacSHA256");
+    this.sealKey = new SecretKeySpec(sha256("github-state\n" + settings.auth().secret()), "AES");
     this.appUrl = URI.create(settings.appUrl());
     String redirect = settings.github().redirectUri();
     this.callbackUrl =
@@ -142,19 +136,13 @@ public final class GithubSignIn {
   public Redirect start(String redirectTo) {
     String target = redirectTarget(redirectTo);
     forgetExpired();
-    if (pending.size() >= MAX_PENDING) {
-      throw new ApiException(
-          StatusCodes.TOO_MANY_REQUESTS,
-          "too_many_sign_ins",
-          "too many GitHub sign-ins are in flight; try again in a few minutes");
-    }
     String state = random(32);
     String verifier = random(48);
-    pending.put(state, new Pending(verifier, target, clock.instant().plus(timeout())));
+    Pending started = new Pending(state, verifier, target, clock.instant().plus(timeout()));
     URI authorize = oauth.authorizeUrl(callbackUrl, state, challenge(verifier));
     return new Redirect(
         authorize.toString(),
-        List.of(SetCookie.create(stateCookie(state + "." + sign(state), timeout().toSeconds()))));
+        List.of(SetCookie.create(stateCookie(seal(started), timeout().toSeconds()))));
   }
 
   /** Ends a sign-in: GitHub's redirect back, with {@code code} and {@code state} or an error. */
@@ -162,11 +150,12 @@ public final class GithubSignIn {
     String state = query.get("state");
     String code = query.get("code");
     String error = query.get("error");
-    Optional<String> bound = cookieState(request);
+    Optional<Pending> bound = cookiePending(request);
     if (state == null
         || bound.isEmpty()
         || !MessageDigest.isEqual(
-            state.getBytes(StandardCharsets.UTF_8), bound.get().getBytes(StandardCharsets.UTF_8))) {
+            state.getBytes(StandardCharsets.UTF_8),
+            bound.get().state().getBytes(StandardCharsets.UTF_8))) {
       log.info("GitHub sign-in callback refused: its state is not this browser's");
       return done(failure("invalid_state"));
     }
@@ -180,9 +169,11 @@ public final class GithubSignIn {
         log.warn("GitHub sign-in callback refused: state replayed with another code");
         return done(failure("state_replayed"));
       }
-      Pending started = pending.remove(state);
-      if (started == null) {
-        return done(failure("invalid_state"));
+      Pending started = bound.get();
+      forgetExpired();
+      if (outcomes.size() >= MAX_OUTCOMES) {
+        // A flood of callbacks: each keeps its outcome for a while; refuse rather than grow.
+        return done(failure("too_many_sign_ins"));
       }
       if (clock.instant().isAfter(started.expiresAt())) {
         return done(failure("sign_in_expired"));
@@ -316,7 +307,6 @@ public final class GithubSignIn {
 
   private void forgetExpired() {
     Instant now = clock.instant();
-    pending.values().removeIf(p -> now.isAfter(p.expiresAt()));
     outcomes.values().removeIf(o -> now.isAfter(o.keptUntil()));
   }
 
@@ -333,20 +323,15 @@ public final class GithubSignIn {
         .withMaxAge(maxAge);
   }
 
-  /** The state the browser's signed cookie holds, if the signature is this server's. */
-  private Optional<String> cookieState(HttpRequest request) {
+  /** The sign-in the browser's cookie carries, if this server sealed it. */
+  private Optional<Pending> cookiePending(HttpRequest request) {
     for (HttpHeader header : request.getHeaders()) {
       if (header instanceof Cookie cookie) {
         for (HttpCookiePair pair : cookie.getCookies()) {
           if (cookieName().equals(pair.name())) {
-            String value = pair.value();
-            int dot = value.lastIndexOf('.');
-            if (dot > 0) {
-              String state = value.substring(0, dot);
-              byte[] given = value.substring(dot + 1).getBytes(StandardCharsets.US_ASCII);
-              if (MessageDigest.isEqual(given, sign(state).getBytes(StandardCharsets.US_ASCII))) {
-                return Optional.of(state);
-              }
+            Optional<Pending> opened = open(pair.value());
+            if (opened.isPresent()) {
+              return opened;
             }
           }
         }
@@ -355,15 +340,59 @@ public final class GithubSignIn {
     return Optional.empty();
   }
 
-  private String sign(String value) {
+  /** base64url(iv || AES-GCM(state, verifier, expiry, target)), bound to the cookie's name. */
+  private String seal(Pending p) {
+    String plain =
+        String.join(
+            "\n",
+            p.state(),
+            p.verifier(),
+            Long.toString(p.expiresAt().toEpochMilli()),
+            p.redirectTo());
     try {
-      Mac mac = Mac.getInstance("HmacSHA256");
-      mac.init(key);
-      return Base64.getUrlEncoder()
-          .withoutPadding()
-          .encodeToString(mac.doFinal(value.getBytes(StandardCharsets.UTF_8)));
+      byte[] iv = new byte[12];
+      RANDOM.nextBytes(iv);
+      Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
+      cipher.init(Cipher.ENCRYPT_MODE, sealKey, new GCMParameterSpec(128, iv));
+      cipher.updateAAD(COOKIE.getBytes(StandardCharsets.US_ASCII));
+      byte[] sealed = cipher.doFinal(plain.getBytes(StandardCharsets.UTF_8));
+      byte[] out = new byte[iv.length + sealed.length];
+      System.arraycopy(iv, 0, out, 0, iv.length);
+      System.arraycopy(sealed, 0, out, iv.length, sealed.length);
+      return Base64.getUrlEncoder().withoutPadding().encodeToString(out);
     } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("HmacSHA256 is part of every JDK", e);
+      throw new IllegalStateException("AES-GCM is part of every JDK", e);
+    }
+  }
+
+  /** The sealed sign-in, or empty for anything this server did not seal (forged, garbled, old). */
+  private Optional<Pending> open(String value) {
+    try {
+      byte[] in = Base64.getUrlDecoder().decode(value);
+      if (in.length <= 12 + 16) {
+        return Optional.empty();
+      }
+      Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
+      cipher.init(Cipher.DECRYPT_MODE, sealKey, new GCMParameterSpec(128, in, 0, 12));
+      cipher.updateAAD(COOKIE.getBytes(StandardCharsets.US_ASCII));
+      String plain = new String(cipher.doFinal(in, 12, in.length - 12), StandardCharsets.UTF_8);
+      String[] parts = plain.split("\n", 4);
+      if (parts.length != 4) {
+        return Optional.empty();
+      }
+      return Optional.of(
+          new Pending(
+              parts[0], parts[1], parts[3], Instant.ofEpochMilli(Long.parseLong(parts[2]))));
+    } catch (IllegalArgumentException | GeneralSecurityException e) {
+      return Optional.empty();
+    }
+  }
+
+  private static byte[] sha256(String text) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("SHA-256 is part of every JDK", e);
     }
   }
 

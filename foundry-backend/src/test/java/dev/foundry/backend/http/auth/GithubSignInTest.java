@@ -95,8 +95,10 @@ class GithubSignInTest {
         .containsEntry("redirect_uri", "http://localhost:7741/v1/auth/callback/github");
     assertThat(asked.get("state")).hasSizeGreaterThanOrEqualTo(40);
     assertThat(asked.get("code_challenge")).matches("[A-Za-z0-9_-]{43}");
-    // The state is bound to this browser by a signed HttpOnly cookie.
-    assertThat(round.cookies.get("foundry_github_state")).startsWith(asked.get("state") + ".");
+    // The state is bound to this browser by a sealed HttpOnly cookie: neither the state nor the
+    // verifier can be read from it.
+    String sealed = round.cookies.get("foundry_github_state");
+    assertThat(sealed).matches("[A-Za-z0-9_-]{100,}").doesNotContain(asked.get("state"));
 
     HttpResponse<String> done = round.callback();
     assertThat(done.statusCode()).isEqualTo(302);
@@ -127,6 +129,26 @@ class GithubSignInTest {
         .containsEntry("personal-alice", "connected")
         .containsEntry("acme", "connected")
         .containsEntry("globex", "install_required");
+  }
+
+  @Test
+  void theCallbackMayReachAnotherServerWithTheSameSecret() throws Exception {
+    // As on another node of a cluster, or this server after a restart: nothing of the sign-in is
+    // kept on the server that started it.
+    ApiServer other = ApiServer.start(dir.resolve("other-node"), github.environment());
+    try {
+      Round round = round();
+      round.toGitHubAndBack(carol, null);
+      round.callback = URI.create(round.callback.toString().replace(server.base(), other.base()));
+      HttpResponse<String> done = round.callback();
+      assertThat(done.statusCode()).isEqualTo(302);
+      assertThat(location(done)).isEqualTo(APP_URL + "/organizations");
+      JsonNode session =
+          ok(other.browser().withCookie(round.session()).get("/v1/auth/session")).json();
+      assertThat(session.path("user").path("githubLogin").asText()).isEqualTo("carol");
+    } finally {
+      other.close();
+    }
   }
 
   @Test
