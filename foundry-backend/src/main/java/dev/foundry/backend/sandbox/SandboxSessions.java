@@ -179,7 +179,17 @@ final class SandboxSessions {
       return Decision.reject("invalid_message", "message text is required");
     }
     if (cmd.messageId() != null && t.hasTurn(cmd.sessionId(), turnId(cmd))) {
-      return Decision.reply(turnId(cmd)); // delivered before: the turn exists
+      // Delivered before: the turn exists. A task sends a message again only when it stopped
+      // before recording the first answer, and it marks the session running when it records this
+      // one. If the turn has ended already (a restart interrupted it), the task may have heard of
+      // that end before this answer: tell it again, so that it arrives after.
+      if ("idle".equals(s.status()) || "error".equals(s.status())) {
+        return Decision.<String>persist(
+                new SessionStatusChanged(
+                    s.sessionId(), s.status(), s.turnId(), s.errorMessage(), now()))
+            .thenReply(() -> turnId(cmd));
+      }
+      return Decision.reply(turnId(cmd));
     }
     if (scope.live.turns.containsKey(cmd.sessionId())) {
       return Decision.reject(

@@ -352,6 +352,38 @@ class SandboxActorTest {
   }
 
   @Test
+  void aMessageSentAgainAfterARestartEndedItsTurnStatesThatEndAgain() {
+    DurableRef<Command<?>> ref = readySandbox("t10", "s1");
+    String turn = await(ref.ask(new SendMessage("s1", "/slow 100", "m-1")));
+    await().atMost(Duration.ofSeconds(10)).until(() -> session(ref, "s1").transcript().size() > 2);
+    fixture.restart(this::configureHost);
+    DurableRef<Command<?>> after = sandbox("t10");
+    awaitStatus(after, "s1", "error");
+    List<Publication> transcript = new CopyOnWriteArrayList<>();
+    fixture.hub().subscribe(RealtimeEvents.SESSION_TOPIC, ORG + "/t10/s1", transcript::add);
+
+    // The task, stopped before it recorded the first answer, sends the same message again: it
+    // will mark the session running when it records this answer, so the end it may have heard
+    // already is stated again (a status change, which the task is told of), not only answered.
+    assertThat(await(after.ask(new SendMessage("s1", "/slow 100", "m-1")))).isEqualTo(turn);
+
+    assertThat(session(after, "s1").session().status())
+        .as("no second turn starts")
+        .isEqualTo("error");
+    assertThat(transcript)
+        .extracting(Publication::payload)
+        .anySatisfy(
+            p ->
+                assertThat(p)
+                    .isInstanceOfSatisfying(
+                        TranscriptUpdated.class,
+                        u -> {
+                          assertThat(u.status()).isEqualTo("error");
+                          assertThat(u.errorMessage()).isEqualTo(SandboxActor.BACKEND_RESTARTED);
+                        }));
+  }
+
+  @Test
   void aRestartMidTurnWakesTheSandboxWithoutAnyoneAddressingIt() {
     DurableRef<Command<?>> ref = readySandbox("t9", "s1");
     await(ref.ask(new SendMessage("s1", "/slow 100", null)));
