@@ -143,6 +143,11 @@ final class ActorInstance<
     listedAsPending = listed;
   }
 
+  /** Whether this activation knows the actor to be listed for waking at start. */
+  boolean listedAsPending() {
+    return listedAsPending;
+  }
+
   void markPendingWork() {
     if (!listedAsPending) {
       pendingWork.mark(persistenceId, kind.name(), key);
@@ -153,22 +158,25 @@ final class ActorInstance<
   /** Cleared once nothing is queued, undelivered or, by the actor's word, in flight. */
   void clearPendingWork() {
     if (wakeAtStart()) {
+      markPendingWork(); // it stays listed (and is listed, if it was woken otherwise)
       return;
     }
     pendingWork.clear(persistenceId);
     listedAsPending = false;
   }
 
-  /** The actor's {@link DurableActor#wakeAtStart}; false without open tables or when it throws. */
+  /**
+   * The actor's {@link DurableActor#wakeAtStart}, read from its tables (opened if need be: an actor
+   * woken at start whose replay applied nothing has not opened them yet, and answering "no" then
+   * would unlist it while its work is still outside its queue). True when it cannot be read: a
+   * listing too many costs one activation, one too few loses the wake-up.
+   */
   boolean wakeAtStart() {
-    T t = tables;
-    if (t == null) {
-      return false;
-    }
     try {
-      return actor.wakeAtStart(t);
+      return actor.wakeAtStart(tables());
     } catch (RuntimeException e) {
-      return false;
+      context.getLog().warn("{} {}: cannot tell whether to wake at start", kind.name(), key, e);
+      return true;
     }
   }
 

@@ -462,6 +462,7 @@ final class DurableBehavior<
                   persistingBatch = List.of();
                   stashingBehindBatch = false;
                   prepared.answer().run();
+                  unlistIfSettled(s);
                 });
     return unstash ? written.thenUnstashAll() : written;
   }
@@ -539,8 +540,19 @@ final class DurableBehavior<
                   // wait=false: acknowledged once persisted; a failure is kept for inspection.
                   submit.replyTo().tell(submit.awaitResult() ? reply : new Accepted(id));
                   finished(arrived, reply);
+                  unlistIfSettled(s);
                 });
       }
+    }
+  }
+
+  /**
+   * After a write outside the queued path: an actor listed for waking (its work outside the queue,
+   * a sandbox's turn) whose work this write ended is unlisted now, not at its next start.
+   */
+  private void unlistIfSettled(QueueState state) {
+    if (instance.listedAsPending() && state.pending.isEmpty() && outbox.isEmpty()) {
+      instance.clearPendingWork();
     }
   }
 

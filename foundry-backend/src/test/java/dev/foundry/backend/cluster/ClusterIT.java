@@ -10,6 +10,9 @@ import dev.foundry.backend.protocol.TaskProtocol;
 import dev.foundry.backend.reliability.RealtimeWatcher;
 import dev.foundry.backend.testing.Git;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -228,6 +231,49 @@ class ClusterIT {
   }
 
   // 4. Rolling restart -----------------------------------------------------------------------
+  /** Each actor's highest journaled sequence number now. */
+  private Map<String, Long> highestSequenceNumbers(List<String> persistenceIds) throws Exception {
+    Map<String, Long> highest = new HashMap<>();
+    try (Connection c = nodes.database();
+        PreparedStatement s =
+            c.prepareStatement(
+                "SELECT max(sequence_number) FROM event_journal WHERE persistence_id = ?")) {
+      for (String id : persistenceIds) {
+        s.setString(1, id);
+        try (ResultSet rs = s.executeQuery()) {
+          if (rs.next() && rs.getLong(1) > 0) {
+            highest.put(id, rs.getLong(1));
+          }
+        }
+      }
+    }
+    return highest;
+  }
+
+  /**
+   * A node that leaves hands its actors over with a backup of each file in the shared store, at
+   * least as new as what was journaled before it was asked to leave: the next node replays only
+   * what follows.
+   */
+  private void assertHandedOffWithAFreshBackup(int leaving, Map<String, Long> journaled)
+      throws Exception {
+    assertThat(journaled).as("actors on node %d before it left", leaving).isNotEmpty();
+    List<String> stale = new ArrayList<>();
+    try (Connection c = nodes.database();
+        PreparedStatement s =
+            c.prepareStatement("SELECT seq_nr FROM actor_backup WHERE persistence_id = ?")) {
+      for (Map.Entry<String, Long> e : journaled.entrySet()) {
+        s.setString(1, e.getKey());
+        try (ResultSet rs = s.executeQuery()) {
+          long backedUp = rs.next() ? rs.getLong(1) : -1;
+          if (backedUp < e.getValue()) {
+            stale.add(e.getKey() + " backed up to " + backedUp + ", journaled " + e.getValue());
+          }
+        }
+      }
+    }
+    assertThat(stale).as("actors node %d handed off without a fresh backup", leaving).isEmpty();
+  }
 
   @Test
   @Order(4)
@@ -246,7 +292,9 @@ class ClusterIT {
         try (RealtimeWatcher socket = RealtimeWatcher.open(nodes.base(leaving), client.cookie())) {
           socket.subscribe("task", topicId);
           assertThat(socket.next(snapshotOf("task", topicId), CONVERGE)).isNotNull();
+          Map<String, Long> journaled = highestSequenceNumbers(nodes.actors(leaving));
           nodes.terminate(leaving);
+          assertHandedOffWithAFreshBackup(leaving, journaled);
           int code = socket.awaitCloseFrame(Duration.ofSeconds(5));
           System.out.println("cluster: node " + leaving + " left; its socket closed with " + code);
         }

@@ -40,6 +40,7 @@ public final class ClusterNodes implements AutoCloseable {
   private static final Duration MEMBERSHIP = Duration.ofSeconds(90);
 
   private final PostgresServer postgres;
+  private final String database;
   private final boolean ownsPostgres;
   private final Path jar;
   private final Path dir;
@@ -71,8 +72,8 @@ public final class ClusterNodes implements AutoCloseable {
     for (int i = 0; i < size; i++) {
       remotingPorts[i] = freePort();
     }
-    Map<String, String> env =
-        new HashMap<>(postgres.environment(postgres.createDatabase("cluster")));
+    this.database = postgres.createDatabase("cluster");
+    Map<String, String> env = new HashMap<>(postgres.environment(database));
     env.put("PORT", "0");
     env.put(
         "FOUNDRY_CLUSTER_SEED_NODES",
@@ -147,6 +148,11 @@ public final class ClusterNodes implements AutoCloseable {
       nodes.close();
       throw t;
     }
+  }
+
+  /** A connection to the nodes' shared journal database, for checks of what they stored. */
+  public java.sql.Connection database() throws java.sql.SQLException {
+    return postgres.connect(database);
   }
 
   public int size() {

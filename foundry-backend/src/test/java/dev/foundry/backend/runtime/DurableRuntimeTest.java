@@ -403,6 +403,36 @@ class DurableRuntimeTest {
   }
 
   @Test
+  void workOutsideTheQueueKeepsTheActorListedAcrossRestartsUntilItIsDone() throws Exception {
+    start();
+    DurableRef<TodoList.Command<?>> ref = list("waker");
+    long id = await(ref.ask(new AddItem("wake: streams in like a sandbox's turn")));
+    assertThat(listedForWaking()).contains(TodoList.key("waker"));
+
+    fixture.restart();
+    // Woken at start, the list replays nothing (its file is up to date) and has no queue: it must
+    // stay listed, its work is still outside the queue.
+    assertThat(items("waker")).extracting(Item::done).containsExactly(false);
+    assertThat(listedForWaking()).contains(TodoList.key("waker"));
+    fixture.restart();
+    assertThat(items("waker")).extracting(Item::done).containsExactly(false);
+    assertThat(listedForWaking()).contains(TodoList.key("waker"));
+
+    await(list("waker").ask(new CompleteItem(id)));
+    // Right after that write (not at the next start): nothing is left outside the queue.
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(() -> assertThat(listedForWaking()).doesNotContain(TodoList.key("waker")));
+  }
+
+  /** The keys of the actors listed in the pending-work file now. */
+  private List<ActorKey> listedForWaking() {
+    try (PendingWorkFile file = new PendingWorkFile(fixture.dataDir())) {
+      return file.all().stream().map(PendingWork.Entry::key).toList();
+    }
+  }
+
+  @Test
   void anOutboxCommandReachesAnotherActor() {
     start();
     await(list("to").ask(new AddItem("own")));

@@ -103,6 +103,15 @@ public final class TodoList extends DurableActor<TodoList.Command<?>, TodoList.E
         .query(ListItems.class, (q, tables) -> tables.items());
   }
 
+  /**
+   * An open item whose text starts with {@code wake:} is work outside the queue (as a sandbox's
+   * running turn is): the list stays listed for waking at start until it is done.
+   */
+  @Override
+  protected boolean wakeAtStart(TodoTables tables) {
+    return tables.items().stream().anyMatch(i -> !i.done() && i.text().startsWith("wake:"));
+  }
+
   private Decision<Long> addItem(AddItem cmd, TodoTables tables) {
     if (cmd.text() == null || cmd.text().isBlank()) {
       return Decision.reject("invalid_text", "text must not be blank");
