@@ -150,6 +150,11 @@ public final class ClusterNodes implements AutoCloseable {
     }
   }
 
+  /** Node {@code i}'s data directory (its actor files: a local cache of what the database has). */
+  public Path dataDir(int i) {
+    return dir.resolve("node-" + i).resolve("data");
+  }
+
   /** A connection to the nodes' shared journal database, for checks of what they stored. */
   public java.sql.Connection database() throws java.sql.SQLException {
     return postgres.connect(database);
