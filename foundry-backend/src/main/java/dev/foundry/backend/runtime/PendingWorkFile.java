@@ -1,8 +1,5 @@
 package dev.foundry.backend.runtime;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.foundry.migrations.MigrationSet;
 import dev.foundry.migrations.Migrator;
 import java.io.IOException;
@@ -14,7 +11,6 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.ArrayList;
 import java.util.List;
 import org.sqlite.SQLiteConfig;
 
@@ -25,8 +21,6 @@ import org.sqlite.SQLiteConfig;
  * (synchronous=FULL); cleared when the queue empties.
  */
 final class PendingWorkFile implements PendingWork {
-  private static final ObjectMapper JSON = new ObjectMapper();
-
   private final Connection connection;
 
   PendingWorkFile(Path dataDir) {
@@ -53,12 +47,9 @@ final class PendingWorkFile implements PendingWork {
         connection.prepareStatement(
             "INSERT OR IGNORE INTO pending_work (persistence_id, kind, key_json, since)"
                 + " VALUES (?, ?, ?, ?)")) {
-      s.setString(1, persistenceId);
-      s.setString(2, kind);
-      s.setString(3, JSON.writeValueAsString(key.segments()));
-      s.setLong(4, System.currentTimeMillis());
+      PendingWork.bindRow(s, persistenceId, kind, key);
       s.executeUpdate();
-    } catch (SQLException | JsonProcessingException e) {
+    } catch (SQLException e) {
       throw new IllegalStateException("cannot mark pending work of " + persistenceId, e);
     }
   }
@@ -86,19 +77,13 @@ final class PendingWorkFile implements PendingWork {
 
   @Override
   public synchronized List<Entry> all() {
-    List<Entry> out = new ArrayList<>();
     try (PreparedStatement s =
             connection.prepareStatement("SELECT kind, key_json FROM pending_work ORDER BY since");
         ResultSet rs = s.executeQuery()) {
-      while (rs.next()) {
-        List<String> segments =
-            JSON.readValue(rs.getString(2), new TypeReference<List<String>>() {});
-        out.add(new Entry(rs.getString(1), new ActorKey(segments)));
-      }
-    } catch (SQLException | IOException e) {
+      return PendingWork.entries(rs);
+    } catch (SQLException e) {
       throw new IllegalStateException("cannot read pending work", e);
     }
-    return out;
   }
 
   @Override

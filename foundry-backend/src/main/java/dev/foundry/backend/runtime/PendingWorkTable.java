@@ -1,15 +1,10 @@
 package dev.foundry.backend.runtime;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.foundry.backend.persistence.PostgresJournal;
-import java.io.IOException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -19,8 +14,6 @@ import java.util.List;
  * node died resume on another node without waiting for a caller.
  */
 final class PendingWorkTable implements PendingWork {
-  private static final ObjectMapper JSON = new ObjectMapper();
-
   private final PostgresJournal database;
 
   PendingWorkTable(PostgresJournal database) {
@@ -34,12 +27,9 @@ final class PendingWorkTable implements PendingWork {
             c.prepareStatement(
                 "INSERT INTO pending_work (persistence_id, kind, key_json, since)"
                     + " VALUES (?, ?, ?, ?) ON CONFLICT (persistence_id) DO NOTHING")) {
-      s.setString(1, persistenceId);
-      s.setString(2, kind);
-      s.setString(3, JSON.writeValueAsString(key.segments()));
-      s.setLong(4, System.currentTimeMillis());
+      PendingWork.bindRow(s, persistenceId, kind, key);
       s.executeUpdate();
-    } catch (SQLException | JsonProcessingException e) {
+    } catch (SQLException e) {
       throw new IllegalStateException("cannot mark pending work of " + persistenceId, e);
     }
   }
@@ -58,20 +48,14 @@ final class PendingWorkTable implements PendingWork {
 
   @Override
   public List<Entry> all() {
-    List<Entry> out = new ArrayList<>();
     try (Connection c = database.connect();
         PreparedStatement s =
             c.prepareStatement("SELECT kind, key_json FROM pending_work ORDER BY since");
         ResultSet rs = s.executeQuery()) {
-      while (rs.next()) {
-        List<String> segments =
-            JSON.readValue(rs.getString(2), new TypeReference<List<String>>() {});
-        out.add(new Entry(rs.getString(1), new ActorKey(segments)));
-      }
-    } catch (SQLException | IOException e) {
+      return PendingWork.entries(rs);
+    } catch (SQLException e) {
       throw new IllegalStateException("cannot read pending work", e);
     }
-    return out;
   }
 
   @Override
