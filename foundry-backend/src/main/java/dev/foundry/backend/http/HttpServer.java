@@ -17,6 +17,8 @@ import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
+import org.apache.pekko.http.javadsl.server.ExceptionHandler;
+import org.apache.pekko.http.javadsl.server.RejectionHandler;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.http.javadsl.settings.ServerSettings;
 import org.slf4j.Logger;
@@ -100,28 +102,31 @@ public final class HttpServer extends AllDirectives {
   Route route() {
     Route process = concat(new ProcessRoutes(readiness).route(), metrics.route());
     Route all = apiRoutes.isEmpty() ? process : concat(process, apiRoutes.toArray(new Route[0]));
+    // Built once: the suppliers below run for every request.
+    RequestLog requestLog = new RequestLog();
+    ExceptionHandler exceptions = ErrorHandling.exceptions();
+    RejectionHandler rejections = ErrorHandling.rejections();
     // Pekko's own timeout answer is plain text (503): ours has the API's shape.
     return withRequestTimeoutResponse(
         this::timedOut,
         () ->
-            new RequestLog()
-                .wrap(
-                    () ->
-                        metrics.measure(
-                            () ->
-                                guard.wrap(
-                                    () ->
-                                        cors.wrap(
-                                            () ->
-                                                handleExceptions(
-                                                    ErrorHandling.exceptions(),
-                                                    () ->
-                                                        handleRejections(
-                                                            ErrorHandling.rejections(),
-                                                            () ->
-                                                                withSizeLimit(
-                                                                    settings.http().maxBodyBytes(),
-                                                                    () -> all))))))));
+            requestLog.wrap(
+                () ->
+                    metrics.measure(
+                        () ->
+                            guard.wrap(
+                                () ->
+                                    cors.wrap(
+                                        () ->
+                                            handleExceptions(
+                                                exceptions,
+                                                () ->
+                                                    handleRejections(
+                                                        rejections,
+                                                        () ->
+                                                            withSizeLimit(
+                                                                settings.http().maxBodyBytes(),
+                                                                () -> all))))))));
   }
 
   private HttpResponse timedOut(HttpRequest request) {

@@ -2,7 +2,7 @@ package dev.foundry.backend.organization;
 
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
+import java.util.function.Predicate;
 import java.util.random.RandomGenerator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -79,7 +79,8 @@ public final class CreateFlow {
   }
 
   /**
-   * Title and branch for a new task. {@code taken} holds the branches of the repository's tasks.
+   * Title and branch for a new task. {@code taken} tells whether a branch already belongs to one of
+   * the repository's live tasks (asked per candidate: an organization may hold thousands).
    *
    * @throws IllegalArgumentException when an explicit branch is invalid or taken
    */
@@ -87,19 +88,19 @@ public final class CreateFlow {
       String task,
       String explicitTitle,
       String explicitBranch,
-      Set<String> taken,
+      Predicate<String> taken,
       RandomGenerator random) {
     String title = deriveTitle(task, explicitTitle);
     if (explicitBranch != null && !explicitBranch.isBlank()) {
       String branch = explicitBranch.strip();
       requireValidBranch(branch);
-      if (taken.contains(branch)) {
+      if (taken.test(branch)) {
         throw new IllegalStateException("branch '" + branch + "' already belongs to a task");
       }
       return new Decision(title, branch);
     }
     String candidate = generate(random);
-    for (int i = 0; taken.contains(candidate) && i < MAX_ATTEMPTS; i++) {
+    for (int i = 0; taken.test(candidate) && i < MAX_ATTEMPTS; i++) {
       candidate = generate(random);
     }
     return new Decision(title, candidate);

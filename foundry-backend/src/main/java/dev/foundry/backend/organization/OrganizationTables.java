@@ -35,9 +35,7 @@ import dev.foundry.shared.workspace.WorkspaceTaskSummary;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
 
 /**
  * A real organization's tables: profile, members, repositories, the task index and the task
@@ -619,17 +617,21 @@ public final class OrganizationTables extends AppIndexTables {
     return e.isEmpty() ? null : e.get(0);
   }
 
-  /** Branches of the repository's tasks that are neither archived nor killed. */
-  Set<String> liveBranches(String repoId) {
-    return new LinkedHashSet<>(
-        rows(
-            "SELECT i.branch_name FROM task_index i LEFT JOIN task_summaries s"
-                + " ON s.task_id = i.task_id WHERE i.repo_id = ? AND i.branch_name IS NOT NULL"
+  /**
+   * Whether {@code branchName} belongs to one of the repository's tasks that is neither archived
+   * nor killed: one lookup on {@code task_index_by_branch}, whatever the number of tasks.
+   */
+  boolean branchTaken(String repoId, String branchName) {
+    return !rows(
+            "SELECT 1 FROM task_index i LEFT JOIN task_summaries s ON s.task_id = i.task_id"
+                + " WHERE i.repo_id = ? AND i.branch_name = ?"
                 + " AND (s.status IS NULL OR s."
                 + LIVE.strip()
-                + ")",
-            rs -> rs.getString(1),
-            repoId));
+                + ") LIMIT 1",
+            rs -> rs.getInt(1),
+            repoId,
+            branchName)
+        .isEmpty();
   }
 
   String liveTaskOnBranch(String repoId, String branchName) {

@@ -36,9 +36,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
@@ -235,13 +235,13 @@ final class OrganizationTasks {
     }
     String title;
     String branch;
-    Set<String> taken = tables.liveBranches(cmd.repoId());
+    Predicate<String> taken = name -> tables.branchTaken(cmd.repoId(), name);
     try {
       if (!blank(cmd.onBranch())) {
         branch = cmd.onBranch().strip();
         CreateFlow.requireValidBranch(branch);
         title = CreateFlow.deriveTitle(cmd.task(), cmd.explicitTitle());
-        if (taken.contains(branch)) {
+        if (taken.test(branch)) {
           return Placed.refused("branch_in_use", "branch '" + branch + "' already has a task");
         }
       } else {

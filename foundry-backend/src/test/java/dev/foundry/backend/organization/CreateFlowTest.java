@@ -30,7 +30,7 @@ class CreateFlowTest {
     Random random = new Random(42);
     Set<String> taken = new HashSet<>();
     for (int i = 0; i < 200; i++) {
-      String branch = CreateFlow.decide("task", null, null, taken, random).branchName();
+      String branch = CreateFlow.decide("task", null, null, taken::contains, random).branchName();
       assertThat(branch).matches("[a-z]+-[a-z0-9]{4}");
       assertThat(taken.add(branch)).isTrue();
     }
@@ -38,10 +38,12 @@ class CreateFlowTest {
 
   @Test
   void anExplicitBranchIsKeptUnlessTakenOrInvalid() {
-    assertThat(CreateFlow.decide("t", null, " feature/x ", Set.of(), new Random()).branchName())
+    assertThat(CreateFlow.decide("t", null, " feature/x ", b -> false, new Random()).branchName())
         .isEqualTo("feature/x");
     assertThatThrownBy(
-            () -> CreateFlow.decide("t", null, "feature/x", Set.of("feature/x"), new Random()))
+            () ->
+                CreateFlow.decide(
+                    "t", null, "feature/x", Set.of("feature/x")::contains, new Random()))
         .isInstanceOf(IllegalStateException.class);
     for (String bad : new String[] {"a..b", "-x", "x.lock", "has space", "x/", "a//b"}) {
       assertThatThrownBy(() -> CreateFlow.requireValidBranch(bad))

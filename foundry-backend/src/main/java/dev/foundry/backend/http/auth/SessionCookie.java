@@ -42,12 +42,25 @@ public final class SessionCookie {
 
   private static final SecureRandom RANDOM = new SecureRandom();
 
-  private final SecretKeySpec key;
   private final boolean secure;
   private final Duration ttl;
 
+  /**
+   * The keyed HMAC that each derivation clones: every request derives its session id, and looking
+   * up and keying a {@code Mac} each time cost more than the digest itself. A {@code Mac} is not
+   * thread-safe, so this one is only cloned, never used. (Not a thread-local: the common pool,
+   * where requests run too, erases its workers' thread-locals after each task.)
+   */
+  private final Mac keyed;
+
   public SessionCookie(String secret, boolean secure, Duration ttl) {
-    this.key = new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256");
+    SecretKeySpec key = new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256");
+    try {
+      this.keyed = Mac.getInstance("HmacSHA256");
+      keyed.init(key);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("HmacSHA256 is part of every JDK", e);
+    }
     this.secure = secure;
     this.ttl = ttl;
   }
@@ -83,14 +96,14 @@ public final class SessionCookie {
 
   /** The server-side session id of {@code token}. */
   public String sessionIdOf(String token) {
+    Mac mac;
     try {
-      Mac mac = Mac.getInstance("HmacSHA256");
-      mac.init(key);
-      byte[] digest = mac.doFinal(token.getBytes(StandardCharsets.US_ASCII));
-      return "sess_" + Base64.getUrlEncoder().withoutPadding().encodeToString(digest);
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("HmacSHA256 is part of every JDK", e);
+      mac = (Mac) keyed.clone();
+    } catch (CloneNotSupportedException e) {
+      throw new IllegalStateException("the JDK's HmacSHA256 can be cloned", e);
     }
+    byte[] digest = mac.doFinal(token.getBytes(StandardCharsets.US_ASCII));
+    return "sess_" + Base64.getUrlEncoder().withoutPadding().encodeToString(digest);
   }
 
   /** The well-formed session token of the request's cookies, if any. */

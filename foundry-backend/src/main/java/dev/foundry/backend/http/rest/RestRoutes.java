@@ -5,7 +5,7 @@ import dev.foundry.backend.http.auth.CookieSessions;
 import dev.foundry.shared.app.FoundryOrganization;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Arrays;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,6 +18,7 @@ import java.util.stream.Collectors;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntity;
 import org.apache.pekko.http.javadsl.model.HttpHeader;
+import org.apache.pekko.http.javadsl.model.HttpMethod;
 import org.apache.pekko.http.javadsl.model.HttpMethods;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
@@ -26,13 +27,15 @@ import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.CacheControl;
 import org.apache.pekko.http.javadsl.model.headers.CacheDirectives;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
-import org.apache.pekko.http.javadsl.server.PathMatchers;
+import org.apache.pekko.http.javadsl.server.Rejection;
+import org.apache.pekko.http.javadsl.server.Rejections;
 import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.http.scaladsl.model.Uri;
 import org.apache.pekko.stream.Materializer;
 
 /**
- * Serves the rows of {@link RestApi}: one Pekko route per row, matched by method and path template.
- * Every request goes through the same steps, in this order, so no handler can skip one:
+ * Serves the rows of {@link RestApi}, matched by method and path template. Every request goes
+ * through the same steps, in this order, so no handler can skip one:
  *
  * <ol>
  *   <li>the body is read (at most {@code foundry.http.max-body-size}, else 413);
@@ -63,54 +66,114 @@ public final class RestRoutes extends AllDirectives {
     this.idempotencyKeys = new IdempotencyKeys(access.runtime());
   }
 
+  /**
+   * One route for every row: the request's path is looked up in the table (rows of its length, in
+   * {@link RestApi}'s order), not tried against one nested Pekko route per row. A path that no row
+   * has is rejected with no rejection (404 once nothing else matches); a path whose rows take other
+   * methods is rejected with their methods (405).
+   */
   public Route route() {
-    Route[] routes = endpoints.stream().map(this::route).toArray(Route[]::new);
-    return concat(routes[0], Arrays.copyOfRange(routes, 1, routes.length));
+    for (Endpoint endpoint : endpoints) {
+      if (endpoint.handler() == null) {
+        throw new IllegalArgumentException(endpoint.operationId() + " has no handler");
+      }
+    }
+    Map<Integer, List<Row>> rows =
+        endpoints.stream()
+            .map(Row::new)
+            .collect(Collectors.groupingBy(r -> r.segments.size(), Collectors.toList()));
+    return extractRequest(
+        request -> {
+          List<String> path = segments(request);
+          List<Row> candidates = path == null ? null : rows.get(path.size());
+          if (candidates == null) {
+            return reject();
+          }
+          List<Rejection> otherMethods = null;
+          for (Row row : candidates) {
+            Map<String, String> params = row.match(path);
+            if (params == null) {
+              continue;
+            }
+            if (row.method.equals(request.method())) {
+              return extractMaterializer(
+                  mat -> completeWithFuture(serve(row.endpoint, params, request, mat)));
+            }
+            if (otherMethods == null) {
+              otherMethods = new ArrayList<>();
+            }
+            otherMethods.add(Rejections.method(row.method));
+          }
+          return otherMethods == null
+              ? reject()
+              : reject(
+                  otherMethods.get(0), otherMethods.stream().skip(1).toArray(Rejection[]::new));
+        });
   }
 
-  private Route route(Endpoint endpoint) {
-    if (endpoint.handler() == null) {
-      throw new IllegalArgumentException(endpoint.operationId() + " has no handler");
+  /**
+   * The decoded segments of a path of the form {@code /a/b/c}; {@code null} for any other form (an
+   * empty segment, a trailing slash), which no row has.
+   */
+  private static List<String> segments(HttpRequest request) {
+    Uri.Path path = ((org.apache.pekko.http.scaladsl.model.HttpRequest) request).uri().path();
+    List<String> segments = new ArrayList<>(8);
+    while (!path.isEmpty()) {
+      if (!path.startsWithSlash()) {
+        return null;
+      }
+      path = path.tail();
+      if (!path.startsWithSegment()) {
+        return null;
+      }
+      segments.add((String) path.head());
+      path = path.tail();
     }
-    return match(endpoint, endpoint.segments(), 0, Map.of());
+    return segments;
   }
 
-  /** Literal segments match as they are; {@code {name}} segments capture one path segment. */
-  private Route match(Endpoint endpoint, List<String> segments, int i, Map<String, String> params) {
-    if (i == segments.size()) {
-      return pathEnd(
-          () ->
-              method(
-                  HttpMethods.lookup(endpoint.method()).orElseThrow(),
-                  () ->
-                      extractRequest(
-                          request ->
-                              extractMaterializer(
-                                  mat ->
-                                      completeWithFuture(serve(endpoint, params, request, mat))))));
+  /** A row's method and path template: literal segments, and {@code {name}} ones that capture. */
+  private static final class Row {
+    final Endpoint endpoint;
+    final HttpMethod method;
+    final List<String> segments;
+
+    Row(Endpoint endpoint) {
+      this.endpoint = endpoint;
+      this.method = HttpMethods.lookup(endpoint.method()).orElseThrow();
+      this.segments = endpoint.segments();
     }
-    String segment = segments.get(i);
-    if (segment.startsWith("{")) {
-      String name = segment.substring(1, segment.length() - 1);
-      return pathPrefix(
-          PathMatchers.segment(),
-          value -> {
-            Map<String, String> more = new LinkedHashMap<>(params);
-            more.put(name, value);
-            return match(endpoint, segments, i + 1, more);
-          });
+
+    /** The captured segments when {@code path} (of this row's length) fits; else {@code null}. */
+    Map<String, String> match(List<String> path) {
+      Map<String, String> params = null;
+      for (int i = 0; i < segments.size(); i++) {
+        String template = segments.get(i);
+        if (template.startsWith("{")) {
+          if (params == null) {
+            params = new LinkedHashMap<>(4);
+          }
+          params.put(template.substring(1, template.length() - 1), path.get(i));
+        } else if (!template.equals(path.get(i))) {
+          return null;
+        }
+      }
+      return params == null ? Map.of() : params;
     }
-    return pathPrefix(segment, () -> match(endpoint, segments, i + 1, params));
   }
 
   private CompletionStage<HttpResponse> serve(
       Endpoint endpoint, Map<String, String> path, HttpRequest request, Materializer mat) {
     CompletionStage<HttpResponse> response;
     try {
+      // A small body arrives whole (strict) already: taking it as it is spares the hop to another
+      // thread that a conversion from Scala's future makes for every stage after it.
+      CompletionStage<HttpEntity.Strict> entity =
+          request.entity() instanceof HttpEntity.Strict strict
+              ? CompletableFuture.completedFuture(strict)
+              : request.entity().toStrict(BODY_TIMEOUT.toMillis(), mat);
       response =
-          request
-              .entity()
-              .toStrict(BODY_TIMEOUT.toMillis(), mat)
+          entity
               .thenCompose(strict -> authorized(endpoint, path, request, strict))
               .thenApply(reply -> render(endpoint, reply));
     } catch (RuntimeException e) {

@@ -418,5 +418,12 @@ class ResourceRoutesTest {
     error(alice.get("/v1/nothing"), 404, "not_found");
     error(alice.get(org(aliceOrg) + "/tasks/x/nothing"), 404, "not_found");
     error(alice.delete(org(aliceOrg)), 405, "method_not_allowed");
+    // A path matches a row only in exactly its form: no trailing or doubled slash.
+    error(alice.get(org(aliceOrg) + "/"), 404, "not_found");
+    error(alice.get("/v1//organizations"), 404, "not_found");
+    error(alice.get("/v1/organizations/" + aliceOrg + "//tasks"), 404, "not_found");
+    // A captured segment is decoded: an encoded slash stays inside the id (and no task has it).
+    error(alice.get(org(aliceOrg) + "/tasks/a%2Fb"), 404, "task_not_found");
+    assertThat(alice.get(org(aliceOrg) + "/tasks").status()).isEqualTo(200);
   }
 }
