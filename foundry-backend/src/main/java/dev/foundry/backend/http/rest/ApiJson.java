@@ -21,10 +21,14 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import com.fasterxml.jackson.module.paramnames.ParameterNamesModule;
 import dev.foundry.backend.http.ApiException;
 import java.io.IOException;
+import java.lang.reflect.Method;
 import java.lang.reflect.RecordComponent;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
@@ -191,19 +195,42 @@ public final class ApiJson {
     return value;
   }
 
+  /**
+   * What the strict checks need of a request record, read by reflection once per class (the
+   * annotations and accessors of every component, on every request, cost more than the binding).
+   */
+  private record Shape(Map<String, Class<?>> fields, List<Component> components) {
+    record Component(String name, Method accessor, boolean required) {}
+
+    static Shape of(Class<?> type) {
+      Map<String, Class<?>> fields = new TreeMap<>();
+      List<Component> components = new ArrayList<>();
+      for (RecordComponent c : type.getRecordComponents()) {
+        JsonProperty p = c.getAccessor().getAnnotation(JsonProperty.class);
+        fields.put(p != null && !p.value().isEmpty() ? p.value() : c.getName(), c.getType());
+        components.add(new Component(c.getName(), c.getAccessor(), p != null && p.required()));
+      }
+      return new Shape(Collections.unmodifiableMap(fields), List.copyOf(components));
+    }
+  }
+
+  private static final ClassValue<Shape> SHAPES =
+      new ClassValue<>() {
+        @Override
+        protected Shape computeValue(Class<?> type) {
+          return Shape.of(type);
+        }
+      };
+
   private static void refuseUnknownFields(JsonNode node, Class<?> type, String prefix) {
     if (!type.isRecord() || !node.isObject()) {
       return;
     }
-    Map<String, RecordComponent> known = new TreeMap<>();
-    for (RecordComponent c : type.getRecordComponents()) {
-      JsonProperty p = c.getAccessor().getAnnotation(JsonProperty.class);
-      known.put(p != null && !p.value().isEmpty() ? p.value() : c.getName(), c);
-    }
+    Map<String, Class<?>> known = SHAPES.get(type).fields();
     for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
       String name = names.next();
-      RecordComponent c = known.get(name);
-      if (c == null) {
+      Class<?> fieldType = known.get(name);
+      if (fieldType == null) {
         throw ApiErrors.badRequest(
             "unknown_field",
             "unknown field '"
@@ -212,7 +239,7 @@ public final class ApiJson {
                 + "'; allowed: "
                 + String.join(", ", known.keySet()));
       }
-      refuseUnknownFields(node.get(name), c.getType(), prefix + name + ".");
+      refuseUnknownFields(node.get(name), fieldType, prefix + name + ".");
     }
   }
 
@@ -221,19 +248,18 @@ public final class ApiJson {
     if (value == null || !value.getClass().isRecord()) {
       return;
     }
-    for (RecordComponent c : value.getClass().getRecordComponents()) {
+    for (Shape.Component c : SHAPES.get(value.getClass()).components()) {
       Object v;
       try {
-        v = c.getAccessor().invoke(value);
+        v = c.accessor().invoke(value);
       } catch (ReflectiveOperationException e) {
         throw new IllegalStateException(e);
       }
-      JsonProperty p = c.getAccessor().getAnnotation(JsonProperty.class);
-      if (v == null && p != null && p.required()) {
+      if (v == null && c.required()) {
         throw ApiErrors.badRequest(
-            "missing_field", "field '" + prefix + c.getName() + "' is required");
+            "missing_field", "field '" + prefix + c.name() + "' is required");
       }
-      requireFields(v, prefix + c.getName() + ".");
+      requireFields(v, prefix + c.name() + ".");
     }
   }
 
