@@ -64,6 +64,11 @@ sealed interface ActorMessage {
     INSTANCE
   }
 
+  /** Time to clear the pending-work listing of an actor that has stayed settled. */
+  enum Unlist implements ActorMessage {
+    INSTANCE
+  }
+
   /**
    * Activates the actor (recovery resumes its queue); sent at start to actors with pending work.
    */

@@ -208,7 +208,7 @@ final class DurableBehavior<
   @Override
   public CommandHandler<ActorMessage, RuntimeEvent, QueueState> commandHandler() {
     return (state, message) -> {
-      if (message != Idle.INSTANCE) {
+      if (message != Idle.INSTANCE && message != ActorMessage.Unlist.INSTANCE) {
         lastActivityNanos = System.nanoTime();
       }
       if (message instanceof Submit submit) {
@@ -238,6 +238,11 @@ final class DurableBehavior<
         long idleFor = System.nanoTime() - lastActivityNanos;
         if (idleFor >= settings.passivateAfter().toNanos() && isIdle(state)) {
           requestPassivation();
+        }
+        return Effect().none();
+      } else if (message == ActorMessage.Unlist.INSTANCE) {
+        if (state.pending.isEmpty() && outbox.isEmpty()) {
+          instance.unlistIfStillSettled();
         }
         return Effect().none();
       } else if (message instanceof OutboxSent sent) {
@@ -487,6 +492,10 @@ final class DurableBehavior<
     }
     persistingFor = null;
     persistingBatch = List.of();
+    if (instance.settledButListed() && state.pending.isEmpty() && outbox.isEmpty()) {
+      // Stopping settled: nothing would clear the listing before the next start.
+      instance.clearPendingWork();
+    }
     instance.closeDatabase();
     if (!unwritten.isEmpty()) {
       StorageUnavailableException failure =
@@ -552,7 +561,7 @@ final class DurableBehavior<
    */
   private void unlistIfSettled(QueueState state) {
     if (instance.listedAsPending() && state.pending.isEmpty() && outbox.isEmpty()) {
-      instance.clearPendingWork();
+      instance.settled();
     }
   }
 
@@ -567,7 +576,7 @@ final class DurableBehavior<
     if (!state.pending.isEmpty()) {
       context.getSelf().tell(Drain.INSTANCE);
     } else if (outbox.isEmpty()) {
-      instance.clearPendingWork();
+      instance.settled();
     }
   }
 

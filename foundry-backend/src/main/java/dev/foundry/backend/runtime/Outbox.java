@@ -188,7 +188,7 @@ final class Outbox<C extends DurableCommand<?>, E extends DurableEvent, T extend
       undelivered.remove(sent.id());
       retryDelay = FIRST_RETRY;
       if (state.pending.isEmpty() && inFlight.isEmpty() && undelivered.isEmpty()) {
-        instance.clearPendingWork();
+        instance.settled();
       }
     } catch (SQLException e) {
       context

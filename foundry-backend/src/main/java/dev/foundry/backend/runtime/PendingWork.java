@@ -13,7 +13,8 @@ import java.util.List;
 /**
  * The durable list of actors with accepted-but-not-completed commands, so that a restart resumes
  * their queues at once instead of when someone next addresses them. Marked before the first queued
- * command is persisted; cleared when the queue empties. A stale entry only costs one activation.
+ * command (or outbox row) is persisted; cleared once the actor has stayed settled a moment, or when
+ * it stops ({@link ActorInstance#settled}). A stale entry only costs one activation.
  *
  * <p>One file per process on a single node ({@link PendingWorkFile}); in cluster mode a table
  * beside the shared journal ({@link PendingWorkTable}), so that the actors of a node that died are

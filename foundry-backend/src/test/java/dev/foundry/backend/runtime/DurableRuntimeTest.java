@@ -425,6 +425,30 @@ class DurableRuntimeTest {
         .untilAsserted(() -> assertThat(listedForWaking()).doesNotContain(TodoList.key("waker")));
   }
 
+  @Test
+  void aSettledActorIsUnlistedAMomentLaterOrWhenItStops() {
+    start();
+    await(list("to").ask(new AddItem("own")));
+    await(list("from").ask(new TodoList.ShareItem("shared", "to")));
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .untilAsserted(
+            () -> assertThat(items("to")).extracting(Item::text).containsExactly("own", "shared"));
+    // Delivered: the listing goes once the actor has stayed settled a moment, not at next start.
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(() -> assertThat(listedForWaking()).doesNotContain(TodoList.key("from")));
+
+    await(list("from").ask(new TodoList.ShareItem("again", "to")));
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .untilAsserted(() -> assertThat(items("to")).extracting(Item::text).contains("again"));
+    // Stopping settled clears it too (read before the next runtime starts and wakes anyone).
+    List<ActorKey> listedAfterStop = new ArrayList<>();
+    fixture.restart(system -> listedAfterStop.addAll(listedForWaking()));
+    assertThat(listedAfterStop).doesNotContain(TodoList.key("from"));
+  }
+
   /** The keys of the actors listed in the pending-work file now. */
   private List<ActorKey> listedForWaking() {
     try (PendingWorkFile file = new PendingWorkFile(fixture.dataDir())) {
