@@ -41,9 +41,7 @@ final class OrganizationTopic {
     if (!hub.hasSubscribers(RealtimeEvents.ORGANIZATION_TOPIC, organizationId)) {
       return;
     }
-    for (Publication p : publications(organizationId, events, tables)) {
-      hub.publish(p);
-    }
+    hub.publishAll(publications(organizationId, events, tables));
   }
 
   static List<Publication> publications(

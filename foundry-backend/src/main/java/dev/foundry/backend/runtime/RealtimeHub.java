@@ -1,5 +1,6 @@
 package dev.foundry.backend.runtime;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -35,6 +36,58 @@ public final class RealtimeHub {
 
   void relayTo(Consumer<Publication> relay) {
     this.relay = relay;
+  }
+
+  /**
+   * A subscriber that takes the publications of one actor turn together: a realtime socket then
+   * queues them and wakes its stream once, instead of once per publication.
+   */
+  public interface Batched extends Consumer<Publication> {
+    /** {@code publications}: of one topic and id, in publish order. */
+    void acceptAll(List<Publication> publications);
+  }
+
+  /**
+   * Publishes what one actor turn made, in order, on every node; consecutive publications of one
+   * topic and id reach a {@link Batched} subscriber together.
+   */
+  public void publishAll(List<Publication> publications) {
+    if (publications.size() == 1) {
+      publish(publications.get(0));
+      return;
+    }
+    Consumer<Publication> toOthers = relay;
+    if (toOthers != null) {
+      publications.forEach(toOthers);
+    }
+    int from = 0;
+    while (from < publications.size()) {
+      String topicKey = publications.get(from).topicKey();
+      int to = from + 1;
+      while (to < publications.size() && publications.get(to).topicKey().equals(topicKey)) {
+        to++;
+      }
+      deliver(topicKey, publications.subList(from, to));
+      from = to;
+    }
+  }
+
+  private void deliver(String topicKey, List<Publication> run) {
+    Set<Consumer<Publication>> set = subscribers.get(topicKey);
+    if (set == null) {
+      return;
+    }
+    for (Consumer<Publication> s : set) {
+      try {
+        if (s instanceof Batched batched) {
+          batched.acceptAll(run);
+        } else {
+          run.forEach(s);
+        }
+      } catch (RuntimeException e) {
+        log.warn("realtime subscriber failed on {}; ignoring", topicKey, e);
+      }
+    }
   }
 
   /** Delivers a publication made on another node to this node's subscribers. */

@@ -387,7 +387,21 @@ final class RealtimeConnection {
       subscriptions.put(key, sub);
       meters.subscriptions.incrementAndGet();
       // The hub first, the snapshot second: see the class comment.
-      sub.handle = hub.subscribe(topic, id, p -> onPublication(sub, p));
+      sub.handle =
+          hub.subscribe(
+              topic,
+              id,
+              new RealtimeHub.Batched() {
+                @Override
+                public void accept(Publication p) {
+                  onPublications(sub, List.of(p));
+                }
+
+                @Override
+                public void acceptAll(List<Publication> publications) {
+                  onPublications(sub, publications);
+                }
+              });
     }
     CompletionStage<Object> snapshot;
     try {
@@ -407,23 +421,32 @@ final class RealtimeConnection {
 
   // -- hub and snapshots -----------------------------------------------------------------------
 
-  private void onPublication(Subscription sub, Publication p) {
-    if (p.audience() != null && !p.audience().equals(user.userId())) {
+  /** Publications of one topic and id, in order: queued together, with one wake-up. */
+  private synchronized void onPublications(Subscription sub, List<Publication> publications) {
+    if (sub.ended || closed) {
       return;
     }
-    synchronized (this) {
-      if (sub.ended) {
-        return;
+    boolean queued = false;
+    for (Publication p : publications) {
+      if (p.audience() != null && !p.audience().equals(user.userId())) {
+        continue;
       }
       if (sub.live()) {
-        send(new Frame.Published(p));
+        if (!enqueue(new Frame.Published(p))) {
+          return;
+        }
+        queued = true;
       } else if (sub.held.size() < settings.bufferSize()) {
         sub.held.add(p);
       } else {
         // As many changes while one snapshot is read as the client may have queued: it could not
         // take them either.
         overflow();
+        return;
       }
+    }
+    if (queued) {
+      signal();
     }
   }
 
@@ -462,15 +485,27 @@ final class RealtimeConnection {
    * drops the whole connection.
    */
   private synchronized void send(Frame frame) {
+    if (enqueue(frame)) {
+      signal();
+    }
+  }
+
+  /** Adds {@code frame} to what waits; false when the socket is closed or was dropped for it. */
+  private boolean enqueue(Frame frame) {
     if (closed) {
-      return;
+      return false;
     }
     if (waiting.size() >= settings.bufferSize()) {
       overflow();
-      return;
+      return false;
     }
     waiting.add(frame);
-    if (signalled) {
+    return true;
+  }
+
+  /** Wakes the socket's stream unless it is woken already. */
+  private void signal() {
+    if (signalled || closed) {
       return;
     }
     signalled = true;

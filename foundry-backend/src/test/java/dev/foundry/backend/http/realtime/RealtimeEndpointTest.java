@@ -392,6 +392,31 @@ class RealtimeEndpointTest {
   }
 
   @Test
+  void thePublicationsOfOneActorTurnReachABatchedSocketInOneFrame() throws Exception {
+    User user = signIn("rt-turn");
+    String id = user.organization() + "/" + createTask(user, "turn");
+    try (Client client = connect(base, user.cookie(), APP_URL, "?batch=true")) {
+      client.send(subscribe("sandboxProcesses", id));
+      assertThat(client.next().get("type").asText()).isEqualTo("snapshot");
+
+      // On an idle socket: published together (as the organization publishes a batch's task
+      // summaries), they are queued together and leave as one frame, in order.
+      List<Publication> turn = new ArrayList<>();
+      for (int n = 1; n <= 3; n++) {
+        turn.add(new Publication("sandboxProcesses", id, "processesUpdated", Map.of("n", n)));
+      }
+      hub.publishAll(turn);
+
+      JsonNode batch = client.next();
+      assertThat(batch.get("type").asText()).as("%s", batch).isEqualTo("events");
+      assertThat(batch.get("events")).hasSize(3);
+      for (int n = 1; n <= 3; n++) {
+        assertThat(batch.get("events").get(n - 1).get("payload").get("n").asInt()).isEqualTo(n);
+      }
+    }
+  }
+
+  @Test
   void aSocketThatDidNotAskForBatchesGetsEveryEventAlone() throws Exception {
     User user = signIn("rt-nobatch");
     String id = user.organization() + "/" + createTask(user, "nobatch");
