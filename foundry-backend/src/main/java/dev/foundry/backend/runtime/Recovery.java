@@ -190,8 +190,10 @@ final class Recovery<
   void completed(QueueState state) {
     checkNotAhead(state);
     if (state.created) {
-      instance.listedAsPending(!state.pending.isEmpty());
-      outbox.deliver();
+      outbox.deliver(); // reads the rows first (opening the file), so isEmpty below knows them
+      // Accepted commands and undelivered outbox rows were both listed before they were written:
+      // the listing is then known, and cleared once they are done (settled).
+      instance.listedAsPending(!state.pending.isEmpty() || !outbox.isEmpty());
       if (state.pending.isEmpty() && outbox.isEmpty()) {
         // Woken by a stale listing (killed after listing, before the write; or after the work
         // finished, before the listing was cleared): nothing else would ever clear it.

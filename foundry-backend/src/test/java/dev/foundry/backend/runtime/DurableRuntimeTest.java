@@ -428,21 +428,13 @@ class DurableRuntimeTest {
   @Test
   void aSettledActorIsUnlistedAMomentLaterOrWhenItStops() {
     start();
-    await(list("to").ask(new AddItem("own")));
-    await(list("from").ask(new TodoList.ShareItem("shared", "to")));
-    await()
-        .atMost(Duration.ofSeconds(20))
-        .untilAsserted(
-            () -> assertThat(items("to")).extracting(Item::text).containsExactly("own", "shared"));
+    shareFromTo("shared");
     // Delivered: the listing goes once the actor has stayed settled a moment, not at next start.
     await()
         .atMost(Duration.ofSeconds(10))
         .untilAsserted(() -> assertThat(listedForWaking()).doesNotContain(TodoList.key("from")));
 
-    await(list("from").ask(new TodoList.ShareItem("again", "to")));
-    await()
-        .atMost(Duration.ofSeconds(20))
-        .untilAsserted(() -> assertThat(items("to")).extracting(Item::text).contains("again"));
+    shareFromTo("again");
     // Stopping settled clears it too (read before the next runtime starts and wakes anyone).
     List<ActorKey> listedAfterStop = new ArrayList<>();
     fixture.restart(system -> listedAfterStop.addAll(listedForWaking()));
@@ -460,12 +452,17 @@ class DurableRuntimeTest {
   void anOutboxCommandReachesAnotherActor() {
     start();
     await(list("to").ask(new AddItem("own")));
-    await(list("from").ask(new TodoList.ShareItem("shared", "to")));
+    shareFromTo("shared");
+    assertThat(items("to")).extracting(Item::text).containsExactly("own", "shared");
+    assertThat(items("from")).extracting(Item::text).containsExactly("shared");
+  }
+
+  /** The list "from" shares {@code text} with the list "to" (an outbox command); waits for it. */
+  private void shareFromTo(String text) {
+    await(list("from").ask(new TodoList.ShareItem(text, "to")));
     await()
         .atMost(Duration.ofSeconds(20))
-        .untilAsserted(
-            () -> assertThat(items("to")).extracting(Item::text).containsExactly("own", "shared"));
-    assertThat(items("from")).extracting(Item::text).containsExactly("shared");
+        .untilAsserted(() -> assertThat(items("to")).extracting(Item::text).contains(text));
   }
 
   @ParameterizedTest
@@ -483,6 +480,10 @@ class DurableRuntimeTest {
                 assertThat(items("not-yet"))
                     .extracting(Item::text)
                     .containsExactly("first", "for later"));
+    // Woken for its outbox alone, the sender is unlisted once that is delivered.
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(() -> assertThat(listedForWaking()).doesNotContain(TodoList.key("sender")));
   }
 
   @ParameterizedTest

@@ -359,13 +359,28 @@ class RealtimeEndpointTest {
     gate.open().countDown();
   }
 
+  /** A socket of a new user, subscribed to the processes of a new task, its snapshot read. */
+  private Watching watchingProcesses(String user, String query) throws Exception {
+    User u = signIn(user);
+    String id = u.organization() + "/" + createTask(u, user);
+    Client client = connect(base, u.cookie(), APP_URL, query);
+    client.send(subscribe("sandboxProcesses", id));
+    assertThat(client.next().get("type").asText()).isEqualTo("snapshot");
+    return new Watching(client, id);
+  }
+
+  private record Watching(Client client, String id) implements AutoCloseable {
+    @Override
+    public void close() {
+      client.close();
+    }
+  }
+
   @Test
   void aBatchedSocketGetsTheEventsThatWaitedTogetherInOneEventsFrame() throws Exception {
-    User user = signIn("rt-batch");
-    String id = user.organization() + "/" + createTask(user, "batch");
-    try (Client client = connect(base, user.cookie(), APP_URL, "?batch=true")) {
-      client.send(subscribe("sandboxProcesses", id));
-      assertThat(client.next().get("type").asText()).isEqualTo("snapshot");
+    try (Watching w = watchingProcesses("rt-batch", "?batch=true")) {
+      Client client = w.client();
+      String id = w.id();
 
       publishTenWhileTheGateIsRendered(id);
 
@@ -393,11 +408,9 @@ class RealtimeEndpointTest {
 
   @Test
   void thePublicationsOfOneActorTurnReachABatchedSocketInOneFrame() throws Exception {
-    User user = signIn("rt-turn");
-    String id = user.organization() + "/" + createTask(user, "turn");
-    try (Client client = connect(base, user.cookie(), APP_URL, "?batch=true")) {
-      client.send(subscribe("sandboxProcesses", id));
-      assertThat(client.next().get("type").asText()).isEqualTo("snapshot");
+    try (Watching w = watchingProcesses("rt-turn", "?batch=true")) {
+      Client client = w.client();
+      String id = w.id();
 
       // On an idle socket: published together (as the organization publishes a batch's task
       // summaries), they are queued together and leave as one frame, in order.
@@ -418,11 +431,9 @@ class RealtimeEndpointTest {
 
   @Test
   void aSocketThatDidNotAskForBatchesGetsEveryEventAlone() throws Exception {
-    User user = signIn("rt-nobatch");
-    String id = user.organization() + "/" + createTask(user, "nobatch");
-    try (Client client = connect(base, user.cookie(), APP_URL, "?batch=false")) {
-      client.send(subscribe("sandboxProcesses", id));
-      assertThat(client.next().get("type").asText()).isEqualTo("snapshot");
+    try (Watching w = watchingProcesses("rt-nobatch", "?batch=false")) {
+      Client client = w.client();
+      String id = w.id();
 
       publishTenWhileTheGateIsRendered(id);
 
