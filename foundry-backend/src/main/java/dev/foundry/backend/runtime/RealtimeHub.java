@@ -27,11 +27,7 @@ public final class RealtimeHub {
 
   /** Delivers {@code publication} to the current subscribers of its topic and id, on every node. */
   public void publish(Publication publication) {
-    Consumer<Publication> toOthers = relay;
-    if (toOthers != null) {
-      toOthers.accept(publication);
-    }
-    deliver(publication);
+    publishAll(List.of(publication));
   }
 
   void relayTo(Consumer<Publication> relay) {
@@ -52,10 +48,6 @@ public final class RealtimeHub {
    * topic and id reach a {@link Batched} subscriber together.
    */
   public void publishAll(List<Publication> publications) {
-    if (publications.size() == 1) {
-      publish(publications.get(0));
-      return;
-    }
     Consumer<Publication> toOthers = relay;
     if (toOthers != null) {
       publications.forEach(toOthers);
@@ -92,17 +84,7 @@ public final class RealtimeHub {
 
   /** Delivers a publication made on another node to this node's subscribers. */
   void deliver(Publication publication) {
-    Set<Consumer<Publication>> set = subscribers.get(publication.topicKey());
-    if (set == null) {
-      return;
-    }
-    for (Consumer<Publication> s : set) {
-      try {
-        s.accept(publication);
-      } catch (RuntimeException e) {
-        log.warn("realtime subscriber failed on {}; ignoring", publication.topicKey(), e);
-      }
-    }
+    deliver(publication.topicKey(), List.of(publication));
   }
 
   /**
