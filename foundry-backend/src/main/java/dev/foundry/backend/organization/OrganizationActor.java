@@ -68,6 +68,7 @@ import dev.foundry.backend.runtime.Outbound;
 import dev.foundry.shared.app.FoundryOrganization;
 import dev.foundry.shared.app.FoundryOrganizationMember;
 import dev.foundry.shared.contracts.RepoRecord;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -94,6 +95,14 @@ public final class OrganizationActor
   public static final ActorKind<Command<?>, Event, OrganizationTables> KIND =
       ActorKind.bind(
           OrganizationProtocol.TYPE, Event.class, OrganizationTables::new, OrganizationActor::new);
+
+  /**
+   * How long a batch of task summaries waits for more after its first. Each batch is one journal
+   * write (an fsync) and one realtime frame per subscriber; summaries trickle in one per task
+   * change, and a burst of changes spreads over a few milliseconds as the tasks' own writes land.
+   * Measured in docs/performance.md ("Gathering task summaries").
+   */
+  static final Duration SUMMARY_GATHER = Duration.ofMillis(5);
 
   private final String organizationId;
   private final OrganizationTasks tasks;
@@ -122,8 +131,9 @@ public final class OrganizationActor
   protected void handlers(Handlers<Command<?>, OrganizationTables> on) {
     on.inState(this::organizationOnly)
         .command(InitializeOrganization.class, this::initialize)
-        // Tasks push a summary per change: those that queue up are applied in one write.
-        .batch(ApplyTaskSummaryUpdate.class, tasks::applyTaskSummaryUpdates)
+        // Tasks push a summary per change: those that arrive within SUMMARY_GATHER of the first
+        // are applied in one write.
+        .batch(ApplyTaskSummaryUpdate.class, SUMMARY_GATHER, tasks::applyTaskSummaryUpdates)
         .command(RemoveTaskSummary.class, tasks::removeTaskSummary)
         .command(OrganizationProtocol.RecordGithubWebhook.class, githubWebhooks::recordWebhook);
     on.inState(this::existingOrganization)

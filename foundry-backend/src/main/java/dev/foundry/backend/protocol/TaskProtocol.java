@@ -162,7 +162,8 @@ public final class TaskProtocol {
   public record Kill(String reason, String userId) implements Command<Boolean> {}
 
   @JsonTypeName("task.rename")
-  public record Rename(String title) implements Command<WorkspaceTaskSummary> {}
+  /** Answers the renamed task's detail, so the caller needs no read after it. */
+  public record Rename(String title) implements Command<WorkspaceTaskDetail> {}
 
   @JsonTypeName("task.change-owner")
   public record ChangeOwner(TaskOwner owner) implements Command<WorkspaceTaskSummary> {}

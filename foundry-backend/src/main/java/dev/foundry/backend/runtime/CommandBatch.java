@@ -52,6 +52,10 @@ final class CommandBatch<
     return staging.batchable(command);
   }
 
+  java.time.Duration gatherWindow(DurableCommand<?> command) {
+    return staging.gatherWindow(command);
+  }
+
   /**
    * Buffers {@code submit}; true when a {@code FlushBatch} must be sent to self (the first command
    * since the last flush message).

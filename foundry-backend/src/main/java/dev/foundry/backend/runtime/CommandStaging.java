@@ -56,6 +56,11 @@ final class CommandStaging<
     return guard(id, () -> handler.apply(command, instance.tables()));
   }
 
+  /** How long a batch that {@code command} starts waits for more ({@link Handlers#batch}). */
+  java.time.Duration gatherWindow(DurableCommand<?> command) {
+    return handlers.gatherWindow(command.getClass());
+  }
+
   /** Whether {@code command}'s class has a batch handler ({@link Handlers#batch}). */
   boolean batchable(DurableCommand<?> command) {
     return handlers.batchHandler(command.getClass()) != null;

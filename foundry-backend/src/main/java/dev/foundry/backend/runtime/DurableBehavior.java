@@ -87,6 +87,14 @@ final class DurableBehavior<
   private final Recovery<C, E, T> recovery;
   private final CommandBatch<C, E, T> batch;
 
+  /**
+   * The buffered batch waits for its gather window ({@link Handlers#batch(Class, Duration,
+   * Handlers.BatchHandler)}): its {@code FlushBatch} comes from the timer {@link #GATHER_TIMER}.
+   */
+  private boolean gathering;
+
+  private static final String GATHER_TIMER = "gather-batch";
+
   /** The head command's I/O is running; the queue waits, queries do not. */
   private boolean ioInFlight;
 
@@ -216,6 +224,7 @@ final class DurableBehavior<
       } else if (message instanceof Query query) {
         return onQuery(state, query);
       } else if (message == ActorMessage.FlushBatch.INSTANCE) {
+        gathering = false;
         batch.flushArrived();
         return flushBatch(state);
       } else if (message == Drain.INSTANCE) {
@@ -431,11 +440,23 @@ final class DurableBehavior<
    */
   private Effect<RuntimeEvent, QueueState> onBatchable(QueueState state, Submit submit) {
     if (!batch.batchable(submit.command())) {
+      if (gathering) {
+        // Nobody waits behind a gathering batch: it is decided now.
+        gathering = false;
+        instance.timers.cancel(GATHER_TIMER);
+        context.getSelf().tell(ActorMessage.FlushBatch.INSTANCE);
+      }
       stashingBehindBatch = true;
       return Effect().stash();
     }
     if (batch.add(submit)) {
-      context.getSelf().tell(ActorMessage.FlushBatch.INSTANCE);
+      Duration gather = batch.gatherWindow(submit.command());
+      if (gather.isZero()) {
+        context.getSelf().tell(ActorMessage.FlushBatch.INSTANCE);
+      } else {
+        gathering = true;
+        instance.timers.startSingleTimer(GATHER_TIMER, ActorMessage.FlushBatch.INSTANCE, gather);
+      }
     }
     return batch.full() ? flushBatch(state) : Effect().none();
   }

@@ -1,5 +1,6 @@
 package dev.foundry.backend.runtime;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -39,6 +40,7 @@ public final class Handlers<C, T> {
   private final Map<Class<?>, BiFunction<Object, T, Decision<?>>> commands = new LinkedHashMap<>();
   private final Map<Class<?>, BiFunction<List<Object>, T, List<Decision<?>>>> batches =
       new LinkedHashMap<>();
+  private final Map<Class<?>, Duration> gatherWindows = new LinkedHashMap<>();
   private final Map<Class<?>, BiFunction<Object, T, Object>> queries = new LinkedHashMap<>();
   private final Map<Class<?>, Object> resolved = new ConcurrentHashMap<>();
 
@@ -68,6 +70,23 @@ public final class Handlers<C, T> {
         type,
         (commands, tables) ->
             new ArrayList<>(handler.decide((List<X>) (List<?>) commands, tables)));
+    return this;
+  }
+
+  /**
+   * {@link #batch}, whose batch waits up to {@code gather} after its first command for more to join
+   * before it is decided: fewer, larger journal writes (each one an fsync) for updates that trickle
+   * in one by one, at the cost of {@code gather} of latency. A command of another class that
+   * arrives meanwhile ends the wait at once. For updates nobody waits on in person, such as
+   * summaries from other actors' outboxes.
+   */
+  public <R, X extends DurableCommand<R>> Handlers<C, T> batch(
+      Class<X> type, Duration gather, BatchHandler<X, T, R> handler) {
+    if (gather.isNegative()) {
+      throw new IllegalArgumentException("a gather window must not be negative: " + gather);
+    }
+    batch(type, handler);
+    gatherWindows.put(type, gather);
     return this;
   }
 
@@ -107,8 +126,15 @@ public final class Handlers<C, T> {
     /** {@link Handlers#batch} behind this guard: a refused command gets its refusal. */
     public <R, X extends DurableCommand<R>> Guarded batch(
         Class<X> type, BatchHandler<X, T, R> handler) {
+      return batch(type, Duration.ZERO, handler);
+    }
+
+    /** {@link Handlers#batch(Class, Duration, BatchHandler)} behind this guard. */
+    public <R, X extends DurableCommand<R>> Guarded batch(
+        Class<X> type, Duration gather, BatchHandler<X, T, R> handler) {
       Handlers.this.batch(
           type,
+          gather,
           (List<X> commands, T tables) -> {
             List<Decision<R>> decisions = new ArrayList<>(commands.size());
             List<X> passed = new ArrayList<>(commands.size());
@@ -141,6 +167,11 @@ public final class Handlers<C, T> {
   /** The batch handler of exactly {@code type}, or null: the class is not batched. */
   BiFunction<List<Object>, T, List<Decision<?>>> batchHandler(Class<?> type) {
     return batches.get(type);
+  }
+
+  /** How long a batch that {@code type} starts waits for more commands; zero: not at all. */
+  Duration gatherWindow(Class<?> type) {
+    return gatherWindows.getOrDefault(type, Duration.ZERO);
   }
 
   BiFunction<Object, T, Decision<?>> commandHandler(Class<?> type) {

@@ -55,6 +55,7 @@ import dev.foundry.shared.contracts.SwitchResult;
 import dev.foundry.shared.contracts.TaskRecord;
 import dev.foundry.shared.contracts.TaskStatus;
 import dev.foundry.shared.workspace.WorkspaceSessionStatus;
+import dev.foundry.shared.workspace.WorkspaceTaskDetail;
 import dev.foundry.shared.workspace.WorkspaceTaskSummary;
 import java.util.ArrayList;
 import java.util.List;
@@ -234,13 +235,12 @@ public final class TaskActor extends DurableActor<Command<?>, Event, TaskTables>
     return Decision.<Boolean>persist(events).thenReply(() -> true);
   }
 
-  private Decision<WorkspaceTaskSummary> rename(Rename cmd, TaskTables tables) {
+  private Decision<WorkspaceTaskDetail> rename(Rename cmd, TaskTables tables) {
     if (blank(cmd.title())) {
       return Decision.reject("invalid_title", "a title must not be blank");
     }
-    return Decision.<WorkspaceTaskSummary>persist(
-            new TitleChanged(cmd.title().strip(), scope.now()))
-        .thenReply(() -> summary(tables));
+    return Decision.<WorkspaceTaskDetail>persist(new TitleChanged(cmd.title().strip(), scope.now()))
+        .thenReply(() -> tables.requireDetail(scope.taskId(), scope.address().repoId()));
   }
 
   private Decision<WorkspaceTaskSummary> changeOwner(ChangeOwner cmd, TaskTables tables) {

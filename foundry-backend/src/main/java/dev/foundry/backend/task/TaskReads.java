@@ -30,10 +30,21 @@ public final class TaskReads {
    */
   public static CompletionStage<WorkspaceTaskDetail> detailForUser(
       DurableRuntime runtime, ActorKey taskKey, String userId) {
-    String taskId = TaskAddress.of(taskKey).taskId();
-    CompletionStage<WorkspaceTaskDetail> detail =
-        runtime.get(TaskProtocol.TYPE, taskKey).query(new GetDetail());
-    CompletionStage<UserTaskState> state = userState(runtime, userId, taskId);
+    return forUser(
+        runtime, taskKey, userId, runtime.get(TaskProtocol.TYPE, taskKey).query(new GetDetail()));
+  }
+
+  /**
+   * {@code detail}, on its way from the task (a read, or the answer of a command that returns it),
+   * as {@code userId} sees it; the user's state is read meanwhile.
+   */
+  public static CompletionStage<WorkspaceTaskDetail> forUser(
+      DurableRuntime runtime,
+      ActorKey taskKey,
+      String userId,
+      CompletionStage<WorkspaceTaskDetail> detail) {
+    CompletionStage<UserTaskState> state =
+        userState(runtime, userId, TaskAddress.of(taskKey).taskId());
     return detail.thenCombine(state, TaskViews::forUser);
   }
 

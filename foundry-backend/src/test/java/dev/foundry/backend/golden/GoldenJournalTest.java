@@ -161,7 +161,7 @@ class GoldenJournalTest {
     DurableRuntime runtime = start(data);
 
     assertRecordedState(runtime, data);
-    WorkspaceTaskSummary renamed =
+    WorkspaceTaskDetail renamed =
         await(
             runtime
                 .get(TaskProtocol.TYPE, TaskProtocol.key(ORG, REPO, TASK))

@@ -100,6 +100,34 @@ class BatchedCommandsTest {
   }
 
   @Test
+  void aGatheringBatchTakesCommandsThatTrickleInAndEndsWhenAnotherClassArrives() throws Exception {
+    start(List.of(TodoList.KIND));
+    DurableRef<TodoList.Command<?>> ref = list("gather");
+    List<Long> ids = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      ids.add(await(ref.ask(new AddItem("item " + i))));
+    }
+    batches.clear();
+    // One at a time, each reaching an idle actor: without the gather window each would be a
+    // batch of its own.
+    List<CompletableFuture<Boolean>> completions = new ArrayList<>();
+    for (long id : ids) {
+      completions.add(ref.ask(new TodoList.CompleteItemGathered(id)).toCompletableFuture());
+      Thread.sleep(30);
+    }
+    assertThat(completions).noneMatch(CompletableFuture::isDone);
+    // A command of another class does not wait behind the window: it ends it, and comes after.
+    long added = await(ref.ask(new AddItem("after")));
+    completions.forEach(f -> assertThat(await(f)).isTrue());
+    assertThat(batches).containsExactly(4);
+    assertThat(added).isGreaterThan(ids.get(3));
+    assertThat(await(ref.query(new ListItems())))
+        .filteredOn(i -> i.text().startsWith("item "))
+        .hasSize(4)
+        .allMatch(Item::done);
+  }
+
+  @Test
   void anUnbatchedCommandBetweenBatchedOnesKeepsItsPlace() {
     start(List.of(TodoList.KIND));
     DurableRef<TodoList.Command<?>> ref = list("order");

@@ -25,7 +25,6 @@ import dev.foundry.shared.workspace.WorkspaceFileChange;
 import dev.foundry.shared.workspace.WorkspaceSessionDetail;
 import dev.foundry.shared.workspace.WorkspaceTaskDetail;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.BiFunction;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
@@ -53,9 +52,11 @@ final class TaskApi {
 
   CompletionStage<WorkspaceTaskDetail> rename(Call call) {
     String title = call.body(RenameTask.class).title();
-    CompletionStage<?> renamed =
-        title == null ? done(null) : task(call).ask(new TaskProtocol.Rename(title));
-    return renamed.thenCompose(r -> detail(call));
+    if (title == null) {
+      return detail(call);
+    }
+    return TaskReads.forUser(
+        runtime, call.task().key(), call.userId(), task(call).ask(new TaskProtocol.Rename(title)));
   }
 
   CompletionStage<SwitchResult> switchTask(Call call) {
@@ -213,10 +214,6 @@ final class TaskApi {
 
   private static CompletionStage<CommandAccepted> accepted(CompletionStage<String> commandId) {
     return commandId.thenApply(CommandAccepted::new);
-  }
-
-  private static <T> CompletionStage<T> done(T value) {
-    return CompletableFuture.completedFuture(value);
   }
 
   /**

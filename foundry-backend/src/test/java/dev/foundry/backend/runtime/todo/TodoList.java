@@ -43,6 +43,16 @@ public final class TodoList extends DurableActor<TodoList.Command<?>, TodoList.E
   @JsonTypeName("todo.complete-item")
   public record CompleteItem(long id) implements Command<Boolean> {}
 
+  /**
+   * A completion nobody waits for in person: its batch gathers more for up to {@link
+   * #COMPLETION_GATHER} before it is decided (as the organization gathers task summaries).
+   */
+  @JsonTypeName("todo.complete-item-gathered")
+  public record CompleteItemGathered(long id) implements Command<Boolean> {}
+
+  /** Long enough that in a test only a command of another class ends the wait. */
+  public static final Duration COMPLETION_GATHER = Duration.ofMinutes(1);
+
   /** Asks a (slow) outside service to spell-check first: shows I/O off the actor thread. */
   @JsonTypeName("todo.add-checked-item")
   public record AddCheckedItem(String text, long checkMillis) implements Command<Long> {}
@@ -92,6 +102,11 @@ public final class TodoList extends DurableActor<TodoList.Command<?>, TodoList.E
     on.command(AddItem.class, this::addItem)
         // Completions that queue up are decided together, in one journal write.
         .batch(CompleteItem.class, this::completeItems)
+        .batch(
+            CompleteItemGathered.class,
+            COMPLETION_GATHER,
+            (cmds, tables) ->
+                completeItems(cmds.stream().map(c -> new CompleteItem(c.id())).toList(), tables))
         .command(AddCheckedItem.class, this::addCheckedItem)
         .command(ShareItem.class, this::shareItem)
         .command(AddItemCheckedByHungService.class, this::addItemCheckedByHungService)
