@@ -161,8 +161,8 @@ public final class TaskProtocol {
   @JsonTypeName("task.kill")
   public record Kill(String reason, String userId) implements Command<Boolean> {}
 
-  @JsonTypeName("task.rename")
   /** Answers the renamed task's detail, so the caller needs no read after it. */
+  @JsonTypeName("task.rename")
   public record Rename(String title) implements Command<WorkspaceTaskDetail> {}
 
   @JsonTypeName("task.change-owner")

@@ -7,6 +7,7 @@ import dev.foundry.backend.runtime.ActorMessage.Failed;
 import dev.foundry.backend.runtime.ActorMessage.Reply;
 import dev.foundry.backend.runtime.ActorMessage.Submit;
 import dev.foundry.backend.runtime.RuntimeEvent.CommandExecuted;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -52,7 +53,7 @@ final class CommandBatch<
     return staging.batchable(command);
   }
 
-  java.time.Duration gatherWindow(DurableCommand<?> command) {
+  Duration gatherWindow(DurableCommand<?> command) {
     return staging.gatherWindow(command);
   }
 

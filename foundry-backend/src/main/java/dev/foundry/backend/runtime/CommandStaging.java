@@ -6,6 +6,7 @@ import dev.foundry.backend.runtime.ActorMessage.Failed;
 import dev.foundry.backend.runtime.ActorMessage.Reply;
 import dev.foundry.backend.runtime.ActorMessage.Succeeded;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -57,7 +58,7 @@ final class CommandStaging<
   }
 
   /** How long a batch that {@code command} starts waits for more ({@link Handlers#batch}). */
-  java.time.Duration gatherWindow(DurableCommand<?> command) {
+  Duration gatherWindow(DurableCommand<?> command) {
     return handlers.gatherWindow(command.getClass());
   }
 
