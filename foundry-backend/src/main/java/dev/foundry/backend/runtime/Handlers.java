@@ -62,15 +62,9 @@ public final class Handlers<C, T> {
    * a batch of one. Only for commands that decide without I/O (a {@link Decision#after} fails the
    * command); typical use: many small updates from other actors' outboxes.
    */
-  @SuppressWarnings("unchecked")
   public <R, X extends DurableCommand<R>> Handlers<C, T> batch(
       Class<X> type, BatchHandler<X, T, R> handler) {
-    command(type, (X command, T tables) -> handler.decide(List.of(command), tables).get(0));
-    batches.put(
-        type,
-        (commands, tables) ->
-            new ArrayList<>(handler.decide((List<X>) (List<?>) commands, tables)));
-    return this;
+    return batch(type, Duration.ZERO, handler);
   }
 
   /**
@@ -80,13 +74,20 @@ public final class Handlers<C, T> {
    * arrives meanwhile ends the wait at once. For updates nobody waits on in person, such as
    * summaries from other actors' outboxes.
    */
+  @SuppressWarnings("unchecked")
   public <R, X extends DurableCommand<R>> Handlers<C, T> batch(
       Class<X> type, Duration gather, BatchHandler<X, T, R> handler) {
     if (gather.isNegative()) {
       throw new IllegalArgumentException("a gather window must not be negative: " + gather);
     }
-    batch(type, handler);
-    gatherWindows.put(type, gather);
+    command(type, (X command, T tables) -> handler.decide(List.of(command), tables).get(0));
+    batches.put(
+        type,
+        (commands, tables) ->
+            new ArrayList<>(handler.decide((List<X>) (List<?>) commands, tables)));
+    if (!gather.isZero()) {
+      gatherWindows.put(type, gather);
+    }
     return this;
   }
 
