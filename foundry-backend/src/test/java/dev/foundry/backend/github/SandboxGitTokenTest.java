@@ -141,6 +141,20 @@ class SandboxGitTokenTest {
   }
 
   private String credentialsOf(String taskId) throws Exception {
+    while (true) {
+      try {
+        return findCredentials(taskId);
+      } catch (java.io.UncheckedIOException e) {
+        // The sandbox's own files are replaced while the walk runs (a .tmp renamed over its file):
+        // walk again.
+        if (!(e.getCause() instanceof java.nio.file.NoSuchFileException)) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  private String findCredentials(String taskId) throws Exception {
     try (Stream<Path> files = Files.walk(dir)) {
       List<Path> found =
           files
