@@ -1,5 +1,6 @@
 package dev.foundry.backend.runtime;
 
+import dev.foundry.backend.runtime.InstanceGates.Gate;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -15,13 +16,17 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 /**
  * Routes messages to actor instances by kind and key, starting them on demand and passivating idle
  * ones without losing a message: while an instance stops, its messages are buffered and delivered
- * to its next incarnation. The single-node counterpart of Cluster Sharding's shard region.
+ * to its next incarnation. The single-node counterpart of Cluster Sharding's shard region. Callers
+ * reach a running instance directly while its gate is open ({@link InstanceGates}); the registry
+ * closes the gate before it stops the instance and opens it when the instance runs again.
  */
 final class ActorRegistry extends AbstractBehavior<ActorRegistry.Command> {
 
   sealed interface Command {}
 
-  record Route(ActorKind<?, ?, ?> kind, ActorKey key, ActorMessage message) implements Command {}
+  /** A message the caller counted on {@code gate} and sent here because the gate was closed. */
+  record Route(ActorKind<?, ?, ?> kind, ActorKey key, ActorMessage message, Gate gate)
+      implements Command {}
 
   record Passivate(String entityId, ActorRef<ActorMessage> ref) implements Command {}
 
@@ -48,35 +53,46 @@ final class ActorRegistry extends AbstractBehavior<ActorRegistry.Command> {
     }
   }
 
+  /** At most this many instances are looked at per new instance beyond the active cap. */
+  private static final int CAP_SCAN = 64;
+
   private static final class Entry {
     final ActorKind<?, ?, ?> kind;
     final ActorKey key;
+    final Gate gate;
     ActorRef<ActorMessage> ref;
 
     /** Non-null while the instance is stopping: messages wait here for the next incarnation. */
     List<ActorMessage> buffer;
 
-    Entry(ActorKind<?, ?, ?> kind, ActorKey key) {
+    Entry(ActorKind<?, ?, ?> kind, ActorKey key, Gate gate) {
       this.kind = kind;
       this.key = key;
+      this.gate = gate;
     }
   }
 
   private final DurableRuntime runtime;
   private final RuntimeSettings settings;
+  private final InstanceGates gates;
 
   /** In access order: the first entries are the least recently used (for the active cap). */
   private final LinkedHashMap<String, Entry> entries = new LinkedHashMap<>(256, 0.75f, true);
 
-  static Behavior<Command> create(DurableRuntime runtime, RuntimeSettings settings) {
-    return Behaviors.setup(context -> new ActorRegistry(context, runtime, settings));
+  static Behavior<Command> create(
+      DurableRuntime runtime, RuntimeSettings settings, InstanceGates gates) {
+    return Behaviors.setup(context -> new ActorRegistry(context, runtime, settings, gates));
   }
 
   private ActorRegistry(
-      ActorContext<Command> context, DurableRuntime runtime, RuntimeSettings settings) {
+      ActorContext<Command> context,
+      DurableRuntime runtime,
+      RuntimeSettings settings,
+      InstanceGates gates) {
     super(context);
     this.runtime = runtime;
     this.settings = settings;
+    this.gates = gates;
   }
 
   @Override
@@ -99,22 +115,26 @@ final class ActorRegistry extends AbstractBehavior<ActorRegistry.Command> {
     String id = route.kind().persistenceId(route.key());
     Entry entry = entries.get(id);
     if (entry == null) {
-      entry = new Entry(route.kind(), route.key());
+      entry = new Entry(route.kind(), route.key(), route.gate());
       entries.put(id, entry);
       start(id, entry);
       enforceActiveLimit(id);
     }
     if (entry.buffer != null) {
       entry.buffer.add(route.message());
+      gates.arrived(route.gate(), null);
     } else {
       entry.ref.tell(route.message());
+      gates.arrived(route.gate(), entry.ref);
     }
     return this;
   }
 
   /**
    * Beyond {@code max-active-actors}, asks a few of the least recently used instances to stop (an
-   * instance with work refuses and stays). A few per new instance keeps the cost flat.
+   * instance with work refuses and stays). A few per new instance keeps the cost flat. Messages
+   * sent directly do not pass here, so an instance used that way since the last look gets a second
+   * chance: it moves to the back of the order instead.
    */
   private void enforceActiveLimit(String keep) {
     int excess = entries.size() - settings.maxActiveActors();
@@ -122,23 +142,37 @@ final class ActorRegistry extends AbstractBehavior<ActorRegistry.Command> {
       return;
     }
     int asked = 0;
+    int scanned = 0;
+    List<String> usedMeanwhile = new ArrayList<>();
     Iterator<Map.Entry<String, Entry>> it = entries.entrySet().iterator();
-    while (it.hasNext() && asked < Math.min(excess, 4)) {
+    while (it.hasNext() && asked < Math.min(excess, 4) && scanned++ < CAP_SCAN) {
       Map.Entry<String, Entry> e = it.next();
       Entry entry = e.getValue();
       if (entry.buffer == null && !e.getKey().equals(keep)) {
-        entry.buffer = new ArrayList<>();
-        entry.ref.tell(ActorMessage.Stop.INSTANCE);
+        if (gates.takeUsed(entry.gate)) {
+          usedMeanwhile.add(e.getKey());
+          continue;
+        }
+        stop(entry);
         asked++;
       }
     }
+    usedMeanwhile.forEach(entries::get); // an access: to the back of the order
+  }
+
+  /**
+   * Closes the instance's gate, then tells it to stop: nothing sent directly can follow the stop.
+   */
+  private void stop(Entry entry) {
+    gates.close(entry.gate);
+    entry.buffer = new ArrayList<>();
+    entry.ref.tell(ActorMessage.Stop.INSTANCE);
   }
 
   private Behavior<Command> onPassivate(Passivate passivate) {
     Entry entry = entries.get(passivate.entityId());
     if (entry != null && entry.ref.equals(passivate.ref()) && entry.buffer == null) {
-      entry.buffer = new ArrayList<>();
-      entry.ref.tell(ActorMessage.Stop.INSTANCE);
+      stop(entry);
     }
     return this;
   }
@@ -149,6 +183,7 @@ final class ActorRegistry extends AbstractBehavior<ActorRegistry.Command> {
       List<ActorMessage> waiting = entry.buffer;
       entry.buffer = null;
       waiting.forEach(entry.ref::tell);
+      gates.open(entry.gate, entry.ref);
     }
     return this;
   }
@@ -162,11 +197,13 @@ final class ActorRegistry extends AbstractBehavior<ActorRegistry.Command> {
     if (waiting == null || waiting.isEmpty()) {
       // Stopped idle (or crashed with nothing waiting): the next message starts it again.
       entries.remove(stopped.entityId());
+      gates.stopped(stopped.entityId(), entry.gate);
       return this;
     }
     entry.buffer = null;
     start(stopped.entityId(), entry);
     waiting.forEach(entry.ref::tell);
+    gates.open(entry.gate, entry.ref);
     return this;
   }
 

@@ -88,10 +88,7 @@ public final class DurableRuntime {
     this.routing =
         clustered
             ? new ShardedActors(this, settings, this.kinds.values())
-            : new LocalActors(
-                system.systemActorOf(
-                    ActorRegistry.create(this, settings), "durable-actors", Props.empty()),
-                system);
+            : localActors(system, settings);
     if (clustered) {
       RealtimeRelay.start(system, hub, types.mapper());
       // A node that left or was downed may have had actors with accepted commands: wake them here.
@@ -149,6 +146,15 @@ public final class DurableRuntime {
   }
 
   /** Trims the journal file the configuration names; null (no trimming) when it names none. */
+  private LocalActors localActors(ActorSystem<?> system, RuntimeSettings settings) {
+    InstanceGates gates = new InstanceGates();
+    return new LocalActors(
+        system.systemActorOf(
+            ActorRegistry.create(this, settings, gates), "durable-actors", Props.empty()),
+        gates,
+        system);
+  }
+
   private static JournalTrim journalTrim(Config config) {
     return config.hasPath(JournalDatabase.FILE_SETTING)
         ? new JournalTrim(JournalDatabase.journalFile(config))
