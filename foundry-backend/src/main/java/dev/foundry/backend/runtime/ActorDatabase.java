@@ -138,6 +138,12 @@ final class ActorDatabase implements AutoCloseable {
   /** A BEGIN without its COMMIT or ROLLBACK yet. */
   private boolean transactionOpen;
 
+  /**
+   * Counts what may have changed the tables: each staging and each undo. Equal counts mean equal
+   * tables, so a read derived from them can be kept ({@link ActorQueries}).
+   */
+  private long changes;
+
   /** Migrated empty files per kind, copied for new actors (see {@link #open}). */
   private static final Map<String, byte[]> TEMPLATES = new ConcurrentHashMap<>();
 
@@ -204,6 +210,11 @@ final class ActorDatabase implements AutoCloseable {
     return file;
   }
 
+  /** Changes when the tables may have changed; see {@link #changes}. */
+  long changes() {
+    return changes;
+  }
+
   /** The sequence number of the last journal event applied to this file. */
   long appliedSeqNr() {
     return appliedSeqNr;
@@ -250,6 +261,7 @@ final class ActorDatabase implements AutoCloseable {
     // A batch of commands (one journal write) stages each of them in the transaction the first
     // one opened: a savepoint per command lets one whose events cannot be applied be undone
     // without the others staged before it.
+    changes++;
     boolean joined = transactionOpen;
     if (joined) {
       savepoint.executeUpdate();
@@ -333,6 +345,7 @@ final class ActorDatabase implements AutoCloseable {
 
   /** Undoes a staged transaction, e.g. when the journal write failed. */
   void rollback() {
+    changes++;
     rollbackQuietly();
     if (stagedFrom >= 0) {
       appliedSeqNr = stagedFrom;
@@ -342,6 +355,7 @@ final class ActorDatabase implements AutoCloseable {
 
   /** Undoes one command of a batch; what the batch staged before it stays. */
   private void undoToSavepoint() {
+    changes++;
     try {
       rollbackToSavepoint.executeUpdate();
       releaseSavepoint.executeUpdate();

@@ -8,7 +8,9 @@ import dev.foundry.backend.runtime.ActorMessage.Succeeded;
 import dev.foundry.backend.runtime.json.JsonTypes;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.BiFunction;
@@ -27,6 +29,15 @@ final class ActorQueries<
   private final ActorContext<ActorMessage> context;
   private final JsonTypes json;
   private final Handlers<C, T> handlers;
+
+  /** Answers of kept queries ({@link Handlers#keptQuery}), valid while the tables stay as read. */
+  private final Map<ActorQuery<?>, Object> kept = new HashMap<>();
+
+  /** {@link ActorDatabase#changes()} when {@link #kept} was filled. */
+  private long keptAt = -1;
+
+  /** At most this many kept answers per actor: an organization is read for many tasks. */
+  private static final int MAX_KEPT = 64;
 
   ActorQueries(ActorInstance<C, E, T> instance) {
     this.instance = instance;
@@ -55,7 +66,14 @@ final class ActorQueries<
       return;
     }
     try {
-      Object value = handler.apply(query.query(), instance.tables());
+      boolean keeps = handlers.keeps(query.query().getClass());
+      Object value = keeps ? keptAnswer(query.query()) : null;
+      if (value == null) {
+        value = handler.apply(query.query(), instance.tables());
+        if (keeps && value != null && !(value instanceof CompletionStage<?>)) {
+          keep(query.query(), value);
+        }
+      }
       if (value instanceof CompletionStage<?> stage) {
         // Answered once complete, so the answer can cross nodes (a stage cannot): the caller gets
         // a completed stage, as it would have waited for it anyway.
@@ -84,6 +102,23 @@ final class ActorQueries<
                   new CommandFailedException(
                       null, "query_failed", String.valueOf(e.getMessage()))));
     }
+  }
+
+  private Object keptAnswer(ActorQuery<?> query) {
+    long changes = instance.database().changes();
+    if (changes != keptAt) {
+      kept.clear();
+      keptAt = changes;
+      return null;
+    }
+    return kept.get(query);
+  }
+
+  private void keep(ActorQuery<?> query, Object value) {
+    if (kept.size() >= MAX_KEPT) {
+      kept.clear();
+    }
+    kept.put(query, value);
   }
 
   /** Lists the failed commands; none for an actor never created (its file must not appear). */

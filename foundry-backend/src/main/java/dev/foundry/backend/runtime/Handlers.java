@@ -2,9 +2,11 @@ package dev.foundry.backend.runtime;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiFunction;
 
@@ -42,6 +44,7 @@ public final class Handlers<C, T> {
       new LinkedHashMap<>();
   private final Map<Class<?>, Duration> gatherWindows = new LinkedHashMap<>();
   private final Map<Class<?>, BiFunction<Object, T, Object>> queries = new LinkedHashMap<>();
+  private final Set<Class<?>> keptQueries = new HashSet<>();
   private final Map<Class<?>, Object> resolved = new ConcurrentHashMap<>();
 
   Handlers() {}
@@ -97,6 +100,18 @@ public final class Handlers<C, T> {
     if (queries.putIfAbsent(type, (BiFunction<Object, T, Object>) handler) != null) {
       throw new IllegalStateException("two handlers for query " + type.getName());
     }
+    return this;
+  }
+
+  /**
+   * A query whose answer depends on nothing but the actor's tables: the answer is kept and given
+   * again to the same query until the tables change, instead of being read again. Its answer must
+   * be immutable, as every caller gets the same one.
+   */
+  public <R, Q extends ActorQuery<R>> Handlers<C, T> keptQuery(
+      Class<Q> type, BiFunction<? super Q, T, ? extends R> handler) {
+    query(type, handler);
+    keptQueries.add(type);
     return this;
   }
 
@@ -177,6 +192,10 @@ public final class Handlers<C, T> {
 
   BiFunction<Object, T, Decision<?>> commandHandler(Class<?> type) {
     return find(commands, type);
+  }
+
+  boolean keeps(Class<?> queryType) {
+    return keptQueries.contains(queryType);
   }
 
   BiFunction<Object, T, Object> queryHandler(Class<?> type) {

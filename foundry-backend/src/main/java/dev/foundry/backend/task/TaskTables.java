@@ -349,7 +349,7 @@ public final class TaskTables extends ActorTables<TaskEvents.Event> {
         owner == null ? null : owner.login(),
         owner == null || blank(owner.avatarUrl()) ? null : owner.avatarUrl(),
         r.prompt(),
-        fileChanges(),
+        List.copyOf(fileChanges()),
         Map.of(),
         List.of(),
         0,

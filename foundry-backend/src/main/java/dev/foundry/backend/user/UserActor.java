@@ -178,7 +178,7 @@ public final class UserActor
         .command(ReleaseIdempotencyKey.class, this::releaseIdempotencyKey)
         .command(UserProtocol.StoreGithubAccount.class, this::storeGithubAccount)
         .query(GetProfile.class, (q, t) -> t.profile())
-        .query(GetTaskState.class, (q, t) -> t.taskState(q.taskId()))
+        .keptQuery(GetTaskState.class, (q, t) -> t.taskState(q.taskId()))
         .query(GetProviderCredentialStatus.class, (q, t) -> t.credentialStatus())
         .query(GetSealedCredentials.class, (q, t) -> t.sealedCredentials())
         .query(GetGithubAccount.class, (q, t) -> t.githubAccount())

@@ -291,7 +291,8 @@ public final class UserTables extends ActorTables<UserActor.Event> {
                   rs.getLong(6));
             },
             taskId);
-    return new UserTaskState(taskId, active.isEmpty() ? null : active.get(0), sessions);
+    return new UserTaskState(
+        taskId, active.isEmpty() ? null : active.get(0), List.copyOf(sessions));
   }
 
   UserTaskState.SessionState sessionState(String taskId, String sessionId) {

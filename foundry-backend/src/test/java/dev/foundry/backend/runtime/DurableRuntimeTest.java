@@ -12,6 +12,7 @@ import dev.foundry.backend.runtime.todo.TodoList.AddItemCheckedByHungService;
 import dev.foundry.backend.runtime.todo.TodoList.CompleteItem;
 import dev.foundry.backend.runtime.todo.TodoList.Explode;
 import dev.foundry.backend.runtime.todo.TodoList.ListItems;
+import dev.foundry.backend.runtime.todo.TodoList.ListItemsKept;
 import dev.foundry.backend.runtime.todo.TodoTables.Item;
 import dev.foundry.backend.testing.PostgresServer;
 import java.io.IOException;
@@ -360,6 +361,66 @@ class DurableRuntimeTest {
       assertThat(items("p" + i)).extracting(Item::text).containsExactly("kept " + i);
     }
     assertThat(await(list("p0").ask(new AddItem("after")))).isEqualTo(2L);
+  }
+
+  @Test
+  void aKeptQueryReadsTheTablesAgainOnlyAfterTheyChanged() {
+    start();
+    DurableRef<TodoList.Command<?>> ref = list("kept");
+    await(ref.ask(new AddItem("one")));
+    int before = TodoList.KEPT_READS.get();
+    assertThat(await(ref.query(new ListItemsKept()))).extracting(Item::text).containsExactly("one");
+    assertThat(await(ref.query(new ListItemsKept()))).extracting(Item::text).containsExactly("one");
+    assertThat(TodoList.KEPT_READS.get() - before).isEqualTo(1);
+
+    assertThatThrownBy(() -> await(ref.ask(new AddItem(" "))))
+        .isInstanceOf(CommandRejectedException.class);
+    assertThat(await(ref.query(new ListItemsKept()))).hasSize(1);
+    assertThat(TodoList.KEPT_READS.get() - before).isEqualTo(1); // a refusal changes nothing
+
+    await(ref.ask(new AddItem("two")));
+    assertThat(await(ref.query(new ListItemsKept())))
+        .extracting(Item::text)
+        .containsExactly("one", "two");
+    assertThat(await(ref.query(new ListItemsKept()))).hasSize(2);
+    assertThat(TodoList.KEPT_READS.get() - before).isEqualTo(2);
+  }
+
+  /**
+   * Callers send straight to a running instance while the registry keeps stopping and starting
+   * instances (a cap of 2 for 6 lists, each round waited for, so the instances are idle and do
+   * stop): no message may reach a stopped instance and be lost, and one caller's messages to a list
+   * must arrive in the order sent, whichever way each went.
+   */
+  @Test
+  void messagesSentWhileInstancesStopAndStartAreNeitherLostNorReordered() {
+    start().withMaxActiveActors(2);
+    int lists = 6;
+    int rounds = 4;
+    int perRound = 150; // enough that a list is still routing when its instance starts
+    List<String> expected = new ArrayList<>();
+    for (int r = 0; r < rounds; r++) {
+      List<CompletionStage<?>> sent = new ArrayList<>();
+      for (int l = 0; l < lists; l++) {
+        DurableRef<TodoList.Command<?>> ref = list("churn" + l);
+        for (int m = 0; m < perRound - 1; m++) {
+          sent.add(ref.tell(new AddItem(r + "." + m)));
+        }
+        sent.add(ref.ask(new AddItem(r + ".last")));
+      }
+      sent.forEach(RuntimeFixture::await);
+      for (int m = 0; m < perRound - 1; m++) {
+        expected.add(r + "." + m);
+      }
+      expected.add(r + ".last");
+    }
+    for (int l = 0; l < lists; l++) {
+      String id = "churn" + l;
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .untilAsserted(() -> assertThat(items(id)).hasSize(expected.size()));
+      assertThat(items(id)).extracting(Item::text).containsExactlyElementsOf(expected);
+    }
   }
 
   @Test

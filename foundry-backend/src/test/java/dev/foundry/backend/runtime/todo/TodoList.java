@@ -19,6 +19,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 /** A to-do list: the example of how a product actor is written on the durable runtime. */
@@ -91,6 +92,12 @@ public final class TodoList extends DurableActor<TodoList.Command<?>, TodoList.E
 
   public record ListItems() implements ActorQuery<List<TodoTables.Item>> {}
 
+  /** {@link ListItems} as a kept query: answered again from memory until the items change. */
+  public record ListItemsKept() implements ActorQuery<List<TodoTables.Item>> {}
+
+  /** How often {@link ListItemsKept} read the tables (a test observes the keeping with it). */
+  public static final AtomicInteger KEPT_READS = new AtomicInteger();
+
   // 5. Handlers ---------------------------------------------------------------------------------
 
   private TodoList(ActorSetup<TodoTables> setup) {
@@ -115,7 +122,13 @@ public final class TodoList extends DurableActor<TodoList.Command<?>, TodoList.E
             (cmd, tables) -> {
               throw new IllegalStateException(cmd.why());
             })
-        .query(ListItems.class, (q, tables) -> tables.items());
+        .query(ListItems.class, (q, tables) -> tables.items())
+        .keptQuery(
+            ListItemsKept.class,
+            (q, tables) -> {
+              KEPT_READS.incrementAndGet();
+              return List.copyOf(tables.items());
+            });
   }
 
   /**
