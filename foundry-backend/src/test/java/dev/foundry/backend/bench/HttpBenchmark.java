@@ -79,7 +79,7 @@ import java.util.stream.Stream;
  * when the client, not the server, was the limit.
  *
  * <p>Options: {@code --seconds N} per closed loop (3), {@code --warmup N} seconds of every
- * operation at first (5), {@code --level-warmup N} seconds each level runs unrecorded before its
+ * operation at first (30), {@code --level-warmup N} seconds each level runs unrecorded before its
  * clock starts (2), {@code --tasks N} (100), {@code --read-concurrency N} (16), {@code
  * --subscribers N} (1000), {@code --burst N} tasks renamed at once (10), {@code --rounds N} bursts
  * (5), {@code --log-level LEVEL} of the server (ERROR: the access log would go to stdout), {@code
@@ -94,7 +94,7 @@ public final class HttpBenchmark {
   private static final Duration PATIENCE = Duration.ofSeconds(120);
 
   private int seconds = 3;
-  private int warmupSeconds = 5;
+  private int warmupSeconds = 30;
   private int levelWarmupSeconds = 2;
   private int taskCount = 100;
   private int readConcurrency = 16;
