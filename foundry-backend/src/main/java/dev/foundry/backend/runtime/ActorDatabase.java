@@ -281,6 +281,7 @@ final class ActorDatabase implements AutoCloseable {
         E typed = (E) event;
         tables.apply(typed);
       }
+      changes++; // a read made while the events applied saw them half done: it must not be kept
       // Computed after the events applied: an actor may derive commands from its updated tables.
       for (OutboxRow row : outbox.get()) {
         insertOutbox.setString(1, row.id());

@@ -119,7 +119,9 @@ final class ActorInstance<
 
   T tables() {
     if (tables == null) {
-      tables = kind.openTables(database().connection());
+      ActorDatabase db = database();
+      tables = kind.openTables(db.connection());
+      tables.watchChanges(db::changes);
     }
     return tables;
   }

@@ -14,6 +14,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongSupplier;
 
 /**
  * An actor's table-access class: the only place, beside its migrations, where its SQL lives. Its
@@ -45,8 +46,27 @@ public abstract class ActorTables<E extends DurableEvent> {
    */
   private final LinkedHashMap<String, PreparedStatement> prepared = new LinkedHashMap<>();
 
+  /**
+   * {@link ActorDatabase#changes()} of the file these tables read; -1 until the runtime sets it.
+   */
+  private LongSupplier changes = () -> -1;
+
   protected ActorTables(Connection db) {
     this.db = db;
+  }
+
+  /** Called by the runtime when it opens the tables on its file. */
+  final void watchChanges(LongSupplier changes) {
+    this.changes = changes;
+  }
+
+  /**
+   * A count that moves whenever these tables may have changed (each staging, each undo), or -1 when
+   * unknown. Equal counts mean equal tables, so a value read from them at one count may be given
+   * again at the same count instead of being read again.
+   */
+  protected final long changes() {
+    return changes.getAsLong();
   }
 
   /** Writes one event's effect. Called inside a transaction; never commits. */

@@ -21,9 +21,15 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /** The task actor's tables: the task row, its runtime, sandboxes, sessions and owner. */
 public final class TaskTables extends ActorTables<TaskEvents.Event> {
+
+  /** The last detail read ({@link #requireDetail}), and {@link #changes()} when it was read. */
+  private WorkspaceTaskDetail detail;
+
+  private long detailAt = -1;
 
   TaskTables(Connection db) {
     super(db);
@@ -331,7 +337,24 @@ public final class TaskTables extends ActorTables<TaskEvents.Event> {
         r.updatedAt());
   }
 
+  /**
+   * The task's detail, read again only when the tables changed since the last read: one command
+   * answers it, broadcasts it and sends its summary to the organization, three reads of six queries
+   * each. The detail is immutable, so giving the same one again is safe.
+   */
   WorkspaceTaskDetail requireDetail(String taskId, String repoId) {
+    long now = changes();
+    if (now < 0
+        || detailAt != now
+        || !detail.id().equals(taskId)
+        || !Objects.equals(detail.repoId(), repoId)) {
+      detail = readDetail(taskId, repoId);
+      detailAt = now;
+    }
+    return detail;
+  }
+
+  private WorkspaceTaskDetail readDetail(String taskId, String repoId) {
     TaskRow r = requireRow(taskId);
     List<SessionRow> open = sessions(true);
     TaskOwner owner = ownerRow();

@@ -13,6 +13,7 @@ import dev.foundry.backend.protocol.TaskProtocol.ChangeModel;
 import dev.foundry.backend.protocol.TaskProtocol.ChangeOwner;
 import dev.foundry.backend.protocol.TaskProtocol.CloseSession;
 import dev.foundry.backend.protocol.TaskProtocol.CreateSession;
+import dev.foundry.backend.protocol.TaskProtocol.GetDetail;
 import dev.foundry.backend.protocol.TaskProtocol.GetRecord;
 import dev.foundry.backend.protocol.TaskProtocol.GetSessionDetail;
 import dev.foundry.backend.protocol.TaskProtocol.Kill;
@@ -186,6 +187,31 @@ class TaskActorTest {
     awaitOrgSummary(s -> s.title().equals("Dark mode"));
     assertRejected(() -> await(task.ask(new Rename(" "))), "invalid_title");
     assertThat(await(task.query(new GetRecord())).title()).isEqualTo("Dark mode");
+  }
+
+  @Test
+  void everyRenameIsSeenInItsAnswerTheDetailTheBroadcastAndTheOrganization() {
+    // One command answers, broadcasts and summarizes the same detail, read once per change of the
+    // tables: a detail kept past a change would show an older title in one of these places.
+    List<Publication> seen = new CopyOnWriteArrayList<>();
+    product.fixture().hub().subscribe("task", org + "/" + record.taskId(), seen::add);
+    for (int i = 1; i <= 5; i++) {
+      String title = "Title " + i;
+      assertThat(await(task.ask(new Rename(title))).title()).isEqualTo(title);
+      assertThat(await(task.query(new GetDetail())).title()).isEqualTo(title);
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(
+              () ->
+                  assertThat(seen)
+                      .filteredOn(p -> RealtimeEvents.TASK_UPDATED.equals(p.event()))
+                      .last()
+                      .extracting(p -> ((WorkspaceTaskDetail) p.payload()).title())
+                      .isEqualTo(title));
+      awaitOrgSummary(s -> s.title().equals(title));
+    }
+    assertRejected(() -> await(task.ask(new Rename(" "))), "invalid_title");
+    assertThat(await(task.query(new GetDetail())).title()).isEqualTo("Title 5");
   }
 
   @Test
