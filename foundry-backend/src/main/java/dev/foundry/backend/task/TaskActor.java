@@ -145,7 +145,7 @@ public final class TaskActor extends DurableActor<Command<?>, Event, TaskTables>
         .query(
             GetSummary.class,
             (q, t) -> TaskViews.summaryOf(t.requireDetail(a.taskId(), a.repoId())))
-        .keptQuery(GetDetail.class, (q, t) -> t.requireDetail(a.taskId(), a.repoId()))
+        .query(GetDetail.class, (q, t) -> t.requireDetail(a.taskId(), a.repoId()))
         .query(GetSessionDetail.class, (q, t) -> t.requireSessionDetail(q.sessionId()));
   }
 
