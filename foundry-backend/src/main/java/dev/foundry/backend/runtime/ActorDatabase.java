@@ -139,8 +139,9 @@ final class ActorDatabase implements AutoCloseable {
   private boolean transactionOpen;
 
   /**
-   * Counts what may have changed the tables: each staging and each undo. Equal counts mean equal
-   * tables, so a read derived from them can be kept ({@link ActorQueries}).
+   * Counts what may have changed the tables: each staging (before and after its events apply), each
+   * rollback and each undo. Equal counts mean equal tables, so a read derived from them can be kept
+   * ({@link ActorQueries}, {@link ActorTables#changes()}).
    */
   private long changes;
 

@@ -145,7 +145,7 @@ public final class DurableRuntime {
         .tell(outbound.command(), commandId);
   }
 
-  /** Trims the journal file the configuration names; null (no trimming) when it names none. */
+  /** One node: the registry actor, and the gates that let callers pass it for running actors. */
   private LocalActors localActors(ActorSystem<?> system, RuntimeSettings settings) {
     InstanceGates gates = new InstanceGates();
     return new LocalActors(
@@ -155,6 +155,7 @@ public final class DurableRuntime {
         system);
   }
 
+  /** Trims the journal file the configuration names; null (no trimming) when it names none. */
   private static JournalTrim journalTrim(Config config) {
     return config.hasPath(JournalDatabase.FILE_SETTING)
         ? new JournalTrim(JournalDatabase.journalFile(config))
