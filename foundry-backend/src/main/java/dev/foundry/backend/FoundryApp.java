@@ -418,6 +418,7 @@ public final class FoundryApp {
         runtime.maxActiveActors(),
         runtime.maxQueuedPerActor(),
         runtime.ioTimeout(),
-        runtime.backupEvery());
+        runtime.backupEvery(),
+        runtime.unlistAfter());
   }
 }

@@ -211,7 +211,8 @@ public record FoundrySettings(
       int maxActiveActors,
       int maxQueuedPerActor,
       Duration ioTimeout,
-      int backupEvery) {}
+      int backupEvery,
+      Duration unlistAfter) {}
 
   /**
    * The realtime WebSocket: outgoing frames a connection may queue before it is dropped as a slow
@@ -326,7 +327,8 @@ public record FoundrySettings(
             atLeast(f, "runtime.max-active-actors", "FOUNDRY_MAX_ACTIVE_ACTORS", 10),
             atLeast(f, "runtime.max-queued-per-actor", "FOUNDRY_MAX_QUEUED_PER_ACTOR", 1),
             positive(f, "runtime.io-timeout", "FOUNDRY_IO_TIMEOUT"),
-            atLeast(f, "runtime.backup-every", "FOUNDRY_BACKUP_EVERY", 10)),
+            atLeast(f, "runtime.backup-every", "FOUNDRY_BACKUP_EVERY", 10),
+            positive(f, "runtime.unlist-after", "FOUNDRY_UNLIST_AFTER")),
         new Realtime(
             atLeast(f, "realtime.buffer-size", "FOUNDRY_REALTIME_BUFFER_SIZE", 1),
             atLeast(f, "realtime.max-subscriptions", "FOUNDRY_REALTIME_MAX_SUBSCRIPTIONS", 1),

@@ -141,9 +141,6 @@ final class ActorInstance<
 
   // --- pending work --------------------------------------------------------------------------
 
-  /** How long an actor stays settled before its pending-work listing is cleared. */
-  static final Duration UNLIST_AFTER = Duration.ofSeconds(2);
-
   private static final String UNLIST_TIMER = "unlist";
 
   /** Since when nothing is pending while the listing is kept; 0 while not so. */
@@ -181,10 +178,10 @@ final class ActorInstance<
 
   /**
    * Nothing is queued, undelivered or in flight any more: the listing is cleared once that has
-   * lasted {@link #UNLIST_AFTER} ({@link #unlistIfStillSettled}) or when the actor stops. Clearing
-   * at once cost a listing (a synced write, or a PostgreSQL round trip in cluster mode) and its
-   * clearing for every change of a busy actor, on its own thread; a listing kept a moment longer
-   * only costs one activation after a crash.
+   * lasted {@code unlist-after} (2 s by default) ({@link #unlistIfStillSettled}) or when the actor
+   * stops. Clearing at once cost a listing (a synced write, or a PostgreSQL round trip in cluster
+   * mode) and its clearing for every change of a busy actor, on its own thread; a listing kept a
+   * moment longer only costs one activation after a crash.
    */
   void settled() {
     if (!listedAsPending || settledSinceNanos != 0) {
@@ -192,16 +189,19 @@ final class ActorInstance<
     }
     settledSinceNanos = System.nanoTime();
     if (!timers.isTimerActive(UNLIST_TIMER)) {
-      timers.startSingleTimer(UNLIST_TIMER, ActorMessage.Unlist.INSTANCE, UNLIST_AFTER);
+      timers.startSingleTimer(UNLIST_TIMER, ActorMessage.Unlist.INSTANCE, settings.unlistAfter());
     }
   }
 
-  /** Clears the listing if the actor has stayed settled for {@link #UNLIST_AFTER}; else waits. */
+  /**
+   * Clears the listing if the actor has stayed settled for {@code unlist-after} (2 s by default);
+   * else waits.
+   */
   void unlistIfStillSettled() {
     if (settledSinceNanos == 0 || !listedAsPending) {
       return;
     }
-    long left = UNLIST_AFTER.toNanos() - (System.nanoTime() - settledSinceNanos);
+    long left = settings.unlistAfter().toNanos() - (System.nanoTime() - settledSinceNanos);
     if (left > 0) {
       timers.startSingleTimer(UNLIST_TIMER, ActorMessage.Unlist.INSTANCE, Duration.ofNanos(left));
       return;

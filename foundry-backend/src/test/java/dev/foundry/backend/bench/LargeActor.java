@@ -37,7 +37,8 @@ final class LargeActor {
             2000,
             RuntimeSettings.DEFAULT_MAX_QUEUED_PER_ACTOR,
             RuntimeSettings.DEFAULT_IO_TIMEOUT,
-            BACKUP_EVERY);
+            BACKUP_EVERY,
+            RuntimeSettings.DEFAULT_UNLIST_AFTER);
     RuntimeBenchmark.Bench bench = new RuntimeBenchmark.Bench(dir, settings);
     RuntimeBenchmark.await(ref(bench, "large").ask(new TodoList.AddItem("first")));
     RuntimeBenchmark.await(ref(bench, "small").ask(new TodoList.AddItem("first")));

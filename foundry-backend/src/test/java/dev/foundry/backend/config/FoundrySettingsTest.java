@@ -211,6 +211,18 @@ class FoundrySettingsTest {
   }
 
   @Test
+  void theUnlistDelayHasADefaultAndRefusesNonsense() {
+    assertThat(settings(Map.of()).runtime().unlistAfter()).isEqualTo(Duration.ofSeconds(2));
+    assertThat(settings(Map.of("FOUNDRY_UNLIST_AFTER", "200ms")).runtime().unlistAfter())
+        .isEqualTo(Duration.ofMillis(200));
+    for (String bad : List.of("0s", "-1s", "soon")) {
+      assertThatThrownBy(() -> settings(Map.of("FOUNDRY_UNLIST_AFTER", bad)))
+          .isInstanceOf(InvalidSettingException.class)
+          .hasMessageContaining("FOUNDRY_UNLIST_AFTER");
+    }
+  }
+
+  @Test
   void backupEveryAndTheTranscriptBatchWindowHaveDefaultsAndRefuseNonsense() {
     assertThat(settings(Map.of()).runtime().backupEvery()).isEqualTo(5000);
     assertThat(settings(Map.of("FOUNDRY_BACKUP_EVERY", "100")).runtime().backupEvery())

@@ -65,18 +65,39 @@ final class CampaignChecks {
 
   /** Every check; {@code probeAll} sends a message to every live task instead of one. */
   void afterRestart(int round, Random random, boolean probeAll) throws Exception {
-    resolveCreates();
-    Map<String, JsonNode> details = settled();
-    tasksExistExactlyOnce();
-    summariesEqualTasks();
-    renamesAndArchivesApplied(details);
-    messagesAppliedOnce(details);
-    startedProcessesStillRun(details);
-    sandboxesBelongToLiveTasks();
-    liveTasksKeepTheirSandboxes(details);
-    liveSandboxesAnswer(round, random, probeAll, details);
-    outboxDrained();
-    realtimeSnapshotEqualsRest();
+    Steps steps = new Steps();
+    steps.run("creates", this::resolveCreates);
+    Map<String, JsonNode> details = new TreeMap<>();
+    steps.run("settled", () -> details.putAll(settled()));
+    steps.run("tasks", this::tasksExistExactlyOnce);
+    steps.run("summaries", this::summariesEqualTasks);
+    steps.run("renames", () -> renamesAndArchivesApplied(details));
+    steps.run("messages", () -> messagesAppliedOnce(details));
+    steps.run("processes", () -> startedProcessesStillRun(details));
+    steps.run("sandboxes", this::sandboxesBelongToLiveTasks);
+    steps.run("kept", () -> liveTasksKeepTheirSandboxes(details));
+    steps.run("probe", () -> liveSandboxesAnswer(round, random, probeAll, details));
+    steps.run("outbox", this::outboxDrained);
+    steps.run("realtime", this::realtimeSnapshotEqualsRest);
+    System.out.println("kill campaign: round " + round + ": checks (ms) " + steps.millis);
+  }
+
+  /** The checks of one round in order, each with how long it took (where a slow round waited). */
+  private static final class Steps {
+    final Map<String, Long> millis = new java.util.LinkedHashMap<>();
+
+    interface Step {
+      void run() throws Exception;
+    }
+
+    void run(String name, Step step) throws Exception {
+      long started = System.nanoTime();
+      try {
+        step.run();
+      } finally {
+        millis.put(name, (System.nanoTime() - started) / 1_000_000);
+      }
+    }
   }
 
   /** After the server stopped for good: no undelivered outbox row, no pending queue. */
