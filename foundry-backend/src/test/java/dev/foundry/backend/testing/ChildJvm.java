@@ -1,6 +1,7 @@
 package dev.foundry.backend.testing;
 
 import java.io.BufferedReader;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -16,7 +17,8 @@ import java.util.function.Predicate;
 /**
  * A real second JVM running one of our main classes on the test classpath: the way tests prove what
  * happens on SIGTERM, {@code kill -9} and a bad configuration. Its output is captured line by line
- * so a test can wait for a line and show everything when it fails.
+ * so a test can wait for a line and show everything when it fails. Children share one class-data
+ * archive per class path ({@link ClassDataArchive}), which halves how long each takes to start.
  */
 public final class ChildJvm implements AutoCloseable {
   private final Process process;
@@ -51,8 +53,17 @@ public final class ChildJvm implements AutoCloseable {
     command.add("-Xmx256m");
     command.add("-XX:+UseSerialGC");
     command.add("-XX:TieredStopAtLevel=1");
+    // The jars first: class-data sharing archives only those, and they must begin the class path.
+    List<String> jars = new ArrayList<>();
+    List<String> directories = new ArrayList<>();
+    for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
+      (entry.endsWith(".jar") ? jars : directories).add(entry);
+    }
+    String archived = String.join(File.pathSeparator, jars);
+    command.addAll(ClassDataArchive.options(archived));
     command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
+    jars.addAll(directories);
+    command.add(String.join(File.pathSeparator, jars));
     command.add(mainClass);
     command.addAll(args);
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
@@ -67,14 +78,14 @@ public final class ChildJvm implements AutoCloseable {
    */
   public static ChildJvm startJar(Path jar, Map<String, String> env, Path workDir)
       throws IOException {
-    List<String> command =
-        List.of(
-            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "-Xmx256m",
-            "-XX:+UseSerialGC",
-            "-XX:TieredStopAtLevel=1",
-            "-jar",
-            jar.toString());
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.add("-Xmx256m");
+    command.add("-XX:+UseSerialGC");
+    command.add("-XX:TieredStopAtLevel=1");
+    command.addAll(ClassDataArchive.options(jar.toAbsolutePath().toString()));
+    command.add("-jar");
+    command.add(jar.toAbsolutePath().toString());
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
     builder.directory(workDir.toFile());
     builder.environment().putAll(env);
