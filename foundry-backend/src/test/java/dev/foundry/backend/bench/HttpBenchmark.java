@@ -72,7 +72,9 @@ import java.util.stream.Stream;
  *
  * <p>The REST levels (health and task detail at 16, renames sequential and on all tasks) run again
  * with the load from a child JVM ({@link HttpLoadClient}, {@code externalClient} in the result), so
- * the server's JVM runs nothing but the server; the in-process levels stay as the baselines.
+ * the server's JVM runs nothing but the server; the in-process levels stay as the baselines. They
+ * run a third time with the load from {@code wrk} when Debian's package is installed ({@code
+ * externalClient.wrk}): a C client whose CPU per request is a small fraction of a Java client's.
  *
  * <p>Client and server share the machine's cores and one heap; every level reports the CPU its
  * client threads and its server threads used per operation (thread CPU time), so a reader can tell
@@ -83,7 +85,8 @@ import java.util.stream.Stream;
  * clock starts (2), {@code --tasks N} (100), {@code --read-concurrency N} (16), {@code
  * --subscribers N} (1000), {@code --burst N} tasks renamed at once (10), {@code --rounds N} bursts
  * (5), {@code --log-level LEVEL} of the server (ERROR: the access log would go to stdout), {@code
- * --only fanout} to measure the fan-out alone (after the same set-up and warm-up), {@code
+ * --only fanout} to measure the fan-out alone (after the same set-up and warm-up), {@code --only
+ * wrk} the REST levels with the load from {@code wrk} alone ({@link WrkLoad}), {@code
  * --create-concurrency N} tasks created at a time in the last level (16), {@code --creates-only}
  * (set-up, warm-up, then only that level).
  */
@@ -102,6 +105,7 @@ public final class HttpBenchmark {
   private int burst = 10;
   private int rounds = 5;
   private boolean fanoutOnly;
+  private boolean wrkOnly;
   private int createConcurrency = 16;
   private boolean createsOnly;
 
@@ -138,10 +142,11 @@ public final class HttpBenchmark {
         case "--log-level" -> logLevel = args[++i];
         case "--only" -> {
           String only = args[++i];
-          if (!only.equals("fanout")) {
-            throw new IllegalArgumentException("--only takes fanout");
+          switch (only) {
+            case "fanout" -> bench.fanoutOnly = true;
+            case "wrk" -> bench.wrkOnly = true;
+            default -> throw new IllegalArgumentException("--only takes fanout or wrk");
           }
-          bench.fanoutOnly = true;
         }
         case "--create-concurrency" -> bench.createConcurrency = Integer.parseInt(args[++i]);
         case "--creates-only" -> bench.createsOnly = true;
@@ -172,7 +177,7 @@ public final class HttpBenchmark {
     options.put("subscribers", subscribers);
     options.put("burst", burst);
     options.put("rounds", rounds);
-    options.put("only", fanoutOnly ? "fanout" : "all");
+    options.put("only", fanoutOnly ? "fanout" : wrkOnly ? "wrk" : "all");
     options.put("createConcurrency", createConcurrency);
     result.put("options", options);
     result.put(
@@ -189,6 +194,14 @@ public final class HttpBenchmark {
         result.put("idleServer", idle());
         if (createsOnly) {
           result.put("taskCreation", creates());
+          return result;
+        }
+        if (wrkOnly) {
+          List<String> tasks = new ArrayList<>();
+          for (int i = 0; i < taskCount; i++) {
+            tasks.add(taskPath(i));
+          }
+          result.put("externalClient", Map.of("wrk", wrk(tasks)));
           return result;
         }
         if (Boolean.getBoolean("bench.ask100only")) {
@@ -554,7 +567,63 @@ public final class HttpBenchmark {
     out.put("renameSequential", external("rename", 1, tasks.subList(0, 1)));
     log("child JVM: PATCH rename, " + taskCount + " tasks at once");
     out.put("renameTasks" + taskCount, external("rename", taskCount, tasks));
+    out.put("wrk", wrk(tasks));
     return out;
+  }
+
+  /**
+   * The same REST levels with the load from {@code wrk} ({@link WrkLoad}), whose CPU per request is
+   * a small fraction of a Java client's: what the server does with nearly both cores.
+   */
+  private Map<String, Object> wrk(List<String> tasks) throws Exception {
+    Map<String, Object> out = new LinkedHashMap<>();
+    if (!WrkLoad.available()) {
+      out.put("skipped", "no /usr/bin/wrk (Debian's package wrk; scripts/bench http installs it)");
+      return out;
+    }
+    Path scripts = Files.createTempDirectory("foundry-http-bench-wrk");
+    try {
+      WrkLoad wrk = new WrkLoad(rest.base, rest.cookie, scripts);
+      out.put("client", "wrk, one thread, a Lua script picking each request's path in turn");
+      log("wrk: GET health, " + readConcurrency + " concurrent");
+      out.put(
+          "healthC" + readConcurrency, wrkLevel(wrk.get(List.of("/v1/health"), readConcurrency)));
+      log("wrk: GET taskDetail, " + readConcurrency + " concurrent");
+      out.put("taskDetailC" + readConcurrency, wrkLevel(wrk.get(tasks, readConcurrency)));
+      log("wrk: PATCH rename, sequential, one task");
+      String prefix = "wrk" + titles.incrementAndGet();
+      out.put("renameSequential", wrkRenames(wrk.rename(tasks.subList(0, 1), prefix, 1)));
+      log("wrk: PATCH rename, " + taskCount + " connections over " + taskCount + " tasks");
+      prefix = "wrk" + titles.incrementAndGet();
+      out.put("renameTasks" + taskCount, wrkRenames(wrk.rename(tasks, prefix, taskCount)));
+    } finally {
+      deleteTree(scripts);
+    }
+    return out;
+  }
+
+  /** A wrk load unrecorded for the level warm-up, then recorded with the server's CPU. */
+  private Map<String, Object> wrkLevel(WrkLoad.Load load) throws Exception {
+    load.run(warm());
+    Cpu cpu = Cpu.start();
+    Map<String, Object> level = load.run(seconds);
+    level.put("cpu", cpu.stop(((Number) level.getOrDefault("ops", 0L)).longValue(), "perOp", 1));
+    return level;
+  }
+
+  /** A wrk rename level, then how long the organization took to show every task's own title. */
+  private Map<String, Object> wrkRenames(WrkLoad.Load load) throws Exception {
+    Map<String, Object> level = wrkLevel(load);
+    // wrk does not say which title each task got last: each task's own detail does.
+    for (int i = 0; i < taskIds.size(); i++) {
+      lastTitle.set(i, rest.json("GET", taskPath(i), null, 200).path("title").asText());
+    }
+    Lag lag = organizationCaughtUp();
+    level.put("organizationSummaryLagSeconds", lag.seconds());
+    if (!lag.caughtUp()) {
+      level.put("organizationSummaryCaughtUp", false);
+    }
+    return level;
   }
 
   /** One level in a child JVM; a rename level then waits for the organization to show it. */

@@ -1,0 +1,156 @@
+package dev.foundry.backend.bench;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The load from {@code wrk} (Debian's package {@code wrk}), a C client that costs a small fraction
+ * of the CPU of a Java client per request: on a 2-core machine the server then has nearly both
+ * cores, which {@code java.net.http} in the same or a child JVM does not leave it. One wrk thread
+ * drives all connections; a Lua script picks each request's path in turn. The requests per second
+ * and latency percentiles are read from {@code wrk --latency}'s report, and a level with any
+ * non-2xx answer or socket error says so in its result.
+ */
+final class WrkLoad {
+  private static final Path WRK = Path.of("/usr/bin/wrk");
+  private static final Pattern RATE = Pattern.compile("Requests/sec:\\s+([0-9.]+)");
+  private static final Pattern TOTAL = Pattern.compile("(\\d+) requests in ([0-9.]+)(ms|s|m)");
+  private static final Pattern PERCENTILE =
+      Pattern.compile("^\\s+(50|90|99)(?:\\.000)?%\\s+([0-9.]+)(us|ms|s)\\s*$", Pattern.MULTILINE);
+  private static final Pattern NON_2XX = Pattern.compile("Non-2xx or 3xx responses: (\\d+)");
+  private static final Pattern SOCKET_ERRORS =
+      Pattern.compile("Socket errors: connect (\\d+), read (\\d+), write (\\d+), timeout (\\d+)");
+
+  private final String base;
+  private final String cookie;
+  private final Path dir;
+
+  WrkLoad(String base, String cookie, Path dir) {
+    this.base = base;
+    this.cookie = cookie;
+    this.dir = dir;
+  }
+
+  static boolean available() {
+    return Files.isExecutable(WRK);
+  }
+
+  /** {@code GET} of each of {@code paths} in turn on {@code connections} connections. */
+  Load get(List<String> paths, int connections) throws IOException {
+    return load("get", "'GET', path, headers, nil", paths, connections);
+  }
+
+  /**
+   * {@code PATCH {"title"}} of each of {@code paths} in turn on {@code connections} connections
+   * (wrk has no closed loop per task, so two connections may rename one task at once). Titles are
+   * {@code prefix N}.
+   */
+  Load rename(List<String> paths, String prefix, int connections) throws IOException {
+    String body = "'{\"title\":\"" + prefix + " ' .. n .. '\"}'";
+    return load("rename", "'PATCH', path, headers, " + body, paths, connections);
+  }
+
+  /** A script whose {@code request()} returns {@code wrk.format(format)} for the next path. */
+  private Load load(String name, String format, List<String> paths, int connections)
+      throws IOException {
+    StringBuilder lua = new StringBuilder("local paths = {");
+    for (String p : paths) {
+      lua.append('"').append(p).append("\",");
+    }
+    lua.append("}\n")
+        .append("local headers = {['Content-Type'] = 'application/json',")
+        .append(" ['Cookie'] = 'foundry_session=")
+        .append(cookie)
+        .append("'}\n")
+        .append("local n = 0\n")
+        .append("request = function()\n")
+        .append("  n = n + 1\n")
+        .append("  local path = paths[(n % #paths) + 1]\n")
+        .append("  return wrk.format(")
+        .append(format)
+        .append(")\n")
+        .append("end\n");
+    Path script = Files.writeString(dir.resolve(name + ".lua"), lua, StandardCharsets.UTF_8);
+    return new Load(
+        List.of(
+            WRK.toString(),
+            "-t",
+            "1",
+            "-c",
+            String.valueOf(connections),
+            "-s",
+            script.toString(),
+            "--timeout",
+            "30s",
+            "--latency"),
+        base);
+  }
+
+  /** One wrk command line without its duration; {@link #run} runs it for some seconds. */
+  record Load(List<String> command, String url) {
+    Map<String, Object> run(int seconds) throws IOException, InterruptedException {
+      List<String> line = new ArrayList<>(command);
+      line.addAll(List.of("-d", seconds + "s", url));
+      Process wrk = new ProcessBuilder(line).redirectErrorStream(true).start();
+      String report = new String(wrk.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      if (!wrk.waitFor(seconds + 60L, TimeUnit.SECONDS) || wrk.exitValue() != 0) {
+        throw new IllegalStateException("wrk failed: " + String.join(" ", line) + "\n" + report);
+      }
+      return parse(report);
+    }
+  }
+
+  static Map<String, Object> parse(String report) {
+    Map<String, Object> level = new LinkedHashMap<>();
+    level.put("perSec", Double.parseDouble(find(RATE, report, 1)));
+    Matcher p = PERCENTILE.matcher(report);
+    while (p.find()) {
+      level.put("p" + p.group(1) + "Ms", millis(p.group(2), p.group(3)));
+    }
+    Matcher total = TOTAL.matcher(report);
+    if (total.find()) {
+      level.put("ops", Long.parseLong(total.group(1)));
+    }
+    Matcher non2xx = NON_2XX.matcher(report);
+    if (non2xx.find()) {
+      level.put("non2xxAnswers", Long.parseLong(non2xx.group(1)));
+    }
+    Matcher errors = SOCKET_ERRORS.matcher(report);
+    if (errors.find()) {
+      long sum = 0;
+      for (int g = 1; g <= 4; g++) {
+        sum += Long.parseLong(errors.group(g));
+      }
+      level.put("socketErrors", sum);
+    }
+    return level;
+  }
+
+  private static String find(Pattern pattern, String text, int group) {
+    Matcher m = pattern.matcher(text);
+    if (!m.find()) {
+      throw new IllegalStateException("wrk's report has no " + pattern + ":\n" + text);
+    }
+    return m.group(group);
+  }
+
+  private static double millis(String value, String unit) {
+    double v = Double.parseDouble(value);
+    double ms =
+        switch (unit) {
+          case "us" -> v / 1000;
+          case "s" -> v * 1000;
+          default -> v;
+        };
+    return Math.round(ms * 100) / 100.0;
+  }
+}
