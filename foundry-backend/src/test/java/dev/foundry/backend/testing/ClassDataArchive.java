@@ -19,12 +19,13 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>The first child of a class path writes the list of classes it loads; a later start dumps an
  * archive of them ({@code -Xshare:dump}, a few seconds, once) and every child from then on maps it.
- * The archive is kept under {@code target/cds}, named after the JDK and the jars (path, size,
- * modification time), so the integration tests reuse what the unit tests built only when nothing
- * changed. CDS archives only classes from jars, and a child's class path must begin with the
- * archived jars: {@link ChildJvm} puts the class path's directories after them. If anything about
- * the archive fails, children start without one, exactly as before: it changes how fast a child
- * starts, never what it runs.
+ * The archive is kept under {@code target/cds}, named after the JDK and the jars' paths, sizes and
+ * modification times: a later test JVM (the next test class, or the next {@code mvn verify}) maps a
+ * finished one, and a rebuilt jar gets a new archive that replaces the old one of its class path.
+ * CDS archives only classes from jars, and a child's class path must begin with the archived jars:
+ * {@link ChildJvm} puts the class path's directories after them. If anything about the archive
+ * fails, children start without one, exactly as before: it changes how fast a child starts, never
+ * what it runs.
  */
 final class ClassDataArchive {
   private static final Path DIR = Path.of("target", "cds");
@@ -44,7 +45,8 @@ final class ClassDataArchive {
     if (jars.isEmpty()) {
       return List.of();
     }
-    String name = name(jars);
+    String classPath = hash(jars);
+    String name = classPath + "-" + hash(stamps(jars));
     Path list = DIR.resolve(name + ".classes");
     Path archive = DIR.resolve(name + ".jsa");
     State state = STATES.get(name);
@@ -54,7 +56,12 @@ final class ClassDataArchive {
     if (state == null) {
       try {
         Files.createDirectories(DIR);
-        Files.deleteIfExists(list);
+        // What an earlier build of the same class path left (a jar rebuilt since): about 90 MB.
+        try (var old = Files.newDirectoryStream(DIR, classPath + "-*")) {
+          for (Path file : old) {
+            Files.deleteIfExists(file);
+          }
+        }
       } catch (IOException e) {
         STATES.put(name, State.FAILED);
         return List.of();
@@ -118,23 +125,31 @@ final class ClassDataArchive {
     }
   }
 
-  /** The archive's name: the JDK and every jar with its size and modification time. */
-  private static String name(String jars) {
+  /** A short hash of {@code text} and the JDK. */
+  private static String hash(String text) {
     try {
       MessageDigest digest = MessageDigest.getInstance("SHA-256");
       digest.update(System.getProperty("java.home").getBytes(StandardCharsets.UTF_8));
       digest.update(System.getProperty("java.vm.version").getBytes(StandardCharsets.UTF_8));
-      for (String jar : jars.split(java.io.File.pathSeparator)) {
-        Path path = Path.of(jar);
-        String stamp =
-            Files.isRegularFile(path)
-                ? Files.size(path) + "@" + Files.getLastModifiedTime(path).toMillis()
-                : "absent";
-        digest.update((jar + "|" + stamp + "\n").getBytes(StandardCharsets.UTF_8));
-      }
-      return HexFormat.of().formatHex(digest.digest(), 0, 12);
-    } catch (NoSuchAlgorithmException | IOException e) {
-      throw new IllegalStateException("cannot name the class-data archive of " + jars, e);
+      digest.update(text.getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(digest.digest(), 0, 8);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("no SHA-256", e);
     }
+  }
+
+  /** Each jar's size and modification time: what makes an archive of the class path stale. */
+  private static String stamps(String jars) {
+    StringBuilder stamps = new StringBuilder();
+    for (String jar : jars.split(java.io.File.pathSeparator)) {
+      Path path = Path.of(jar);
+      try {
+        stamps.append(Files.size(path)).append('@').append(Files.getLastModifiedTime(path));
+      } catch (IOException e) {
+        stamps.append("absent");
+      }
+      stamps.append('\n');
+    }
+    return stamps.toString();
   }
 }
