@@ -49,6 +49,7 @@ import dev.foundry.backend.sandbox.SandboxEvents.SandboxReattached;
 import dev.foundry.backend.sandbox.SandboxEvents.SessionStatusChanged;
 import dev.foundry.backend.sandbox.SandboxTables.SandboxRow;
 import dev.foundry.backend.sandbox.SandboxTables.SessionRow;
+import dev.foundry.sandbox.acp.AcpInstanceEnd;
 import dev.foundry.sandbox.process.ProcessInfo;
 import dev.foundry.sandbox.process.ProcessRequest;
 import dev.foundry.sandbox.provider.Sandbox;
@@ -91,6 +92,9 @@ public final class SandboxActor extends DurableActor<Command<?>, Event, SandboxT
    * instead of the runtime's {@code foundry.runtime.io-timeout}; the task waits as long for either.
    */
   static final Duration LONG_WORK_IO_TIMEOUT = Duration.ofMinutes(10);
+
+  /** At most this long per agent instance a dead backend left behind (usually a few polls). */
+  private static final Duration ORPHANED_AGENT_END_WAIT = Duration.ofSeconds(2);
 
   private final SandboxScope scope;
   private final SandboxSessions sessions;
@@ -263,8 +267,9 @@ public final class SandboxActor extends DurableActor<Command<?>, Event, SandboxT
 
   /**
    * Ends the agent instances a dead backend left in the server (their turns cannot report to
-   * anyone). sandbox-agent 0.4.2 answers a DELETE of a live instance only when the client gives up,
-   * so the short deadline is expected.
+   * anyone). sandbox-agent 0.4.2 answers a DELETE of a live instance only when the client gives up:
+   * {@link AcpInstanceEnd} gives up once the instance is unlisted, so the reattach does not wait
+   * out the deadline (it did: 2 s per reattach after every crash mid-turn).
    */
   private CompletionStage<Integer> endOrphanedAgents(Sandbox sb) {
     Set<String> ours = new HashSet<>();
@@ -278,14 +283,9 @@ public final class SandboxActor extends DurableActor<Command<?>, Event, SandboxT
                 if (ours.contains(server.serverId())) {
                   continue;
                 }
-                var http = sb.client().http();
                 deletes.add(
-                    http.send(
-                            "end orphaned ACP " + server.serverId(),
-                            http.request("/v1/acp/" + server.serverId())
-                                .timeout(Duration.ofSeconds(2))
-                                .DELETE()
-                                .build())
+                    AcpInstanceEnd.delete(
+                            sb.client().http(), server.serverId(), ORPHANED_AGENT_END_WAIT)
                         .handle((r, failure) -> null));
               }
               return CompletableFuture.allOf(deletes.toArray(CompletableFuture[]::new))

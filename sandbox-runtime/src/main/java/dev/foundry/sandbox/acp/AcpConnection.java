@@ -268,16 +268,10 @@ public final class AcpConnection implements AutoCloseable {
       finishClose(previous == State.FAILED ? failure : null);
       return closed.copy();
     }
-    HttpRequest delete =
-        http.request("/v1/acp/" + options.serverId())
-            .timeout(options.deleteWait())
-            .DELETE()
-            .build();
-    CompletableFuture<HttpResponse<byte[]>> deleting =
-        http.send("close ACP " + options.serverId(), delete);
     // The server unregisters the instance at once but answers only once the agent is gone, and
     // the agent goes only when the client gives up. So give up as soon as it is unlisted.
-    abortWhenUnregistered(deleting, System.nanoTime() + options.deleteWait().toNanos());
+    CompletableFuture<HttpResponse<byte[]>> deleting =
+        AcpInstanceEnd.delete(http, options.serverId(), options.deleteWait());
     deleting.whenComplete(
         (response, deleteFailure) -> {
           Throwable cause = unwrap(deleteFailure);
@@ -295,35 +289,6 @@ public final class AcpConnection implements AutoCloseable {
           finishClose(previous == State.FAILED ? failure : null);
         });
     return closed.copy();
-  }
-
-  private void abortWhenUnregistered(
-      CompletableFuture<HttpResponse<byte[]>> deleting, long deadlineNanos) {
-    if (deleting.isDone() || System.nanoTime() > deadlineNanos) {
-      return;
-    }
-    CompletableFuture.delayedExecutor(20, TimeUnit.MILLISECONDS, http.executor())
-        .execute(
-            () ->
-                http.sendForJson(
-                        "list ACP servers",
-                        http.request("/v1/acp").timeout(Duration.ofSeconds(1)).GET().build())
-                    .whenComplete(
-                        (list, failure) -> {
-                          boolean listed = failure != null;
-                          if (list != null) {
-                            for (JsonNode server : list.path("servers")) {
-                              if (options.serverId().equals(server.path("serverId").asText())) {
-                                listed = true;
-                              }
-                            }
-                          }
-                          if (listed) {
-                            abortWhenUnregistered(deleting, deadlineNanos);
-                          } else {
-                            deleting.cancel(true);
-                          }
-                        }));
   }
 
   private void finishClose(Throwable cause) {
