@@ -197,11 +197,7 @@ public final class HttpBenchmark {
           return result;
         }
         if (wrkOnly) {
-          List<String> tasks = new ArrayList<>();
-          for (int i = 0; i < taskCount; i++) {
-            tasks.add(taskPath(i));
-          }
-          result.put("externalClient", Map.of("wrk", wrk(tasks)));
+          result.put("externalClient", Map.of("wrk", wrk(taskPaths())));
           return result;
         }
         if (Boolean.getBoolean("bench.ask100only")) {
@@ -348,6 +344,15 @@ public final class HttpBenchmark {
 
   private String taskPath(int i) {
     return "/v1/organizations/" + ORG + "/tasks/" + taskIds.get(i);
+  }
+
+  /** Every task's path, in order. */
+  private List<String> taskPaths() {
+    List<String> paths = new ArrayList<>();
+    for (int i = 0; i < taskCount; i++) {
+      paths.add(taskPath(i));
+    }
+    return paths;
   }
 
   private DurableRef<TaskProtocol.Command<?>> taskRef(int i) {
@@ -554,10 +559,7 @@ public final class HttpBenchmark {
    */
   private Map<String, Object> externalClient() throws Exception {
     Map<String, Object> out = new LinkedHashMap<>();
-    List<String> tasks = new ArrayList<>();
-    for (int i = 0; i < taskCount; i++) {
-      tasks.add(taskPath(i));
-    }
+    List<String> tasks = taskPaths();
     out.put("client", "java.net.http in a child JVM (C1 only, 256 MB heap, serial GC)");
     log("child JVM: GET health, " + readConcurrency + " concurrent");
     out.put("healthC" + readConcurrency, external("get", readConcurrency, List.of("/v1/health")));
