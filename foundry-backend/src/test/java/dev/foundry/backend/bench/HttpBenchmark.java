@@ -82,13 +82,14 @@ import java.util.stream.Stream;
  *
  * <p>Options: {@code --seconds N} per closed loop (3), {@code --warmup N} seconds of every
  * operation at first (30), {@code --level-warmup N} seconds each level runs unrecorded before its
- * clock starts (2), {@code --tasks N} (100), {@code --read-concurrency N} (16), {@code
- * --subscribers N} (1000), {@code --burst N} tasks renamed at once (10), {@code --rounds N} bursts
- * (5), {@code --log-level LEVEL} of the server (ERROR: the access log would go to stdout), {@code
- * --only fanout} to measure the fan-out alone (after the same set-up and warm-up), {@code --only
- * wrk} the REST levels with the load from {@code wrk} alone ({@link WrkLoad}), {@code
- * --create-concurrency N} tasks created at a time in the last level (16), {@code --creates-only}
- * (set-up, warm-up, then only that level).
+ * clock starts (2), {@code --fanout-warmup N} seconds of unrecorded bursts before each fan-out
+ * level (10), {@code --tasks N} (100), {@code --read-concurrency N} (16), {@code --subscribers N}
+ * (1000), {@code --burst N} tasks renamed at once (10), {@code --rounds N} bursts (5), {@code
+ * --log-level LEVEL} of the server (ERROR: the access log would go to stdout), {@code --only
+ * fanout} to measure the fan-out alone (after the same set-up and warm-up), {@code --only wrk} the
+ * REST levels with the load from {@code wrk} alone ({@link WrkLoad}), {@code --create-concurrency
+ * N} tasks created at a time in the last level (16), {@code --creates-only} (set-up, warm-up, then
+ * only that level).
  */
 public final class HttpBenchmark {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -99,6 +100,15 @@ public final class HttpBenchmark {
   private int seconds = 3;
   private int warmupSeconds = 30;
   private int levelWarmupSeconds = 2;
+
+  /**
+   * Unrecorded fan-out rounds before each fan-out level's clock starts. Longer than a closed loop's
+   * warm-up: a round is mostly idle (300 ms apart), and with 2 s the JIT compiler still compiled
+   * for most of the measured rounds (1.0-1.9 s of compile time in 1.9-2.3 s; 0.15-0.25 s after 10
+   * s).
+   */
+  private int fanoutWarmupSeconds = 10;
+
   private int taskCount = 100;
   private int readConcurrency = 16;
   private int subscribers = 1000;
@@ -134,6 +144,7 @@ public final class HttpBenchmark {
         case "--seconds" -> bench.seconds = Integer.parseInt(args[++i]);
         case "--warmup" -> bench.warmupSeconds = Integer.parseInt(args[++i]);
         case "--level-warmup" -> bench.levelWarmupSeconds = Integer.parseInt(args[++i]);
+        case "--fanout-warmup" -> bench.fanoutWarmupSeconds = Integer.parseInt(args[++i]);
         case "--tasks" -> bench.taskCount = Integer.parseInt(args[++i]);
         case "--read-concurrency" -> bench.readConcurrency = Integer.parseInt(args[++i]);
         case "--subscribers" -> bench.subscribers = Integer.parseInt(args[++i]);
@@ -172,6 +183,7 @@ public final class HttpBenchmark {
     options.put("seconds", seconds);
     options.put("warmupSeconds", warmupSeconds);
     options.put("levelWarmupSeconds", levelWarmupSeconds);
+    options.put("fanoutWarmupSeconds", fanoutWarmupSeconds);
     options.put("tasks", taskCount);
     options.put("readConcurrency", readConcurrency);
     options.put("subscribers", subscribers);
@@ -740,7 +752,13 @@ public final class HttpBenchmark {
       out.put("snapshotChars", fanout.all.get(0).snapshotChars);
       organizationCaughtUp();
 
-      log(rounds + " bursts of " + burst + " renames (and one unrecorded first)");
+      log(
+          rounds
+              + " bursts of "
+              + burst
+              + " renames, after unrecorded ones for "
+              + fanoutWarmupSeconds
+              + " s");
       List<Long> ackToLast = new ArrayList<>();
       List<Long> ackToFirst = new ArrayList<>();
       List<Long> sendToLast = new ArrayList<>();
@@ -752,9 +770,15 @@ public final class HttpBenchmark {
       long fullBefore = 0;
       Cpu cpu = null;
       long measuredNanos = 0;
-      for (int r = -1; r < rounds; r++) {
+      // Unrecorded rounds first, as every level warms up: at least one, then as many as fit in
+      // --fanout-warmup (1,000 sockets take paths the run's warm-up did not).
+      long warmUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(fanoutWarmupSeconds);
+      int warmRounds = 0;
+      int recorded = 0;
+      while (recorded < rounds) {
+        boolean warming = warmRounds == 0 || System.nanoTime() < warmUntil;
         Thread.sleep(300); // rounds do not overlap: each starts on an idle server
-        if (r == 0) {
+        if (!warming && recorded == 0) {
           framesBefore = fanout.frames.get();
           eventsBefore = fanout.events.get();
           fullBefore = fanout.fullReplacements.get();
@@ -780,11 +804,17 @@ public final class HttpBenchmark {
           a.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
         }
         if (!round.complete.await(PATIENCE.toSeconds(), TimeUnit.SECONDS)) {
-          log("round " + r + " incomplete after " + PATIENCE);
+          log(
+              "round "
+                  + (warming ? "warm-up " + warmRounds : recorded)
+                  + " incomplete after "
+                  + PATIENCE);
         }
-        if (r < 0) {
-          continue; // the JIT compiler's round
+        if (warming) {
+          warmRounds++;
+          continue;
         }
+        recorded++;
         long end = 0;
         for (int k = 0; k < burst; k++) {
           int seen = round.seenBy.get(k);
@@ -804,6 +834,7 @@ public final class HttpBenchmark {
         }
       }
       long frames = fanout.frames.get() - framesBefore;
+      out.put("warmUpRounds", warmRounds);
       out.put("commandAckToLastSubscriberMs", percentiles(ackToLast));
       out.put("commandAckToFirstSubscriberMs", percentiles(ackToFirst));
       out.put("commandSendToLastSubscriberMs", percentiles(sendToLast));
@@ -1399,7 +1430,9 @@ public final class HttpBenchmark {
   }
 
   private static void log(String s) {
-    System.err.println("[bench http] " + s);
+    // The JVM's uptime, as -XX:+PrintCompilation and GC logs count it, to place a level in them.
+    long ms = ManagementFactory.getRuntimeMXBean().getUptime();
+    System.err.println("[bench http " + ms + " ms] " + s);
   }
 
   private static void deleteTree(Path root) throws IOException {
