@@ -91,6 +91,9 @@ final class RealtimeConnection {
 
   private final boolean batched;
 
+  /** The endpoint's shared {@code events} frames. */
+  private final EventsFrames eventsFrames;
+
   private final Map<String, Subscription> subscriptions = new HashMap<>();
 
   /** The frames waiting for the socket, in order; at most {@code buffer-size}. */
@@ -117,6 +120,7 @@ final class RealtimeConnection {
       ObjectMapper json,
       RealtimeMeters meters,
       OpenSockets sockets,
+      EventsFrames eventsFrames,
       boolean batched) {
     this.user = user;
     this.settings = settings;
@@ -125,6 +129,7 @@ final class RealtimeConnection {
     this.json = json;
     this.meters = meters;
     this.sockets = sockets;
+    this.eventsFrames = eventsFrames;
     this.batched = batched;
   }
 
@@ -262,13 +267,18 @@ final class RealtimeConnection {
   }
 
   /**
-   * One {@code events} frame: the shared renderings of the events, joined (no JSON written again);
-   * a single event goes as its own shared message.
+   * One {@code events} frame: the shared renderings of the events, joined (no JSON written again),
+   * and shared with the sockets that take the same events ({@link EventsFrames}); a single event
+   * goes as its own shared message.
    */
   private Message events(List<Publication> events) {
     if (events.size() == 1) {
       return events.get(0).rendered(this::eventMessage);
     }
+    return eventsFrames.rendered(events, this::eventsMessage);
+  }
+
+  private Message eventsMessage(List<Publication> events) {
     StringBuilder text = new StringBuilder(32 + 512 * events.size());
     text.append("{\"type\":\"events\",\"events\":[");
     for (int i = 0; i < events.size(); i++) {

@@ -46,6 +46,7 @@ public final class RealtimeEndpoint extends AllDirectives {
   private final RealtimeMeters meters;
   private final Materializer materializer;
   private final OpenSockets sockets = new OpenSockets();
+  private final EventsFrames eventsFrames = new EventsFrames();
 
   /**
    * @param json writes the frames and their payloads (the project mapper: {@code
@@ -208,6 +209,7 @@ public final class RealtimeEndpoint extends AllDirectives {
                                           json,
                                           meters,
                                           sockets,
+                                          eventsFrames,
                                           batched)
                                       .flow(materializer))));
                 }));
