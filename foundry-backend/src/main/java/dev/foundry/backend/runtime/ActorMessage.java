@@ -42,6 +42,12 @@ sealed interface ActorMessage {
   }
 
   /**
+   * The gather window numbered {@code window} ended: decide the buffered batch, unless that window
+   * was already cut short (a command of another class arrived) and a later one is gathering.
+   */
+  record GatherEnded(long window) implements ActorMessage {}
+
+  /**
    * The I/O of the head command finished (either way), or its deadline passed ({@code failure} an
    * {@link IoTimeoutException}). {@code stage} numbers the I/O stages of this activation, so a late
    * result of a stage that timed out is told from the current one.

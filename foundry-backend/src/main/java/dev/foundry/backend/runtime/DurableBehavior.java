@@ -24,6 +24,8 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ScheduledFuture;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -89,11 +91,14 @@ final class DurableBehavior<
 
   /**
    * The buffered batch waits for its gather window ({@link Handlers#batch(Class, Duration,
-   * Handlers.BatchHandler)}): its {@code FlushBatch} comes from the timer {@link #GATHER_TIMER}.
+   * Handlers.BatchHandler)}): the runtime's {@link GatherTimer} ends it with {@code GatherEnded}.
    */
   private boolean gathering;
 
-  private static final String GATHER_TIMER = "gather-batch";
+  /** Numbers the gather windows, so the end of one cut short is told from the current one. */
+  private long gatherWindow;
+
+  private ScheduledFuture<?> gatherEnd;
 
   /** The head command's I/O is running; the queue waits, queries do not. */
   private boolean ioInFlight;
@@ -224,6 +229,13 @@ final class DurableBehavior<
       } else if (message instanceof Query query) {
         return onQuery(state, query);
       } else if (message == ActorMessage.FlushBatch.INSTANCE) {
+        gathering = false;
+        batch.flushArrived();
+        return flushBatch(state);
+      } else if (message instanceof ActorMessage.GatherEnded ended) {
+        if (!gathering || ended.window() != gatherWindow) {
+          return Effect().none(); // that window was cut short; its batch is decided
+        }
         gathering = false;
         batch.flushArrived();
         return flushBatch(state);
@@ -443,7 +455,7 @@ final class DurableBehavior<
       if (gathering) {
         // Nobody waits behind a gathering batch: it is decided now.
         gathering = false;
-        instance.timers.cancel(GATHER_TIMER);
+        gatherEnd.cancel(false);
         context.getSelf().tell(ActorMessage.FlushBatch.INSTANCE);
       }
       stashingBehindBatch = true;
@@ -455,7 +467,13 @@ final class DurableBehavior<
         context.getSelf().tell(ActorMessage.FlushBatch.INSTANCE);
       } else {
         gathering = true;
-        instance.timers.startSingleTimer(GATHER_TIMER, ActorMessage.FlushBatch.INSTANCE, gather);
+        long window = ++gatherWindow;
+        ActorRef<ActorMessage> self = context.getSelf();
+        gatherEnd =
+            instance
+                .runtime
+                .gatherTimer()
+                .schedule(() -> self.tell(new ActorMessage.GatherEnded(window)), gather);
       }
     }
     return batch.full() ? flushBatch(state) : Effect().none();
@@ -507,6 +525,9 @@ final class DurableBehavior<
 
   /** PostStop: the database closes (rolling back a staged write); a caller mid-write is told. */
   private void stopped(QueueState state) {
+    if (gatherEnd != null) {
+      gatherEnd.cancel(false);
+    }
     List<Submit> unwritten = new ArrayList<>(persistingBatch);
     if (persistingFor != null) {
       unwritten.add(persistingFor);

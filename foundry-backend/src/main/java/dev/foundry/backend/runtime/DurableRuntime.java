@@ -33,6 +33,7 @@ public final class DurableRuntime {
   private final RuntimeMetrics metrics;
   private final StorageHealth storage;
   private final ActorBackups backups;
+  private final GatherTimer gatherTimer = new GatherTimer();
   private final SharedBackups sharedBackups;
 
   private DurableRuntime(
@@ -79,6 +80,7 @@ public final class DurableRuntime {
       this.backups = new ActorBackups(journalTrim(config), null);
     }
     system.getWhenTerminated().thenRun(backups::close);
+    system.getWhenTerminated().thenRun(gatherTimer::close);
     if (clustered && shared == null) {
       throw new IllegalStateException("cluster mode needs the journal on PostgreSQL");
     }
@@ -164,6 +166,10 @@ public final class DurableRuntime {
 
   ActorBackups backups() {
     return backups;
+  }
+
+  GatherTimer gatherTimer() {
+    return gatherTimer;
   }
 
   /** The backups in the journal's PostgreSQL database; null when the journal is the SQLite file. */

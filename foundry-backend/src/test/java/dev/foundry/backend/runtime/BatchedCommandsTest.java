@@ -128,6 +128,37 @@ class BatchedCommandsTest {
   }
 
   @Test
+  void aGatherWindowEndsByItselfAndALaterWindowIsNotCutShortByAnEarlierOne() throws Exception {
+    start(List.of(TodoList.KIND));
+    DurableRef<TodoList.Command<?>> ref = list("gather-ends");
+    List<Long> ids = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      ids.add(await(ref.ask(new AddItem("item " + i))));
+    }
+    batches.clear();
+    // A window cut short by another class of command: its end, still on its way or cancelled, must
+    // not end the next window early.
+    CompletableFuture<Boolean> cut =
+        ref.ask(new TodoList.CompleteItemSoon(ids.get(0))).toCompletableFuture();
+    await(ref.ask(new AddItem("cuts the window")));
+    assertThat(await(cut)).isTrue();
+    // The next window: three asks in a row join it, and it ends without any other command.
+    List<CompletableFuture<Boolean>> gathered = new ArrayList<>();
+    for (long id : ids.subList(1, 4)) {
+      gathered.add(ref.ask(new TodoList.CompleteItemSoon(id)).toCompletableFuture());
+    }
+    gathered.forEach(f -> assertThat(await(f)).isTrue());
+    assertThat(batches).containsExactly(1, 3);
+    // And again, for a window that follows one that ended by itself.
+    List<CompletableFuture<Boolean>> again = new ArrayList<>();
+    for (long id : ids.subList(4, 6)) {
+      again.add(ref.ask(new TodoList.CompleteItemSoon(id)).toCompletableFuture());
+    }
+    again.forEach(f -> assertThat(await(f)).isTrue());
+    assertThat(batches).containsExactly(1, 3, 2);
+  }
+
+  @Test
   void anUnbatchedCommandBetweenBatchedOnesKeepsItsPlace() {
     start(List.of(TodoList.KIND));
     DurableRef<TodoList.Command<?>> ref = list("order");

@@ -54,6 +54,13 @@ public final class TodoList extends DurableActor<TodoList.Command<?>, TodoList.E
   /** Long enough that in a test only a command of another class ends the wait. */
   public static final Duration COMPLETION_GATHER = Duration.ofMinutes(1);
 
+  /** A completion whose batch gathers for {@link #SHORT_GATHER}, then is decided by itself. */
+  @JsonTypeName("todo.complete-item-soon")
+  public record CompleteItemSoon(long id) implements Command<Boolean> {}
+
+  /** Long enough for a test's few asks in a row to join one batch; its end needs nothing else. */
+  public static final Duration SHORT_GATHER = Duration.ofMillis(500);
+
   /** Asks a (slow) outside service to spell-check first: shows I/O off the actor thread. */
   @JsonTypeName("todo.add-checked-item")
   public record AddCheckedItem(String text, long checkMillis) implements Command<Long> {}
@@ -112,6 +119,11 @@ public final class TodoList extends DurableActor<TodoList.Command<?>, TodoList.E
         .batch(
             CompleteItemGathered.class,
             COMPLETION_GATHER,
+            (cmds, tables) ->
+                completeItems(cmds.stream().map(c -> new CompleteItem(c.id())).toList(), tables))
+        .batch(
+            CompleteItemSoon.class,
+            SHORT_GATHER,
             (cmds, tables) ->
                 completeItems(cmds.stream().map(c -> new CompleteItem(c.id())).toList(), tables))
         .command(AddCheckedItem.class, this::addCheckedItem)
