@@ -7,10 +7,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Ends the gather windows of batched commands ({@link Handlers#batch}) on time. Pekko's scheduler
- * runs timers on a 10 ms tick, so a 5 ms window ended 10-20 ms after its first command (measured: a
- * rename reached a subscriber of its organization 26 ms after its answer, 1.5 ms without the
- * window). This one thread sleeps until the earliest window ends and only tells the actor; it is
- * idle while nothing gathers.
+ * runs timers on a 10 ms tick, so a 5 ms window ended about 20 ms after its first command
+ * (measured: a rename reached a subscriber of its organization 26 ms after its answer, 1.5 ms
+ * without the window). This one thread sleeps until the earliest window ends and only tells the
+ * actor; it is idle while nothing gathers.
  */
 final class GatherTimer implements AutoCloseable {
   private final ScheduledThreadPoolExecutor thread =
