@@ -12,8 +12,8 @@ import org.apache.pekko.http.javadsl.model.ws.Message;
  *
  * <p>Why: one organization batch reaches every subscribed socket as the same run of publications,
  * and a socket that keeps up takes exactly that run as one {@code events} frame. Joined per socket,
- * 1,000 sockets built 1,000 equal strings of a few KB each; the fan-out measured about six times
- * the server CPU per frame of the unbatched sockets, whose frames are shared.
+ * 1,000 sockets built 1,000 equal strings of a few KB each per batch (garbage, not much CPU: the
+ * fan-out's cost is per wake-up of a socket, docs/performance.md run 12).
  *
  * <p>A small table of the latest renderings, slotted by the identity of the run's first publication
  * and matched by the identity of every member: a socket whose run differs (it also holds an older
