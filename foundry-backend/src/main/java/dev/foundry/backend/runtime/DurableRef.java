@@ -63,7 +63,9 @@ public final class DurableRef<C extends DurableCommand<?>> {
 
   /**
    * {@code wait=true}: the result, or {@link CommandTimeoutException} after {@code timeout} while
-   * the command keeps running.
+   * the command keeps running. The command gets a new id: an actor does not look an ask's id up
+   * among the commands it executed, so no ask may reuse one (deliveries under a given id are
+   * tells).
    */
   @SuppressWarnings("unchecked")
   public <R> CompletionStage<R> ask(DurableCommand<R> command, Duration timeout) {
