@@ -17,8 +17,10 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import org.sqlite.SQLiteConfig;
@@ -60,6 +62,7 @@ final class ActorDatabase implements AutoCloseable {
     this.insertOutbox =
         connection.prepareStatement(
             "INSERT OR IGNORE INTO _runtime_outbox (id, outbound_json) VALUES (?, ?)");
+    this.deleteOutbox = connection.prepareStatement("DELETE FROM _runtime_outbox WHERE id = ?");
     this.insertExecuted =
         connection.prepareStatement(
             "INSERT OR IGNORE INTO _runtime_executed_commands (command_id, executed_at)"
@@ -70,6 +73,11 @@ final class ActorDatabase implements AutoCloseable {
   }
 
   private final PreparedStatement insertOutbox;
+  private final PreparedStatement deleteOutbox;
+
+  /** Outbox rows acknowledged by their targets, not deleted yet; see {@link #acknowledgeOutbox}. */
+  private final Set<String> acknowledged = new LinkedHashSet<>();
+
   private final PreparedStatement insertExecuted;
   private final PreparedStatement selectExecuted;
   private int stagedSincePrune;
@@ -113,12 +121,45 @@ final class ActorDatabase implements AutoCloseable {
     }
   }
 
-  /** The target acknowledged: the row goes (autocommit; a lost delete only means a resend). */
-  void deleteOutbox(String id) throws SQLException {
-    try (PreparedStatement s =
-        connection.prepareStatement("DELETE FROM _runtime_outbox WHERE id = ?")) {
-      s.setString(1, id);
-      s.executeUpdate();
+  /**
+   * The target acknowledged the row: it is deleted with the next commit, or by {@link
+   * #deleteAcknowledged}, whichever comes first. A delete that a crash loses only means a resend,
+   * which the target recognises by its id.
+   */
+  void acknowledgeOutbox(String id) {
+    acknowledged.add(id);
+  }
+
+  /** Whether acknowledged outbox rows wait for their delete. */
+  boolean hasAcknowledged() {
+    return !acknowledged.isEmpty();
+  }
+
+  /**
+   * Deletes the acknowledged outbox rows in a transaction of their own; while a staged one is open,
+   * its commit deletes them instead.
+   */
+  void deleteAcknowledged() throws SQLException {
+    if (acknowledged.isEmpty() || transactionOpen) {
+      return;
+    }
+    begin.executeUpdate();
+    transactionOpen = true;
+    try {
+      deleteAcknowledgedRows();
+      commit.executeUpdate();
+      transactionOpen = false;
+      acknowledged.clear();
+    } catch (SQLException e) {
+      rollbackQuietly();
+      throw e;
+    }
+  }
+
+  private void deleteAcknowledgedRows() throws SQLException {
+    for (String id : acknowledged) {
+      deleteOutbox.setString(1, id);
+      deleteOutbox.executeUpdate();
     }
   }
 
@@ -336,9 +377,17 @@ final class ActorDatabase implements AutoCloseable {
       return;
     }
     try {
+      // Deleting delivered outbox rows here saves each its own transaction (and WAL commit).
+      boolean deletes = !acknowledged.isEmpty();
+      if (deletes) {
+        deleteAcknowledgedRows();
+      }
       commit.executeUpdate();
       transactionOpen = false;
       stagedFrom = -1;
+      if (deletes) {
+        acknowledged.clear();
+      }
     } catch (SQLException e) {
       rollback();
       throw e;
@@ -529,6 +578,11 @@ final class ActorDatabase implements AutoCloseable {
   @Override
   public void close() {
     rollback();
+    try {
+      deleteAcknowledged();
+    } catch (SQLException ignored) {
+      // the rows are sent again at the next activation, and recognised by their ids
+    }
     closeQuietly(connection);
   }
 

@@ -63,6 +63,11 @@ sealed interface ActorMessage {
     INSTANCE
   }
 
+  /** Time to delete the outbox rows acknowledged since the last commit ({@link Outbox}). */
+  enum OutboxDeletes implements ActorMessage {
+    INSTANCE
+  }
+
   record WaitExpired(String commandId, Duration after) implements ActorMessage {}
 
   /** Nothing happened for the passivation timeout. */

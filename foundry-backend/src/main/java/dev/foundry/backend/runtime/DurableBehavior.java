@@ -221,7 +221,9 @@ final class DurableBehavior<
   @Override
   public CommandHandler<ActorMessage, RuntimeEvent, QueueState> commandHandler() {
     return (state, message) -> {
-      if (message != Idle.INSTANCE && message != ActorMessage.Unlist.INSTANCE) {
+      if (message != Idle.INSTANCE
+          && message != ActorMessage.Unlist.INSTANCE
+          && message != ActorMessage.OutboxDeletes.INSTANCE) {
         lastActivityNanos = System.nanoTime();
       }
       if (message instanceof Submit submit) {
@@ -271,6 +273,13 @@ final class DurableBehavior<
         return Effect().none();
       } else if (message == OutboxRetry.INSTANCE) {
         outbox.deliver();
+        return Effect().none();
+      } else if (message == ActorMessage.OutboxDeletes.INSTANCE) {
+        if (!outbox.deleteAcknowledged()) {
+          outbox.scheduleDeletes();
+        } else if (state.pending.isEmpty() && outbox.isEmpty()) {
+          instance.settled();
+        }
         return Effect().none();
       } else if (message == ActorMessage.Wake.INSTANCE) {
         if (!state.created) {
@@ -408,23 +417,11 @@ final class DurableBehavior<
       waiters.acknowledge(submit);
       return Effect().none();
     }
-    if (state.created && executedBefore(submit.commandId())) {
+    if (state.created && !submit.awaitResult() && executedBefore(submit.commandId())) {
       // A redelivery of an executed command (an outbox whose sender crashed before deleting its
-      // row): it must not run twice. A delivery only needs the acknowledgement; a caller that
-      // waits for a result learns that it is not kept.
-      if (submit.awaitResult()) {
-        submit
-            .replyTo()
-            .tell(
-                new Failed(
-                    submit.commandId(),
-                    new CommandRejectedException(
-                        submit.commandId(),
-                        "already_executed",
-                        "command " + submit.commandId() + " was executed before")));
-      } else {
-        submit.replyTo().tell(new Accepted(submit.commandId()));
-      }
+      // row, an operator's retry): it must not run twice, and only needs the acknowledgement.
+      // An ask is never one: its id is new for each call (DurableRef#ask), so it is not looked up.
+      submit.replyTo().tell(new Accepted(submit.commandId()));
       return Effect().none();
     }
     List<RuntimeEvent> write = new ArrayList<>(2);
@@ -534,7 +531,12 @@ final class DurableBehavior<
     }
     persistingFor = null;
     persistingBatch = List.of();
-    if (instance.settledButListed() && state.pending.isEmpty() && outbox.isEmpty()) {
+    boolean settled = instance.settledButListed();
+    if (outbox.hasAcknowledged()) {
+      // Delivered rows not deleted yet go now; an actor that only waited for that is settled.
+      settled = outbox.deleteAcknowledged() && instance.listedAsPending();
+    }
+    if (settled && state.pending.isEmpty() && outbox.isEmpty()) {
       // Stopping settled: nothing would clear the listing before the next start.
       instance.clearPendingWork();
     }

@@ -1,6 +1,7 @@
 package dev.foundry.backend.runtime;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.foundry.backend.runtime.ActorMessage.OutboxDeletes;
 import dev.foundry.backend.runtime.ActorMessage.OutboxRetry;
 import dev.foundry.backend.runtime.ActorMessage.OutboxSent;
 import dev.foundry.backend.runtime.json.JsonTypes;
@@ -22,7 +23,9 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * {@link Decision#andTell} or {@link DurableActor#durableTells}) are written as rows in the same
  * SQLite transaction as the events that imply them, sent once committed, and deleted when their
  * target acknowledged them ({@link ActorMessage.OutboxSent}); a failed send is retried with a
- * backoff from 500 ms up to 30 s. At least once, also across a crash.
+ * backoff from 500 ms up to 30 s. At least once, also across a crash. An acknowledged row is
+ * deleted in the transaction of the actor's next command, or alone after {@link #DELETES_AFTER}: a
+ * row of its own would cost a write transaction per delivery.
  *
  * <p>The file is read once per activation (at recovery); after that the rows not yet acknowledged
  * are also kept in memory, added when the command that wrote them commits and removed when
@@ -32,6 +35,15 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 final class Outbox<C extends DurableCommand<?>, E extends DurableEvent, T extends ActorTables<E>> {
   private static final Duration FIRST_RETRY = Duration.ofMillis(500);
   private static final Duration MAX_RETRY = Duration.ofSeconds(30);
+
+  /**
+   * How long an acknowledged row may wait for a commit to delete it along with its own writes
+   * before it is deleted alone. An actor that keeps working deletes its rows with its commands; one
+   * that goes quiet is settled this much later.
+   */
+  private static final Duration DELETES_AFTER = Duration.ofSeconds(1);
+
+  private static final String DELETES_TIMER = "outbox-deletes";
 
   private final ActorInstance<C, E, T> instance;
   private final ActorKind<C, E, T> kind;
@@ -183,17 +195,44 @@ final class Outbox<C extends DurableCommand<?>, E extends DurableEvent, T extend
       scheduleRetry();
       return;
     }
+    ActorDatabase database = instance.databaseIfOpen();
+    if (database == null) {
+      return; // stopping: the row is sent again at the next activation
+    }
+    database.acknowledgeOutbox(sent.id());
+    undelivered.remove(sent.id());
+    retryDelay = FIRST_RETRY;
+    scheduleDeletes();
+  }
+
+  /** Whether rows were acknowledged and not deleted yet. */
+  boolean hasAcknowledged() {
+    ActorDatabase database = instance.databaseIfOpen();
+    return database != null && database.hasAcknowledged();
+  }
+
+  /** Deletes the acknowledged rows {@link #DELETES_AFTER} from now unless a commit takes them. */
+  void scheduleDeletes() {
+    if (!timers.isTimerActive(DELETES_TIMER)) {
+      timers.startSingleTimer(DELETES_TIMER, OutboxDeletes.INSTANCE, DELETES_AFTER);
+    }
+  }
+
+  /**
+   * Deletes the acknowledged rows that no commit took along (each commit deletes those acknowledged
+   * before it); false when that failed.
+   */
+  boolean deleteAcknowledged() {
+    ActorDatabase database = instance.databaseIfOpen();
+    if (database == null) {
+      return true;
+    }
     try {
-      instance.database().deleteOutbox(sent.id());
-      undelivered.remove(sent.id());
-      retryDelay = FIRST_RETRY;
-      if (state.pending.isEmpty() && inFlight.isEmpty() && undelivered.isEmpty()) {
-        instance.settled();
-      }
+      database.deleteAcknowledged();
+      return true;
     } catch (SQLException e) {
-      context
-          .getLog()
-          .warn("{} {}: cannot delete delivered outbox {}", kind.name(), key, sent.id(), e);
+      context.getLog().warn("{} {}: cannot delete delivered outbox rows", kind.name(), key, e);
+      return false;
     }
   }
 
@@ -207,7 +246,10 @@ final class Outbox<C extends DurableCommand<?>, E extends DurableEvent, T extend
     }
   }
 
-  /** Nothing to deliver: no row on its way, and none in the file (if it is open). */
+  /**
+   * Nothing to deliver and nothing to delete: no row on its way, and none in the file (if it is
+   * open), acknowledged or not.
+   */
   boolean isEmpty() {
     if (!inFlight.isEmpty()) {
       return false;
@@ -215,6 +257,9 @@ final class Outbox<C extends DurableCommand<?>, E extends DurableEvent, T extend
     ActorDatabase database = instance.databaseIfOpen();
     if (database == null) {
       return true;
+    }
+    if (database.hasAcknowledged()) {
+      return false;
     }
     if (undelivered != null) {
       return undelivered.isEmpty();
