@@ -598,7 +598,10 @@ public final class HttpBenchmark {
     Path scripts = Files.createTempDirectory("foundry-http-bench-wrk");
     try {
       WrkLoad wrk = new WrkLoad(rest.base, rest.cookie, scripts);
-      out.put("client", "wrk, one thread, a Lua script picking each request's path in turn");
+      out.put(
+          "client",
+          "wrk, a Lua script picking each request's path in turn on one thread; the PerTask level:"
+              + " one thread and connection per task");
       log("wrk: GET health, " + readConcurrency + " concurrent");
       out.put(
           "healthC" + readConcurrency, wrkLevel(wrk.get(List.of("/v1/health"), readConcurrency)));
@@ -610,6 +613,9 @@ public final class HttpBenchmark {
       log("wrk: PATCH rename, " + taskCount + " connections over " + taskCount + " tasks");
       prefix = "wrk" + titles.incrementAndGet();
       out.put("renameTasks" + taskCount, wrkRenames(wrk.rename(tasks, prefix, taskCount)));
+      log("wrk: PATCH rename, " + taskCount + " tasks, one connection (and thread) each");
+      prefix = "wrk" + titles.incrementAndGet();
+      out.put("renameTasks" + taskCount + "PerTask", wrkRenames(wrk.renamePerPath(tasks, prefix)));
     } finally {
       deleteTree(scripts);
     }

@@ -50,23 +50,64 @@ final class WrkLoad {
   }
 
   /**
-   * {@code PATCH {"title"}} of each of {@code paths} in turn on {@code connections} connections
-   * (wrk has no closed loop per task, so two connections may rename one task at once). Titles are
-   * {@code prefix N}.
+   * {@code PATCH {"title"}} of each of {@code paths} in turn on {@code connections} connections:
+   * two connections may rename one task at once, and the second waits for the first ({@link
+   * #renamePerPath} gives each task its own loop). Titles are {@code prefix N}.
    */
   Load rename(List<String> paths, String prefix, int connections) throws IOException {
     String body = "'{\"title\":\"" + prefix + " ' .. n .. '\"}'";
     return load("rename", "'PATCH', path, headers, " + body, paths, connections);
   }
 
+  /**
+   * {@code PATCH {"title"}} of each of {@code paths} by a closed loop of its own: one wrk thread
+   * with one connection per path, so each task has exactly one rename in flight (as the in-JVM
+   * client's loops per task). Titles are {@code prefix N}.
+   */
+  Load renamePerPath(List<String> paths, String prefix) throws IOException {
+    String body = "'{\"title\":\"" + prefix + " ' .. n .. '\"}'";
+    // setup() runs in the main Lua state once per thread and gives each thread its own path.
+    String perThread =
+        "local assigned = 0\n"
+            + "function setup(thread)\n"
+            + "  assigned = assigned + 1\n"
+            + "  thread:set('own', paths[assigned])\n"
+            + "end\n";
+    return script(
+        "rename-per-path",
+        perThread,
+        "own",
+        "'PATCH', path, headers, " + body,
+        paths,
+        paths.size(),
+        paths.size());
+  }
+
   /** A script whose {@code request()} returns {@code wrk.format(format)} for the next path. */
   private Load load(String name, String format, List<String> paths, int connections)
       throws IOException {
-    StringBuilder lua = new StringBuilder("local paths = {");
+    return script(name, "", "paths[(n % #paths) + 1]", format, paths, 1, connections);
+  }
+
+  /**
+   * A script whose {@code request()} returns {@code wrk.format(format)} with {@code path} the value
+   * of the Lua expression {@code pathOf}, run by {@code threads} threads over {@code connections}.
+   */
+  private Load script(
+      String name,
+      String prelude,
+      String pathOf,
+      String format,
+      List<String> paths,
+      int threads,
+      int connections)
+      throws IOException {
+    StringBuilder lua = new StringBuilder("paths = {");
     for (String p : paths) {
       lua.append('"').append(p).append("\",");
     }
     lua.append("}\n")
+        .append(prelude)
         .append("local headers = {['Content-Type'] = 'application/json',")
         .append(" ['Cookie'] = 'foundry_session=")
         .append(cookie)
@@ -74,7 +115,9 @@ final class WrkLoad {
         .append("local n = 0\n")
         .append("request = function()\n")
         .append("  n = n + 1\n")
-        .append("  local path = paths[(n % #paths) + 1]\n")
+        .append("  local path = ")
+        .append(pathOf)
+        .append("\n")
         .append("  return wrk.format(")
         .append(format)
         .append(")\n")
@@ -84,7 +127,7 @@ final class WrkLoad {
         List.of(
             WRK.toString(),
             "-t",
-            "1",
+            String.valueOf(threads),
             "-c",
             String.valueOf(connections),
             "-s",
