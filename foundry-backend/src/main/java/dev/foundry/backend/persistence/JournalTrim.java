@@ -17,9 +17,14 @@ import java.util.Properties;
  * deleted below it, never at or above, so the actor's highest sequence number always stays in the
  * journal (the plugin reads it at recovery to continue numbering).
  *
- * <p>The deletes run in one IMMEDIATE transaction on a connection of their own, with the pragmas of
- * {@code persistence.conf} (FULL, WAL, the same busy timeout); SQLite's single write lock orders
- * them with the journal's writes. On PostgreSQL the same statements run in one transaction.
+ * <p>On SQLite the deletes run on a connection of their own, with the pragmas of {@code
+ * persistence.conf} (FULL, WAL, the same busy timeout), in IMMEDIATE transactions of at most
+ * {@value #SQLITE_CHUNK} events each, oldest first, with a pause between them. SQLite has one write
+ * lock: one transaction for a whole trim (thousands of events, spread over as many pages, since the
+ * actors' events interleave) held every actor's journal write for tens of milliseconds. A trim cut
+ * short leaves the oldest events deleted and the rest contiguous; the next one finishes it. The
+ * snapshots go last. On PostgreSQL, whose row locks do not stop the plugin's inserts, the same
+ * statements run in one transaction.
  */
 public final class JournalTrim {
   private final Path journalFile;
@@ -42,7 +47,7 @@ public final class JournalTrim {
   /**
    * Deletes what the backup at {@code coveredSeqNr} made unnecessary for {@code persistenceId};
    * returns the sequence number of the snapshot everything below was deleted from (0: none yet,
-   * nothing deleted).
+   * nothing deleted; or the thread was interrupted between two chunks, some deleted).
    */
   public long trim(String persistenceId, long coveredSeqNr) throws SQLException {
     if (postgres != null) {
@@ -67,17 +72,76 @@ public final class JournalTrim {
     properties.setProperty("foreign_keys", "true");
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + journalFile, properties);
         Statement s = c.createStatement()) {
-      s.execute("BEGIN IMMEDIATE");
-      boolean committed = false;
-      try {
-        long from = deleteBelowLatestSnapshot(c, persistenceId, coveredSeqNr);
-        s.execute("COMMIT");
-        committed = true;
+      long from = latestSnapshotAtOrBelow(c, persistenceId, coveredSeqNr);
+      if (from <= 0) {
         return from;
-      } finally {
-        if (!committed) {
-          s.execute("ROLLBACK");
+      }
+      long lowest = lowestEvent(c, persistenceId);
+      for (long below = lowest + SQLITE_CHUNK; lowest > 0 && lowest < from; below += SQLITE_CHUNK) {
+        long to = Math.min(below, from);
+        immediate(
+            s,
+            () ->
+                delete(
+                    c,
+                    "DELETE FROM event_journal WHERE persistence_id = ? AND sequence_number < ?",
+                    persistenceId,
+                    to));
+        if (to >= from) {
+          break;
         }
+        try {
+          // Writers that found the lock taken wait in SQLite's busy handler, which sleeps between
+          // its tries: without a pause the next chunk would take the lock before them.
+          Thread.sleep(SQLITE_CHUNK_PAUSE_MS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return 0; // shutting down: the next trim goes on from here
+        }
+      }
+      immediate(
+          s,
+          () ->
+              delete(
+                  c,
+                  "DELETE FROM snapshot WHERE persistence_id = ? AND sequence_number < ?",
+                  persistenceId,
+                  from));
+      return from;
+    }
+  }
+
+  /** Events deleted per write transaction on SQLite (see the class comment). */
+  static final int SQLITE_CHUNK = 256;
+
+  /** The pause between two chunks of a trim on SQLite. */
+  private static final long SQLITE_CHUNK_PAUSE_MS = 20;
+
+  private interface Work {
+    void run() throws SQLException;
+  }
+
+  private static void immediate(Statement s, Work work) throws SQLException {
+    s.execute("BEGIN IMMEDIATE");
+    boolean committed = false;
+    try {
+      work.run();
+      s.execute("COMMIT");
+      committed = true;
+    } finally {
+      if (!committed) {
+        s.execute("ROLLBACK");
+      }
+    }
+  }
+
+  private static long lowestEvent(Connection c, String persistenceId) throws SQLException {
+    try (PreparedStatement q =
+        c.prepareStatement(
+            "SELECT min(sequence_number) FROM event_journal WHERE persistence_id = ?")) {
+      q.setString(1, persistenceId);
+      try (ResultSet rs = q.executeQuery()) {
+        return rs.next() ? rs.getLong(1) : 0;
       }
     }
   }
