@@ -76,18 +76,11 @@ public final class JournalTrim {
       if (from <= 0) {
         return from;
       }
-      long lowest = lowestEvent(c, persistenceId);
-      for (long below = lowest + SQLITE_CHUNK; lowest > 0 && lowest < from; below += SQLITE_CHUNK) {
-        long to = Math.min(below, from);
-        immediate(
-            s,
-            () ->
-                delete(
-                    c,
-                    "DELETE FROM event_journal WHERE persistence_id = ? AND sequence_number < ?",
-                    persistenceId,
-                    to));
-        if (to >= from) {
+      long oldest = oldestEventBelow(c, persistenceId, from);
+      for (long to = Math.min(oldest + SQLITE_CHUNK, from); oldest > 0; to += SQLITE_CHUNK) {
+        long below = Math.min(to, from);
+        immediate(s, () -> delete(c, DELETE_EVENTS, persistenceId, below));
+        if (below >= from) {
           break;
         }
         try {
@@ -99,17 +92,15 @@ public final class JournalTrim {
           return 0; // shutting down: the next trim goes on from here
         }
       }
-      immediate(
-          s,
-          () ->
-              delete(
-                  c,
-                  "DELETE FROM snapshot WHERE persistence_id = ? AND sequence_number < ?",
-                  persistenceId,
-                  from));
+      immediate(s, () -> delete(c, DELETE_SNAPSHOTS, persistenceId, from));
       return from;
     }
   }
+
+  private static final String DELETE_EVENTS =
+      "DELETE FROM event_journal WHERE persistence_id = ? AND sequence_number < ?";
+  private static final String DELETE_SNAPSHOTS =
+      "DELETE FROM snapshot WHERE persistence_id = ? AND sequence_number < ?";
 
   /** Events deleted per write transaction on SQLite (see the class comment). */
   static final int SQLITE_CHUNK = 256;
@@ -135,15 +126,15 @@ public final class JournalTrim {
     }
   }
 
-  private static long lowestEvent(Connection c, String persistenceId) throws SQLException {
-    try (PreparedStatement q =
-        c.prepareStatement(
-            "SELECT min(sequence_number) FROM event_journal WHERE persistence_id = ?")) {
-      q.setString(1, persistenceId);
-      try (ResultSet rs = q.executeQuery()) {
-        return rs.next() ? rs.getLong(1) : 0;
-      }
-    }
+  /** The actor's oldest event below {@code seqNr}; 0 when there is none. */
+  private static long oldestEventBelow(Connection c, String persistenceId, long seqNr)
+      throws SQLException {
+    return number(
+        c,
+        "SELECT min(sequence_number) FROM event_journal"
+            + " WHERE persistence_id = ? AND sequence_number < ?",
+        persistenceId,
+        seqNr);
   }
 
   /** The statements of a trim, the same on SQLite and PostgreSQL; the caller commits. */
@@ -151,28 +142,28 @@ public final class JournalTrim {
       Connection c, String persistenceId, long coveredSeqNr) throws SQLException {
     long from = latestSnapshotAtOrBelow(c, persistenceId, coveredSeqNr);
     if (from > 0) {
-      delete(
-          c,
-          "DELETE FROM event_journal WHERE persistence_id = ? AND sequence_number < ?",
-          persistenceId,
-          from);
-      delete(
-          c,
-          "DELETE FROM snapshot WHERE persistence_id = ? AND sequence_number < ?",
-          persistenceId,
-          from);
+      delete(c, DELETE_EVENTS, persistenceId, from);
+      delete(c, DELETE_SNAPSHOTS, persistenceId, from);
     }
     return from;
   }
 
   private static long latestSnapshotAtOrBelow(Connection c, String persistenceId, long seqNr)
       throws SQLException {
-    try (PreparedStatement q =
-        c.prepareStatement(
-            "SELECT max(sequence_number) FROM snapshot"
-                + " WHERE persistence_id = ? AND sequence_number <= ?")) {
+    return number(
+        c,
+        "SELECT max(sequence_number) FROM snapshot"
+            + " WHERE persistence_id = ? AND sequence_number <= ?",
+        persistenceId,
+        seqNr);
+  }
+
+  /** The single number {@code sql} answers for the actor and a bound (0 when NULL). */
+  private static long number(Connection c, String sql, String persistenceId, long bound)
+      throws SQLException {
+    try (PreparedStatement q = c.prepareStatement(sql)) {
       q.setString(1, persistenceId);
-      q.setLong(2, seqNr);
+      q.setLong(2, bound);
       try (ResultSet rs = q.executeQuery()) {
         return rs.next() ? rs.getLong(1) : 0;
       }
