@@ -377,10 +377,15 @@ final class ActorDatabase implements AutoCloseable {
       return;
     }
     try {
-      // Deleting delivered outbox rows here saves each its own transaction (and WAL commit).
+      // Deleting delivered outbox rows here saves each its own transaction (and WAL commit). A
+      // delete that fails must not fail the command's commit: the rows wait for the next one.
       boolean deletes = !acknowledged.isEmpty();
       if (deletes) {
-        deleteAcknowledgedRows();
+        try {
+          deleteAcknowledgedRows();
+        } catch (SQLException e) {
+          deletes = false;
+        }
       }
       commit.executeUpdate();
       transactionOpen = false;

@@ -195,11 +195,7 @@ final class Outbox<C extends DurableCommand<?>, E extends DurableEvent, T extend
       scheduleRetry();
       return;
     }
-    ActorDatabase database = instance.databaseIfOpen();
-    if (database == null) {
-      return; // stopping: the row is sent again at the next activation
-    }
-    database.acknowledgeOutbox(sent.id());
+    instance.database().acknowledgeOutbox(sent.id());
     undelivered.remove(sent.id());
     retryDelay = FIRST_RETRY;
     scheduleDeletes();
