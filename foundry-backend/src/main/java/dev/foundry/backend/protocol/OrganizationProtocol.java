@@ -6,6 +6,7 @@ import dev.foundry.backend.runtime.ActorKey;
 import dev.foundry.backend.runtime.ActorQuery;
 import dev.foundry.backend.runtime.ActorType;
 import dev.foundry.backend.runtime.DurableCommand;
+import dev.foundry.backend.runtime.IdempotentCommand;
 import dev.foundry.shared.app.FoundryOrganization;
 import dev.foundry.shared.app.FoundryOrganizationMember;
 import dev.foundry.shared.contracts.RepoRecord;
@@ -183,10 +184,13 @@ public final class OrganizationProtocol {
   @JsonTypeName("organization.materialize-task")
   public record MaterializeTask(String taskId) implements OrganizationCommand<TaskRecord> {}
 
-  /** A task pushes its summary up (upstream {@code applyTaskSummaryUpdate}). */
+  /**
+   * A task pushes its summary up (upstream {@code applyTaskSummaryUpdate}). Idempotent: a summary
+   * equal to or older than the one held changes nothing, so a redelivery needs no lookup.
+   */
   @JsonTypeName("organization.apply-task-summary-update")
   public record ApplyTaskSummaryUpdate(WorkspaceTaskSummary taskSummary)
-      implements OrganizationCommand<Boolean> {}
+      implements OrganizationCommand<Boolean>, IdempotentCommand {}
 
   @JsonTypeName("organization.remove-task-summary")
   public record RemoveTaskSummary(String taskId) implements OrganizationCommand<Boolean> {}

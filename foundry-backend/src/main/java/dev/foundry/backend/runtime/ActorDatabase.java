@@ -289,7 +289,8 @@ final class ActorDatabase implements AutoCloseable {
    * Writes the events of the journal event at {@code seqNr} in a transaction left open: the actor
    * stages before persisting to the journal (so a bad event fails its command instead of wedging
    * every future replay) and commits once the journal write succeeded. Nothing else uses the
-   * connection in between: Pekko stashes the actor's messages while it persists.
+   * connection in between: Pekko stashes the actor's messages while it persists. {@code commandId},
+   * when not null, is kept in {@code _runtime_executed_commands} for the redelivery check.
    */
   <E extends DurableEvent> void stage(
       long seqNr,

@@ -14,7 +14,16 @@ sealed interface ActorMessage {
       boolean create,
       Duration timeout,
       ActorRef<Reply> replyTo)
-      implements ActorMessage {}
+      implements ActorMessage {
+    /**
+     * Whether this command's id is looked up and kept for the redelivery check: not for an ask (its
+     * id is new for each call, so it never arrives again) nor for an {@link IdempotentCommand}
+     * (running it again changes nothing).
+     */
+    boolean redeliverable() {
+      return !awaitResult && !(command instanceof IdempotentCommand);
+    }
+  }
 
   record Query(ActorQuery<?> query, boolean create, ActorRef<Reply> replyTo)
       implements ActorMessage {}

@@ -126,8 +126,9 @@ final class CommandBatch<
                   CommandError.failed(
                       "handler_error", "a batched command cannot wait for I/O (Decision.after)"));
         }
+        boolean redeliverable = callers.get(i + k).stream().anyMatch(Submit::redeliverable);
         CommandStaging.Staged staged =
-            staging.stage(firstSeqNr + write.size(), id, commands.get(k), decision);
+            staging.stage(firstSeqNr + write.size(), id, commands.get(k), decision, redeliverable);
         if (!staged.events().isEmpty() || staged.error() != null) {
           write.add(
               new CommandExecuted(id, commands.get(k), staged.events(), staged.error(), now()));

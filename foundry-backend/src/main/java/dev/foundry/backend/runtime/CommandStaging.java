@@ -157,9 +157,15 @@ final class CommandStaging<
   /**
    * Stages the outcome of {@code decision} at journal sequence number {@code seqNr}: its events are
    * applied in a transaction left open until {@link #finish}. Events that cannot be applied fail
-   * the command here, before they reach the journal.
+   * the command here, before they reach the journal. {@code redeliverable}: whether the command's
+   * id is kept for the redelivery check ({@link ActorMessage.Submit#redeliverable}).
    */
-  Staged stage(long seqNr, String id, DurableCommand<?> command, Decision<?> decision) {
+  Staged stage(
+      long seqNr,
+      String id,
+      DurableCommand<?> command,
+      Decision<?> decision,
+      boolean redeliverable) {
     if (decision.type == Decision.Type.PERSIST) {
       List<DurableEvent> events = decision.events;
       for (DurableEvent event : events) {
@@ -173,7 +179,8 @@ final class CommandStaging<
                   "handler returned "
                       + event.getClass().getName()
                       + ", not a "
-                      + kind.eventType().getName()));
+                      + kind.eventType().getName()),
+              redeliverable);
         }
       }
       if (events.isEmpty()) {
@@ -198,7 +205,7 @@ final class CommandStaging<
                   }
                   return rows;
                 },
-                id,
+                redeliverable ? id : null,
                 now());
         return new Staged(List.copyOf(persisted), null, decision.reply);
       } catch (SQLException | RuntimeException e) {
@@ -209,14 +216,15 @@ final class CommandStaging<
             seqNr,
             id,
             command,
-            CommandError.failed("apply_failed", "events cannot be applied: " + e.getMessage()));
+            CommandError.failed("apply_failed", "events cannot be applied: " + e.getMessage()),
+            redeliverable);
       }
     }
-    return stageFailure(seqNr, id, command, decision.error);
+    return stageFailure(seqNr, id, command, decision.error, redeliverable);
   }
 
   private Staged stageFailure(
-      long seqNr, String id, DurableCommand<?> command, CommandError error) {
+      long seqNr, String id, DurableCommand<?> command, CommandError error, boolean redeliverable) {
     try {
       instance
           .database()
@@ -226,7 +234,7 @@ final class CommandStaging<
               instance.tables(),
               queries.failedCommand(id, command, error, now()),
               List::of,
-              id,
+              redeliverable ? id : null,
               now());
     } catch (SQLException | RuntimeException e) {
       context.getLog().error("{} {}: cannot record failure of command {}", kind.name(), key, id, e);

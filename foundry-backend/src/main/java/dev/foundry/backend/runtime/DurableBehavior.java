@@ -417,10 +417,11 @@ final class DurableBehavior<
       waiters.acknowledge(submit);
       return Effect().none();
     }
-    if (state.created && !submit.awaitResult() && executedBefore(submit.commandId())) {
+    if (state.created && submit.redeliverable() && executedBefore(submit.commandId())) {
       // A redelivery of an executed command (an outbox whose sender crashed before deleting its
       // row, an operator's retry): it must not run twice, and only needs the acknowledgement.
-      // An ask is never one: its id is new for each call (DurableRef#ask), so it is not looked up.
+      // An ask is never one: its id is new for each call (DurableRef#ask), so it is not looked up;
+      // nor is an IdempotentCommand, which may run twice.
       submit.replyTo().tell(new Accepted(submit.commandId()));
       return Effect().none();
     }
@@ -584,7 +585,12 @@ final class DurableBehavior<
       }
       default -> {
         CommandStaging.Staged staged =
-            staging.stage(state.seqNr + write.size() + 1, id, submit.command(), decision);
+            staging.stage(
+                state.seqNr + write.size() + 1,
+                id,
+                submit.command(),
+                decision,
+                submit.redeliverable());
         write.add(CommandExecuted.of(id, submit.command(), staged.events(), staged.error(), now()));
         return persistFor(submit, write)
             .thenRun(
@@ -708,7 +714,14 @@ final class DurableBehavior<
                 afterCompletion(s);
               });
     }
-    CommandStaging.Staged staged = staging.stage(state.seqNr + 1, id, head.command(), decision);
+    // Whether the queued command was asked for is not journaled with it: its id is kept.
+    CommandStaging.Staged staged =
+        staging.stage(
+            state.seqNr + 1,
+            id,
+            head.command(),
+            decision,
+            !(head.command() instanceof IdempotentCommand));
     return Effect()
         .persist(new CommandCompleted(id, staged.events(), staged.error(), now()))
         .thenRun(

@@ -31,6 +31,14 @@ public final class TaskTables extends ActorTables<TaskEvents.Event> {
 
   private long detailAt = -1;
 
+  /**
+   * The last task row read ({@link #row}, null before initialization), and {@link #changes()} when
+   * it was read: every command's guard reads it, most twice (initialized, then live).
+   */
+  private TaskRow row;
+
+  private long rowAt = -1;
+
   TaskTables(Connection db) {
     super(db);
     on(TaskEvents.TaskInitialized.class, this::taskInitialized);
@@ -456,6 +464,15 @@ public final class TaskTables extends ActorTables<TaskEvents.Event> {
   }
 
   private TaskRow row() {
+    long now = changes();
+    if (now < 0 || rowAt != now) {
+      row = readRow();
+      rowAt = now;
+    }
+    return row;
+  }
+
+  private TaskRow readRow() {
     return one(
         "SELECT repo_remote, repo_name, branch_name, title, task, sandbox_provider_id, status,"
             + " pull_request_json, created_at, updated_at FROM task WHERE id = 1",

@@ -11,6 +11,7 @@ import dev.foundry.backend.runtime.DurableCommand;
 import dev.foundry.backend.runtime.DurableEvent;
 import dev.foundry.backend.runtime.DurableRef;
 import dev.foundry.backend.runtime.Handlers;
+import dev.foundry.backend.runtime.IdempotentCommand;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -41,8 +42,9 @@ public final class TodoList extends DurableActor<TodoList.Command<?>, TodoList.E
   @JsonTypeName("todo.add-item")
   public record AddItem(String text) implements Command<Long> {}
 
+  /** Completing an item twice changes nothing: a redelivery runs again instead of a lookup. */
   @JsonTypeName("todo.complete-item")
-  public record CompleteItem(long id) implements Command<Boolean> {}
+  public record CompleteItem(long id) implements Command<Boolean>, IdempotentCommand {}
 
   /**
    * A completion nobody waits for in person: its batch gathers more for up to {@link
