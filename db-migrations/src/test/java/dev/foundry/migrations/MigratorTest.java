@@ -162,6 +162,46 @@ class MigratorTest {
   }
 
   @Test
+  void theRuntimeOutboxIsRebuiltWithoutRowidAndKeepsItsRows() throws SQLException {
+    try (Connection connection = open("outbox.db")) {
+      // A file of the release before: the first two runtime migrations, one undelivered row.
+      try (Statement statement = connection.createStatement()) {
+        statement.execute("CREATE TABLE _runtime_outbox (id TEXT PRIMARY KEY, outbound_json TEXT)");
+        statement.execute("INSERT INTO _runtime_outbox VALUES ('cmd-1#0', '{\"to\":\"org\"}')");
+        statement.execute(
+            "CREATE TABLE _prelude_version (id INTEGER PRIMARY KEY, version INTEGER)");
+        statement.execute("INSERT INTO _prelude_version VALUES (1, 2)");
+      }
+
+      Migrator.migrate(
+          connection, MigrationSet.load("test-v1"), MigrationSet.load("actor-runtime"));
+      // Again, as when the kind gains a migration later: the rebuild runs once more.
+      try (Statement statement = connection.createStatement()) {
+        statement.execute("UPDATE _prelude_version SET version = 2");
+      }
+      Migrator.migrate(
+          connection, MigrationSet.load("test-v1"), MigrationSet.load("actor-runtime"));
+
+      try (Statement statement = connection.createStatement()) {
+        try (ResultSet rs =
+            statement.executeQuery(
+                "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = '_runtime_outbox'")) {
+          assertThat(rs.next()).isTrue();
+          assertThat(rs.getString(1)).contains("WITHOUT ROWID");
+        }
+        try (ResultSet rs =
+            statement.executeQuery("SELECT id, outbound_json FROM _runtime_outbox")) {
+          assertThat(rs.next()).isTrue();
+          assertThat(rs.getString(1)).isEqualTo("cmd-1#0");
+          assertThat(rs.getString(2)).isEqualTo("{\"to\":\"org\"}");
+          assertThat(rs.next()).isFalse();
+        }
+      }
+      assertThat(tables(connection)).doesNotContain("_runtime_outbox_by_id");
+    }
+  }
+
+  @Test
   void aFailingMigrationRollsBackThePreludeToo() throws SQLException {
     try (Connection connection = open("prelude-broken.db")) {
       assertThatThrownBy(
