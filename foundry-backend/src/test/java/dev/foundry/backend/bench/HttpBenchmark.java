@@ -89,7 +89,8 @@ import java.util.stream.Stream;
  * fanout} to measure the fan-out alone (after the same set-up and warm-up), {@code --only wrk} the
  * REST levels with the load from {@code wrk} alone ({@link WrkLoad}), {@code --create-concurrency
  * N} tasks created at a time in the last level (16), {@code --creates-only} (set-up, warm-up, then
- * only that level).
+ * only that level), {@code --wrk-nice N} the niceness wrk runs at (0; -10 as root schedules the
+ * client first, as if it ran on a machine of its own).
  */
 public final class HttpBenchmark {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -116,6 +117,12 @@ public final class HttpBenchmark {
   private int rounds = 5;
   private boolean fanoutOnly;
   private boolean wrkOnly;
+
+  /**
+   * The niceness of wrk's process ({@code --wrk-nice}, 0: as the server's; see {@link WrkLoad}).
+   */
+  private int wrkNice;
+
   private int createConcurrency = 16;
   private boolean createsOnly;
 
@@ -160,6 +167,7 @@ public final class HttpBenchmark {
           }
         }
         case "--create-concurrency" -> bench.createConcurrency = Integer.parseInt(args[++i]);
+        case "--wrk-nice" -> bench.wrkNice = Integer.parseInt(args[++i]);
         case "--creates-only" -> bench.createsOnly = true;
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
@@ -190,6 +198,7 @@ public final class HttpBenchmark {
     options.put("burst", burst);
     options.put("rounds", rounds);
     options.put("only", fanoutOnly ? "fanout" : wrkOnly ? "wrk" : "all");
+    options.put("wrkNice", wrkNice);
     options.put("createConcurrency", createConcurrency);
     result.put("options", options);
     result.put(
@@ -597,7 +606,7 @@ public final class HttpBenchmark {
     }
     Path scripts = Files.createTempDirectory("foundry-http-bench-wrk");
     try {
-      WrkLoad wrk = new WrkLoad(rest.base, rest.cookie, scripts);
+      WrkLoad wrk = new WrkLoad(rest.base, rest.cookie, scripts).nice(wrkNice);
       out.put(
           "client",
           "wrk, a Lua script picking each request's path in turn on one thread; the PerTask level:"
