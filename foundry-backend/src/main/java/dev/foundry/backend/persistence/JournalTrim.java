@@ -72,11 +72,11 @@ public final class JournalTrim {
     properties.setProperty("foreign_keys", "true");
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + journalFile, properties);
         Statement s = c.createStatement()) {
-      long from = latestSnapshotAtOrBelow(c, persistenceId, coveredSeqNr);
+      long from = number(c, LATEST_SNAPSHOT_AT_OR_BELOW, persistenceId, coveredSeqNr);
       if (from <= 0) {
         return from;
       }
-      long oldest = oldestEventBelow(c, persistenceId, from);
+      long oldest = number(c, OLDEST_EVENT_BELOW, persistenceId, from);
       for (long to = Math.min(oldest + SQLITE_CHUNK, from); oldest > 0; to += SQLITE_CHUNK) {
         long below = Math.min(to, from);
         immediate(s, () -> delete(c, DELETE_EVENTS, persistenceId, below));
@@ -126,36 +126,25 @@ public final class JournalTrim {
     }
   }
 
-  /** The actor's oldest event below {@code seqNr}; 0 when there is none. */
-  private static long oldestEventBelow(Connection c, String persistenceId, long seqNr)
-      throws SQLException {
-    return number(
-        c,
-        "SELECT min(sequence_number) FROM event_journal"
-            + " WHERE persistence_id = ? AND sequence_number < ?",
-        persistenceId,
-        seqNr);
-  }
+  /** The actor's oldest event below a bound; 0 when there is none. */
+  private static final String OLDEST_EVENT_BELOW =
+      "SELECT min(sequence_number) FROM event_journal"
+          + " WHERE persistence_id = ? AND sequence_number < ?";
+
+  /** The actor's latest snapshot at or below a bound; 0 when there is none. */
+  private static final String LATEST_SNAPSHOT_AT_OR_BELOW =
+      "SELECT max(sequence_number) FROM snapshot"
+          + " WHERE persistence_id = ? AND sequence_number <= ?";
 
   /** The statements of a trim, the same on SQLite and PostgreSQL; the caller commits. */
   private static long deleteBelowLatestSnapshot(
       Connection c, String persistenceId, long coveredSeqNr) throws SQLException {
-    long from = latestSnapshotAtOrBelow(c, persistenceId, coveredSeqNr);
+    long from = number(c, LATEST_SNAPSHOT_AT_OR_BELOW, persistenceId, coveredSeqNr);
     if (from > 0) {
       delete(c, DELETE_EVENTS, persistenceId, from);
       delete(c, DELETE_SNAPSHOTS, persistenceId, from);
     }
     return from;
-  }
-
-  private static long latestSnapshotAtOrBelow(Connection c, String persistenceId, long seqNr)
-      throws SQLException {
-    return number(
-        c,
-        "SELECT max(sequence_number) FROM snapshot"
-            + " WHERE persistence_id = ? AND sequence_number <= ?",
-        persistenceId,
-        seqNr);
   }
 
   /** The single number {@code sql} answers for the actor and a bound (0 when NULL). */
