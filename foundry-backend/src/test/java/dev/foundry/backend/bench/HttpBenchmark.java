@@ -606,7 +606,7 @@ public final class HttpBenchmark {
     }
     Path scripts = Files.createTempDirectory("foundry-http-bench-wrk");
     try {
-      WrkLoad wrk = new WrkLoad(rest.base, rest.cookie, scripts).nice(wrkNice);
+      WrkLoad wrk = new WrkLoad(rest.base, rest.cookie, scripts, wrkNice);
       out.put(
           "client",
           "wrk, a Lua script picking each request's path in turn on one thread; the PerTask level:"

@@ -41,17 +41,13 @@ final class WrkLoad {
    * thread that waits for a core adds that wait to the latency it measures. Lowering it needs root;
    * without, {@code nice} says so and wrk runs at 0.
    */
-  private int nice;
+  private final int nice;
 
-  WrkLoad nice(int niceness) {
-    this.nice = niceness;
-    return this;
-  }
-
-  WrkLoad(String base, String cookie, Path dir) {
+  WrkLoad(String base, String cookie, Path dir, int nice) {
     this.base = base;
     this.cookie = cookie;
     this.dir = dir;
+    this.nice = nice;
   }
 
   static boolean available() {
