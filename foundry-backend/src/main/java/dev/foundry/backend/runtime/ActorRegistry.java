@@ -220,7 +220,8 @@ final class ActorRegistry extends AbstractBehavior<ActorRegistry.Command> {
             new Passivation(
                 () -> self.tell(new Passivate(entityId, holder[0])),
                 () -> self.tell(new StayActive(entityId, holder[0]))));
-    ActorRef<ActorMessage> ref = getContext().spawnAnonymous(behavior);
+    ActorRef<ActorMessage> ref =
+        getContext().spawnAnonymous(behavior, DurableRuntime.ACTOR_DISPATCHER);
     holder[0] = ref;
     entry.ref = ref;
     getContext().watchWith(ref, new Stopped(entityId, ref));

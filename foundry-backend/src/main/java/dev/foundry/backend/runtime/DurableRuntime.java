@@ -12,6 +12,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.Props;
 
 /**
@@ -23,6 +24,15 @@ import org.apache.pekko.actor.typed.Props;
  * otherwise). Existence is durable: it is the first event of the actor's journal.
  */
 public final class DurableRuntime {
+  /**
+   * Where actor instances run ({@code foundry-actor-dispatcher} in runtime.conf): apart from the
+   * default dispatcher, because their SQLite writes block on the disk now and then (a WAL file's
+   * first write and a checkpoint sync it), and the HTTP server and realtime streams on the default
+   * dispatcher should not wait behind them.
+   */
+  static final DispatcherSelector ACTOR_DISPATCHER =
+      DispatcherSelector.fromConfig("foundry-actor-dispatcher");
+
   private final ActorSystem<?> system;
   private final RuntimeSettings settings;
   private final RealtimeHub hub;

@@ -49,7 +49,8 @@ final class ShardedActors implements ActorRouting {
           kind.name(),
           sharding.init(
               Entity.of(typeKey, context -> entity(kind, context, runtime, settings))
-                  .withStopMessage(ActorMessage.Stop.INSTANCE)));
+                  .withStopMessage(ActorMessage.Stop.INSTANCE)
+                  .withEntityProps(DurableRuntime.ACTOR_DISPATCHER)));
     }
   }
 

@@ -172,6 +172,15 @@ class DurableRuntimeTest {
   }
 
   @Test
+  void actorsRunOnTheirOwnDispatcherNotTheDefaultOne() {
+    start();
+    await(list("threads").ask(new AddItem("milk")));
+    assertThat(await(list("threads").query(new TodoList.ThreadName())))
+        .contains("foundry-actor-dispatcher")
+        .doesNotContain("default-dispatcher");
+  }
+
+  @Test
   void commandsQueuedBehindIoRunAfterItInArrivalOrder() {
     start();
     DurableRef<TodoList.Command<?>> ref = list("io-order");

@@ -107,6 +107,9 @@ public final class TodoList extends DurableActor<TodoList.Command<?>, TodoList.E
   /** How often {@link ListItemsKept} read the tables (a test observes the keeping with it). */
   public static final AtomicInteger KEPT_READS = new AtomicInteger();
 
+  /** The name of the thread the list's queries run on (a test checks which dispatcher it is). */
+  public record ThreadName() implements ActorQuery<String> {}
+
   // 5. Handlers ---------------------------------------------------------------------------------
 
   private TodoList(ActorSetup<TodoTables> setup) {
@@ -137,6 +140,7 @@ public final class TodoList extends DurableActor<TodoList.Command<?>, TodoList.E
               throw new IllegalStateException(cmd.why());
             })
         .query(ListItems.class, (q, tables) -> tables.items())
+        .query(ThreadName.class, (q, tables) -> Thread.currentThread().getName())
         .keptQuery(
             ListItemsKept.class,
             (q, tables) -> {
