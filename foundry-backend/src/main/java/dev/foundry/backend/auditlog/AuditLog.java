@@ -58,7 +58,7 @@ public final class AuditLog
 
   @Override
   protected void handlers(Handlers<Command<?>, AuditLogTables> on) {
-    on.command(Append.class, this::append).query(ListEntries.class, this::list);
+    on.batchedCommand(Append.class, this::append).query(ListEntries.class, this::list);
   }
 
   private Decision<Long> append(Append cmd, AuditLogTables tables) {

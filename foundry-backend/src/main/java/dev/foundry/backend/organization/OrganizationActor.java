@@ -145,7 +145,7 @@ public final class OrganizationActor
         .command(AddRepository.class, this::addRepository)
         .command(CreateTask.class, tasks::createTask)
         .command(CreateTaskForRequest.class, tasks::createTaskForRequest)
-        .command(OrganizationProtocol.PlaceTask.class, tasks::placeTask)
+        .batchedCommand(OrganizationProtocol.PlaceTask.class, tasks::placeTask)
         .command(MaterializeTask.class, tasks::materializeTask)
         .command(RefreshTaskSummaryForBranch.class, tasks::refreshTaskSummaryForBranch)
         .command(RefreshTaskSummariesForBranches.class, tasks::refreshTaskSummariesForBranches)

@@ -91,9 +91,9 @@ final class CommandBatch<
 
   /**
    * Decides and stages every buffered command, in arrival order: consecutive commands of one class
-   * go to their batch handler together; a later run sees what the earlier runs staged. {@code
-   * firstSeqNr} is the sequence number the first written event will get. {@code finished} reports
-   * each command's outcome to the metrics.
+   * go to their batch handler together (a {@link Handlers#batchedCommand} class's one by one); a
+   * later run sees what the earlier runs staged. {@code firstSeqNr} is the sequence number the
+   * first written event will get. {@code finished} reports each command's outcome to the metrics.
    */
   Prepared drain(long firstSeqNr, BiConsumer<Long, Reply> finished) {
     List<List<Submit>> callers = new ArrayList<>(buffered.values());
@@ -107,7 +107,9 @@ final class CommandBatch<
       int end = i;
       List<String> ids = new ArrayList<>();
       List<DurableCommand<?>> commands = new ArrayList<>();
-      while (end < callers.size() && callers.get(end).get(0).command().getClass() == type) {
+      // A batched command's run is itself: the next one is decided after it is staged.
+      int limit = staging.decidedAlone(callers.get(i).get(0).command()) ? i + 1 : callers.size();
+      while (end < limit && callers.get(end).get(0).command().getClass() == type) {
         ids.add(callers.get(end).get(0).commandId());
         commands.add(callers.get(end).get(0).command());
         end++;

@@ -68,6 +68,13 @@ final class CommandStaging<
   }
 
   /**
+   * Whether {@code command} is decided on its own within a batch ({@link Handlers#batchedCommand}).
+   */
+  boolean decidedAlone(DurableCommand<?> command) {
+    return handlers.decidedAlone(command.getClass());
+  }
+
+  /**
    * The batch handler decides {@code commands}, all of one batchable class, together: one decision
    * each, in order. A handler that throws or answers the wrong count fails every command of the
    * run, as a single handler's failure fails its one command.

@@ -591,6 +591,14 @@ final class DurableBehavior<
                 submit.command(),
                 decision,
                 submit.redeliverable());
+        if (write.isEmpty() && staged.events().isEmpty() && staged.error() == null) {
+          // Nothing changed (an idempotent repeat, a read through a command): nothing to write,
+          // as for a batch's command that changes nothing.
+          Reply reply = staging.finish(id, staged);
+          submit.replyTo().tell(submit.awaitResult() ? reply : new Accepted(id));
+          finished(arrived, reply);
+          return Effect().none();
+        }
         write.add(CommandExecuted.of(id, submit.command(), staged.events(), staged.error(), now()));
         return persistFor(submit, write)
             .thenRun(

@@ -43,6 +43,7 @@ public final class Handlers<C, T> {
   private final Map<Class<?>, BiFunction<List<Object>, T, List<Decision<?>>>> batches =
       new LinkedHashMap<>();
   private final Map<Class<?>, Duration> gatherWindows = new LinkedHashMap<>();
+  private final Set<Class<?>> decidedAlone = new HashSet<>();
   private final Map<Class<?>, BiFunction<Object, T, Object>> queries = new LinkedHashMap<>();
   private final Set<Class<?>> keptQueries = new HashSet<>();
   private final Map<Class<?>, Object> resolved = new ConcurrentHashMap<>();
@@ -56,6 +57,29 @@ public final class Handlers<C, T> {
     if (commands.putIfAbsent(type, untyped) != null) {
       throw new IllegalStateException("two handlers for command " + type.getName());
     }
+    return this;
+  }
+
+  /**
+   * A command decided on its own, as with {@link #command}, but written in batches like a {@link
+   * #batch} class's: commands of the class that queued up while the actor wrote are decided one
+   * after another, each seeing what the one before it staged, and written with one journal write.
+   * For a command many callers send to one actor (the organization's task placements, the audit
+   * log's entries), whose writes would otherwise take turns. Only for commands that decide without
+   * I/O ({@link Decision#after} fails the command).
+   */
+  public <R, X extends DurableCommand<R>> Handlers<C, T> batchedCommand(
+      Class<X> type, BiFunction<? super X, T, Decision<R>> handler) {
+    command(type, handler);
+    BiFunction<Object, T, Decision<?>> single = commands.get(type);
+    batches.put(
+        type,
+        (one, tables) -> {
+          List<Decision<?>> decided = new ArrayList<>(1);
+          decided.add(single.apply(one.get(0), tables));
+          return decided;
+        });
+    decidedAlone.add(type);
     return this;
   }
 
@@ -130,13 +154,23 @@ public final class Handlers<C, T> {
 
     public <R, X extends DurableCommand<R>> Guarded command(
         Class<X> type, BiFunction<? super X, T, Decision<R>> handler) {
-      Handlers.this.command(
-          type,
-          (X command, T tables) -> {
-            Decision<?> refused = guard.check(command, tables);
-            return refused == null ? handler.apply(command, tables) : refused.<R>asRefusal();
-          });
+      Handlers.this.command(type, guarded(handler));
       return this;
+    }
+
+    /** {@link Handlers#batchedCommand} behind this guard. */
+    public <R, X extends DurableCommand<R>> Guarded batchedCommand(
+        Class<X> type, BiFunction<? super X, T, Decision<R>> handler) {
+      Handlers.this.batchedCommand(type, guarded(handler));
+      return this;
+    }
+
+    private <R, X extends DurableCommand<R>> BiFunction<X, T, Decision<R>> guarded(
+        BiFunction<? super X, T, Decision<R>> handler) {
+      return (X command, T tables) -> {
+        Decision<?> refused = guard.check(command, tables);
+        return refused == null ? handler.apply(command, tables) : refused.<R>asRefusal();
+      };
     }
 
     /** {@link Handlers#batch} behind this guard: a refused command gets its refusal. */
@@ -183,6 +217,11 @@ public final class Handlers<C, T> {
   /** The batch handler of exactly {@code type}, or null: the class is not batched. */
   BiFunction<List<Object>, T, List<Decision<?>>> batchHandler(Class<?> type) {
     return batches.get(type);
+  }
+
+  /** Whether {@code type} is a {@link #batchedCommand}: a run of its commands is one command. */
+  boolean decidedAlone(Class<?> type) {
+    return decidedAlone.contains(type);
   }
 
   /** How long a batch that {@code type} starts waits for more commands; zero: not at all. */

@@ -8,6 +8,7 @@ import static org.awaitility.Awaitility.await;
 import dev.foundry.backend.runtime.crash.CrashLog;
 import dev.foundry.backend.runtime.todo.TodoList;
 import dev.foundry.backend.runtime.todo.TodoList.AddItem;
+import dev.foundry.backend.runtime.todo.TodoList.AddItemBatched;
 import dev.foundry.backend.runtime.todo.TodoList.CompleteItem;
 import dev.foundry.backend.runtime.todo.TodoList.ListItems;
 import dev.foundry.backend.runtime.todo.TodoTables.Item;
@@ -97,6 +98,42 @@ class BatchedCommandsTest {
     List<Item> all = await(ref.query(new ListItems()));
     assertThat(all.stream().filter(i -> i.text().startsWith("item ")).filter(Item::done).count())
         .isEqualTo(Math.min(items, next[0] - 1));
+  }
+
+  @Test
+  void batchedCommandsThatQueueUpAreDecidedOneAfterAnotherAndWrittenTogether() {
+    start(List.of(TodoList.KIND));
+    DurableRef<TodoList.Command<?>> ref = list("one-by-one");
+    await(ref.ask(new AddItem("first")));
+    List<CompletableFuture<Long>> added = new CopyOnWriteArrayList<>();
+    // Rounds until one write held more than one: each round's adds queue up behind a write.
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .pollDelay(Duration.ZERO)
+        .untilAsserted(
+            () -> {
+              ref.tell(new AddItem("busy"));
+              for (int i = 0; i < 10; i++) {
+                added.add(
+                    ref.ask(new AddItemBatched("batched " + added.size())).toCompletableFuture());
+              }
+              added.forEach(RuntimeFixture::await);
+              assertThat(batches).anyMatch(n -> n > 1);
+            });
+    // Each saw what the one before it staged: distinct ids, each item added by its own command.
+    List<Long> ids = added.stream().map(RuntimeFixture::await).toList();
+    assertThat(ids).doesNotHaveDuplicates();
+    List<Item> batched =
+        await(ref.query(new ListItems())).stream()
+            .filter(i -> i.text().startsWith("batched "))
+            .toList();
+    assertThat(batched).hasSize(added.size());
+    assertThat(batched.stream().map(Item::id).toList()).containsExactlyInAnyOrderElementsOf(ids);
+    assertThat(batched.stream().map(Item::addedByCommand).distinct()).hasSize(added.size());
+    // Its handler's rejection is answered as one command's would be.
+    assertThatThrownBy(() -> await(ref.ask(new AddItemBatched(" "))))
+        .isInstanceOf(CommandRejectedException.class)
+        .satisfies(e -> assertThat(((ActorException) e).code()).isEqualTo("invalid_text"));
   }
 
   @Test

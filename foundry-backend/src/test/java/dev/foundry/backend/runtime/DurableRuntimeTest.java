@@ -146,6 +146,18 @@ class DurableRuntimeTest {
             org.assertj.core.groups.Tuple.tuple("eggs", false));
   }
 
+  @Test
+  void aCommandThatChangesNothingWritesNothing() {
+    start();
+    DurableRef<TodoList.Command<?>> ref = list("unchanged");
+    await(ref.ask(new AddItem("milk")));
+    long before = await(ref.inspect(0)).seqNr();
+    assertThat(await(ref.ask(new TodoList.CountItems()))).isEqualTo(1);
+    assertThat(await(ref.inspect(0)).seqNr()).isEqualTo(before);
+    assertThat(await(ref.ask(new AddItem("eggs")))).isEqualTo(2L);
+    assertThat(await(ref.inspect(0)).seqNr()).isEqualTo(before + 1);
+  }
+
   @ParameterizedTest
   @EnumSource(Journal.class)
   void fireAndForgetCommandsAreAcknowledgedThenAppliedInArrivalOrder(Journal chosen) {

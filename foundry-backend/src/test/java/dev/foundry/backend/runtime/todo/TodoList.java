@@ -42,6 +42,17 @@ public final class TodoList extends DurableActor<TodoList.Command<?>, TodoList.E
   @JsonTypeName("todo.add-item")
   public record AddItem(String text) implements Command<Long> {}
 
+  /**
+   * {@link AddItem} written in batches ({@code Handlers.batchedCommand}): each is decided on its
+   * own, after the one before it is staged, so each gets the next id.
+   */
+  @JsonTypeName("todo.add-item-batched")
+  public record AddItemBatched(String text) implements Command<Long> {}
+
+  /** A command that changes nothing (as an idempotent repeat): answers the number of items. */
+  @JsonTypeName("todo.count-items")
+  public record CountItems() implements Command<Integer> {}
+
   /** Completing an item twice changes nothing: a redelivery runs again instead of a lookup. */
   @JsonTypeName("todo.complete-item")
   public record CompleteItem(long id) implements Command<Boolean>, IdempotentCommand {}
@@ -119,6 +130,8 @@ public final class TodoList extends DurableActor<TodoList.Command<?>, TodoList.E
   @Override
   protected void handlers(Handlers<Command<?>, TodoTables> on) {
     on.command(AddItem.class, this::addItem)
+        .batchedCommand(
+            AddItemBatched.class, (cmd, tables) -> addItem(new AddItem(cmd.text()), tables))
         // Completions that queue up are decided together, in one journal write.
         .batch(CompleteItem.class, this::completeItems)
         .batch(
@@ -131,6 +144,7 @@ public final class TodoList extends DurableActor<TodoList.Command<?>, TodoList.E
             SHORT_GATHER,
             (cmds, tables) ->
                 completeItems(cmds.stream().map(c -> new CompleteItem(c.id())).toList(), tables))
+        .command(CountItems.class, (cmd, tables) -> Decision.reply(tables.items().size()))
         .command(AddCheckedItem.class, this::addCheckedItem)
         .command(ShareItem.class, this::shareItem)
         .command(AddItemCheckedByHungService.class, this::addItemCheckedByHungService)
