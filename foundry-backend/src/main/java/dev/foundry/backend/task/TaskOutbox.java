@@ -71,7 +71,8 @@ final class TaskOutbox {
       } else {
         summaryChanged = true;
       }
-      if (event instanceof TaskInitialized) {
+      if (event instanceof TaskInitialized && scope.runsSandboxes()) {
+        // Without sandboxes the same write completed the task (TaskActor.initialize).
         tells.add(
             new Outbound.Tell(
                 scope.runtime().get(TaskProtocol.TYPE, address.key()),

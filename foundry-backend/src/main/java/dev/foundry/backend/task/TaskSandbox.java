@@ -148,7 +148,8 @@ final class TaskSandbox {
 
   private record Prepared(SandboxView view, String agent) {}
 
-  private List<Event> initialized(long at) {
+  /** The task is ready: its status, and the audit entry of that. */
+  List<Event> initialized(long at) {
     return List.of(
         new StatusChanged(TaskStatus.INIT_COMPLETE, at),
         new LifecycleRecorded(
