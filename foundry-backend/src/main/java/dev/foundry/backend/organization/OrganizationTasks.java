@@ -185,7 +185,7 @@ final class OrganizationTasks {
             taskId,
             repoId,
             init.title(),
-            TaskStatus.INIT_ENQUEUE_PROVISION,
+            TaskProtocol.newTaskStatus(runtime),
             blank(init.repoName()) ? init.repoRemote() : init.repoName(),
             at,
             init.branchName(),

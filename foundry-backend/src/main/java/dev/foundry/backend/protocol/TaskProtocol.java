@@ -6,10 +6,12 @@ import dev.foundry.backend.runtime.ActorKey;
 import dev.foundry.backend.runtime.ActorQuery;
 import dev.foundry.backend.runtime.ActorType;
 import dev.foundry.backend.runtime.DurableCommand;
+import dev.foundry.backend.runtime.DurableRuntime;
 import dev.foundry.shared.app.FoundryUser;
 import dev.foundry.shared.contracts.AttachResult;
 import dev.foundry.shared.contracts.SwitchResult;
 import dev.foundry.shared.contracts.TaskRecord;
+import dev.foundry.shared.contracts.TaskStatus;
 import dev.foundry.shared.sandbox.GitState;
 import dev.foundry.shared.workspace.WorkspaceFileChange;
 import dev.foundry.shared.workspace.WorkspaceLineAttachment;
@@ -107,6 +109,16 @@ public final class TaskProtocol {
           model,
           null);
     }
+  }
+
+  /**
+   * A new task's status as its summary shows it once its {@link Initialize} is written: on a
+   * backend that runs no sandboxes there is nothing to provision, so it is complete with no session
+   * yet ({@code idle}); else it waits for its {@link Provision}. The organization lists a new task
+   * with it, so the task's first summary equals that listing and its push changes nothing there.
+   */
+  public static TaskStatus newTaskStatus(DurableRuntime runtime) {
+    return runtime.runs(SandboxProtocol.TYPE) ? TaskStatus.INIT_ENQUEUE_PROVISION : TaskStatus.IDLE;
   }
 
   /** The second step of initialization, self-sent (upstream {@code task.command.provision}). */

@@ -163,6 +163,7 @@ public final class TaskActor extends DurableActor<Command<?>, Event, TaskTables>
     if (blank(cmd.repoRemote())) {
       return Decision.reject("invalid_repository", "a task needs its repository's remote URL");
     }
+    long createdAt = cmd.createdAt() == null ? scope.now() : cmd.createdAt();
     List<Event> events = new ArrayList<>(3);
     events.add(
         new TaskInitialized(
@@ -175,12 +176,14 @@ public final class TaskActor extends DurableActor<Command<?>, Event, TaskTables>
             cmd.owner(),
             cmd.pullRequest(),
             TaskStatus.INIT_ENQUEUE_PROVISION,
-            cmd.createdAt() == null ? scope.now() : cmd.createdAt(),
+            createdAt,
             blank(cmd.model()) ? null : cmd.model().strip()));
     if (!scope.runsSandboxes()) {
       // Nothing to provision on a backend without sandboxes: the task is complete in this write,
-      // not in a Provision after it (a write, a summary and an outbox round trip less per task).
-      events.addAll(sandbox.initialized(scope.now()));
+      // not in a Provision after it (a write and an outbox round trip less per task), and as of
+      // its creation, so its first summary is the one its organization listed it with
+      // (TaskProtocol.newTaskStatus).
+      events.addAll(sandbox.initialized(createdAt));
     }
     return Decision.<TaskRecord>persist(events)
         .thenReply(() -> tables.requireRecord(a.organizationId(), a.repoId(), a.taskId()));

@@ -11,8 +11,10 @@ import dev.foundry.backend.protocol.OrganizationProtocol.TaskPlacement;
 import dev.foundry.backend.protocol.TaskProtocol;
 import dev.foundry.backend.protocol.TaskProtocol.TaskOwner;
 import dev.foundry.backend.runtime.CommandRejectedException;
+import dev.foundry.backend.runtime.DurableRef;
 import dev.foundry.shared.contracts.RepoRecord;
 import dev.foundry.shared.contracts.TaskRecord;
+import dev.foundry.shared.contracts.TaskStatus;
 import dev.foundry.shared.workspace.WorkspaceTaskSummary;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -91,6 +93,24 @@ class PlaceTaskTest {
             () ->
                 product.audit(org, placed.taskId()).stream()
                     .anyMatch(e -> e.kind().equals("task.created")));
+  }
+
+  @Test
+  void aNewTasksFirstSummaryIsTheOneListedAndItsPushWritesNothing() {
+    TaskPlacement placed = place("list me once", null, null);
+    DurableRef<TaskProtocol.Command<?>> task = product.task(org, placed.repoId(), placed.taskId());
+    await(task.ask(placed.initialize()));
+    long orgWrites = await(product.org(org).inspect(0)).seqNr();
+    // This backend runs no sandboxes: the task is complete (idle) as of its creation, as listed.
+    WorkspaceTaskSummary own = await(task.query(new TaskProtocol.GetSummary()));
+    assertThat(own.status()).isEqualTo(TaskStatus.IDLE);
+    assertThat(await(task.query(new TaskProtocol.GetRecord())).status())
+        .isEqualTo(TaskStatus.INIT_COMPLETE);
+    assertThat(product.summary(org, placed.taskId())).isEqualTo(own);
+    // Once the task's outbox has delivered its summary push, the organization wrote nothing more.
+    await().atMost(Duration.ofSeconds(10)).until(() -> await(task.inspect(0)).outbox().isEmpty());
+    assertThat(await(product.org(org).inspect(0)).seqNr()).isEqualTo(orgWrites);
+    assertThat(product.summary(org, placed.taskId())).isEqualTo(own);
   }
 
   @Test
