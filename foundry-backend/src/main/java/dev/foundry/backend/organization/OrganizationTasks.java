@@ -194,14 +194,17 @@ final class OrganizationTasks {
             List.of(),
             owner == null ? null : owner.login(),
             owner == null ? null : owner.avatarUrl());
+    DurableRef<TaskProtocol.Command<?>> task =
+        runtime.getOrCreate(TaskProtocol.TYPE, TaskProtocol.key(organizationId, repoId, taskId));
+    // The task's activation (its recovery reads the journal) runs while this write is on its way,
+    // so the Initialize that follows the write finds the task ready. It creates nothing: a decision
+    // that is never written leaves an idle actor that passivates.
+    task.activate();
     return Decision.<TaskPlacement>persist(
             new TaskIndexed(
                 taskId, repoId, init.branchName(), at, owner == null ? null : owner.userId()),
             new TaskSummaryApplied(first))
-        .andTell(
-            runtime.getOrCreate(
-                TaskProtocol.TYPE, TaskProtocol.key(organizationId, repoId, taskId)),
-            init)
+        .andTell(task, init)
         .thenReply(() -> new TaskPlacement(organizationId, repoId, taskId, init));
   }
 

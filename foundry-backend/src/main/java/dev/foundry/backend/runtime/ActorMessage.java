@@ -96,6 +96,15 @@ sealed interface ActorMessage {
     INSTANCE
   }
 
+  /**
+   * Activates the actor ahead of a command about to come ({@link DurableRef#activate}): its
+   * recovery runs meanwhile. Unlike {@link Wake}, an actor not created yet stays (until its idle
+   * passivation), as the command is on its way.
+   */
+  enum Activate implements ActorMessage {
+    INSTANCE
+  }
+
   /** From the registry: stop now if idle. */
   enum Stop implements ActorMessage {
     INSTANCE

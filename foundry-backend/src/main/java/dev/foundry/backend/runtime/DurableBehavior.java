@@ -281,6 +281,8 @@ final class DurableBehavior<
           instance.settled();
         }
         return Effect().none();
+      } else if (message == ActorMessage.Activate.INSTANCE) {
+        return Effect().none(); // recovered: what it was sent for
       } else if (message == ActorMessage.Wake.INSTANCE) {
         if (!state.created) {
           requestPassivation();

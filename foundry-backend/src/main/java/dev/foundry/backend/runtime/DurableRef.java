@@ -44,6 +44,15 @@ public final class DurableRef<C extends DurableCommand<?>> {
     return create;
   }
 
+  /**
+   * Starts the actor's activation (its recovery, which reads the journal) now, for a command that
+   * will reach it soon but cannot be sent yet, such as one waiting for the sender's own write: the
+   * command then finds the actor ready. Nothing is created or changed; an active actor ignores it.
+   */
+  public void activate() {
+    runtime.routing().tell(kind, key, ActorMessage.Activate.INSTANCE);
+  }
+
   /** {@code wait=false} under a given command id: the outbox's deterministic redelivery. */
   CompletionStage<String> tell(DurableCommand<?> command, String commandId) {
     return send(commandId, command, false, runtime.settings().commandTimeout())

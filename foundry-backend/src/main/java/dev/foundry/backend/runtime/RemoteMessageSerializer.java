@@ -51,6 +51,7 @@ public final class RemoteMessageSerializer extends SerializerWithStringManifest 
   private static final String INSPECT = "inspect";
   private static final String DISCARD_FAILURE = "discard-failure";
   private static final String WAKE = "wake";
+  private static final String ACTIVATE = "activate";
   private static final String ACCEPTED = "accepted";
   private static final String SUCCEEDED = "succeeded";
   private static final String FAILED = "failed";
@@ -124,6 +125,8 @@ public final class RemoteMessageSerializer extends SerializerWithStringManifest 
       return DISCARD_FAILURE;
     } else if (o == ActorMessage.Wake.INSTANCE) {
       return WAKE;
+    } else if (o == ActorMessage.Activate.INSTANCE) {
+      return ACTIVATE;
     } else if (o instanceof Accepted) {
       return ACCEPTED;
     } else if (o instanceof Succeeded) {
@@ -174,7 +177,7 @@ public final class RemoteMessageSerializer extends SerializerWithStringManifest 
         json.put("errorCommandId", errorCommandId(f.error()));
       } else if (o instanceof RealtimeRelay.Relayed r) {
         return plain.writeValueAsBytes(r);
-      } else if (o != ActorMessage.Wake.INSTANCE) {
+      } else if (o != ActorMessage.Wake.INSTANCE && o != ActorMessage.Activate.INSTANCE) {
         throw new IllegalArgumentException(o.getClass().getName() + " does not cross nodes");
       }
       return plain.writeValueAsBytes(json);
@@ -281,6 +284,7 @@ public final class RemoteMessageSerializer extends SerializerWithStringManifest 
         case INSPECT -> new Inspect(json.path("rowLimit").asInt(), replyTo(json));
         case DISCARD_FAILURE -> new DiscardFailure(json.path("commandId").asText(), replyTo(json));
         case WAKE -> ActorMessage.Wake.INSTANCE;
+        case ACTIVATE -> ActorMessage.Activate.INSTANCE;
         case ACCEPTED -> new Accepted(json.path("commandId").asText());
         case SUCCEEDED -> new Succeeded(text(json, "commandId"), readValue(json));
         case FAILED -> new Failed(text(json, "commandId"), restore(json));

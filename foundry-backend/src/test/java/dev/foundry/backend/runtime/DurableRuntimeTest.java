@@ -147,6 +147,34 @@ class DurableRuntimeTest {
   }
 
   @Test
+  void anActivatedActorRecoversAheadOfItsCommandAndCreatesNothing() {
+    start();
+    DurableRef<TodoList.Command<?>> ref = list("activated");
+    ref.activate();
+    // Running (its recovery done or under way) but not created: no file, nothing journaled.
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                await(fixture.runtime().inspector().actors(TodoList.KIND.name())).stream()
+                    .anyMatch(
+                        a ->
+                            ref.key().canonical().equals(a.key())
+                                && a.active()
+                                && a.file() == null));
+    assertThat(
+            await(
+                fixture
+                    .runtime()
+                    .get(TodoList.KIND.type(), TodoList.key("activated"))
+                    .queryIfExists(new ListItems())))
+        .isNull();
+    ref.activate();
+    assertThat(await(ref.ask(new AddItem("milk")))).isEqualTo(1L);
+    assertThat(items("activated")).extracting(Item::text).containsExactly("milk");
+  }
+
+  @Test
   void aCommandThatChangesNothingWritesNothing() {
     start();
     DurableRef<TodoList.Command<?>> ref = list("unchanged");

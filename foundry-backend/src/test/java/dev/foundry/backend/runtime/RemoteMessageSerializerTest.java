@@ -154,6 +154,7 @@ class RemoteMessageSerializerTest {
   @Test
   void controlMessagesAndRelayedPublicationsCross() throws Exception {
     assertThat(trip(ActorMessage.Wake.INSTANCE)).isSameAs(ActorMessage.Wake.INSTANCE);
+    assertThat(trip(ActorMessage.Activate.INSTANCE)).isSameAs(ActorMessage.Activate.INSTANCE);
     assertThat(trip(new Accepted("c9"))).isEqualTo(new Accepted("c9"));
     RealtimeRelay.Relayed relayed =
         new RealtimeRelay.Relayed("node", "task", "o/t", "taskUpdated", "{\"a\":1}", null);
