@@ -34,6 +34,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
@@ -425,6 +426,7 @@ public final class HttpBenchmark {
   private Map<String, Object> creates() throws Exception {
     AtomicLong n = new AtomicLong();
     log("POST task, " + createConcurrency + " at a time");
+    Map<String, double[]> before = commandCounts();
     Map<String, Object> out = new LinkedHashMap<>();
     out.put(
         "c" + createConcurrency,
@@ -441,6 +443,7 @@ public final class HttpBenchmark {
                       .thenApply(r -> expect(r, 201));
                 })
             .json());
+    out.put("perCreationByKind", perCreation(before, commandCounts(), n.get()));
     return out;
   }
 
@@ -1374,6 +1377,47 @@ public final class HttpBenchmark {
       }
     }
     return -1;
+  }
+
+  /**
+   * Per actor kind, the commands finished ({@code foundry_command_duration_seconds_count}, every
+   * outcome) and the batched writes ({@code foundry_command_batch_size_count}) so far.
+   */
+  private Map<String, double[]> commandCounts() throws Exception {
+    String text = rest.send("GET", "/metrics", null).get().body();
+    Map<String, double[]> out = new TreeMap<>();
+    for (String line : text.split("\n")) {
+      int column =
+          line.startsWith("foundry_command_duration_seconds_count{")
+              ? 0
+              : line.startsWith("foundry_command_batch_size_count{") ? 1 : -1;
+      int at = line.indexOf("kind=\"");
+      if (column < 0 || at < 0) {
+        continue;
+      }
+      String kind = line.substring(at + 6, line.indexOf('"', at + 6));
+      double v = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+      out.computeIfAbsent(kind, k -> new double[2])[column] += v;
+    }
+    return out;
+  }
+
+  /**
+   * What one creation cost each actor kind between two {@link #commandCounts}: commands, and the
+   * batched writes they took (a command outside a batch is a write of its own, or none).
+   */
+  private static Map<String, Object> perCreation(
+      Map<String, double[]> before, Map<String, double[]> after, long creations) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    after.forEach(
+        (kind, now) -> {
+          double[] then = before.getOrDefault(kind, new double[2]);
+          Map<String, Object> k = new LinkedHashMap<>();
+          k.put("commands", round((now[0] - then[0]) / creations));
+          k.put("batchedWrites", round((now[1] - then[1]) / creations));
+          out.put(kind, k);
+        });
+    return out;
   }
 
   /**
